@@ -1,0 +1,338 @@
+"""The append-only, hash-chained audit trail (21 CFR Part 11 spirit).
+
+Every event is hashed in a canonical form that includes its sequence number and the
+hash of the event before it, so that editing, deleting, inserting or reordering any
+event breaks the chain at a place :func:`verify_chain` names. The database refuses
+UPDATE and DELETE on the event table by triggers (see the initial migration), and the
+single-row ``audit_head`` table records the newest event so that cutting events off
+the end is noticed too.
+
+Canonical form of an event (what ``hash`` is the SHA-256 of)::
+
+    json.dumps({seq, event_id, ts, actor, action, object_type, object_id,
+                inputs, outputs, params, reason, code_version, prev_hash},
+               sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+with ``inputs``/``outputs``/``params`` as JSON objects. ``audit export`` writes one
+such object per line plus its ``hash``; the README shows a 20-line re-verifier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from pharmakon._version import __version__
+from pharmakon.hashing import canonical_json
+from pharmakon.store.schema import AuditEvent, AuditHead
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditRecord",
+    "ChainReport",
+    "record_event",
+    "event_hash",
+    "list_events",
+    "verify_chain",
+    "verify_records",
+    "export_jsonl",
+    "read_jsonl",
+    "utc_now",
+]
+
+GENESIS_HASH = "0" * 64
+_HASHED_FIELDS = (
+    "seq", "event_id", "ts", "actor", "action", "object_type", "object_id",
+    "inputs", "outputs", "params", "reason", "code_version", "prev_hash",
+)  # fmt: skip
+_JSON_FIELDS = ("inputs", "outputs", "params")
+_VERIFY_BATCH = 20_000
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO-8601 with microseconds and a ``Z`` suffix."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audit event as plain data (what export writes and verify reads).
+
+    ``inputs`` and ``outputs`` map a name (file, table, model) to its SHA-256 hex digest.
+    """
+
+    seq: int
+    event_id: str
+    ts: str
+    actor: str
+    action: str
+    object_type: str | None
+    object_id: str | None
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+    params: dict[str, Any]
+    reason: str | None
+    code_version: str
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: Any) -> AuditRecord:
+        values = {name: getattr(row, name) for name in (*_HASHED_FIELDS, "hash")}
+        for name in _JSON_FIELDS:
+            values[name] = json.loads(values[name])
+        return cls(**values)
+
+
+def event_hash(record: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical form of an event (``hash`` itself excluded)."""
+    body = {name: record[name] for name in _HASHED_FIELDS}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    inputs: Mapping[str, str] | None = None,
+    outputs: Mapping[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditRecord:
+    """Append one event to the chain inside the caller's transaction.
+
+    Call it last in a transaction that changes state, so the change and its audit
+    event commit (or roll back) together. The head row is locked for the rest of the
+    transaction, so concurrent writers append one after another.
+
+    Parameters
+    ----------
+    session : Session
+        Open write transaction (from :meth:`Store.session`).
+    actor : str
+        Who acted: a user name, ``local:<os user>`` for the CLI, or ``anonymous``.
+    action : str
+        Dotted verb, e.g. ``user.create``, ``data.fetch``, ``esign``.
+    inputs, outputs : mapping of str to str, optional
+        Name → SHA-256 hex digest of what the action read and wrote.
+    params : mapping, optional
+        JSON-serialisable parameters (no NaN).
+    reason : str, optional
+        Why, in the actor's words.
+
+    Returns
+    -------
+    AuditRecord
+    """
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    values: dict[str, Any] = {
+        "seq": head.last_seq + 1,
+        "event_id": str(uuid.uuid4()),
+        "ts": utc_now(),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "inputs": dict(inputs or {}),
+        "outputs": dict(outputs or {}),
+        "params": dict(params or {}),
+        "reason": reason,
+        "code_version": __version__,
+        "prev_hash": head.last_hash,
+    }
+    values["hash"] = event_hash(values)
+    row = {k: (canonical_json(v) if k in _JSON_FIELDS else v) for k, v in values.items()}
+    session.execute(AuditEvent.__table__.insert().values(**row))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_seq=values["seq"], last_hash=values["hash"])
+    )
+    return AuditRecord(**values)
+
+
+def list_events(
+    session: Session,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> tuple[list[AuditRecord], int]:
+    """Filtered page of events and the total number matching.
+
+    ``action`` matches a prefix when it ends with ``*`` (``user.*``); ``since`` and
+    ``until`` are ISO-8601 UTC strings compared with the event time.
+    """
+    query = select(AuditEvent)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        if action.endswith("*"):
+            query = query.where(AuditEvent.action.startswith(action[:-1], autoescape=True))
+        else:
+            query = query.where(AuditEvent.action == action)
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type)
+    if object_id:
+        query = query.where(AuditEvent.object_id == object_id)
+    if since:
+        query = query.where(AuditEvent.ts >= since)
+    if until:
+        query = query.where(AuditEvent.ts <= until)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()
+    rows = session.execute(query.order_by(order).limit(limit).offset(offset)).scalars()
+    return [AuditRecord.from_row(r) for r in rows], total
+
+
+@dataclass
+class ChainReport:
+    """Outcome of walking the audit chain.
+
+    ``first_bad_seq`` is the sequence number of the first event that fails (``None``
+    when the chain is intact); ``problem`` says what failed.
+    """
+
+    ok: bool
+    n_events: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    head_seq: int | None = None
+    head_hash: str | None = None
+    elapsed_s: float = 0.0
+    source: str = "store"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"audit chain intact: {self.n_events} events verified in {self.elapsed_s:.2f} s "
+                f"(head seq {self.head_seq}, hash {str(self.head_hash)[:16]}…)"
+            )
+        return f"audit chain BROKEN at event seq {self.first_bad_seq}: {self.problem}"
+
+
+def verify_records(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    expected_head: tuple[int, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ChainReport:
+    """Walk events in order and check every link of the chain.
+
+    Parameters
+    ----------
+    records : iterable of mappings
+        Events in ascending storage order, with the hashed fields (JSON fields as
+        objects) and ``hash``.
+    expected_head : (seq, hash), optional
+        The recorded chain head; a chain that ends elsewhere was cut or extended.
+    progress : callable, optional
+        Called with the number of events checked so far, every 20,000 events.
+    """
+    start = time.perf_counter()
+    prev_seq, prev_hash, n = 0, GENESIS_HASH, 0
+
+    def broken(seq: int, problem: str) -> ChainReport:
+        return ChainReport(False, n, seq, problem, prev_seq, prev_hash, time.perf_counter() - start)
+
+    for record in records:
+        seq = record["seq"]
+        if record["hash"] != event_hash(record):
+            return broken(seq, f"event {seq} was edited: its content no longer matches its stored hash")
+        if seq != prev_seq + 1:
+            return broken(
+                seq,
+                f"event {seq} follows event {prev_seq}: events are missing (deleted) or out of order",
+            )
+        if record["prev_hash"] != prev_hash:
+            return broken(
+                seq,
+                f"event {seq} does not link to event {prev_seq}: an event before it was "
+                "edited and re-hashed, deleted, inserted or reordered",
+            )
+        prev_seq, prev_hash, n = seq, record["hash"], n + 1
+        if progress is not None and n % _VERIFY_BATCH == 0:
+            progress(n)
+    if expected_head is not None and (prev_seq, prev_hash) != tuple(expected_head):
+        return broken(
+            prev_seq + 1 if expected_head[0] > prev_seq else expected_head[0],
+            f"the chain ends at event {prev_seq} but the recorded head is event {expected_head[0]}: "
+            "events were removed from (or added to) the end",
+        )
+    return ChainReport(True, n, None, None, prev_seq, prev_hash, time.perf_counter() - start)
+
+
+def _stream_records(session: Session) -> Iterator[dict[str, Any]]:
+    columns = [getattr(AuditEvent, name) for name in (*_HASHED_FIELDS, "hash")]
+    result = session.execute(
+        select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=_VERIFY_BATCH)
+    )
+    loads = json.loads
+    for row in result:
+        record = row._asdict()
+        record["inputs"] = loads(record["inputs"])
+        record["outputs"] = loads(record["outputs"])
+        record["params"] = loads(record["params"])
+        yield record
+
+
+def verify_chain(session: Session, *, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Verify the whole chain stored in the database, and its recorded head."""
+    head = session.execute(select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+    return verify_records(_stream_records(session), expected_head=(head[0], head[1]), progress=progress)
+
+
+def export_jsonl(session: Session, out: TextIO) -> int:
+    """Write every event as one canonical JSON object per line; returns the count."""
+    n = 0
+    for record in _stream_records(session):
+        out.write(canonical_json(record))
+        out.write("\n")
+        n += 1
+    return n
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Events from an export file, for :func:`verify_records`.
+
+    Raises
+    ------
+    InputError
+        If a line is not a JSON object with the audit fields (names file and line).
+    """
+    from pharmakon.errors import InputError
+
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not JSON: {exc.msg}", file=str(path), row=line_no) from exc
+            missing = [k for k in (*_HASHED_FIELDS, "hash") if not isinstance(record, dict) or k not in record]
+            if missing:
+                raise InputError(f"missing audit fields {missing}", file=str(path), row=line_no)
+            yield record
