@@ -8,7 +8,7 @@ variable                       meaning
 ``PHARMAKON_DATABASE_URL``     SQLAlchemy URL of the store; default is SQLite under home
 ``PHARMAKON_DATA_MIRROR``      folder laid out like the data cache, used instead of the
                                network by ``pharmakon data fetch``
-``PHARMAKON_BACKEND``          executor backend: ``local`` (default) or ``ray``
+``PHARMAKON_BACKEND``          executor backend: ``local`` (default), ``serial`` or ``ray``
 ``PHARMAKON_RAY_ADDRESS``      address of a running Ray cluster (``HOST:PORT``)
 ``PHARMAKON_SECRET_KEY``       signs workbench sessions; generated per home in development
 ``PHARMAKON_ENV``              ``development`` (default) or ``production``
@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".pharmakon"))
     database_url: str | None = None
     data_mirror: Path | None = None
-    backend: Literal["local", "ray"] = "local"
+    backend: Literal["serial", "local", "ray"] = "local"
     ray_address: str | None = None
     secret_key: str | None = None
     env: Literal["development", "production"] = "development"

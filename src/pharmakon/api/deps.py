@@ -1,0 +1,105 @@
+"""Typed dependencies every route reuses: the store session and role checks.
+
+A route declares the role it needs with one of the aliases below
+(``ViewerUser``, ``ScientistUser``, ``AdminUser``). No credential gives 401, a role
+that is too low gives 403, and both refusals are written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from pharmakon.errors import AuthenticationError
+from pharmakon.store import Store, UserInfo, authenticate_token, open_store, record_event, role_allows
+
+__all__ = ["get_store", "StoreDep", "SessionDep", "ViewerUser", "ScientistUser", "AdminUser", "audit_refusal"]
+
+_bearer = HTTPBearer(auto_error=False, description="API token from `pharmakon users token NAME`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def get_store() -> Store:
+    return open_store()
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_session(store: StoreDep) -> Iterator[Session]:
+    """One write transaction per request (committed when the route returns)."""
+    with store.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def audit_refusal(store: Store, request: Request, *, actor: str, status_code: int, reason: str) -> None:
+    """Record a refused request in its own transaction (the request's own one will not commit)."""
+    with store.session() as session:
+        record_event(
+            session,
+            actor=actor,
+            action="access.denied",
+            object_type="route",
+            object_id=f"{request.method} {request.url.path}",
+            params={"status": status_code, "client": request.client.host if request.client else None},
+            reason=reason,
+        )
+
+
+def user_from_request(store: Store, request: Request, token: str | None) -> UserInfo | None:
+    """The user a bearer token or the workbench session identifies, if any."""
+    if token:
+        with store.read_session() as session:
+            return authenticate_token(session, token)
+    session_user = request.scope.get("session", {}).get("user") if "session" in request.scope else None
+    if session_user:
+        from pharmakon.store import get_user
+
+        with store.read_session() as session:
+            user = get_user(session, session_user)
+        return user if user.active else None
+    return None
+
+
+def require(role: str) -> Callable[..., UserInfo]:
+    """Dependency factory: the current user, who must hold ``role`` or higher."""
+
+    def dependency(
+        request: Request,
+        store: StoreDep,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        api_key: Annotated[str | None, Depends(_api_key)],
+    ) -> UserInfo:
+        token = bearer.credentials if bearer else api_key
+        try:
+            user = user_from_request(store, request, token)
+        except AuthenticationError as exc:
+            audit_refusal(store, request, actor="anonymous", status_code=401, reason=exc.message)
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, exc.message, {"WWW-Authenticate": "Bearer"}) from None
+        if user is None:
+            audit_refusal(store, request, actor="anonymous", status_code=401, reason="no credentials")
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "authentication required: send 'Authorization: Bearer <token>'",
+                {"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+        if not role_allows(user.role, role):
+            reason = f"role {user.role!r} may not do this; needs {role!r}"
+            audit_refusal(store, request, actor=user.username, status_code=403, reason=reason)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
+        request.state.user = user
+        return user
+
+    dependency.__name__ = f"require_{role}"
+    return dependency
+
+
+ViewerUser = Annotated[UserInfo, Depends(require("viewer"))]
+ScientistUser = Annotated[UserInfo, Depends(require("scientist"))]
+AdminUser = Annotated[UserInfo, Depends(require("admin"))]

@@ -1,0 +1,1 @@
+"""The ``pharmakon`` command line (thin: parse, call the domain API, render)."""

@@ -1,0 +1,71 @@
+"""What every CLI command shares: consoles, JSON output, the acting user, audit events."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from pharmakon.errors import InputError
+
+__all__ = ["console", "err_console", "print_json", "cli_actor", "record_cli_event", "read_password"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` as indented JSON on stdout (no Rich markup, safe for scripts)."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def cli_actor() -> str:
+    """Who is acting from this shell: ``PHARMAKON_ACTOR`` or ``local:<os user>``."""
+    return os.environ.get("PHARMAKON_ACTOR") or f"local:{getpass.getuser()}"
+
+
+def record_cli_event(
+    action: str,
+    *,
+    object_type: str,
+    object_id: str,
+    inputs: dict[str, str] | None = None,
+    outputs: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Append one audit event for a CLI command, in its own transaction."""
+    from pharmakon.store import open_store, record_event
+
+    with open_store().session() as session:
+        record_event(
+            session,
+            actor=cli_actor(),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            inputs=inputs,
+            outputs=outputs,
+            params=params,
+            reason=reason,
+        )
+
+
+def read_password(from_stdin: bool, *, confirm: bool = False) -> str:
+    """A password from the first line of stdin (scripts) or an interactive prompt."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise InputError("--password-stdin was given but standard input is empty", field="password")
+        return password
+    if not sys.stdin.isatty():
+        raise InputError("no terminal to ask for a password; pass it on standard input with --password-stdin")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Repeat password: ") != password:
+        raise InputError("the two passwords differ", field="password")
+    return password

@@ -1,0 +1,99 @@
+"""The ``pharmakon`` command: one Typer app with one sub-app per area."""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from pharmakon._version import __version__
+from pharmakon.cli import audit, users
+from pharmakon.cli._common import console, err_console, print_json
+from pharmakon.errors import PharmakonError
+
+app = typer.Typer(
+    name="pharmakon",
+    help="Validated, auditable machine learning and simulation for drug development.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(audit.app, name="audit")
+app.add_typer(users.app, name="users")
+try:  # the data catalogue lives in its own module
+    from pharmakon.cli import data as _data
+
+    app.add_typer(_data.app, name="data")
+except ImportError:  # pragma: no cover - only while the module is missing
+    pass
+
+INTERNAL_ERROR_EXIT = 70
+
+
+@app.command()
+def version(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show the pharmakon version, Python, and the configured store."""
+    from pharmakon.config import get_settings
+    from pharmakon.store import mask_url
+
+    info = {
+        "pharmakon": __version__,
+        "python": platform.python_version(),
+        "store": mask_url(get_settings().resolved_database_url),
+    }
+    if as_json:
+        print_json(info)
+    else:
+        console.print(f"pharmakon {info['pharmakon']} (Python {info['python']}; store {info['store']})", markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="API worker processes.")] = 1,
+    seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Seed worked examples on first start.")] = True,
+) -> None:
+    """Start the REST API and the workbench on the configured store."""
+    import uvicorn
+
+    from pharmakon.seed import seed_examples
+    from pharmakon.store import open_store
+
+    store = open_store()  # migrate once here, before workers start
+    if seed:
+        report = seed_examples(store)
+        for line in report.lines():
+            console.print(line, markup=False)
+    store.dispose()
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    console.print(f"pharmakon workbench: {url}/   API docs: {url}/api/docs", markup=False)
+    uvicorn.run("pharmakon.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=False)  # fmt: skip
+
+
+def main() -> None:
+    """Entry point: run the app, turning pharmakon errors into one clear line and an exit code."""
+    try:
+        app()
+    except PharmakonError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise SystemExit(130) from None
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+        if os.environ.get("PHARMAKON_DEBUG"):
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/bold red] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+            "Re-run with PHARMAKON_DEBUG=1 to see the traceback, and please report it."
+        )
+        raise SystemExit(INTERNAL_ERROR_EXIT) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

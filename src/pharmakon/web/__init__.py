@@ -1,0 +1,1 @@
+"""The web workbench: server-rendered pages over the same domain API as the REST API."""

@@ -1,0 +1,25 @@
+"""What the workbench home page lists. Each domain issue adds its entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    summary: str
+    users: str
+    cli: str
+    href: str | None = None
+    min_role: str = "viewer"
+
+
+CAPABILITIES: list[Capability] = [
+    Capability("Audit trail", "Hash-chained, append-only record of who did what, with which data and model; "
+               "electronic signatures.", "QA / regulatory", "pharmakon audit log|verify|export|sign", "/audit"),
+    Capability("Data catalogue", "Public data sets with licence, citation and SHA-256; fetched and verified "
+               "into the local cache.", "everyone", "pharmakon data list|fetch|info", "/data"),
+    Capability("Users and roles", "Viewer < scientist < admin; API tokens stored only as Argon2 hashes.",
+               "administrators", "pharmakon users add|list|token|disable", "/users", "admin"),
+]  # fmt: skip

@@ -1,0 +1,204 @@
+"""Workbench pages: login, home, audit trail, data catalogue, users (admin)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from pharmakon._version import __version__
+from pharmakon.api.deps import audit_refusal, get_store
+from pharmakon.errors import AuthenticationError, PharmakonError
+from pharmakon.store import (
+    ROLES,
+    UserInfo,
+    authenticate_password,
+    create_user,
+    get_user,
+    list_events,
+    list_users,
+    record_event,
+    role_allows,
+    set_user_active,
+    verify_chain,
+)
+from pharmakon.web.capabilities import CAPABILITIES
+
+_HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=_HERE / "templates")
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+class _Forbidden(Exception):
+    def __init__(self, user: UserInfo, needed: str) -> None:
+        self.user, self.needed = user, needed
+
+
+def mount(app: FastAPI) -> None:
+    """Add the workbench pages and static files to ``app``."""
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.include_router(router)
+
+    @app.exception_handler(_Redirect)
+    async def _redirect(_request: Request, exc: _Redirect) -> Response:
+        return RedirectResponse(exc.url, status_code=303)
+
+    @app.exception_handler(_Forbidden)
+    async def _forbidden(request: Request, exc: _Forbidden) -> Response:
+        reason = f"role {exc.user.role!r} may not see this page; needs {exc.needed!r}"
+        audit_refusal(get_store(), request, actor=exc.user.username, status_code=403, reason=reason)
+        return render(request, "error.html", exc.user, status_code=403, title="Not allowed", message=reason)
+
+
+def render(request: Request, template: str, user: UserInfo | None, *, status_code: int = 200, **context) -> Response:
+    session = request.session
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    context.update(user=user, version=__version__, csrf=session["csrf"], roles=ROLES)
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def page_user(request: Request, needed: str = "viewer") -> UserInfo:
+    """The logged-in user holding ``needed``; otherwise redirect to login or refuse."""
+    username = request.session.get("user")
+    user = None
+    if username:
+        try:
+            with get_store().read_session() as session:
+                user = get_user(session, username)
+        except PharmakonError:
+            user = None
+    if user is None or not user.active:
+        request.session.pop("user", None)
+        raise _Redirect(f"/login?next={request.url.path}")
+    if not role_allows(user.role, needed):
+        raise _Forbidden(user, needed)
+    return user
+
+
+def check_csrf(request: Request, token: str) -> None:
+    if not token or not secrets.compare_digest(token, request.session.get("csrf", "")):
+        raise _Redirect("/login?expired=1")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", None, next=next if next.startswith("/") else "/")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf)
+    store = get_store()
+    try:
+        with store.read_session() as session:
+            user = authenticate_password(session, username, password)
+    except AuthenticationError as exc:
+        with store.session() as session:
+            record_event(session, actor="anonymous", action="auth.login_failed", object_type="user",
+                         object_id=username[:64], params={"channel": "workbench"}, reason=exc.message)  # fmt: skip
+        return render(request, "login.html", None, status_code=401, error=exc.message, next=next)
+    with store.session() as session:
+        record_event(session, actor=user.username, action="auth.login", object_type="user", object_id=user.username,
+                     params={"channel": "workbench"})  # fmt: skip
+    request.session.clear()
+    request.session["user"] = user.username
+    return RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    user = page_user(request)
+    visible = [c for c in CAPABILITIES if role_allows(user.role, c.min_role)]
+    return render(request, "home.html", user, capabilities=visible)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    page: int = 1,
+) -> Response:
+    user = page_user(request, "viewer")
+    page = max(page, 1)
+    store = get_store()
+    with store.read_session() as session:
+        events, total = list_events(session, actor=actor or None, action=action or None,
+                                    object_type=object_type or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
+        chain = verify_chain(session)
+    filters = {"actor": actor, "action": action, "object_type": object_type}
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(request, "audit.html", user, events=events, total=total, chain=chain, filters=filters,
+                  page=page, pages=pages)  # fmt: skip
+
+
+@router.get("/data", response_class=HTMLResponse)
+def data_page(request: Request) -> Response:
+    user = page_user(request, "viewer")
+    from pharmakon.datasets import is_cached, list_datasets
+
+    rows = [(entry, is_cached(entry.name)) for entry in list_datasets()]
+    return render(request, "data.html", user, datasets=rows)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, error: str = "", done: str = "") -> Response:
+    user = page_user(request, "admin")
+    with get_store().read_session() as session:
+        users = list_users(session)
+    return render(request, "users.html", user, users=users, error=error, done=done)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def users_add(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    admin = page_user(request, "admin")
+    check_csrf(request, csrf)
+    try:
+        with get_store().session() as session:
+            create_user(session, username=username, password=password, role=role, actor=admin.username)
+    except PharmakonError as exc:
+        return users_page(request, error=exc.message)
+    return RedirectResponse(f"/users?done=added+{username}", status_code=303)
+
+
+@router.post("/users/{username}/disable", response_class=HTMLResponse)
+def users_disable(request: Request, username: str, csrf: Annotated[str, Form()] = "") -> Response:
+    admin = page_user(request, "admin")
+    check_csrf(request, csrf)
+    try:
+        with get_store().session() as session:
+            set_user_active(session, username=username, active=False, actor=admin.username, reason="workbench")
+    except PharmakonError as exc:
+        return users_page(request, error=exc.message)
+    return RedirectResponse(f"/users?done=disabled+{username}", status_code=303)

@@ -1,0 +1,60 @@
+"""Several API worker processes writing at once still produce one valid audit chain."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from pharmakon.store import Store, verify_chain
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_api_workers_one_chain(store: Store, make_user, pharmakon_home) -> None:
+    _, _, token = make_user("alice", "admin")
+    store.dispose()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pharmakon.cli.main", "serve", "--port", str(port), "--workers", "2", "--no-seed"],
+        env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.stderr.read().decode()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.3)
+
+        def add(i: int) -> int:
+            body = {"username": f"user{i}", "password": "password-123", "role": "viewer"}
+            return httpx.post(f"{base}/users", json=body, headers={"Authorization": f"Bearer {token}"},
+                              timeout=60).status_code  # fmt: skip
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(add, range(24)))
+        assert codes == [201] * 24
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with store.read_session() as session:
+        report = verify_chain(session)
+    assert report.ok, report.problem
+    assert report.n_events == 2 + 24

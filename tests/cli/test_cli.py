@@ -1,0 +1,98 @@
+"""The pharmakon command end to end: users, audit, signatures, and its error handling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pharmakon.store import Store
+
+
+def test_version_json(cli, pharmakon_home: Path) -> None:
+    result = cli("version", "--json")
+    assert result.exit_code == 0
+    info = json.loads(result.stdout)
+    assert info["pharmakon"] == "0.1.0" and info["store"].startswith("sqlite:///")
+
+
+def test_help_everywhere(cli) -> None:
+    for args in ([], ["audit"], ["users"], ["audit", "verify", "--help"], ["users", "add", "--help"]):
+        result = cli(*args, "--help") if args[-1:] != ["--help"] else cli(*args)
+        assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_user_lifecycle_is_scriptable_and_audited(cli, store: Store, monkeypatch) -> None:
+    monkeypatch.setenv("PHARMAKON_ACTOR", "local:ops")
+    assert cli("users", "add", "alice", "--role", "admin", "--password-stdin", stdin="alice-password\n").exit_code == 0
+    listed = json.loads(cli("users", "list", "--json").stdout)
+    assert [(u["username"], u["role"], u["active"]) for u in listed] == [("alice", "admin", True)]
+    token = json.loads(cli("users", "token", "alice", "--json").stdout)["token"]
+    assert token.startswith("pk_")
+    assert cli("users", "disable", "alice", "--reason", "left").exit_code == 0
+    log = json.loads(cli("audit", "log", "--json").stdout)
+    assert [e["action"] for e in reversed(log["items"])] == ["user.create", "token.issue", "user.disable"]
+    assert {e["actor"] for e in log["items"]} == {"local:ops"}
+
+
+def test_bad_input_gives_one_clear_line_and_nonzero_exit(cli, store: Store) -> None:
+    result = cli("users", "add", "alice", "--role", "emperor", "--password-stdin", stdin="alice-password\n")
+    assert result.exit_code == 2
+    assert "unknown role 'emperor'" in result.stderr and "Traceback" not in result.stderr
+    missing = cli("users", "disable", "ghost")
+    assert missing.exit_code == 4 and "no user named 'ghost'" in missing.stderr
+    empty = cli("users", "add", "bob", "--password-stdin", stdin="")
+    assert empty.exit_code == 2 and "standard input is empty" in empty.stderr
+    assert json.loads(cli("audit", "log", "--json").stdout)["total"] == 0  # nothing half-written
+
+
+def test_verify_export_and_tamper_detection(cli, store: Store, tmp_path: Path) -> None:
+    cli("users", "add", "alice", "--role", "scientist", "--password-stdin", stdin="alice-password\n")
+    cli("users", "token", "alice")
+    ok = cli("audit", "verify", "--json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["ok"] is True
+    export = tmp_path / "out" / "audit.jsonl"
+    assert cli("audit", "export", "-o", str(export)).exit_code == 0
+    assert len(export.read_text().splitlines()) == 3  # user.create, token.issue, audit.verify
+    assert cli("audit", "verify", "--file", str(export)).exit_code == 0
+
+    with store.engine.connect() as conn:  # an attacker with DDL rights edits event 2
+        if store.dialect == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+        conn.exec_driver_sql("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2")
+        conn.commit()
+    broken = cli("audit", "verify")
+    assert broken.exit_code == 8
+    assert "BROKEN at event seq 2" in broken.stderr
+
+
+def test_sign_with_password_on_stdin(cli, store: Store, tmp_path: Path) -> None:
+    cli("users", "add", "sam", "--role", "scientist", "--password-stdin", stdin="sam-password\n")
+    report = tmp_path / "report.html"
+    report.write_text("<h1>design</h1>")
+    signed = cli("audit", "sign", "report", "r-1", "--meaning", "approved", "--user", "sam", "--password-stdin",
+                 "--file", str(report), "--json", stdin="sam-password\n")  # fmt: skip
+    assert signed.exit_code == 0
+    event = json.loads(signed.stdout)
+    assert event["action"] == "esign" and event["params"]["meaning"] == "approved" and len(event["inputs"]["object"]) == 64
+    refused = cli("audit", "sign", "report", "r-1", "--meaning", "approved", "--user", "sam", "--password-stdin",
+                  stdin="wrong-password\n")  # fmt: skip
+    assert refused.exit_code == 6 and "wrong user name or password" in refused.stderr
+
+
+def test_corrupt_store_is_a_clear_error(cli, pharmakon_home: Path) -> None:
+    pharmakon_home.mkdir(parents=True)
+    (pharmakon_home / "pharmakon.db").write_bytes(b"garbage" * 1000)
+    result = cli("users", "list")
+    assert result.exit_code == 3
+    assert "corrupt or not a pharmakon database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_malformed_setting_is_a_clear_error(cli, pharmakon_home: Path, monkeypatch) -> None:
+    from pharmakon.config import get_settings
+
+    monkeypatch.setenv("PHARMAKON_BACKEND", "quantum")
+    get_settings.cache_clear()
+    result = cli("version")
+    assert result.exit_code == 2 and "invalid PHARMAKON_* environment setting" in result.stderr
