@@ -7,7 +7,7 @@ SHARED_DATA := $(abspath ../shared/data)
 # In this workplace the data mirror sits beside the checkout; elsewhere data come from the network.
 export PHARMAKON_DATA_MIRROR ?= $(if $(wildcard $(SHARED_DATA)/CATALOG.md),$(SHARED_DATA),)
 
-.PHONY: run test install system-deps bench clean
+.PHONY: run test lint install system-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: install
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: install system-deps
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+test: install system-deps lint
 	PHARMAKON_REQUIRE_ALL_BACKENDS=1 $(BIN)/python -m pytest
 
 bench: install

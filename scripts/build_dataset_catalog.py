@@ -47,7 +47,12 @@ def scan(folder: Path, rules: list[dict]) -> list[dict]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
         records.append(
-            {"path": rel, "size_bytes": path.stat().st_size, "sha256": sha256_file(path), "url": resolve_url(rules, rel)}
+            {
+                "path": rel,
+                "size_bytes": path.stat().st_size,
+                "sha256": sha256_file(path),
+                "url": resolve_url(rules, rel),
+            }
         )
     return records
 
@@ -69,7 +74,9 @@ def skeleton(name: str) -> dict:
 
 def build(mirror: Path, catalog_path: Path) -> tuple[dict, list[str]]:
     """Return the rebuilt catalogue and a list of human-readable notes."""
-    raw = json.loads(catalog_path.read_text("utf-8")) if catalog_path.exists() else {"format_version": 1, "datasets": []}
+    raw = (
+        json.loads(catalog_path.read_text("utf-8")) if catalog_path.exists() else {"format_version": 1, "datasets": []}
+    )
     entries = {d["name"]: d for d in raw["datasets"]}
     notes = []
     folders = sorted(p.name for p in mirror.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -75,7 +75,9 @@ def test_sign_with_password_on_stdin(cli, store: Store, tmp_path: Path) -> None:
                  "--file", str(report), "--json", stdin="sam-password\n")  # fmt: skip
     assert signed.exit_code == 0
     event = json.loads(signed.stdout)
-    assert event["action"] == "esign" and event["params"]["meaning"] == "approved" and len(event["inputs"]["object"]) == 64
+    assert (
+        event["action"] == "esign" and event["params"]["meaning"] == "approved" and len(event["inputs"]["object"]) == 64
+    )
     refused = cli("audit", "sign", "report", "r-1", "--meaning", "approved", "--user", "sam", "--password-stdin",
                   stdin="wrong-password\n")  # fmt: skip
     assert refused.exit_code == 6 and "wrong user name or password" in refused.stderr

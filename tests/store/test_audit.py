@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pharmakon.store import (
@@ -148,7 +147,11 @@ def test_inserted_event_is_detected(store: Store) -> None:
     forged["hash"] = event_hash(forged)
     columns = ", ".join(forged)
     values = ", ".join(
-        "NULL" if v is None else str(v) if isinstance(v, int) else "'" + (json.dumps(v) if isinstance(v, dict) else v) + "'"
+        "NULL"
+        if v is None
+        else str(v)
+        if isinstance(v, int)
+        else "'" + (json.dumps(v) if isinstance(v, dict) else v) + "'"
         for v in forged.values()
     )
     with store.engine.begin() as conn:  # inserting is allowed; the head still says event 4

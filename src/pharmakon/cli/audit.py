@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,12 +20,12 @@ CHAIN_BROKEN_EXIT = 8
 
 @app.command("log")
 def log(
-    actor: Annotated[Optional[str], typer.Option(help="Only events by this actor.")] = None,
-    action: Annotated[Optional[str], typer.Option(help="Action, or prefix ending in '*' (user.*).")] = None,
-    object_type: Annotated[Optional[str], typer.Option("--object-type", help="Only this object type.")] = None,
-    object_id: Annotated[Optional[str], typer.Option("--object-id", help="Only this object id.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="ISO-8601 UTC lower bound on time.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="ISO-8601 UTC upper bound on time.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only events by this actor.")] = None,
+    action: Annotated[str | None, typer.Option(help="Action, or prefix ending in '*' (user.*).")] = None,
+    object_type: Annotated[str | None, typer.Option("--object-type", help="Only this object type.")] = None,
+    object_id: Annotated[str | None, typer.Option("--object-id", help="Only this object id.")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO-8601 UTC lower bound on time.")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO-8601 UTC upper bound on time.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="Events to show.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Events to skip (newest first).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -51,7 +51,7 @@ def log(
 @app.command("verify")
 def verify(
     file: Annotated[
-        Optional[Path], typer.Option("--file", exists=True, dir_okay=False, help="Verify an export instead of the store.")
+        Path | None, typer.Option("--file", exists=True, dir_okay=False, help="Verify an export instead of the store.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -122,9 +122,9 @@ def sign(
     user: Annotated[str, typer.Option("--user", help="Signer's user name.")],
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
     file: Annotated[
-        Optional[Path], typer.Option("--file", exists=True, dir_okay=False, help="Signed content, hashed into the event.")
+        Path | None, typer.Option("--file", exists=True, dir_okay=False, help="Signed content, hashed into the event.")
     ] = None,
-    reason: Annotated[Optional[str], typer.Option(help="Why, in the signer's words.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, in the signer's words.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Electronically sign an object, re-entering the signer's password."""

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from pharmakon._version import __version__
-from pharmakon.cli import audit, users
+from pharmakon.cli import audit, data, users
 from pharmakon.cli._common import console, err_console, print_json
 from pharmakon.errors import PharmakonError
 
@@ -23,12 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.app, name="users")
-try:  # the data catalogue lives in its own module
-    from pharmakon.cli import data as _data
-
-    app.add_typer(_data.app, name="data")
-except ImportError:  # pragma: no cover - only while the module is missing
-    pass
+app.add_typer(data.app, name="data")
 
 INTERNAL_ERROR_EXIT = 70
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -18,7 +18,7 @@ def add(
     role: Annotated[str, typer.Option(help="viewer, scientist or admin.")] = "viewer",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
     phi: Annotated[bool, typer.Option("--phi", help="Allow access to identifiable patient data.")] = False,
-    reason: Annotated[Optional[str], typer.Option(help="Why (recorded in the audit trail).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in the audit trail).")] = None,
 ) -> None:
     """Add a user."""
     from pharmakon.store import create_user, open_store
@@ -54,7 +54,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 def token(
     name: Annotated[str, typer.Argument(help="User the token acts as.")],
     label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "cli",
-    expires_days: Annotated[Optional[float], typer.Option(min=0.001, help="Lifetime in days (default: none).")] = None,
+    expires_days: Annotated[float | None, typer.Option(min=0.001, help="Lifetime in days (default: none).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Issue an API token; it is printed once and stored only as a hash."""
@@ -71,7 +71,7 @@ def token(
 @app.command("disable")
 def disable(
     name: Annotated[str, typer.Argument(help="User to disable.")],
-    reason: Annotated[Optional[str], typer.Option(help="Why (recorded in the audit trail).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in the audit trail).")] = None,
 ) -> None:
     """Disable a user: their password and tokens stop working at once."""
     from pharmakon.store import open_store, set_user_active
@@ -84,7 +84,7 @@ def disable(
 @app.command("enable")
 def enable(
     name: Annotated[str, typer.Argument(help="User to enable again.")],
-    reason: Annotated[Optional[str], typer.Option(help="Why (recorded in the audit trail).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in the audit trail).")] = None,
 ) -> None:
     """Enable a disabled user."""
     from pharmakon.store import open_store, set_user_active

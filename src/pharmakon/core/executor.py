@@ -253,7 +253,7 @@ class _RemoteTraceback(Exception):
         self.tb = tb
 
     def __str__(self) -> str:
-        return f"\n\"\"\"\n{self.tb}\"\"\""
+        return f'\n"""\n{self.tb}"""'
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -419,7 +419,7 @@ class Executor(ABC):
             for start, chunk_results in chunks:
                 yield from enumerate(chunk_results, start)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; the serial backend holds nothing
         """Release workers and connections this executor started. Idempotent."""
 
     def __enter__(self) -> Executor:
@@ -630,7 +630,9 @@ class LocalExecutor(Executor):
     def __init__(self, n_jobs: int | None = None, *, mp_context: str | None = None) -> None:
         import multiprocessing
 
-        if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1):
+        if n_jobs is not None and (
+            isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1
+        ):
             raise ValueError(f"LocalExecutor(n_jobs=...) must be a positive integer, -1 or None; got {n_jobs!r}")
         methods = multiprocessing.get_all_start_methods()
         if mp_context is None:
@@ -838,9 +840,7 @@ def available_backends() -> list[str]:
     return sorted(BACKENDS)
 
 
-def get_executor(
-    backend: str | None = None, *, address: str | None = None, n_jobs: int | None = None
-) -> Executor:
+def get_executor(backend: str | None = None, *, address: str | None = None, n_jobs: int | None = None) -> Executor:
     """Make the executor the user asked for.
 
     Parameters

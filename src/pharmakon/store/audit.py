@@ -159,9 +159,7 @@ def record_event(
     values["hash"] = event_hash(values)
     row = {k: (canonical_json(v) if k in _JSON_FIELDS else v) for k, v in values.items()}
     session.execute(AuditEvent.__table__.insert().values(**row))
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_seq=values["seq"], last_hash=values["hash"])
-    )
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=values["seq"], last_hash=values["hash"]))
     return AuditRecord(**values)
 
 
@@ -288,9 +286,7 @@ def verify_records(
 
 def _stream_records(session: Session) -> Iterator[dict[str, Any]]:
     columns = [getattr(AuditEvent, name) for name in (*_HASHED_FIELDS, "hash")]
-    result = session.execute(
-        select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=_VERIFY_BATCH)
-    )
+    result = session.execute(select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=_VERIFY_BATCH))
     loads = json.loads
     for row in result:
         record = row._asdict()

@@ -152,7 +152,9 @@ def get_user(session: Session, username: str) -> UserInfo:
     return UserInfo.from_row(_user_row(session, username))
 
 
-def set_user_active(session: Session, *, username: str, active: bool, actor: str, reason: str | None = None) -> UserInfo:
+def set_user_active(
+    session: Session, *, username: str, active: bool, actor: str, reason: str | None = None
+) -> UserInfo:
     """Disable (or re-enable) a user; a disabled user's password and tokens stop working."""
     row = _user_row(session, username)
     row.active = active

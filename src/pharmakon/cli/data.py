@@ -1,0 +1,108 @@
+"""``pharmakon data``: list, inspect and fetch the public data sets.
+
+A Typer sub-app; the main CLI mounts it with ``app.add_typer(data.app, name="data")``.
+Errors are :class:`~pharmakon.errors.PharmakonError` subclasses and propagate to the
+main CLI, which prints them and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pharmakon.datasets import DatasetEntry, fetch, fetch_source, info, list_datasets
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Public data sets: list, inspect and fetch (verified by SHA-256).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _entry_dict(entry: DatasetEntry) -> dict[str, Any]:
+    d = entry.model_dump(mode="json", exclude={"url_rules"})
+    d["n_files"] = entry.n_files
+    d["network_fetchable"] = entry.network_fetchable
+    return d
+
+
+@app.command("list")
+def list_command(as_json: JsonOpt = False) -> None:
+    """List the catalogued data sets (name, domain, licence, size, files)."""
+    entries = list_datasets()
+    if as_json:
+        typer.echo(json.dumps([_entry_dict(e) for e in entries], indent=2))
+        return
+    table = Table(title=f"{len(entries)} public data sets")
+    for col, kw in (("name", {"style": "bold", "no_wrap": True}), ("domain", {}), ("licence", {"overflow": "fold"}),
+                    ("size", {"justify": "right"}), ("files", {"justify": "right"})):  # fmt: skip
+        table.add_column(col, **kw)
+    for e in entries:
+        table.add_row(e.name, e.domain, e.licence, _human(e.size_bytes), str(e.n_files))
+    Console().print(table)
+
+
+@app.command("info")
+def info_command(name: Annotated[str, typer.Argument(help="Data set name (see `pharmakon data list`).")],
+                 as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Show all metadata of one data set, including every file's SHA-256 and URL."""
+    entry = info(name)
+    if as_json:
+        typer.echo(json.dumps(_entry_dict(entry), indent=2))
+        return
+    console = Console()
+    console.print(f"[bold]{entry.name}[/bold]: {entry.title}")
+    for label, value in (("domain", entry.domain), ("description", entry.description), ("licence", entry.licence),
+                         ("citation", entry.citation), ("source", entry.source_url), ("commit", entry.commit or "-"),
+                         ("size", f"{_human(entry.size_bytes)} in {entry.n_files} files")):  # fmt: skip
+        console.print(f"[cyan]{label:>11}[/cyan]  {value}", highlight=False)
+    table = Table(title="files")
+    table.add_column("path")
+    table.add_column("size", justify="right")
+    table.add_column("sha256")
+    table.add_column("url", overflow="fold")
+    for f in entry.files:
+        table.add_row(f.path, _human(f.size_bytes), f.sha256, f.url or "- (mirror only)")
+    console.print(table)
+
+
+@app.command("fetch")
+def fetch_command(
+    name: Annotated[str, typer.Argument(help="Data set name (see `pharmakon data list`).")],
+    force: Annotated[bool, typer.Option("--force", help="Fetch again even if a verified copy is cached.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy (from PHARMAKON_DATA_MIRROR) or download a data set into the cache, verifying checksums."""
+    entry = info(name)
+    source = fetch_source()
+    if as_json:
+        path = fetch(entry.name, force=force)
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[file]}"), TimeElapsedColumn(), transient=False) as bar:  # fmt: skip
+            task = bar.add_task(f"{entry.name} ({source})", total=entry.n_files, file="")
+            path = fetch(entry.name, force=force,
+                         progress=lambda f, i, n: bar.update(task, completed=i, file=f.path))  # fmt: skip
+    from pharmakon.cli._common import record_cli_event  # lazy: keeps the store out of `data list`
+
+    record_cli_event("data.fetch", object_type="dataset", object_id=entry.name,
+                     outputs={f.path: f.sha256 for f in entry.files}, params={"source": source})  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps({"name": entry.name, "path": str(path.resolve()), "source": source,
+                               "n_files": entry.n_files, "size_bytes": entry.size_bytes}))  # fmt: skip
+    else:
+        typer.echo(str(path.resolve()))
