@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LINT_PATHS := $(wildcard src tests bench scripts)
 SHARED_DATA := $(abspath ../shared/data)
 # In this workplace the data mirror sits beside the checkout; elsewhere data come from the network.
 export PHARMAKON_DATA_MIRROR ?= $(if $(wildcard $(SHARED_DATA)/CATALOG.md),$(SHARED_DATA),)
@@ -24,8 +25,8 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 test: install system-deps lint
 	PHARMAKON_REQUIRE_ALL_BACKENDS=1 $(BIN)/python -m pytest

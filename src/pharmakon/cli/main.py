@@ -62,10 +62,10 @@ def serve(
     if seed:
         report = seed_examples(store)
         for line in report.lines():
-            console.print(line, markup=False)
+            typer.echo(line)
     store.dispose()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    console.print(f"pharmakon workbench: {url}/   API docs: {url}/api/docs", markup=False)
+    typer.echo(f"pharmakon workbench: {url}/   API docs: {url}/api/docs")
     uvicorn.run("pharmakon.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", proxy_headers=False)  # fmt: skip
 
