@@ -78,3 +78,18 @@ def test_admin_adds_and_disables_a_user(page, make_user, store: Store) -> None:
     with store.read_session() as session:
         actions = [e.action for e in list_events(session, actor="alice", newest_first=False)[0]]
     assert actions == ["auth.login", "user.create", "user.disable"]
+
+
+def test_long_chain_shows_the_last_recorded_verification(page, make_user, store: Store, monkeypatch) -> None:
+    from pharmakon.web import routes
+
+    monkeypatch.setattr(routes, "LIVE_VERIFY_MAX_EVENTS", 2)
+    _, password, _ = make_user("alice", "admin")
+    log_in(page, "alice", password)
+    page.wait_for_url("**/")
+    page.goto("/audit")
+    assert "Never verified" in page.get_by_test_id("chain-status").inner_text()
+    page.get_by_test_id("verify-now").click()
+    page.wait_for_url("**/audit")
+    status = page.get_by_test_id("chain-status").inner_text()
+    assert "by alice: intact" in status and "(3 events)" in status

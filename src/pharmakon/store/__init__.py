@@ -4,6 +4,7 @@ from pharmakon.store.audit import (
     GENESIS_HASH,
     AuditRecord,
     ChainReport,
+    chain_head,
     export_jsonl,
     list_events,
     read_jsonl,
@@ -30,7 +31,7 @@ from pharmakon.store.users import (
 )
 
 __all__ = [
-    "GENESIS_HASH", "AuditRecord", "ChainReport", "export_jsonl", "list_events", "read_jsonl",
+    "GENESIS_HASH", "AuditRecord", "ChainReport", "chain_head", "export_jsonl", "list_events", "read_jsonl",
     "record_event", "verify_chain", "verify_records", "Store", "close_stores", "mask_url",
     "open_store", "ROLES", "SIGNATURE_MEANINGS", "UserInfo", "authenticate_password",
     "authenticate_token", "create_user", "get_user", "issue_token", "list_users", "require_role",

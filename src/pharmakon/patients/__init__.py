@@ -1,0 +1,1 @@
+"""Patient-level science: pharmacogenomics and, later, other patient models (sub-packages per job)."""

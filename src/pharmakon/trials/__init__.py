@@ -1,0 +1,1 @@
+"""Clinical trials: design, simulation and safety monitoring (sub-packages per job)."""
