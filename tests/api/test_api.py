@@ -25,7 +25,7 @@ def denials(store: Store) -> list[dict]:
 
 def test_health_needs_no_token(client: TestClient, store: Store) -> None:
     body = client.get(f"{API_PREFIX}/health").json()
-    assert body["status"] == "ok" and body["store"] == {"ok": True, "dialect": store.dialect, "revision": "0001",
+    assert body["status"] == "ok" and body["store"] == {"ok": True, "dialect": store.dialect, "revision": "0002",
                                                         "error": None}  # fmt: skip
 
 

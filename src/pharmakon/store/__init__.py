@@ -13,6 +13,15 @@ from pharmakon.store.audit import (
     verify_records,
 )
 from pharmakon.store.database import Store, close_stores, mask_url, open_store
+from pharmakon.store.objects import (
+    ObjectVersion,
+    get_object,
+    list_objects,
+    object_versions,
+    read_artifact,
+    save_object,
+    set_alias,
+)
 from pharmakon.store.users import (
     ROLES,
     SIGNATURE_MEANINGS,
@@ -35,5 +44,6 @@ __all__ = [
     "record_event", "verify_chain", "verify_records", "Store", "close_stores", "mask_url",
     "open_store", "ROLES", "SIGNATURE_MEANINGS", "UserInfo", "authenticate_password",
     "authenticate_token", "create_user", "get_user", "issue_token", "list_users", "require_role",
-    "revoke_token", "role_allows", "set_user_active", "sign",
+    "revoke_token", "role_allows", "set_user_active", "sign", "ObjectVersion", "get_object", "list_objects",
+    "object_versions", "read_artifact", "save_object", "set_alias",
 ]  # fmt: skip

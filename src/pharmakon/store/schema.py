@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "AuditEvent", "AuditHead", "User", "ApiToken"]
+__all__ = ["Base", "AuditEvent", "AuditHead", "User", "ApiToken", "StoredObject", "ObjectAlias"]
 
 
 class Base(DeclarativeBase):
@@ -84,3 +84,35 @@ class ApiToken(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str | None] = mapped_column(String(32))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoredObject(Base):
+    """One version of a named domain object (trial design, model, report, signal review...).
+
+    ``content`` is canonical JSON; ``content_hash`` its SHA-256. Binary artifacts live
+    in the artifact folder under their SHA-256, listed in ``artifacts`` (JSON: name → hash).
+    """
+
+    __tablename__ = "stored_objects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(256), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    artifacts: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class ObjectAlias(Base):
+    """A movable label (``staging``, ``production``) pointing at one version of an object."""
+
+    __tablename__ = "object_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(256))
+    alias: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
