@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pharmakon.hashing import sha256_file
 from pharmakon.store import Store
 
 
@@ -54,6 +55,9 @@ def test_verify_export_and_tamper_detection(cli, store: Store, tmp_path: Path) -
     assert cli("audit", "export", "-o", str(export)).exit_code == 0
     assert len(export.read_text().splitlines()) == 3  # user.create, token.issue, audit.verify
     assert cli("audit", "verify", "--file", str(export)).exit_code == 0
+    [exported] = json.loads(cli("audit", "log", "--action", "audit.export", "--json").stdout)["items"]
+    assert exported["params"]["n_events"] == 3 and exported["params"]["head_seq"] == 3
+    assert exported["outputs"] == {"audit.jsonl": sha256_file(export)}
 
     with store.engine.connect() as conn:  # an attacker with DDL rights edits event 2
         if store.dialect == "sqlite":

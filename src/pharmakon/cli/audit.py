@@ -88,30 +88,36 @@ def verify(
 def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="JSON Lines file to write ('-' for stdout).")],
 ) -> None:
-    """Write the whole log as JSON Lines with the hashes, for third-party re-verification."""
+    """Write the whole log as JSON Lines with the hashes, for third-party re-verification.
+
+    The export itself is then recorded as an ``audit.export`` event carrying the
+    file's SHA-256 and the head it covers (that event is not in the file).
+    """
     import sys
 
-    from pharmakon.store import open_store
+    from pharmakon.hashing import sha256_file
+    from pharmakon.store import chain_head, export_jsonl, open_store, record_event
 
     store = open_store()
     if str(output) == "-":
         with store.read_session() as session:
-            from pharmakon.store import export_jsonl
-
             export_jsonl(session, sys.stdout)
         return
-    from pharmakon.store import export_jsonl
-
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle, store.read_session() as session:
+            head_seq, head_hash = chain_head(session)
             n = export_jsonl(session, handle)
         os.replace(tmp, output)  # all or nothing: no partial export under the final name
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    err_console.print(f"exported {n:,} events to {output}", markup=False)
+    with store.session() as session:
+        record_event(session, actor=cli_actor(), action="audit.export", object_type="audit_chain", object_id="store",
+                     outputs={output.name: sha256_file(output)},
+                     params={"n_events": n, "head_seq": head_seq, "head_hash": head_hash})  # fmt: skip
+    err_console.print(f"exported {n:,} events to {output} (head {head_hash[:16]}…)", markup=False)
 
 
 @app.command("sign")
