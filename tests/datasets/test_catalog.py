@@ -122,3 +122,18 @@ def test_build_script_keeps_metadata_and_adds_new_folders(tmp_path: Path) -> Non
     assert data["new_set"]["files"][0]["path"] == "sub/x.csv"
     assert data["new_set"]["files"][0]["sha256"] == sha256_file(mirror / "new_set" / "sub" / "x.csv")
     assert module.main(["--mirror", str(mirror), "--catalog", str(catalog), "--check"]) == 0
+
+
+def test_manifest_hash_matches_sha256sum_of_the_mirror_folder() -> None:
+    import hashlib
+    import subprocess
+
+    from pharmakon.datasets import info
+    from tests.conftest import MIRROR
+
+    if not (MIRROR / "nano_tumor_db").is_dir():
+        pytest.skip("data mirror not beside the checkout")
+    entry = info("nano_tumor_db")
+    paths = sorted(f.path for f in entry.files)
+    listing = subprocess.run(["sha256sum", *paths], cwd=MIRROR / "nano_tumor_db", capture_output=True, check=True)
+    assert hashlib.sha256(listing.stdout).hexdigest() == entry.manifest_sha256

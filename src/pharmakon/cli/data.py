@@ -37,6 +37,7 @@ def _entry_dict(entry: DatasetEntry) -> dict[str, Any]:
     d = entry.model_dump(mode="json", exclude={"url_rules"})
     d["n_files"] = entry.n_files
     d["network_fetchable"] = entry.network_fetchable
+    d["manifest_sha256"] = entry.manifest_sha256
     return d
 
 
@@ -49,10 +50,12 @@ def list_command(as_json: JsonOpt = False) -> None:
         return
     table = Table(title=f"{len(entries)} public data sets")
     for col, kw in (("name", {"style": "bold", "no_wrap": True}), ("domain", {}), ("licence", {"overflow": "fold"}),
-                    ("size", {"justify": "right"}), ("files", {"justify": "right"})):  # fmt: skip
+                    ("size", {"justify": "right"}), ("files", {"justify": "right"}), ("citation", {"overflow": "fold"}),
+                    ("source", {"overflow": "fold"}), ("manifest sha256", {"overflow": "fold"})):  # fmt: skip
         table.add_column(col, **kw)
     for e in entries:
-        table.add_row(e.name, e.domain, e.licence, _human(e.size_bytes), str(e.n_files))
+        table.add_row(e.name, e.domain, e.licence, _human(e.size_bytes), str(e.n_files), e.citation, e.source_url,
+                      e.manifest_sha256[:16] + "…")  # fmt: skip
     Console().print(table)
 
 
@@ -68,7 +71,8 @@ def info_command(name: Annotated[str, typer.Argument(help="Data set name (see `p
     console.print(f"[bold]{entry.name}[/bold]: {entry.title}")
     for label, value in (("domain", entry.domain), ("description", entry.description), ("licence", entry.licence),
                          ("citation", entry.citation), ("source", entry.source_url), ("commit", entry.commit or "-"),
-                         ("size", f"{_human(entry.size_bytes)} in {entry.n_files} files")):  # fmt: skip
+                         ("size", f"{_human(entry.size_bytes)} in {entry.n_files} files"),
+                         ("sha256", f"{entry.manifest_sha256} (manifest of the file hashes below)")):  # fmt: skip
         console.print(f"[cyan]{label:>11}[/cyan]  {value}", highlight=False)
     table = Table(title="files")
     table.add_column("path")

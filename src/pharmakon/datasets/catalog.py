@@ -130,6 +130,18 @@ class DatasetEntry(BaseModel):
         return len(self.files)
 
     @property
+    def manifest_sha256(self) -> str:
+        """One SHA-256 for the whole data set: of its sorted ``"<sha256>  <path>"`` lines.
+
+        The same lines ``sha256sum`` prints, so ``sha256sum`` over the cached folder,
+        sorted by path, reproduces it.
+        """
+        import hashlib
+
+        lines = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(self.files, key=lambda f: f.path))
+        return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+    @property
     def network_fetchable(self) -> bool:
         """True when every file has a download URL (the network can replace a mirror)."""
         return all(f.url for f in self.files)
