@@ -17,6 +17,8 @@ import pytest
 from pharmakon.config import get_settings
 from pharmakon.store import Store, close_stores, create_user, issue_token, open_store
 
+pytest_plugins = ["tests.fixtures.cli", "tests.fixtures.browser"]
+
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = (REPO.parent / "shared" / "data").resolve()
 REQUIRE_ALL = os.environ.get("PHARMAKON_REQUIRE_ALL_BACKENDS") == "1"

@@ -103,6 +103,7 @@ def _demo_dataset(store: Store, settings: Settings) -> str:
 EXAMPLES: list[Example] = [
     Example("demo-users", _demo_users),
     Example("demo-dataset", _demo_dataset),
+    Example("pgx-report", "pharmakon.patients.pgx.persist:seed_example"),
 ]
 
 

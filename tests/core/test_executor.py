@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -65,6 +66,12 @@ def slow_after_first(x: int) -> int:
     if x > 0:
         time.sleep(3.0)
     return x
+
+
+def read_setting(name: str) -> str | None:
+    from pharmakon.config import get_settings
+
+    return f"{os.environ.get(name)}|{get_settings().data_mirror}"
 
 
 # ---------------------------------------------------------------- fixtures
@@ -307,3 +314,14 @@ def test_get_executor_honours_environment(clean_settings):
     assert ex.address == "head:6379"
     assert get_executor(address="other:1").address == "other:1"
     assert isinstance(get_executor("serial"), SerialExecutor)  # the caller's choice wins
+
+
+def test_workers_see_settings_changed_after_they_started(executor, monkeypatch, tmp_path):
+    """Forkserver children and long-lived Ray workers must not keep stale PHARMAKON_* settings."""
+    monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(tmp_path / "first"))
+    get_settings.cache_clear()
+    executor.map(read_setting, ["PHARMAKON_DATA_MIRROR"])  # workers now exist
+    monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(tmp_path / "second"))
+    get_settings.cache_clear()
+    expected = f"{tmp_path / 'second'}|{tmp_path / 'second'}"
+    assert executor.map(read_setting, ["PHARMAKON_DATA_MIRROR"] * 4) == [expected] * 4

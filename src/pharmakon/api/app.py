@@ -23,6 +23,7 @@ API_ROUTERS: list[str] = [
     "pharmakon.api.routes.health",
     "pharmakon.api.routes.audit",
     "pharmakon.api.routes.users",
+    "pharmakon.api.routes.pgx",
 ]
 
 _STATUS = [

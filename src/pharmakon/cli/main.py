@@ -26,6 +26,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "audit": "pharmakon.cli.audit",
     "users": "pharmakon.cli.users",
     "data": "pharmakon.cli.data",
+    "pgx": "pharmakon.cli.pgx",
 }
 for _name, _module in COMMAND_GROUPS.items():
     app.add_typer(import_module(_module).app, name=_name)

@@ -244,6 +244,33 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _settings_environment() -> dict[str, str]:
+    """The parent's ``PHARMAKON_*`` variables, to hand to workers."""
+    return {k: v for k, v in os.environ.items() if k.startswith("PHARMAKON_")}
+
+
+def _adopt_environment(environment: dict[str, str]) -> None:
+    """Make this worker's ``PHARMAKON_*`` variables (and settings) equal the parent's."""
+    if _settings_environment() == environment:
+        return
+    for key in [k for k in os.environ if k.startswith("PHARMAKON_") and k not in environment]:
+        del os.environ[key]
+    os.environ.update(environment)
+    from pharmakon.config import get_settings
+
+    get_settings.cache_clear()
+
+
+def _run_chunk_with_environment(environment: dict[str, str], fn: Callable[[Any], Any], start: int, chunk: list[Any]):
+    """:func:`_run_chunk` after adopting the parent's settings of the moment of submission.
+
+    Workers outlive settings changes: a forkserver's children inherit the environment of
+    the moment the forkserver began, pools and Ray workers are reused across maps.
+    """
+    _adopt_environment(environment)
+    return _run_chunk(fn, start, chunk)
+
+
 def _cpu_count() -> int:
     """CPUs this process may use (respects affinity masks in containers)."""
     if hasattr(os, "sched_getaffinity"):

@@ -6,7 +6,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pharmakon.core._executor_base import Executor, _cpu_count, _Failure, _ignore_sigint, _run_chunk
+from pharmakon.core._executor_base import (
+    Executor,
+    _cpu_count,
+    _Failure,
+    _ignore_sigint,
+    _run_chunk_with_environment,
+    _settings_environment,
+)
 
 
 class LocalExecutor(Executor):
@@ -75,7 +82,7 @@ class LocalExecutor(Executor):
             return self._pool
 
     def _submit(self, fn: Callable[[Any], Any], start: int, chunk: list[Any]) -> Any:
-        return self._ensure_pool().submit(_run_chunk, fn, start, chunk)
+        return self._ensure_pool().submit(_run_chunk_with_environment, _settings_environment(), fn, start, chunk)
 
     def _wait(self, handles: list[Any], timeout: float) -> list[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait

@@ -6,7 +6,7 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from pharmakon.core._executor_base import Executor, _Failure, _run_chunk
+from pharmakon.core._executor_base import Executor, _Failure, _run_chunk_with_environment, _settings_environment
 from pharmakon.errors import ConfigError
 
 
@@ -70,7 +70,7 @@ class RayExecutor(Executor):
                 raise ConfigError(f"cannot start or reach {where}: {exc}") from exc
             self._owns_ray = True
         if self._remote is None:
-            self._remote = ray.remote(_run_chunk)
+            self._remote = ray.remote(_run_chunk_with_environment)
         return ray
 
     @property
@@ -81,7 +81,7 @@ class RayExecutor(Executor):
         return self._ray().put(fn)  # ship fn once, not with every chunk
 
     def _submit(self, fn: Any, start: int, chunk: list[Any]) -> Any:
-        return self._remote.remote(fn, start, chunk)
+        return self._remote.remote(_settings_environment(), fn, start, chunk)
 
     def _wait(self, handles: list[Any], timeout: float) -> list[Any]:
         ray = self._ray()

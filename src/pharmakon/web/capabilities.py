@@ -22,4 +22,7 @@ CAPABILITIES: list[Capability] = [
                "into the local cache.", "everyone", "pharmakon data list|fetch|info", "/data"),
     Capability("Users and roles", "Viewer < scientist < admin; API tokens stored only as Argon2 hashes.",
                "administrators", "pharmakon users add|list|token|disable", "/users", "admin"),
+    Capability("Pharmacogenomics", "VCF -> star-allele diplotypes (PharmCAT rules, 11 genes + CYP2D6 outside calls) -> "
+               "phenotypes -> CPIC/DPWG advice; IWPC warfarin doses.", "clinical pharmacists",
+               "pharmakon pgx call|batch|warfarin", "/pgx"),
 ]  # fmt: skip

@@ -40,7 +40,9 @@ LIVE_VERIFY_MAX_EVENTS = 50_000
 
 #: Modules whose ``router`` adds workbench pages (they reuse :func:`render` and
 #: :func:`page_user` from here). Each domain adds one line.
-DOMAIN_PAGES: list[str] = []
+DOMAIN_PAGES: list[str] = [
+    "pharmakon.web.pages_pgx",
+]
 
 
 class _Redirect(Exception):

@@ -1,0 +1,53 @@
+"""Batch calling through the executor, synthetic VCFs, and coverage per group."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pharmakon.errors import InputError
+from pharmakon.patients.pgx import call_batch, call_vcf, coverage_by_group, write_synthetic_vcf
+from pharmakon.patients.pgx.synth import allele_frequencies
+
+
+@pytest.fixture(scope="module")
+def cohort_vcf(tmp_path_factory):
+    return write_synthetic_vcf(tmp_path_factory.mktemp("syn") / "c.vcf.gz", 60, seed=3, p_missing=0.01)
+
+
+def test_frequencies_sum_to_one():
+    f = allele_frequencies("CYP2C19")
+    assert sum(f.values()) == pytest.approx(1.0) and f["*38"] == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("backend", ["serial", "local"])
+def test_batch_matches_single_sample_calls(cohort_vcf, tmp_path, backend):
+    seen = []
+    out = tmp_path / "calls.tsv"
+    summary = call_batch(cohort_vcf, out, backend=backend, n_jobs=2, chunk_size=25,
+                         progress=lambda d, t: seen.append((d, t)))  # fmt: skip
+    assert summary["n_samples"] == 60 and summary["n_rows"] == 60 * 11
+    assert seen[-1] == (60, 60)
+    table = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    direct = {r["sample"]: r for r in call_vcf(cohort_vcf, samples=["S000007", "S000042"])}
+    for sample, rep in direct.items():
+        for gene, res in rep["genes"].items():
+            row = table[(table["sample"] == sample) & (table["gene"] == gene)].iloc[0]
+            assert row["diplotypes"] == " OR ".join(res["diplotypes"])
+
+
+def test_coverage_by_group(cohort_vcf, tmp_path):
+    out = tmp_path / "calls.tsv"
+    call_batch(cohort_vcf, out, backend="serial")
+    table = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    groups = {f"S{i:06d}": ("A" if i < 30 else "B") for i in range(60)}
+    cov = coverage_by_group(table, groups)
+    assert set(cov["group"]) == {"A", "B"} and (cov["n"] == 30).all()
+    shares = cov[["share_called", "share_uncertain", "share_incomplete", "share_not_called"]].sum(axis=1)
+    assert shares.round(9).eq(1.0).all()
+    assert cov["share_incomplete"].max() > 0  # 1% of genotypes were written as ./.
+
+
+def test_batch_bad_chunk(cohort_vcf, tmp_path):
+    with pytest.raises(InputError, match="chunk_size"):
+        call_batch(cohort_vcf, tmp_path / "x.tsv", chunk_size=0)
