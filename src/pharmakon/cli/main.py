@@ -27,6 +27,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "users": "pharmakon.cli.users",
     "data": "pharmakon.cli.data",
     "pgx": "pharmakon.cli.pgx",
+    "trial": "pharmakon.cli.trial",
 }
 for _name, _module in COMMAND_GROUPS.items():
     app.add_typer(import_module(_module).app, name=_name)
