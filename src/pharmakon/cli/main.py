@@ -27,6 +27,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "users": "pharmakon.cli.users",
     "data": "pharmakon.cli.data",
     "pgx": "pharmakon.cli.pgx",
+    "safety": "pharmakon.cli.safety",
     "trial": "pharmakon.cli.trial",
 }
 for _name, _module in COMMAND_GROUPS.items():

@@ -25,6 +25,9 @@ CAPABILITIES: list[Capability] = [
     Capability("Pharmacogenomics", "VCF -> star-allele diplotypes (PharmCAT rules, 11 genes + CYP2D6 outside calls) -> "
                "phenotypes -> CPIC/DPWG advice; IWPC warfarin doses.", "clinical pharmacists",
                "pharmakon pgx call|batch|warfarin", "/pgx"),
+    Capability("Drug safety", "Disproportionality signals (MGPS EBGM/EB05 checked against openEBGM, PRR, ROR, IC) at "
+               "FAERS scale; signal review; trial safety monitoring.", "drug-safety scientists",
+               "pharmakon safety signals|review|monitor", "/safety"),
     Capability("Trial design", "Group-sequential boundaries (checked against rpact), sample size, vectorised "
                "simulation; designs stored, signed and reported.", "biostatisticians",
                "pharmakon trial design|samplesize|simulate", "/trial"),

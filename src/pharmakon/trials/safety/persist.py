@@ -1,0 +1,207 @@
+"""Persisting signal tables, signal reviews and monitoring alerts in the versioned, audited store.
+
+* A signal table is an object of kind ``signal_table``: its content holds the summary
+  (methods, strata, MGPS fit, flagged counts, source) and the flagged rows; the full
+  table is the artifact ``signals.csv``.
+* A review is an object of kind ``signal_review`` named ``<table>.<pair hash>``; each
+  new status (``open``, ``reviewed``, ``dismissed``) is a new version with its reason,
+  and an audit event ``safety.signal.<status>`` records who, when and why.
+* A monitored trial is an object of kind ``safety_monitor`` (rules, alerts, arm counts;
+  artifact ``report.html``); each alert is an audit event ``safety.alert``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from pharmakon.errors import InputError
+from pharmakon.hashing import sha256_bytes
+from pharmakon.store import get_object, list_objects, object_versions, read_artifact, record_event, save_object
+from pharmakon.trials.safety.monitoring import Alert, Monitor, MonitorRule
+from pharmakon.trials.safety.signals import SIGNAL_COLUMNS, SignalTable
+
+__all__ = ["REVIEW_STATUSES", "save_signal_table", "load_signal_table", "review_signal", "list_reviews",
+           "record_alerts", "save_monitor", "pair_key", "create_monitor", "append_records", "load_monitor",
+           "table_rows", "pair_view"]  # fmt: skip
+
+REVIEW_STATUSES = ("open", "reviewed", "dismissed")
+MAX_ROWS_IN_CONTENT = 500
+
+
+def pair_key(table_name: str, drug: str, event: str) -> str:
+    """Object name of the review of one pair in one table."""
+    return f"{table_name}.{sha256_bytes(f'{drug}|{event}'.encode())[:16]}"
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = df.replace([np.inf, -np.inf], np.nan).astype(object).where(df.notna(), None)
+    return [{k: (float(v) if isinstance(v, np.floating) else int(v) if isinstance(v, np.integer) else
+                 bool(v) if isinstance(v, np.bool_) else v) for k, v in row.items()}
+            for row in clean.replace({np.nan: None}).to_dict("records")]  # fmt: skip
+
+
+def save_signal_table(session: Session, *, name: str, result: SignalTable, actor: str,
+                      source: dict[str, Any] | None = None, reason: str | None = None, reports: Any = None,
+                      n_details: int = 25) -> Any:  # fmt: skip
+    """Store ``result`` as a new version of ``signal_table/name``; returns the ObjectVersion.
+
+    With ``reports`` (the long table the result came from) the drill-down of the
+    ``n_details`` top flagged pairs (2x2 table, strata, trend by quarter) is stored too.
+    """
+    flagged = result.signals().head(MAX_ROWS_IN_CONTENT)
+    details = {}
+    if reports is not None:
+        from pharmakon.trials.safety.signals import pair_detail
+
+        for _, row in flagged.head(n_details).iterrows():
+            details[pair_key(name, row["drug"], row["event"])] = pair_detail(
+                reports, row["drug"], row["event"], hyper=result.hyper, strata=result.strata
+            )
+    cols = [c for c in [*SIGNAL_COLUMNS, "chi2", "n_drug", "n_event", "n_total"] if c in flagged] + [
+        c for c in flagged if c.startswith("signal_")]  # fmt: skip
+    content = {**result.summary(), "source": source or {}, "rows": _records(flagged[cols]), "details": details}
+    buf = io.StringIO()
+    result.table.to_csv(buf, index=False)
+    return save_object(session, kind="signal_table", name=name, content=content, actor=actor,
+                       artifacts={"signals.csv": buf.getvalue().encode()}, reason=reason)  # fmt: skip
+
+
+def load_signal_table(session: Session, name: str, version: int | str | None = None,
+                      ) -> tuple[dict[str, Any], pd.DataFrame]:  # fmt: skip
+    """Content and full table (from the ``signals.csv`` artifact) of a stored signal table."""
+    obj = get_object(session, "signal_table", name, version)
+    table = pd.read_csv(io.BytesIO(read_artifact(obj.artifacts["signals.csv"])), keep_default_na=False,
+                        na_values=[""])  # fmt: skip
+    return {**obj.content, "version": obj.version, "created_by": obj.created_by, "created_at": obj.created_at}, table
+
+
+def review_signal(session: Session, *, table_name: str, drug: str, event: str, status: str, reason: str,
+                  actor: str) -> dict[str, Any]:  # fmt: skip
+    """Mark one pair of a stored table ``reviewed``/``dismissed``/``open`` with a reason (audited).
+
+    Raises
+    ------
+    InputError
+        Unknown status, empty reason, or a pair not in the table.
+    """
+    if status not in REVIEW_STATUSES:
+        raise InputError(f"status must be one of {list(REVIEW_STATUSES)}, got {status!r}", field="status")
+    if not reason or not reason.strip():
+        raise InputError("a reason is required for every review decision", field="reason")
+    content, table = load_signal_table(session, table_name)
+    hit = table[(table["drug"] == drug) & (table["event"] == event)]
+    if hit.empty:
+        raise InputError(f"pair {drug!r} / {event!r} is not in signal table {table_name!r}", field="drug")
+    body = {"table": table_name, "table_version": content["version"], "drug": drug, "event": event,
+            "status": status, "reason": reason.strip(), "row": _records(hit.head(1))[0]}  # fmt: skip
+    obj = save_object(session, kind="signal_review", name=pair_key(table_name, drug, event), content=body,
+                      actor=actor, reason=reason.strip())  # fmt: skip
+    record_event(session, actor=actor, action=f"safety.signal.{status}", object_type="signal_table",
+                 object_id=f"{table_name}@{content['version']}", params={"drug": drug, "event": event,
+                 "review": f"{obj.name}@{obj.version}"}, reason=reason.strip())  # fmt: skip
+    return {**body, "version": obj.version, "by": actor, "at": obj.created_at}
+
+
+def list_reviews(session: Session, table_name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Latest review of each pair of ``table_name``: ``{(drug, event): content + by/at/version}``."""
+    out = {}
+    for obj in list_objects(session, kind="signal_review"):
+        if obj.content.get("table") == table_name:
+            out[(obj.content["drug"], obj.content["event"])] = {**obj.content, "by": obj.created_by,
+                                                                "at": obj.created_at, "version": obj.version}  # fmt: skip
+    return out
+
+
+def table_rows(table: pd.DataFrame, reviews: dict[tuple[str, str], dict[str, Any]], *, method: str | None = None,
+               flagged: bool = True, drug: str | None = None, event: str | None = None, min_n: int = 0,
+               status: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+    """Filter (vectorised) and page a stored table; adds ``review_status`` from ``reviews``."""
+    mask = table["n"] >= min_n
+    sig_cols = [c for c in table if c.startswith("signal_")]
+    if method:
+        mask &= table.get(f"signal_{method}", pd.Series(False, index=table.index)).astype(bool)
+    elif flagged and sig_cols:
+        mask &= table[sig_cols].astype(bool).any(axis=1)
+    if drug:
+        mask &= table["drug"].astype(str).str.contains(drug, case=False, regex=False)
+    if event:
+        mask &= table["event"].astype(str).str.contains(event, case=False, regex=False)
+    out = table[mask].copy()
+    keys = pd.Series(list(zip(out["drug"], out["event"], strict=True)), index=out.index, dtype=object)
+    out["review_status"] = keys.map(lambda k: reviews.get(k, {}).get("status", "open"))
+    if status:
+        out = out[out["review_status"] == status]
+    return _records(out.iloc[offset : offset + limit]), int(len(out))
+
+
+def pair_view(session: Session, table_name: str, drug: str, event: str) -> dict[str, Any]:
+    """One pair of a stored table: row, 2x2 table, stored drill-down and review history."""
+    content, table = load_signal_table(session, table_name)
+    hit = table[(table["drug"] == drug) & (table["event"] == event)]
+    if hit.empty:
+        raise InputError(f"pair {drug!r} / {event!r} is not in signal table {table_name!r}", field="drug")
+    row = _records(hit.head(1))[0]
+    a, n_drug, n_event, n_total = row["n"], row["n_drug"], row["n_event"], row["n_total"]
+    key = pair_key(table_name, drug, event)
+    history = [{**v.content, "by": v.created_by, "at": v.created_at, "version": v.version}
+               for v in object_versions(session, "signal_review", key)]  # fmt: skip
+    detail = content.get("details", {}).get(key, {})
+    return {"table": table_name, "table_version": content["version"], "drug": drug, "event": event, "row": row,
+            "two_by_two": {"a": a, "b": n_drug - a, "c": n_event - a, "d": n_total - n_drug - n_event + a},
+            "strata": detail.get("strata", []), "trend": detail.get("trend", []), "reviews": history,
+            "hyper": content.get("hyper")}  # fmt: skip
+
+
+def record_alerts(session: Session, *, trial: str, alerts: list[Alert], actor: str) -> None:
+    """One ``safety.alert`` audit event per alert."""
+    for a in alerts:
+        record_event(session, actor=actor, action="safety.alert", object_type="safety_monitor", object_id=trial,
+                     params=a.to_dict(), reason=f"rule {a.rule} crossed at day {a.time:.2f}")  # fmt: skip
+
+
+def save_monitor(session: Session, *, trial: str, monitor: Monitor, actor: str, records: list[dict[str, Any]],
+                 report_html: str | None = None) -> Any:  # fmt: skip
+    """Store the monitor's state (rules, alerts, arms, statistic history, records) as ``safety_monitor/trial``."""
+    n_records = len(records)
+    hist = pd.DataFrame(monitor.history)
+    content = {"trial": trial, "data_cut_day": monitor.now, "records": n_records,
+               "rules": [r.to_dict() for r in monitor.rules], "alerts": [a.to_dict() for a in monitor.alerts],
+               "arms": {arm: {"subjects": int(s[0]), "on_study": int(s[1])} for arm, s in monitor.arms.items()},
+               "history": _records(hist.iloc[:: max(len(hist) // 400, 1)]) if len(hist) else []}  # fmt: skip
+    artifacts = {"records.jsonl": "".join(json.dumps(r) + "\n" for r in records).encode()}
+    if report_html:
+        artifacts["report.html"] = report_html.encode()
+    return save_object(session, kind="safety_monitor", name=trial, content=content, actor=actor, artifacts=artifacts)
+
+
+def create_monitor(session: Session, *, trial: str, rules: list[MonitorRule], actor: str) -> Any:
+    """Start monitoring ``trial`` with ``rules`` (a new, empty ``safety_monitor`` version)."""
+    monitor = Monitor(list(rules))
+    return save_monitor(session, trial=trial, monitor=monitor, actor=actor, records=[])
+
+
+def load_monitor(session: Session, trial: str) -> tuple[Monitor, list[dict[str, Any]]]:
+    """Rebuild a stored monitor by replaying its stored records."""
+    obj = get_object(session, "safety_monitor", trial)
+    records = [json.loads(x) for x in read_artifact(obj.artifacts["records.jsonl"]).decode().splitlines() if x]
+    monitor = Monitor([MonitorRule(**r) for r in obj.content["rules"]])
+    for i, rec in enumerate(records, 1):
+        monitor.update(rec, line=i)
+    return monitor, records
+
+
+def append_records(session: Session, *, trial: str, records: list[dict[str, Any]], actor: str) -> list[Alert]:
+    """Feed new stream records to a stored monitor; new alerts are audited and returned."""
+    monitor, old = load_monitor(session, trial)
+    new_alerts = []
+    for i, rec in enumerate(records, len(old) + 1):
+        new_alerts += monitor.update(rec, line=i)
+    record_alerts(session, trial=trial, alerts=new_alerts, actor=actor)
+    save_monitor(session, trial=trial, monitor=monitor, actor=actor, records=old + list(records))
+    return new_alerts

@@ -1,0 +1,138 @@
+"""Trial safety monitoring: posterior probabilities, MaxSPRT level, stream checks, simulation, DSMB report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pharmakon.errors import InputError
+from pharmakon.trials.safety.dsmb import dsmb_report_html, incidence_curves, run_monitor
+from pharmakon.trials.safety.monitoring import (
+    Monitor,
+    MonitorRule,
+    maxsprt_critical_value,
+    maxsprt_llr,
+    parse_rules,
+    posterior_prob_rr_beta,
+    posterior_prob_rr_gamma,
+)
+from pharmakon.trials.safety.simulate import operating_characteristics, simulate_trial_stream
+
+
+def test_posterior_probabilities_against_monte_carlo():
+    rng = np.random.default_rng(1)
+    m = 400_000
+    pt, pc = rng.beta(0.5 + 9, 0.5 + 41, m), rng.beta(0.5 + 4, 0.5 + 46, m)
+    assert posterior_prob_rr_beta(9, 50, 4, 50, 1.5, 0.5, 0.5) == pytest.approx(np.mean(pt / pc > 1.5), abs=3e-3)
+    lt, lc = rng.gamma(1 + 12, 1 / (1 + 800.0), m), rng.gamma(1 + 5, 1 / (1 + 900.0), m)
+    assert posterior_prob_rr_gamma(12, 800.0, 5, 900.0, 1.2, 1.0, 1.0) == pytest.approx(np.mean(lt / lc > 1.2),
+                                                                                         abs=3e-3)  # fmt: skip
+    # versus a historical rate: exact gamma / beta tails
+    assert posterior_prob_rr_gamma(12, 800.0, None, None, 1.0, 1.0, 1.0, rate_hist=0.01) == pytest.approx(
+        np.mean(lt > 0.01), abs=3e-3)  # fmt: skip
+    assert posterior_prob_rr_beta(9, 50, None, None, 2.0, 0.5, 0.5, p_hist=0.05) == pytest.approx(
+        np.mean(pt > 0.1), abs=3e-3)  # fmt: skip
+
+
+def test_maxsprt_llr_and_level():
+    assert maxsprt_llr(5, 2.0) == pytest.approx(2.0 - 5 + 5 * np.log(2.5))
+    assert maxsprt_llr(1, 2.0) == 0.0
+    cv = maxsprt_critical_value(0.05, 10.0, 1, n_paths=20_000, seed=1)
+    # independent check with other random paths: the null crossing probability is close to alpha
+    rng = np.random.default_rng(99)
+    times = np.cumsum(rng.exponential(1.0, (20_000, 60)), axis=1)
+    llr = np.where(times <= 10.0, maxsprt_llr(np.arange(1, 61)[None, :], times), 0)
+    assert np.mean(llr.max(axis=1) >= cv) == pytest.approx(0.05, abs=0.008)
+    assert maxsprt_critical_value(0.01, 10.0) > maxsprt_critical_value(0.05, 10.0)
+
+
+def test_rule_validation_and_parsing():
+    with pytest.raises(InputError, match="cutoff"):
+        MonitorRule("r", cutoff=1.5)
+    with pytest.raises(InputError, match="historical_rate"):
+        MonitorRule("r", model="maxsprt", control=None)
+    with pytest.raises(InputError, match="unknown key"):
+        parse_rules([{"name": "r", "bogus": 1}])
+    with pytest.raises(InputError, match="unique"):
+        parse_rules({"rules": [{"name": "r"}, {"name": "r"}]})
+    assert parse_rules({"rules": [{"name": "r", "model": "gamma_poisson"}]})[0].model == "gamma_poisson"
+
+
+def test_stream_errors_name_the_line():
+    mon = Monitor([MonitorRule("r")])
+    with pytest.raises(InputError, match="row 3.*before enrolment"):
+        mon.update({"type": "ae", "subject": "S9", "event": "X", "time": 1}, line=3)
+    mon.update({"type": "enroll", "subject": "S1", "arm": "treatment", "time": 5}, line=4)
+    with pytest.raises(InputError, match="before the previous"):
+        mon.update({"type": "exit", "subject": "S1", "time": 2}, line=5)
+    with pytest.raises(InputError, match="type"):
+        mon.update({"type": "dose", "subject": "S1", "time": 6}, line=6)
+    with pytest.raises(InputError, match="time must be a number"):
+        mon.update({"type": "exit", "subject": "S1", "time": "soon"}, line=7)
+
+
+def test_monitor_alerts_once_and_counts_exposure():
+    rule = MonitorRule("gp", event="AE", model="gamma_poisson", cutoff=0.9, min_events=2)
+    mon = Monitor([rule])
+    mon.update({"type": "enroll", "subject": "T1", "arm": "treatment", "time": 0})
+    mon.update({"type": "enroll", "subject": "C1", "arm": "control", "time": 0})
+    for t in (10, 20, 30, 40):
+        mon.update({"type": "ae", "subject": "T1", "event": "ae", "time": t})
+    mon.update({"type": "exit", "subject": "C1", "time": 50})
+    mon.update({"type": "ae", "subject": "T1", "event": "AE", "time": 100})
+    counts = mon.arm_counts("control", "AE")
+    assert counts["days"] == pytest.approx(50) and mon.arm_counts("treatment", "AE")["days"] == pytest.approx(100)
+    assert len(mon.alerts) == 1 and mon.alerts[0].counts["events_arm"] >= 2
+
+
+def test_simulated_operating_characteristics():
+    rules = [MonitorRule("bb", event="HEPATOTOXICITY", cutoff=0.99),
+             MonitorRule("sprt", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.002,
+                         max_expected=30)]  # fmt: skip
+    oc = operating_characteristics(rules, (1.0, 4.0), n_sims=25, n_per_arm=60, seed=5)
+    by = oc.set_index(["rule", "rr"])
+    for name in ("bb", "sprt"):
+        assert by.loc[(name, 4.0), "alert_rate"] >= 0.8
+        assert by.loc[(name, 1.0), "alert_rate"] <= 0.2  # false-alert rate with no excess
+        assert by.loc[(name, 4.0), "median_days_to_alert"] < 360
+    assert {"alert_rate_se", "mean_days_to_alert"} <= set(oc.columns)
+
+
+def test_dsmb_report(tmp_path: Path):
+    records = simulate_trial_stream(40, 0.003, 3.0, seed=11)
+    assert [r["time"] for r in records] == sorted(r["time"] for r in records)
+    mon = run_monitor(Monitor([MonitorRule("bb", event="HEPATOTOXICITY", cutoff=0.95)]), records)
+    html = dsmb_report_html(mon, records, title="Trial X")
+    assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,") == 2
+    assert "Assumptions" in html and "Trial X" in html
+    curves = incidence_curves(records, "HEPATOTOXICITY")
+    assert set(curves["arm"]) == {"treatment", "control"} and curves["incidence"].between(0, 1).all()
+
+
+@pytest.mark.usefixtures("pharmakon_home")
+def test_cli_monitor_and_simulate(cli, tmp_path: Path):
+    stream = tmp_path / "events.jsonl"
+    stream.write_text("\n".join(json.dumps(r) for r in simulate_trial_stream(60, 0.003, 4.0, seed=2)) + "\n")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: hep\n    event: HEPATOTOXICITY\n    model: beta_binomial\n    cutoff: 0.95\n")
+    report = tmp_path / "dsmb.html"
+    res = cli("safety", "monitor", "--stream", str(stream), "--rules", str(rules), "--report", str(report),
+              "--trial", "t1", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["alerts"] and out["alerts"][0]["rule"] == "hep" and report.exists()
+    log = cli("audit", "log", "--json")
+    assert "safety.alert" in log.stdout
+    live = cli("safety", "monitor", "--stream", "-", "--rules", str(rules), "--no-save", stdin=stream.read_text())
+    assert live.exit_code == 0, live.stderr
+    assert live.stdout.startswith("ALERT hep") and f"day {out['alerts'][0]['time']:.1f}" in live.stdout
+    stream.write_text('{"type": "enroll", "subject": "a", "arm": "treatment", "time": 0}\nnot json\n')
+    res = cli("safety", "monitor", "--stream", str(stream), "--rules", str(rules))
+    assert res.exit_code == 2 and "row 2" in " ".join(res.stderr.split())
+    res = cli("safety", "simulate", "--rules", str(rules), "--rr", "1,3", "--n-sims", "5", "--n-per-arm", "20",
+              "--json")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert len(json.loads(res.stdout)) == 2
