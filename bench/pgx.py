@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             write_synthetic_vcf(vcf, n, seed=n)
             cmd = [sys.executable, __file__, "--worker", str(vcf), "--backend", args.backend,
                    "--n-jobs", str(args.n_jobs), "--chunk-size", str(args.chunk_size)]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=os.environ.copy())
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+            if proc.returncode:
+                raise SystemExit(f"worker for {n} samples failed:\n{proc.stderr[-3000:]}")
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             calls = r["summary"]["n_rows"]
             r.update({"n_samples": n, "vcf_mib": vcf.stat().st_size / 2**20,

@@ -19,6 +19,7 @@ app = typer.Typer(help="Pharmacogenomics: VCF -> diplotypes -> phenotypes -> CPI
                   no_args_is_help=True)  # fmt: skip
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+RefHelp = "GRCh38 FASTA (with .fai, or regions from samtools faidx): recognise indels shifted in long repeats."
 
 
 @app.command("call")
@@ -34,13 +35,14 @@ def call_command(
         Path | None, typer.Option("-o", "--out", help="Folder for <sample>.json/.html and summary.tsv.")
     ] = None,
     sample: Annotated[str | None, typer.Option("--sample", help="Only this sample of a multi-sample VCF.")] = None,
+    reference: Annotated[Path | None, typer.Option("--reference", help=RefHelp)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Call star-allele diplotypes, phenotypes and recommendations for each sample of a VCF."""
     from pharmakon.hashing import sha256_file
     from pharmakon.patients.pgx import call_vcf, write_reports
 
-    reports = list(call_vcf(vcf, outside_call, samples=[sample] if sample else None))
+    reports = list(call_vcf(vcf, outside_call, samples=[sample] if sample else None, reference=reference))
     written = write_reports(reports, out) if out else []
     record_cli_event("pgx.call", object_type="pgx_report", object_id=vcf.name,
                      inputs={"vcf": sha256_file(vcf), **({"outside_call": sha256_file(outside_call)}
@@ -80,32 +82,36 @@ def batch_command(
     n_jobs: Annotated[int | None, typer.Option("--n-jobs", help="Workers.")] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="Samples per task.", min=1)] = 1000,
     groups: Annotated[Path | None, typer.Option("--groups", help="CSV sample,group for coverage per group.")] = None,
+    reference: Annotated[Path | None, typer.Option("--reference", help=RefHelp)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Call every sample of a multi-sample VCF through the executor (progress bar), with coverage per group."""
     import pandas as pd
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pharmakon.errors import InputError
     from pharmakon.patients.pgx import call_batch, coverage_by_group
+    from pharmakon.patients.pgx.fairness import read_groups, sample_coverage_by_group
 
+    group_of = read_groups(groups) if groups else None
     with Progress(TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=as_json) as bar:  # fmt: skip
         task = bar.add_task("samples", total=None)
-        summary = call_batch(vcf, out, backend=backend, n_jobs=n_jobs, chunk_size=chunk_size,
+        summary = call_batch(vcf, out, backend=backend, n_jobs=n_jobs, chunk_size=chunk_size, reference=reference,
                              progress=lambda done, total: bar.update(task, completed=done, total=total))  # fmt: skip
-    if groups:
-        table = pd.read_csv(groups, dtype=str)
-        if not {"sample", "group"} <= set(table.columns):
-            raise InputError("groups file needs columns 'sample' and 'group'", file=str(groups))
-        cov = coverage_by_group(pd.read_csv(out, sep="\t", dtype=str), table.set_index("sample")["group"])
-        summary["coverage"] = cov.to_dict(orient="records")
+    if group_of is not None:
+        calls = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+        summary["coverage"] = coverage_by_group(calls, group_of).to_dict(orient="records")
+        summary["coverage_by_sample"] = sample_coverage_by_group(calls, group_of).to_dict(orient="records")
     record_cli_event("pgx.batch", object_type="pgx_batch", object_id=vcf.name, outputs={"tsv": str(out)},
                      params={"n_samples": summary["n_samples"], "backend": backend})  # fmt: skip
     if as_json:
         print_json(summary)
-    else:
-        console.print(summary)
+        return
+    console.print(summary)
+    for row in summary.get("coverage_by_sample", []):
+        if row["small_group"]:
+            console.print(f"[yellow]warning:[/] group {row['group']!r} has {row['n_samples']} samples: "
+                          "its shares are unstable")  # fmt: skip
 
 
 @app.command("warfarin")
@@ -117,6 +123,7 @@ def warfarin_command(
     """IWPC pharmacogenetic, clinical and fixed (35 mg/week) doses for every patient of a cohort."""
     from pharmakon.hashing import sha256_file
     from pharmakon.patients.pgx import dose_cohort, iwpc_mae, read_cohort, warfarin_coverage, write_doses
+    from pharmakon.patients.pgx.fairness import warfarin_mae_by_group
 
     frame = read_cohort(cohort)
     doses = dose_cohort(frame)
@@ -125,6 +132,7 @@ def warfarin_command(
                     "out": str(out)}  # fmt: skip
     if "Therapeutic Dose of Warfarin" in frame.columns:
         result["mae_mg_week"] = iwpc_mae(frame)
+        result["mae_by_race"] = warfarin_mae_by_group(frame).to_dict(orient="records")
     result["coverage_by_race"] = warfarin_coverage(frame).to_dict(orient="records")
     record_cli_event("pgx.warfarin", object_type="warfarin_doses", object_id=out.name,
                      inputs={"cohort": sha256_file(cohort)}, outputs={"csv": sha256_file(out)},

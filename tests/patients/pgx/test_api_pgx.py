@@ -61,6 +61,28 @@ def test_warfarin_endpoint(client: TestClient, make_user) -> None:
     assert res.json()[0]["pgx_dose_mg_week"] == pytest.approx(expected)
 
 
+def test_warfarin_endpoint_takes_each_inducer_and_amiodarone(client: TestClient, make_user) -> None:
+    _, _, viewer = make_user("vic", "viewer")
+    base = {"race": "Asian", "age": "60 - 69", "height_cm": 160, "weight_kg": 60, "cyp2c9": "*1/*3",
+            "vkorc1_1639": "A/A"}  # fmt: skip
+    body = [{**base, "id": "none"}, {**base, "id": "cbz", "carbamazepine": True},
+            {**base, "id": "pht", "phenytoin": True}, {**base, "id": "rif", "rifampin": True},
+            {**base, "id": "ami", "amiodarone": True},
+            {**base, "id": "both", "phenytoin": True, "rifampin": True, "amiodarone": True}]  # fmt: skip
+    res = client.post(f"{API_PREFIX}/pgx/warfarin", json=body, headers={"Authorization": f"Bearer {viewer}"})
+    assert res.status_code == 200, res.text
+    dose = {r["PharmGKB Subject ID"]: r["pgx_dose_mg_week"] for r in res.json()}
+    s0 = 5.6044 - 0.2614 * 6 + 0.0087 * 160 + 0.0128 * 60 - 1.6974 - 0.9357 - 0.1092
+    assert dose["none"] == pytest.approx(s0**2)
+    for drug in ("cbz", "pht", "rif"):
+        assert dose[drug] == pytest.approx((s0 + 1.1816) ** 2)
+    assert dose["ami"] == pytest.approx((s0 - 0.5503) ** 2)
+    assert dose["both"] == pytest.approx((s0 + 1.1816 - 0.5503) ** 2)  # one inducer term, not two
+    old = client.post(f"{API_PREFIX}/pgx/warfarin", json=[{**base, "id": "x", "enzyme_inducer": True}],
+                      headers={"Authorization": f"Bearer {viewer}"})  # fmt: skip
+    assert old.status_code == 422
+
+
 def test_seed_example_is_idempotent(store: Store) -> None:
     from pharmakon.config import get_settings
     from pharmakon.patients.pgx.persist import seed_example

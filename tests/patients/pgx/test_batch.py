@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 
@@ -36,10 +38,51 @@ def test_batch_matches_single_sample_calls(cohort_vcf, tmp_path, backend):
             assert row["diplotypes"] == " OR ".join(res["diplotypes"])
 
 
+def _tsv(path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def test_batch_reads_the_vcf_once_and_equals_per_sample_calls(cohort_vcf, tmp_path, monkeypatch):
+    import pharmakon.patients.pgx.spool as spool
+
+    reads = []
+    real = spool.stream_columns
+    monkeypatch.setattr(spool, "stream_columns", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    out = tmp_path / "calls.tsv"
+    call_batch(cohort_vcf, out, backend="serial", chunk_size=7)  # 9 chunks
+    assert len(reads) == 1
+    table = _tsv(out).set_index(["sample", "gene"])
+    for rep in call_vcf(cohort_vcf):
+        for gene, res in rep["genes"].items():
+            row = table.loc[(rep["sample"], gene)]
+            assert row["diplotypes"] == " OR ".join(res["diplotypes"])
+            assert int(row["n_missing"]) == len(res["missing_positions"])
+    assert len(table) == 60 * 11
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    yield ray
+    ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    ray.shutdown()
+
+
+@pytest.mark.ray
+def test_ray_and_local_give_identical_output(cohort_vcf, tmp_path, ray_session):
+    local, ray_out = tmp_path / "local.tsv", tmp_path / "ray.tsv"
+    a = call_batch(cohort_vcf, local, backend="local", n_jobs=2, chunk_size=16)
+    b = call_batch(cohort_vcf, ray_out, backend="ray", n_jobs=2, chunk_size=16)
+    assert a == b
+    assert local.read_bytes() == ray_out.read_bytes()
+
+
 def test_coverage_by_group(cohort_vcf, tmp_path):
     out = tmp_path / "calls.tsv"
     call_batch(cohort_vcf, out, backend="serial")
-    table = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    table = _tsv(out)
     groups = {f"S{i:06d}": ("A" if i < 30 else "B") for i in range(60)}
     cov = coverage_by_group(table, groups)
     assert set(cov["group"]) == {"A", "B"} and (cov["n"] == 30).all()

@@ -57,6 +57,9 @@ def test_warfarin_contract(cli, tmp_path):
     assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert round(summary["mae_mg_week"]["clinical"], 2) == 9.98
+    by_race = {r["group"]: r for r in summary["mae_by_race"]}
+    assert sum(r["n"] for r in by_race.values()) == summary["mae_mg_week"]["n"]
+    assert by_race["Black or African American"]["mae_pharmacogenetic"] > by_race["Asian"]["mae_pharmacogenetic"]
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 5700
     assert list(rows[0])[:4] == ["PharmGKB Subject ID", "pgx_dose_mg_week", "clinical_dose_mg_week",
@@ -76,3 +79,16 @@ def test_batch_command_with_groups(cli, tmp_path):
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["n_rows"] == 220 and {c["group"] for c in data["coverage"]} == {"X", "Y"}
+
+
+def test_call_with_reference_recognises_a_right_aligned_repeat(cli, tmp_path):
+    from tests.patients.pgx.test_normalize import UGT, _ugt_region, rec, respell
+
+    vcf = respell("UGT1A1/s28het.vcf", tmp_path, {UGT}, [rec("chr2", UGT + 14, "T", "TAT", "0/1")])
+    plain = json.loads(cli("pgx", "call", str(vcf), "--json").stdout)["genes"]["UGT1A1"]
+    assert UGT in plain["missing_positions"]
+    res = cli("pgx", "call", str(vcf), "--reference", str(_ugt_region(tmp_path)), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["genes"]["UGT1A1"]["diplotypes"] == ["*1/*28"]
+    bad = cli("pgx", "call", str(vcf), "--reference", str(tmp_path / "none.fa"))
+    assert bad.exit_code == 2 and "reference FASTA" in bad.stderr

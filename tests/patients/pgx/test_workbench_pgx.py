@@ -39,3 +39,25 @@ def test_bad_upload_shows_the_reason(page, make_user) -> None:
     assert (
         page.get_by_test_id("pgx-error").inner_text() == "file bad.vcf, row 1: data line before the #CHROM header line"
     )
+
+
+def test_fairness_page_iwpc_and_vcf_groups(page, make_user, tmp_path) -> None:
+    from pharmakon.patients.pgx import write_synthetic_vcf
+
+    _, password, _ = make_user("vic", "viewer")
+    log_in(page, "vic", password)
+    page.wait_for_url("**/")
+    page.goto("/pgx")
+    page.get_by_test_id("pgx-fairness-link").click()
+    mae = page.get_by_test_id("pgx-iwpc-mae").inner_text()
+    assert "Black or African American" in mae and "Asian" in mae
+    vcf = write_synthetic_vcf(tmp_path / "c.vcf", 12, seed=2, p_missing=0.05)
+    groups = tmp_path / "g.csv"
+    groups.write_text("sample,group\n" + "".join(f"S{i:06d},{'A' if i < 10 else 'B'}\n" for i in range(12)))
+    page.set_input_files("[data-testid=pgx-fairness-form] input[name=vcf]", str(vcf))
+    page.set_input_files("[data-testid=pgx-fairness-form] input[name=groups]", str(groups))
+    page.click("[data-testid=pgx-fairness-form] button[type=submit]")
+    rows = page.get_by_test_id("pgx-coverage-samples").locator("tbody tr")
+    assert rows.count() == 2
+    b = rows.filter(has_text="B").inner_text()
+    assert b.split("\t")[1].strip() == "2" and "small group" in b

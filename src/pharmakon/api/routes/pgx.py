@@ -108,21 +108,27 @@ class WarfarinPatient(BaseModel):
     weight_kg: float = Field(..., gt=10, lt=400)
     cyp2c9: str | None = Field(None, description="e.g. '*1/*3'; None = unknown")
     vkorc1_1639: str | None = Field(None, description="'G/G', 'A/G' or 'A/A'; None = unknown")
-    amiodarone: bool = False
-    enzyme_inducer: bool = Field(False, description="carbamazepine, phenytoin or rifampin")
+    amiodarone: bool = Field(False, description="taking amiodarone (Cordarone)")
+    carbamazepine: bool = Field(False, description="taking carbamazepine (Tegretol): enzyme inducer")
+    phenytoin: bool = Field(False, description="taking phenytoin (Dilantin): enzyme inducer")
+    rifampin: bool = Field(False, description="taking rifampin / rifampicin: enzyme inducer")
 
 
 @router.post("/warfarin")
 def warfarin(user: ViewerUser, patients: list[WarfarinPatient]) -> list[dict[str, Any]]:
-    """IWPC 2009 pharmacogenetic, clinical and fixed doses (mg/week) for each patient."""
+    """IWPC 2009 pharmacogenetic, clinical and fixed doses (mg/week) for each patient.
+
+    Any of carbamazepine, phenytoin or rifampin sets IWPC's single enzyme-inducer term;
+    an unknown CYP2C9 or VKORC1 genotype takes the algorithm's "unknown" term.
+    """
     import pandas as pd
 
     from pharmakon.patients.pgx import dose_cohort
 
     rows = [{"PharmGKB Subject ID": p.id, "Race": p.race, "Age": p.age, "Height (cm)": p.height_cm,
              "Weight (kg)": p.weight_kg, "Amiodarone (Cordarone)": int(p.amiodarone),
-             "Carbamazepine (Tegretol)": int(p.enzyme_inducer), "Phenytoin (Dilantin)": 0,
-             "Rifampin or Rifampicin": 0, "CYP2C9 consensus": p.cyp2c9, "VKORC1 -1639 consensus": p.vkorc1_1639}
+             "Carbamazepine (Tegretol)": int(p.carbamazepine), "Phenytoin (Dilantin)": int(p.phenytoin),
+             "Rifampin or Rifampicin": int(p.rifampin), "CYP2C9 consensus": p.cyp2c9, "VKORC1 -1639 consensus": p.vkorc1_1639}
             for p in patients]  # fmt: skip
     if not rows:
         raise InputError("no patients given", field="patients")

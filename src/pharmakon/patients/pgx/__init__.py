@@ -4,8 +4,9 @@ Calls follow PharmCAT's documented matching rules on its GRCh38 allele definitio
 (re-implemented, no PharmCAT code). See :mod:`pharmakon.patients.pgx.matcher`.
 """
 
-from pharmakon.patients.pgx.batch import call_batch, coverage_by_group, warfarin_coverage
+from pharmakon.patients.pgx.batch import call_batch
 from pharmakon.patients.pgx.definitions import GENES, load_definition, load_phenotypes
+from pharmakon.patients.pgx.fairness import coverage_by_group, warfarin_coverage, warfarin_mae_by_group
 from pharmakon.patients.pgx.matcher import GeneCall, diplotype_name, match_gene
 from pharmakon.patients.pgx.phenotype import phenotype_of, read_outside_calls
 from pharmakon.patients.pgx.recommendations import recommend
@@ -33,6 +34,7 @@ __all__ = [
     "report_html",
     "sample_report",
     "warfarin_coverage",
+    "warfarin_mae_by_group",
     "write_doses",
     "write_reports",
     "write_synthetic_vcf",

@@ -53,6 +53,8 @@ class GeneCall:
         Definition positions without a call in the sample.
     not_called_reason : str or None
         Why no diplotype was called.
+    ref_mismatches : tuple of (position, VCF REF, GRCh38 REF)
+        Defined positions left out because the VCF's REF disagrees with GRCh38 (set by the reader).
     """
 
     gene: str
@@ -65,6 +67,7 @@ class GeneCall:
     not_called_reason: str | None = None
     lowest_function: bool = False
     warning: str | None = None
+    ref_mismatches: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def called(self) -> bool:

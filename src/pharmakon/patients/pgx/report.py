@@ -7,10 +7,11 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from pharmakon.errors import InputError
-from pharmakon.patients.pgx.definitions import GENES
+from pharmakon.patients.pgx.definitions import GENES, load_definition
 from pharmakon.patients.pgx.matcher import GeneCall, match_gene
 from pharmakon.patients.pgx.phenotype import OutsideCall, format_score, phenotype_of, read_outside_calls
 from pharmakon.patients.pgx.recommendations import recommend
@@ -43,6 +44,7 @@ def gene_result(call: GeneCall) -> dict:
         "phased": call.phased,
         "lowest_function_rule": call.lowest_function,
         "not_called_reason": call.not_called_reason,
+        "ref_mismatches": [{"position": p, "vcf_ref": v, "grch38_ref": r} for p, v, r in call.ref_mismatches],
         "source": "vcf",
     }
 
@@ -58,7 +60,7 @@ def _outside_result(oc: OutsideCall) -> dict:
                                                                                     if p.lookup_key}),
             "phenotypes": [p.phenotype for p in phenos], "score": None, "candidates": [], "missing_positions": [],
             "matched_positions": [], "phased": None, "lowest_function_rule": False,
-            "not_called_reason": None, "source": f"outside call (row {oc.row})"}  # fmt: skip
+            "not_called_reason": None, "ref_mismatches": [], "source": f"outside call (row {oc.row})"}  # fmt: skip
 
 
 def _lookups(genes: dict[str, dict]) -> dict[str, dict]:
@@ -86,6 +88,9 @@ def sample_report(sample: str, calls: dict[str, GeneCall], outside: dict[str, Ou
     caveats = [f"{g}: not called: {r['not_called_reason']}" for g, r in genes.items() if r["not_called_reason"]]
     caveats += [f"{g}: {len(r['diplotypes'])} possible diplotypes ({', '.join(r['diplotypes'])})"
                 for g, r in genes.items() if len(r["diplotypes"]) > 1]  # fmt: skip
+    caveats += [f"{g}: REF disagrees with GRCh38 at {', '.join(str(m['position']) for m in r['ref_mismatches'])}"
+                " (wrong genome build?); those positions were not used" for g, r in genes.items()
+                if r.get("ref_mismatches")]  # fmt: skip
     caveats += [f"{g}: {len(r['missing_positions'])} defined positions missing in the VCF"
                 for g, r in genes.items() if r["missing_positions"] and r["diplotypes"]]  # fmt: skip
     if "CYP2D6" not in genes:
@@ -100,16 +105,23 @@ def _block_calls(block: GenotypeBlock, s: int) -> dict[str, GeneCall]:
     out = {}
     for gene in block.genes:
         gts, phased = block.genotypes(gene, s)
-        out[gene] = match_gene(gene, gts, phased)
+        call = match_gene(gene, gts, phased)
+        bad = block.ref_mismatches.get(gene)
+        if bad:
+            variants = load_definition(gene).variants
+            call = replace(
+                call, ref_mismatches=tuple((variants[i].position, v, r) for i, (v, r) in sorted(bad.items()))
+            )
+        out[gene] = call
     return out
 
 
 def call_vcf(path: Path | str, outside_call: Path | str | None = None, genes: tuple[str, ...] = VCF_GENES,
-             samples: list[str] | None = None) -> Iterator[dict]:  # fmt: skip
-    """Yield one report per sample of a VCF (single- or multi-sample)."""
+             samples: list[str] | None = None, reference: Path | str | None = None) -> Iterator[dict]:  # fmt: skip
+    """Yield one report per sample of a VCF (single- or multi-sample); ``reference``: optional GRCh38 FASTA."""
     ignored: list[str] = []
     outside = read_outside_calls(outside_call, ignored) if outside_call else None
-    block = read_genotypes(path, genes, samples=samples)
+    block = read_genotypes(path, genes, samples=samples, reference=reference)
     for s, name in enumerate(block.samples):
         yield sample_report(name, _block_calls(block, s), outside, block.notes + ignored)
 

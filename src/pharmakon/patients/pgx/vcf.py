@@ -1,14 +1,14 @@
 """Read PGx genotypes from single- or multi-sample VCF (plain or bgzipped) with cyvcf2.
 
 Only records at defined GRCh38 positions are kept, as allele-index arrays per gene,
-so memory grows with (samples x defined positions), never with the VCF size; very wide
-cohorts are read in sample chunks (:func:`iter_sample_chunks`).
+so memory grows with (samples x defined positions), never with the VCF size. Batch mode
+writes the same columns to disk instead (:mod:`pharmakon.patients.pgx.spool`), so the
+file is read once whatever the number of samples.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,17 +16,14 @@ import numpy as np
 
 from pharmakon.errors import InputError
 from pharmakon.patients.pgx.definitions import GENES, load_definition
+from pharmakon.patients.pgx.normalize import Hit, Resolver, chrom_name
 
-__all__ = ["GenotypeBlock", "read_genotypes", "validate_vcf", "vcf_samples", "iter_sample_chunks"]
+__all__ = ["GenotypeBlock", "read_genotypes", "stream_columns", "validate_vcf", "vcf_samples"]
 
 _ALLELE = re.compile(r"^[ACGTNacgtn*]+$")
 
 _GRCH37_LENGTHS = {"1": 249250621, "10": 135534747, "2": 243199373, "16": 90354753, "13": 115169878}
 _GRCH38_LENGTHS = {"1": 248956422, "10": 133797422, "2": 242193529, "16": 90338345, "13": 114364328}
-
-
-def _chrom(name: str) -> str:
-    return name[3:] if name.lower().startswith("chr") else name
 
 
 @dataclass
@@ -40,8 +37,10 @@ class GenotypeBlock:
     calls : dict gene -> int16 array, shape (n_samples, n_positions, 2); -1 = missing
     phased : dict gene -> bool array, shape (n_samples, n_positions)
     phase_sets : dict gene -> int array, shape (n_samples, n_positions); PS values (0 = none)
+    ref_mismatches : dict gene -> {position index: (VCF REF, GRCh38 REF)}
+        Defined positions whose VCF REF disagrees with GRCh38 (not used, reported).
     notes : list of str
-        Warnings found while reading (duplicate records, REF mismatches).
+        Warnings found while reading (merged records, REF mismatches).
     """
 
     samples: list[str]
@@ -50,7 +49,16 @@ class GenotypeBlock:
     calls: dict[str, np.ndarray] = field(default_factory=dict)
     phased: dict[str, np.ndarray] = field(default_factory=dict)
     phase_sets: dict[str, np.ndarray] = field(default_factory=dict)
+    ref_mismatches: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def rows(self, start: int, stop: int) -> GenotypeBlock:
+        """A copy holding samples ``start:stop`` only (what one batch task needs)."""
+        return GenotypeBlock(samples=self.samples[start:stop], genes=self.genes, alleles=self.alleles,
+                             calls={g: np.ascontiguousarray(a[start:stop]) for g, a in self.calls.items()},
+                             phased={g: np.ascontiguousarray(a[start:stop]) for g, a in self.phased.items()},
+                             phase_sets={g: np.ascontiguousarray(a[start:stop]) for g, a in self.phase_sets.items()},
+                             ref_mismatches=self.ref_mismatches, notes=self.notes)  # fmt: skip
 
     def genotypes(self, gene: str, s: int) -> tuple[tuple, bool]:
         """Per-position ``(allele1, allele2)`` strings (None = missing) of sample ``s``, and phasing."""
@@ -72,15 +80,6 @@ class GenotypeBlock:
                 sets.add(int(self.phase_sets[gene][s, p]))
         # heterozygous calls phased in different phase sets (PS) are not phased to each other
         return tuple(out), not het_unphased and len(sets) <= 1
-
-
-def _index(genes: tuple[str, ...]) -> dict[tuple[str, int], list[tuple[str, int]]]:
-    index: dict[tuple[str, int], list[tuple[str, int]]] = {}
-    for gene in genes:
-        d = load_definition(gene)
-        for i, v in enumerate(d.variants):
-            index.setdefault((_chrom(v.chromosome), v.position), []).append((gene, i))
-    return index
 
 
 def _open(path: Path, samples: list[str] | None = None):
@@ -111,7 +110,7 @@ def _check_build(vcf, path: Path) -> None:
         raise InputError(f"VCF header says reference {ref.group(1)!r}; PGx definitions are GRCh38 (lift over first)",
                          file=str(path))  # fmt: skip
     for m in re.finditer(r"^##contig=<ID=([^,>]+),length=(\d+)", header, flags=re.MULTILINE):
-        c, n = _chrom(m.group(1)), int(m.group(2))
+        c, n = chrom_name(m.group(1)), int(m.group(2))
         if _GRCH37_LENGTHS.get(c) == n and _GRCH38_LENGTHS.get(c) != n:
             raise InputError(f"contig {m.group(1)} has GRCh37 length {n}; PGx definitions are GRCh38", file=str(path))
 
@@ -172,46 +171,83 @@ def validate_vcf(path: Path | str) -> int:
     return records
 
 
-def read_genotypes(path: Path | str, genes: tuple[str, ...] | list[str] = GENES,
-                   samples: list[str] | None = None, validate: bool = True) -> GenotypeBlock:  # fmt: skip
-    """Read genotypes at all defined positions of ``genes``.
+class _MemorySink:
+    """Columns held in the block's own arrays (single VCFs, tests)."""
 
-    Parameters
-    ----------
-    path : path to a VCF (``.vcf`` or ``.vcf.gz``)
-    genes : gene symbols to read
-    samples : subset of sample names (default: all)
-    validate : check the line layout first (:func:`validate_vcf`); batch chunks skip it
-        after one check of the whole file
+    def __init__(self, block: GenotypeBlock) -> None:
+        self.block = block
 
-    Raises
-    ------
-    InputError
-        Unreadable file, malformed record (names the record number), GRCh37 header or
-        contig lengths, or records on PGx chromosomes that never hit a GRCh38 position.
+    def get(self, gene: str, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        b = self.block
+        return b.calls[gene][:, i, :].copy(), b.phased[gene][:, i].copy(), b.phase_sets[gene][:, i].copy()
+
+    def put(self, gene: str, i: int, calls: np.ndarray, phased: np.ndarray, ps: np.ndarray) -> None:
+        b = self.block
+        b.calls[gene][:, i, :], b.phased[gene][:, i], b.phase_sets[gene][:, i] = calls, phased, ps
+
+
+def _columns(gt: np.ndarray, ps: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    calls = np.full((n, 2), -1, dtype=np.int16)
+    calls[:, 0] = gt[:, 0]
+    if gt.shape[1] > 2:
+        calls[:, 1] = gt[:, 1]
+    phase_sets = ps[:, 0].astype(np.int64) if ps is not None else np.zeros(n, dtype=np.int64)
+    return calls, gt[:, -1] == 1, phase_sets
+
+
+def _store(block: GenotypeBlock, sink, hit: Hit, cols: tuple, where: str) -> None:
+    """Write one hit; a second record at the same defined position is merged into the first.
+
+    Merging (split multi-allelic records, two spellings of one site): per haplotype, a
+    non-reference allele of the new record replaces a reference or missing one; two
+    different non-reference alleles on one haplotype keep the first and are noted.
     """
-    path = Path(path)
-    genes = tuple(genes)
-    if validate:
-        validate_vcf(path)
+    gene, i = hit.gene, hit.index
+    calls, phased, ps = cols
+    names = block.alleles[gene][i]
+    if names is None:
+        block.alleles[gene][i] = list(hit.alleles)
+        sink.put(gene, i, calls, phased, ps)
+        return
+    ref = load_definition(gene).variants[i].ref
+    remap = []
+    for a in hit.alleles:
+        if a not in names:
+            names.append(a)
+        remap.append(names.index(a))
+    lookup = np.array([*remap, -1], dtype=np.int16)  # index -1 stays missing
+    new = lookup[calls]
+    old, old_phased, old_ps = sink.get(gene, i)
+    is_ref = np.array([a == ref for a in names] + [False])
+    old_free = (old < 0) | is_ref[old]
+    new_alt = (new >= 0) & ~is_ref[new]
+    take = old_free & (new >= 0) & (new_alt | (old < 0))
+    clash = ~old_free & new_alt & (new != old)
+    merged = np.where(take, new, old)
+    rows = take.any(axis=1)
+    sink.put(gene, i, merged, np.where(rows, old_phased & phased, old_phased), np.where(rows, ps, old_ps))
+    block.notes.append(f"{gene} {where}: another record at this defined position merged"
+                       + (f" ({int(clash.any(axis=1).sum())} samples with conflicting alleles, first kept)"
+                          if clash.any() else ""))  # fmt: skip
+
+
+def stream_columns(path: Path, genes: tuple[str, ...], samples: list[str] | None, make_sink,
+                   reference: Path | str | None = None) -> GenotypeBlock:  # fmt: skip
+    """Read the VCF once; ``make_sink(block)`` receives every defined-position column."""
     vcf = _open(path, samples)
     _check_build(vcf, path)
     names = list(vcf.samples)
     if not names:
         raise InputError("VCF has no sample columns", file=str(path))
     n = len(names)
-    index = _index(genes)
+    resolver = Resolver(genes, reference)
     block = GenotypeBlock(samples=names, genes=genes)
     for gene in genes:
-        k = len(load_definition(gene).variants)
-        block.calls[gene] = np.full((n, k, 2), -1, dtype=np.int16)
-        block.phased[gene] = np.zeros((n, k), dtype=bool)
-        block.phase_sets[gene] = np.zeros((n, k), dtype=np.int64)
-        block.alleles[gene] = [None] * k
-    chroms = {c for c, _ in index}
-    on_chrom = hits = 0
-    record = 0
-    seen: set[tuple[str, int]] = set()
+        block.alleles[gene] = [None] * len(load_definition(gene).variants)
+        block.ref_mismatches[gene] = {}
+    sink = make_sink(block)
+    chroms = resolver.chromosomes
+    on_chrom = record = 0
     try:
         it = iter(vcf)
         while True:
@@ -223,46 +259,69 @@ def read_genotypes(path: Path | str, genes: tuple[str, ...] | list[str] = GENES,
                 raise InputError(f"malformed VCF record after data record {record}: {exc}", file=str(path),
                                  row=record + 1) from exc  # fmt: skip
             record += 1
-            key = (_chrom(rec.CHROM), rec.POS)
-            if key[0] in chroms:
-                on_chrom += 1
-            targets = index.get(key)
-            if not targets:
+            if chrom_name(rec.CHROM) not in chroms:
                 continue
-            if key in seen:
-                block.notes.append(f"duplicate record at {rec.CHROM}:{rec.POS} ignored (first kept)")
+            on_chrom += 1
+            hits, mismatches = resolver.resolve(rec.CHROM, rec.POS, rec.REF, list(rec.ALT))
+            for m in mismatches:
+                block.ref_mismatches[m.gene][m.index] = (m.vcf_ref, m.grch38_ref)
+                block.notes.append(f"{m.gene} {rec.CHROM}:{m.position}: REF {m.vcf_ref} disagrees with GRCh38 "
+                                   f"{m.grch38_ref} (wrong genome build?); position not used")  # fmt: skip
+            if not hits:
                 continue
-            seen.add(key)
-            hits += 1
-            alleles = [rec.REF, *rec.ALT]
             gt = rec.genotype.array() if rec.genotype is not None else np.full((n, 3), -1, dtype=np.int16)
             ps = rec.format("PS") if "PS" in rec.FORMAT else None
-            for gene, i in targets:
-                v = load_definition(gene).variants[i]
-                if rec.REF != v.ref:
-                    block.notes.append(f"{gene} {rec.CHROM}:{rec.POS}: REF {rec.REF} differs from definition {v.ref};"
-                                       " position treated as missing")  # fmt: skip
-                    continue
-                block.alleles[gene][i] = alleles
-                block.calls[gene][:, i, 0] = gt[:, 0]
-                block.calls[gene][:, i, 1] = gt[:, 1] if gt.shape[1] > 2 else -1
-                block.phased[gene][:, i] = gt[:, -1] == 1
-                if ps is not None:
-                    block.phase_sets[gene][:, i] = ps[:, 0]
+            cols = _columns(gt, ps, n)
+            for hit in hits:
+                _store(block, sink, hit, cols, f"{rec.CHROM}:{rec.POS}")
     finally:
         vcf.close()
-    if on_chrom and not hits:
+    filled = sum(a is not None for g in genes for a in block.alleles[g])
+    bad = sum(len(m) for m in block.ref_mismatches.values())
+    if bad >= 3 and bad > filled:
+        raise InputError(f"REF disagrees with GRCh38 at {bad} defined positions (agrees at {filled}); "
+                         "is this VCF on GRCh37? Lift it over to GRCh38", file=str(path))  # fmt: skip
+    if on_chrom and not filled:
         raise InputError(f"{on_chrom} records on PGx chromosomes but none at a GRCh38 definition position; "
                          "is this VCF on GRCh37? Lift it over to GRCh38", file=str(path))  # fmt: skip
     return block
 
 
-def iter_sample_chunks(path: Path | str, chunk_size: int = 2000,
-                       genes: tuple[str, ...] | list[str] = GENES) -> Iterator[GenotypeBlock]:  # fmt: skip
-    """Yield :class:`GenotypeBlock` for consecutive chunks of at most ``chunk_size`` samples."""
-    if chunk_size < 1:
-        raise InputError(f"chunk_size must be >= 1, got {chunk_size}", field="chunk_size")
-    names = vcf_samples(path)
-    for start in range(0, len(names), chunk_size):
-        subset = names[start : start + chunk_size]
-        yield read_genotypes(path, genes, samples=None if len(subset) == len(names) else subset)
+def read_genotypes(path: Path | str, genes: tuple[str, ...] | list[str] = GENES,
+                   samples: list[str] | None = None, validate: bool = True,
+                   reference: Path | str | None = None) -> GenotypeBlock:  # fmt: skip
+    """Read genotypes at all defined positions of ``genes`` into memory.
+
+    Records are matched to definitions by sequence (:mod:`pharmakon.patients.pgx.normalize`),
+    so other spellings of a defined indel, padded SNVs, multi-allelic and split records match.
+
+    Parameters
+    ----------
+    path : path to a VCF (``.vcf`` or ``.vcf.gz``)
+    genes : gene symbols to read
+    samples : subset of sample names (default: all)
+    validate : check the line layout first (:func:`validate_vcf`)
+    reference : optional GRCh38 FASTA, to recognise indels shifted inside long repeats
+
+    Raises
+    ------
+    InputError
+        Unreadable file, malformed record (names the record number), GRCh37 header or
+        contig lengths, REF disagreeing with GRCh38 at most defined positions, or records on
+        PGx chromosomes that never hit a GRCh38 position.
+    """
+    path = Path(path)
+    genes = tuple(genes)
+    if validate:
+        validate_vcf(path)
+
+    def allocate(block: GenotypeBlock) -> _MemorySink:
+        n = len(block.samples)
+        for gene in genes:
+            k = len(load_definition(gene).variants)
+            block.calls[gene] = np.full((n, k, 2), -1, dtype=np.int16)
+            block.phased[gene] = np.zeros((n, k), dtype=bool)
+            block.phase_sets[gene] = np.zeros((n, k), dtype=np.int64)
+        return _MemorySink(block)
+
+    return stream_columns(path, genes, samples, allocate, reference)

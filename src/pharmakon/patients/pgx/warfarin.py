@@ -8,8 +8,12 @@ White / Asian / Black (including "Unknown") takes the "missing or mixed" term, a
 medication flag that is not recorded counts as "not taking". Age, height and weight are
 required; a patient without them is not dosed (the reason is written).
 
-Assumptions: no imputation of VKORC1 -1639 from linked SNPs (IWPC appendix S4 allows it);
-rare CYP2C9 genotypes outside the six IWPC categories (*1/*5, *1/*6, *1/*11, ...) take
+Assumptions: no imputation of VKORC1 -1639 from linked SNPs. IWPC's appendix S4 gives a
+decision list (rs2359612 / rs9934438 / rs8050894 and race) for it, but the catalogue's
+``iwpc_warfarin`` data set only names it (the appendix is not shipped), so it is not
+implemented rather than re-typed from memory: a missing -1639 genotype takes the
+"unknown" term, which is also what IWPC's published algorithm does when no imputation is
+made. Rare CYP2C9 genotypes outside the six IWPC categories (*1/*5, *1/*6, *1/*11, ...) take
 the "unknown" term. Fixed comparator: 35 mg/week (5 mg/day).
 """
 
