@@ -102,8 +102,8 @@ def monitor_dashboard(request: Request, trial: str) -> Response:
 
     with get_store().read_session() as session:
         obj = get_object(session, "safety_monitor", trial)
-        monitor, records = load_monitor(session, trial)
-    plots = monitor_plots(monitor, records) if records else []
+        monitor = load_monitor(session, trial)
+    plots = monitor_plots(monitor) if monitor.records else []
     return render(request, "safety_monitor.html", user, trial=trial, m=obj.content, version=obj.version, plots=plots)
 
 
@@ -116,8 +116,8 @@ def monitor_report(request: Request, trial: str) -> Response:
     from pharmakon.web.routes import get_store
 
     with get_store().read_session() as session:
-        monitor, records = load_monitor(session, trial)
-    return HTMLResponse(dsmb_report_html(monitor, records, title=f"DSMB safety report: {trial}"))
+        monitor = load_monitor(session, trial)
+    return HTMLResponse(dsmb_report_html(monitor, title=f"DSMB safety report: {trial}"))
 
 
 def _trend_svg(trend: list[dict[str, Any]]) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pharmakon.errors import InputError
-from pharmakon.trials.safety.dsmb import dsmb_report_html, incidence_curves, run_monitor
+from pharmakon.trials.safety.dsmb import dsmb_report_html, incidence_curves, kaplan_meier, run_monitor
 from pharmakon.trials.safety.monitoring import (
     Monitor,
     MonitorRule,
@@ -108,8 +108,42 @@ def test_dsmb_report(tmp_path: Path):
     html = dsmb_report_html(mon, records, title="Trial X")
     assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,") == 2
     assert "Assumptions" in html and "Trial X" in html
-    curves = incidence_curves(records, "HEPATOTOXICITY")
+    curves = incidence_curves(mon, "HEPATOTOXICITY")
     assert set(curves["arm"]) == {"treatment", "control"} and curves["incidence"].between(0, 1).all()
+    assert curves.equals(incidence_curves(records, "HEPATOTOXICITY"))  # from the state or replayed: the same
+    assert "Kaplan-Meier" in html
+
+
+def test_kaplan_meier_hand_computed():
+    # times 2 (event), 3 (censored), 5, 5 (events), 8 (censored): S(2) = 4/5, S(5) = 4/5 * (1 - 2/3)
+    km = kaplan_meier(np.array([2, 3, 5, 5, 8.0]), np.array([1, 0, 1, 1, 0]))
+    assert km["time"].tolist() == [2.0, 5.0] and km["at_risk"].tolist() == [5, 3] and km["events"].tolist() == [1, 2]
+    assert km["survival"].tolist() == pytest.approx([0.8, 0.8 / 3])
+    # Greenwood: S^2 * sum d / (n (n - d)) = 0.8^2 * 1/20 at t = 2
+    assert km["var"].iloc[0] == pytest.approx(0.64 / 20)
+
+
+def test_kaplan_meier_against_scipy_and_censoring():
+    from scipy.stats import CensoredData, ecdf
+
+    rng = np.random.default_rng(3)
+    t_event, t_cens = rng.exponential(100, 300).round(), rng.uniform(0, 150, 300).round()
+    time, event = np.minimum(t_event, t_cens), (t_event <= t_cens).astype(int)
+    km = kaplan_meier(time, event)
+    ref = ecdf(CensoredData(uncensored=time[event == 1], right=time[event == 0])).sf
+    assert km["survival"].to_numpy() == pytest.approx(ref.evaluate(km["time"].to_numpy()), rel=1e-12)
+    # a stream: subjects censored at exit or at the data cut, not counted as event-free to the end
+    mon = Monitor([])
+    for rec in [{"type": "enroll", "subject": s, "arm": "a", "time": 0} for s in "ABCD"] + [
+        {"type": "exit", "subject": "A", "time": 10}, {"type": "ae", "subject": "B", "event": "X", "time": 20},
+        {"type": "ae", "subject": "C", "event": "X", "time": 30}, {"type": "ae", "subject": "C", "event": "X", "time": 35},
+    ]:  # fmt: skip
+        mon.update(rec)
+    t, e = mon.subject_times("a", "X")
+    assert t.tolist() == [10, 20, 30, 35] and e.tolist() == [0, 1, 1, 0]
+    curve = incidence_curves(mon, "X")
+    # crude would say 2/4 = 0.5; KM: 1 - (2/3)(1/2) = 2/3 because A was censored at day 10
+    assert curve["incidence"].iloc[-1] == pytest.approx(2 / 3)
 
 
 @pytest.mark.usefixtures("pharmakon_home")

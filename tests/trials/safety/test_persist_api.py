@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,15 @@ from pharmakon.api.app import API_PREFIX, create_app
 from pharmakon.errors import InputError
 from pharmakon.store import Store, list_events
 from pharmakon.trials.safety import detect_signals
-from pharmakon.trials.safety.persist import list_reviews, load_signal_table, review_signal, save_signal_table
+from pharmakon.trials.safety.persist import (
+    list_reviews,
+    load_monitor,
+    load_records,
+    load_signal_table,
+    replay_monitor,
+    review_signal,
+    save_signal_table,
+)
 from pharmakon.trials.safety.simulate import simulate_trial_stream
 from pharmakon.trials.safety.synthetic import make_reports
 
@@ -101,6 +110,15 @@ def test_api_monitor_stream(client: TestClient, make_user, store: Store) -> None
     with store.read_session() as session:
         events, _ = list_events(session, action="safety.alert")
     assert len(events) == 1 and events[0].to_dict()["object_id"] == "t9"
+    # each post updated the stored state incrementally; it agrees with a replay of the whole stream
+    with store.read_session() as session:
+        inc, rep, stored = load_monitor(session, "t9"), replay_monitor(session, "t9"), load_records(session, "t9")
+    assert stored == records and inc.records == rep.records == len(records)
+    assert [a.to_dict() for a in inc.alerts] == [a.to_dict() for a in rep.alerts] and inc.history == rep.history
+    for arm in ("treatment", "control"):
+        assert inc.arm_counts(arm, "HEPATOTOXICITY") == rep.arm_counts(arm, "HEPATOTOXICITY")
+        assert all(np.array_equal(x, y) for x, y in zip(inc.subject_times(arm, "HEPATOTOXICITY"),
+                                                         rep.subject_times(arm, "HEPATOTOXICITY"), strict=True))  # fmt: skip
     html = client.get(f"{API_PREFIX}/safety/monitors/t9/report", headers={"Authorization": f"Bearer {viewer}"})
     assert html.status_code == 200 and "data:image/png;base64" in html.text
     bad = client.post(f"{API_PREFIX}/safety/monitors/t9/events", json={"records": [{"type": "ae", "subject": "ZZ",
@@ -121,3 +139,24 @@ def test_seed_example(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         content, table = load_signal_table(session, SEED_TABLE)
         events, _ = list_events(session, action="safety.alert", object_id=SEED_TRIAL)
     assert content["pairs"] == 17189 and events
+
+
+def test_monitor_stored_before_state_is_replayed(store: Store) -> None:
+    """Versions written before ``state.json`` existed hold the whole stream in records.jsonl: replayed once."""
+    import json
+
+    from pharmakon.store import save_object
+    from pharmakon.trials.safety.persist import append_records
+
+    records = simulate_trial_stream(20, 0.004, 3.0, seed=4)
+    rules = [{"name": "hep", "event": "HEPATOTOXICITY", "model": "gamma_poisson", "cutoff": 0.95}]
+    with store.session() as session:
+        save_object(session, kind="safety_monitor", name="old", content={"trial": "old", "rules": rules,
+                    "records": 30}, actor="ann",
+                    artifacts={"records.jsonl": "".join(json.dumps(r) + "\n" for r in records[:30]).encode()})  # fmt: skip
+        append_records(session, trial="old", records=records[30:], actor="ann")
+    with store.read_session() as session:
+        inc, rep = load_monitor(session, "old"), replay_monitor(session, "old")
+        assert load_records(session, "old") == records
+    assert inc.records == len(records) and inc.history == rep.history
+    assert inc.arm_counts("treatment", "ANY") == rep.arm_counts("treatment", "ANY")

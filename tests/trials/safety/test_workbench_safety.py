@@ -51,3 +51,29 @@ def test_signal_table_drilldown_and_review(page, make_user, store: Store) -> Non
     page.goto("/safety/monitors/wb-trial")
     assert "hep" in page.get_by_test_id("safety-alerts").inner_text()
     assert page.locator("img[alt^='Cumulative incidence']").count() == 1
+
+
+def test_faers_pair_shows_onset_outcomes_and_serious(page, make_user, store: Store, tmp_path) -> None:
+    import polars as pl
+
+    from pharmakon.trials.safety import read_faers
+    from tests.trials.safety.test_faers_ther import DEMO, DRUG, OUTC, REAC, THER
+
+    for name, text in (("DEMO23Q1.txt", DEMO), ("DRUG23Q1.txt", DRUG), ("REAC23Q1.txt", REAC),
+                       ("THER23Q1.txt", THER), ("OUTC23Q1.txt", OUTC)):  # fmt: skip
+        (tmp_path / name).write_text(text)
+    table, _ = read_faers(tmp_path)
+    other = pl.DataFrame({"report": [f"9{i}" for i in range(30)], "drug": "DRUGC", "event": "HEADACHE"})
+    reports = pl.concat([table, other], how="diagonal")
+    with store.session() as session:
+        save_signal_table(session, name="faers", result=detect_signals(reports, methods="prr"), actor="t",
+                          reports=reports)  # fmt: skip
+    _, password, _ = make_user("vic", "viewer")
+    log_in(page, "vic", password)
+    page.wait_for_url("**/")
+    page.goto("/safety/tables/faers")
+    assert "1/3" in page.get_by_test_id("safety-signal-table").locator("tbody tr").first.inner_text()
+    page.get_by_test_id("safety-signal-table").locator("tbody tr a").first.click()
+    assert "2 of 3 report(s)" in page.get_by_test_id("safety-onset").inner_text()
+    assert "median 15 days" in page.get_by_test_id("safety-onset").inner_text()
+    assert "DE" in page.get_by_test_id("safety-outcomes").inner_text()

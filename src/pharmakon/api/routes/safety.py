@@ -146,7 +146,11 @@ def create_monitor(trial: str, body: MonitorCreate, session: SessionDep, user: S
 
 @router.post("/monitors/{trial}/events")
 def post_events(trial: str, body: StreamRecords, session: SessionDep, user: ScientistUser) -> dict[str, Any]:
-    """Append stream records (enroll / ae / exit); returns the alerts they raised (audited)."""
+    """Append stream records (enroll / ae / exit); returns the alerts they raised (audited).
+
+    The stored monitor state (per-arm counts, exposure, per-subject days) is updated
+    incrementally; earlier records are not replayed.
+    """
     from pharmakon.trials.safety.persist import append_records
 
     alerts = append_records(session, trial=trial, records=body.records, actor=user.username)
@@ -165,10 +169,10 @@ def get_monitor(trial: str, store: StoreDep, _user: ViewerUser) -> dict[str, Any
 
 @router.get("/monitors/{trial}/report", response_class=HTMLResponse)
 def monitor_report(trial: str, store: StoreDep, _user: ViewerUser) -> HTMLResponse:
-    """DSMB-style HTML report built from the stored stream."""
+    """DSMB-style HTML report built from the stored monitor state."""
     from pharmakon.trials.safety.dsmb import dsmb_report_html
     from pharmakon.trials.safety.persist import load_monitor
 
     with store.read_session() as session:
-        monitor, records = load_monitor(session, trial)
-    return HTMLResponse(dsmb_report_html(monitor, records, title=f"DSMB safety report: {trial}"))
+        monitor = load_monitor(session, trial)
+    return HTMLResponse(dsmb_report_html(monitor, title=f"DSMB safety report: {trial}"))

@@ -23,7 +23,7 @@ import polars as pl
 
 from pharmakon.errors import InputError
 
-__all__ = ["pair_counts", "LONG_COLUMNS"]
+__all__ = ["pair_counts", "pair_serious", "LONG_COLUMNS"]
 
 #: Columns of the generic long table every reader produces.
 LONG_COLUMNS = ("report", "drug", "event")
@@ -100,3 +100,26 @@ def pair_counts(table: Any, strata: Sequence[str] = (), *, min_count: int = 1) -
     out = out.select("drug", "event", pl.col("n").cast(pl.Int64), pl.col("expected").cast(pl.Float64),
                      *[pl.col(c).cast(pl.Int64) for c in ("n_drug", "n_event", "n_total")]).sort("drug", "event")  # fmt: skip
     return out.to_pandas()
+
+
+def pair_serious(table: Any) -> pd.DataFrame | None:
+    """Serious reports per pair from a ``serious`` (Y/N) column, e.g. FAERS OUTC; None without one.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``drug, event, n_serious`` (reports of the pair with ``serious == "Y"``) and
+        ``serious`` (True when ``n_serious > 0``); None when the table has no ``serious``
+        column or it holds only ``unknown``.
+    """
+    if hasattr(table, "columns") and "serious" not in list(table.columns):
+        return None  # cheap exit without converting the table
+    lf = _lazy(table)
+    if "serious" not in lf.collect_schema().names():
+        return None
+    u = lf.select(*LONG_COLUMNS, pl.col("serious").cast(pl.Utf8)).drop_nulls(list(LONG_COLUMNS)).collect()
+    if not u["serious"].is_in(["Y", "N"]).any():
+        return None
+    per = u.group_by(*LONG_COLUMNS).agg((pl.col("serious") == "Y").any().alias("s"))
+    out = per.group_by("drug", "event").agg(pl.col("s").sum().cast(pl.Int64).alias("n_serious"))
+    return out.with_columns((pl.col("n_serious") > 0).alias("serious")).to_pandas()

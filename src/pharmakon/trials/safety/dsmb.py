@@ -2,8 +2,8 @@
 
 The report has: a header (trial, data cut time, rules and their models, stated
 assumptions), the alerts table, per-arm counts at the data cut, a plot of the cumulative
-incidence (subjects with >= 1 event / subjects enrolled) by arm over time for each
-monitored event, and a plot of each rule's statistic over time (posterior probability
+incidence of the first event by arm (1 - Kaplan-Meier over days since enrolment,
+censored at the subject's last follow-up, Greenwood 95 % band) for each monitored event, and a plot of each rule's statistic over time (posterior probability
 with its cutoff, or the MaxSPRT log-likelihood ratio with its critical value).
 """
 
@@ -15,11 +15,12 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pharmakon.trials.safety.monitoring import Monitor, maxsprt_critical_value
 
-__all__ = ["run_monitor", "dsmb_report_html", "incidence_curves", "monitor_plots"]
+__all__ = ["run_monitor", "dsmb_report_html", "incidence_curves", "kaplan_meier", "monitor_plots"]
 
 
 def run_monitor(monitor: Monitor, records: Sequence[dict[str, Any]], first_line: int = 1) -> Monitor:
@@ -29,26 +30,58 @@ def run_monitor(monitor: Monitor, records: Sequence[dict[str, Any]], first_line:
     return monitor
 
 
-def incidence_curves(records: Sequence[dict[str, Any]], event: str = "any") -> pd.DataFrame:
-    """Cumulative incidence by arm after each record: ``time, arm, enrolled, with_event, incidence``."""
-    event = event.strip().upper()
-    arm_of: dict[str, str] = {}
-    enrolled: dict[str, int] = {}
-    hit: dict[str, set[str]] = {}
+def kaplan_meier(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
+    """Kaplan-Meier estimate of the event-free probability.
+
+    Parameters
+    ----------
+    time : ndarray, shape (n,)
+        Days from enrolment to the first event or to censoring (>= 0).
+    event : ndarray, shape (n,)
+        1 = event at ``time``, 0 = censored at ``time``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct event time: ``time``, ``at_risk`` (subjects with time >= t;
+        subjects censored at t count as at risk at t), ``events``, ``survival``
+        ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)`` and its Greenwood variance ``var``.
+    """
+    time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=int)
+    t_ev = np.unique(time[event == 1])
+    at_risk = (time[None, :] >= t_ev[:, None]).sum(axis=1)
+    d = ((time[None, :] == t_ev[:, None]) & (event[None, :] == 1)).sum(axis=1)
+    surv = np.cumprod(1.0 - d / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        green = np.cumsum(np.where(at_risk > d, d / (at_risk * (at_risk - d)), np.inf))
+    return pd.DataFrame({"time": t_ev, "at_risk": at_risk, "events": d, "survival": surv, "var": surv**2 * green})
+
+
+def incidence_curves(source: Monitor | Sequence[dict[str, Any]], event: str = "any") -> pd.DataFrame:
+    """Cumulative incidence of the first ``event`` by arm as ``1 - Kaplan-Meier``.
+
+    Time is days since each subject's enrolment; a subject without the event is
+    censored at its last follow-up (exit, or the data cut while on study). ``source`` is
+    a :class:`Monitor` (its stored state) or the stream records (replayed without rules).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, time, at_risk, events, incidence, lower, upper`` (95 % pointwise,
+        Greenwood, clipped to [0, 1]); each arm starts with a row at time 0, incidence 0.
+    """
+    mon = source if isinstance(source, Monitor) else run_monitor(Monitor([]), source)
     rows = []
-    for rec in records:
-        subject = str(rec["subject"])
-        if rec["type"] == "enroll":
-            arm_of[subject] = str(rec["arm"])
-            enrolled[arm_of[subject]] = enrolled.get(arm_of[subject], 0) + 1
-        elif rec["type"] == "ae" and (event == "ANY" or str(rec["event"]).strip().upper() == event):
-            hit.setdefault(arm_of[subject], set()).add(subject)
-        else:
-            continue
-        for arm, n in enrolled.items():
-            k = len(hit.get(arm, ()))
-            rows.append({"time": float(rec["time"]), "arm": arm, "enrolled": n, "with_event": k, "incidence": k / n})
-    return pd.DataFrame(rows, columns=["time", "arm", "enrolled", "with_event", "incidence"])
+    for arm in sorted(mon.arms):
+        km = kaplan_meier(*mon.subject_times(arm, event))
+        se = np.sqrt(km["var"].to_numpy())
+        inc = 1.0 - km["survival"].to_numpy()
+        rows.append(pd.DataFrame({"arm": arm, "time": [0.0, *km["time"]], "at_risk": [len(mon.subject_times(arm)[0]),
+                                  *km["at_risk"]], "events": [0, *km["events"]], "incidence": [0.0, *inc],
+                                  "lower": [0.0, *np.clip(inc - 1.96 * se, 0, 1)],
+                                  "upper": [0.0, *np.clip(inc + 1.96 * se, 0, 1)]}))  # fmt: skip
+    cols = ["arm", "time", "at_risk", "events", "incidence", "lower", "upper"]
+    return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
 
 def _png(fig: Any) -> str:
@@ -57,7 +90,11 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]] | None = None) -> list[tuple[str, str]]:
+    """Two PNG plots: cumulative incidence by arm (1 - KM) and each rule's statistic over time.
+
+    ``records`` is unused (kept for callers of the earlier signature); all comes from the monitor state.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,13 +104,20 @@ def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]]) -> list[t
     events = sorted({r.event for r in monitor.rules})
     fig, axes = plt.subplots(1, len(events), figsize=(5.5 * len(events), 3.6), squeeze=False)
     for ax, event in zip(axes[0], events, strict=True):
-        curves = incidence_curves(records, event)
+        curves = incidence_curves(monitor, event)
         for arm, g in curves.groupby("arm"):
             ax.step(g["time"], g["incidence"], where="post", label=str(arm))
-        ax.set(title=f"Cumulative incidence: {event}", xlabel="days from study start",
-               ylabel="with >= 1 event / enrolled (crude)")  # fmt: skip
+            ax.fill_between(g["time"], g["lower"], g["upper"], step="post", alpha=0.15)
+        ax.set(title=f"Cumulative incidence: {event}", xlabel="days since enrolment",
+               ylabel="1 - Kaplan-Meier (first event)")  # fmt: skip
         ax.legend(loc="upper left")
-    out.append(("Cumulative incidence by arm (crude: subjects with an event / subjects enrolled so far)", _png(fig)))
+    out.append(
+        (
+            "Cumulative incidence of the first event by arm (1 - Kaplan-Meier, censored at last follow-up; "
+            "band: 95% Greenwood)",
+            _png(fig),
+        )
+    )
     plt.close(fig)
     hist = pd.DataFrame(monitor.history)
     if not hist.empty:
@@ -108,8 +152,8 @@ def _fmt(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def dsmb_report_html(monitor: Monitor, records: Sequence[dict[str, Any]], *, title: str = "Safety monitoring report",
-                     ) -> str:  # fmt: skip
+def dsmb_report_html(monitor: Monitor, records: Sequence[dict[str, Any]] | None = None, *,
+                     title: str = "Safety monitoring report") -> str:  # fmt: skip
     """Self-contained HTML (no external resources) for a DSMB closed session."""
     rules = [r.to_dict() for r in monitor.rules]
     alerts = [{"rule": a.rule, "model": a.model, "event": a.event, "day": a.time, a.statistic_name: a.statistic,
@@ -123,13 +167,15 @@ def dsmb_report_html(monitor: Monitor, records: Sequence[dict[str, Any]], *, tit
         "subject-day). Alerts fire the first time P(risk ratio > threshold) reaches the cutoff with at least "
         "min_events events in the arm; repeated looks inflate the false-alert rate relative to a single look - see "
         "the simulated operating characteristics. MaxSPRT: Poisson counts against historical_rate x subject-days, "
-        "continuous monitoring, critical value by Monte Carlo under the null for the stated alpha."
+        "continuous monitoring, critical value by Monte Carlo under the null for the stated alpha. Cumulative "
+        "incidence: 1 - Kaplan-Meier of the time from enrolment to the first event, subjects without the event "
+        "censored at exit or the data cut; assumes censoring independent of the event risk (non-informative)."
     )
     style = ("body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #bbb;padding:3px 7px;font-size:13px}th{background:#eee}.alert{color:#b00}")  # fmt: skip
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
-            f"<p>Data cut: day {monitor.now:.1f}; {len(records)} records; "
+            f"<p>Data cut: day {monitor.now:.1f}; {monitor.records} records; "
             f"<span class='alert'>{len(alerts)} alert(s)</span>.</p>"
             f"<h2>Alerts</h2>{_table(alerts)}<h2>Arms at data cut</h2>{_table(arms)}"
             f"<h2>Rules</h2>{_table(rules)}<h2>Assumptions</h2><p>{html.escape(assumptions)}</p>{plots}"

@@ -6,7 +6,9 @@
   latest ``fda_dt``, then largest ``primaryid``); drugs are filtered by role code
   (``PS`` primary suspect, ``SS`` secondary suspect, ``C`` concomitant, ``I``
   interacting; default PS+SS). Strata columns ``sex``, ``age_band``, ``year``,
-  ``quarter`` come from DEMO, ``serious`` from OUTC when present (THER is not used).
+  ``quarter`` come from DEMO; ``outcomes``/``serious`` from OUTC and ``onset_days`` (time
+  to onset) from THER + DEMO ``event_dt`` when those files are present
+  (:mod:`pharmakon.trials.safety.faers_extra`).
 * :func:`read_caers` - openEBGM's CAERS layout ``id, var1, var2, strat1...``.
 * :func:`read_long` - a generic CSV/Parquet with ``report, drug, event`` and any strata.
 
@@ -26,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from pharmakon.errors import InputError
+from pharmakon.trials.safety.faers_extra import parse_faers_date, read_outcomes, read_therapy, time_to_onset
 
 __all__ = ["IngestReport", "BadRow", "read_faers", "read_caers", "read_long", "normalise_drug_names",
            "load_synonyms", "SALT_SUFFIXES", "FAERS_ROLES", "FORMATS", "read_reports", "read_counts", "COUNT_COLUMNS"]  # fmt: skip
@@ -150,7 +153,9 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
     -------
     table : polars.DataFrame
         ``report`` (caseid), ``primaryid``, ``drug``, ``event``, ``sex``, ``age_band``, ``year``, ``quarter``,
-        ``serious`` (Y/N from the optional OUTC files, else ``unknown``). THER files are not read.
+        ``serious`` (Y/N from the optional OUTC files, else ``unknown``), ``outcomes`` (comma-joined OUTC
+        codes), ``drug_seq``, ``therapy_start`` and ``onset_days`` (event date minus therapy start in days,
+        from the optional THER files and DEMO ``event_dt``; null when either is missing or partial).
     report : IngestReport
     """
     bad_roles = [r for r in roles if r not in FAERS_ROLES]
@@ -176,9 +181,9 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
                         "lineno",
                         *cols,
                         *(
-                            [c for c in ("fda_dt", "sex", "age", "age_cod") if c in df.columns]
+                            [c for c in ("fda_dt", "event_dt", "sex", "age", "age_cod") if c in df.columns]
                             if kind == "DEMO"
-                            else []
+                            else [c for c in ("drug_seq",) if c in df.columns and kind == "DRUG"]
                         ),
                     ]
                 )
@@ -207,13 +212,17 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
         pl.col("fda_dt").str.slice(0, 4).fill_null("unknown").alias("year"),
         (pl.col("fda_dt").str.slice(0, 4) + "Q" + ((pl.col("fda_dt").str.slice(4, 2).cast(pl.Int32, strict=False)
                                                     - 1) // 3 + 1).cast(pl.Utf8)).fill_null("unknown").alias("quarter"),
-    ).select(pl.col("primaryid"), pl.col("caseid").alias("report"), "sex", "age_band", "year", "quarter")  # fmt: skip
+    ).select(pl.col("primaryid"), pl.col("caseid").alias("report"), "sex", "age_band", "year", "quarter",
+             (parse_faers_date("event_dt")[0] if "event_dt" in latest.columns else pl.lit(None, pl.Date))
+             .alias("event_dt"))  # fmt: skip
     drug = parts["DRUG"].with_columns(pl.col("role_cod").str.strip_chars().str.to_uppercase())
     bad = drug.filter(~pl.col("role_cod").is_in(list(FAERS_ROLES)) | (pl.col(drug_field).str.strip_chars() == ""))
     for (fname,), g in bad.group_by(["file"]):
         rep.add_bad(fname, g["lineno"].to_list(), f"DRUG row with an unknown role_cod or empty {drug_field}")
     drug = drug.filter(pl.col("role_cod").is_in(list(roles)) & (pl.col(drug_field).str.strip_chars() != ""))
-    drug = normalise_drug_names(drug.select("primaryid", pl.col(drug_field).alias("drug")), "drug", synonyms)
+    seq = pl.col("drug_seq").str.strip_chars() if "drug_seq" in drug.columns else pl.lit(None, pl.Utf8)
+    drug = normalise_drug_names(drug.select("primaryid", pl.col(drug_field).alias("drug"), seq.alias("drug_seq")),
+                                "drug", synonyms)  # fmt: skip
     reac = parts["REAC"]
     bad = reac.filter(pl.col("pt").str.strip_chars() == "")
     for (fname,), g in bad.group_by(["file"]):
@@ -222,16 +231,22 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
         reac.filter(pl.col("pt").str.strip_chars() != "").select("primaryid", pl.col("pt").alias("event"))
     )
     table = latest.join(drug, on="primaryid").join(reac, on="primaryid")
-    outc_files = _faers_files(source, "OUTC")
-    if outc_files:  # optional: a report is serious when it has any outcome code (DE, LT, HO, DS, CA, RI, OT)
-        outc = pl.concat([_read_dollar(f, rep) for f in outc_files], how="diagonal_relaxed")
-        _require(outc, ["primaryid", "outc_cod"], str(outc_files[0]))
-        serious = outc.filter(pl.col("outc_cod").str.strip_chars() != "").select("primaryid").unique()
-        table = table.with_columns(pl.col("primaryid").is_in(serious["primaryid"].implode()).alias("serious"))
-        table = table.with_columns(pl.when(pl.col("serious")).then(pl.lit("Y")).otherwise(pl.lit("N")).alias("serious"))
+    outc_files, ther_files = _faers_files(source, "OUTC"), _faers_files(source, "THER")
+    if outc_files:  # a report is serious when it has any outcome code (DE, LT, HO, DS, CA, RI, OT)
+        outc = read_outcomes(outc_files, rep, _read_dollar, _require)
+        table = table.join(outc, on="primaryid", how="left").with_columns(
+            pl.col("outcomes").fill_null(""), pl.col("serious").fill_null("N")
+        )
     else:
-        table = table.with_columns(pl.lit("unknown").alias("serious"))
-    table = table.select("report", "primaryid", "drug", "event", "sex", "age_band", "year", "quarter", "serious")
+        table = table.with_columns(pl.lit("unknown").alias("serious"), pl.lit(None, pl.Utf8).alias("outcomes"))
+    if ther_files:
+        table = time_to_onset(table, read_therapy(ther_files, rep, _read_dollar, _require), rep)
+    else:
+        table = table.with_columns(
+            pl.lit(None, pl.Date).alias("therapy_start"), pl.lit(None, pl.Int64).alias("onset_days")
+        )
+    table = table.select("report", "primaryid", "drug", "event", "sex", "age_band", "year", "quarter", "serious",
+                         "outcomes", "drug_seq", "therapy_start", "onset_days")  # fmt: skip
     rep.rows_kept = table.height
     return table, rep
 

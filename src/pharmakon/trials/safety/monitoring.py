@@ -212,18 +212,20 @@ class Monitor:
     def __post_init__(self) -> None:
         self.arm_of: dict[str, str] = {}
         self.start: dict[str, float] = {}
-        self.stopped: set[str] = set()
+        self.stopped: dict[str, float] = {}  # subject -> exit day
         # per arm: subjects, active subjects, sum of active start times, closed subject-days
         self.arms: dict[str, list[float]] = {}
         self.n_events: dict[tuple[str, str], int] = {}  # (arm, EVENT or ANY) -> events
-        self.with_event: dict[tuple[str, str], set[str]] = {}
+        self.first_event: dict[tuple[str, str], dict[str, float]] = {}  # (arm, EVENT) -> subject -> first day
         self.fired: set[str] = set()
+        self.records = 0
         self._cv = {r.name: maxsprt_critical_value(r.alpha, r.max_expected, max(r.min_events, 1))
                     for r in self.rules if r.model == "maxsprt"}  # fmt: skip
 
     def update(self, record: dict[str, Any], line: int | None = None) -> list[Alert]:
         """Apply one record and evaluate every rule; returns alerts raised by this record."""
         rec = validate_record(record, line)
+        self.records += 1
         if rec["time"] < self.now:
             raise InputError(f"time {rec['time']} is before the previous record's {self.now}", row=line, field="time")
         self.now, subject = rec["time"], str(rec["subject"])
@@ -239,14 +241,14 @@ class Monitor:
                              field="subject")  # fmt: skip
         elif rec["type"] == "exit":
             if subject not in self.stopped:
-                self.stopped.add(subject)
+                self.stopped[subject] = rec["time"]
                 st = self.arms[self.arm_of[subject]]
                 st[1], st[2], st[3] = st[1] - 1, st[2] - self.start[subject], st[3] + rec["time"] - self.start[subject]
         else:
             arm = self.arm_of[subject]
             for key in ((arm, str(rec["event"]).strip().upper()), (arm, "ANY")):
                 self.n_events[key] = self.n_events.get(key, 0) + 1
-                self.with_event.setdefault(key, set()).add(subject)
+                self.first_event.setdefault(key, {}).setdefault(subject, rec["time"])
         new = []
         for rule in self.rules:
             stat, name, counts = self.evaluate(rule)
@@ -263,8 +265,42 @@ class Monitor:
         """Subjects, subjects with the event, events and subject-days of ``arm`` at the current time."""
         n, active, start_sum, closed = self.arms.get(arm, [0, 0, 0.0, 0.0])
         key = (arm, event)
-        return {"subjects": int(n), "with_event": len(self.with_event.get(key, ())),
+        return {"subjects": int(n), "with_event": len(self.first_event.get(key, ())),
                 "events": self.n_events.get(key, 0), "days": closed + active * self.now - start_sum}  # fmt: skip
+
+    def subject_times(self, arm: str, event: str = "any") -> tuple[np.ndarray, np.ndarray]:
+        """Time to first ``event`` for each subject of ``arm``: (days since enrolment, 1 = event / 0 = censored).
+
+        A subject without the event is censored at the last follow-up: its exit day, or the
+        current data cut (:attr:`now`) while still on study.
+        """
+        first = self.first_event.get((arm, event.strip().upper()), {})
+        subjects = [s for s, a in self.arm_of.items() if a == arm]
+        times = [(first[s] if s in first else self.stopped.get(s, self.now)) - self.start[s] for s in subjects]
+        return np.asarray(times, dtype=float), np.asarray([s in first for s in subjects], dtype=int)
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-ready sufficient state (per-arm counts and exposure, per-subject dates, alerts, history)."""
+        return {"rules": [r.to_dict() for r in self.rules], "now": self.now, "records": self.records,
+                "arm_of": self.arm_of, "start": self.start, "stopped": self.stopped,
+                "arms": {k: list(v) for k, v in self.arms.items()},
+                "n_events": [[a, e, n] for (a, e), n in self.n_events.items()],
+                "first_event": [[a, e, d] for (a, e), d in self.first_event.items()],
+                "fired": sorted(self.fired), "alerts": [a.to_dict() for a in self.alerts], "history": self.history}  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Monitor:
+        """Rebuild a monitor from :meth:`to_state` output without replaying records."""
+        mon = cls([MonitorRule(**r) for r in state["rules"]], [Alert(**a) for a in state["alerts"]],
+                  list(state["history"]), float(state["now"]))  # fmt: skip
+        mon.records = int(state["records"])
+        mon.arm_of, mon.start = dict(state["arm_of"]), {k: float(v) for k, v in state["start"].items()}
+        mon.stopped = {k: float(v) for k, v in state["stopped"].items()}
+        mon.arms = {k: list(v) for k, v in state["arms"].items()}
+        mon.n_events = {(a, e): int(n) for a, e, n in state["n_events"]}
+        mon.first_event = {(a, e): dict(d) for a, e, d in state["first_event"]}
+        mon.fired = set(state["fired"])
+        return mon
 
     def evaluate(self, rule: MonitorRule) -> tuple[float, str, dict[str, Any]]:
         event = rule.event.strip().upper()

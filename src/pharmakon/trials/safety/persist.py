@@ -28,7 +28,7 @@ from pharmakon.trials.safety.signals import SIGNAL_COLUMNS, SignalTable
 
 __all__ = ["REVIEW_STATUSES", "save_signal_table", "load_signal_table", "review_signal", "list_reviews",
            "record_alerts", "save_monitor", "pair_key", "create_monitor", "append_records", "load_monitor",
-           "table_rows", "pair_view"]  # fmt: skip
+           "table_rows", "pair_view", "load_records", "replay_monitor", "run_records"]  # fmt: skip
 
 REVIEW_STATUSES = ("open", "reviewed", "dismissed")
 MAX_ROWS_IN_CONTENT = 500
@@ -63,7 +63,8 @@ def save_signal_table(session: Session, *, name: str, result: SignalTable, actor
             details[pair_key(name, row["drug"], row["event"])] = pair_detail(
                 reports, row["drug"], row["event"], hyper=result.hyper, strata=result.strata
             )
-    cols = [c for c in [*SIGNAL_COLUMNS, "chi2", "n_drug", "n_event", "n_total"] if c in flagged] + [
+    cols = [c for c in [*SIGNAL_COLUMNS, "chi2", "n_drug", "n_event", "n_total", "n_serious", "serious"]
+            if c in flagged] + [
         c for c in flagged if c.startswith("signal_")]  # fmt: skip
     content = {**result.summary(), "source": source or {}, "rows": _records(flagged[cols]), "details": details}
     buf = io.StringIO()
@@ -155,6 +156,7 @@ def pair_view(session: Session, table_name: str, drug: str, event: str) -> dict[
     return {"table": table_name, "table_version": content["version"], "drug": drug, "event": event, "row": row,
             "two_by_two": {"a": a, "b": n_drug - a, "c": n_event - a, "d": n_total - n_drug - n_event + a},
             "strata": detail.get("strata", []), "trend": detail.get("trend", []), "reviews": history,
+            "onset": detail.get("onset"), "outcomes": detail.get("outcomes", []),
             "hyper": content.get("hyper")}  # fmt: skip
 
 
@@ -167,14 +169,20 @@ def record_alerts(session: Session, *, trial: str, alerts: list[Alert], actor: s
 
 def save_monitor(session: Session, *, trial: str, monitor: Monitor, actor: str, records: list[dict[str, Any]],
                  report_html: str | None = None) -> Any:  # fmt: skip
-    """Store the monitor's state (rules, alerts, arms, statistic history, records) as ``safety_monitor/trial``."""
-    n_records = len(records)
+    """Store the monitor as a new version of ``safety_monitor/trial``.
+
+    Artifacts: ``state.json`` (the monitor's sufficient state, :meth:`Monitor.to_state`:
+    per-arm counts and exposure, per-subject enrolment/exit/first-event days, alerts,
+    statistic history) and ``batch.jsonl`` (only the records new in this version; the
+    full stream is the concatenation over versions, :func:`load_records`).
+    """
     hist = pd.DataFrame(monitor.history)
-    content = {"trial": trial, "data_cut_day": monitor.now, "records": n_records,
+    content = {"trial": trial, "data_cut_day": monitor.now, "records": monitor.records, "batch": len(records),
                "rules": [r.to_dict() for r in monitor.rules], "alerts": [a.to_dict() for a in monitor.alerts],
                "arms": {arm: {"subjects": int(s[0]), "on_study": int(s[1])} for arm, s in monitor.arms.items()},
                "history": _records(hist.iloc[:: max(len(hist) // 400, 1)]) if len(hist) else []}  # fmt: skip
-    artifacts = {"records.jsonl": "".join(json.dumps(r) + "\n" for r in records).encode()}
+    artifacts = {"state.json": json.dumps(monitor.to_state()).encode(),
+                 "batch.jsonl": "".join(json.dumps(r) + "\n" for r in records).encode()}  # fmt: skip
     if report_html:
         artifacts["report.html"] = report_html.encode()
     return save_object(session, kind="safety_monitor", name=trial, content=content, actor=actor, artifacts=artifacts)
@@ -186,22 +194,57 @@ def create_monitor(session: Session, *, trial: str, rules: list[MonitorRule], ac
     return save_monitor(session, trial=trial, monitor=monitor, actor=actor, records=[])
 
 
-def load_monitor(session: Session, trial: str) -> tuple[Monitor, list[dict[str, Any]]]:
-    """Rebuild a stored monitor by replaying its stored records."""
+def _jsonl(blob: bytes) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in blob.decode().splitlines() if x]
+
+
+def load_monitor(session: Session, trial: str) -> Monitor:
+    """The stored monitor, rebuilt from its saved state (no replay of the stream)."""
     obj = get_object(session, "safety_monitor", trial)
-    records = [json.loads(x) for x in read_artifact(obj.artifacts["records.jsonl"]).decode().splitlines() if x]
+    if "state.json" in obj.artifacts:
+        return Monitor.from_state(json.loads(read_artifact(obj.artifacts["state.json"])))
+    # versions written before the state was stored hold the whole stream in records.jsonl
     monitor = Monitor([MonitorRule(**r) for r in obj.content["rules"]])
-    for i, rec in enumerate(records, 1):
+    for i, rec in enumerate(_jsonl(read_artifact(obj.artifacts["records.jsonl"])), 1):
         monitor.update(rec, line=i)
-    return monitor, records
+    return monitor
+
+
+def load_records(session: Session, trial: str) -> list[dict[str, Any]]:
+    """The full stored stream of the current monitor: its batches since the last (re)start, in order."""
+    batches = []
+    for obj in sorted(object_versions(session, "safety_monitor", trial), key=lambda o: -o.version):
+        if "records.jsonl" in obj.artifacts:
+            batches.append(_jsonl(read_artifact(obj.artifacts["records.jsonl"])))
+            break
+        batches.append(_jsonl(read_artifact(obj.artifacts["batch.jsonl"])))
+        if obj.content.get("records") == obj.content.get("batch"):  # first version of this run
+            break
+    return [r for batch in reversed(batches) for r in batch]
+
+
+def replay_monitor(session: Session, trial: str) -> Monitor:
+    """Rebuild the monitor by replaying the full stored stream (for checks; :func:`load_monitor` reads the saved state instead)."""
+    obj = get_object(session, "safety_monitor", trial)
+    return run_records(Monitor([MonitorRule(**r) for r in obj.content["rules"]]), load_records(session, trial))
+
+
+def run_records(monitor: Monitor, records: list[dict[str, Any]]) -> Monitor:
+    """Feed ``records`` to ``monitor`` (line numbers continue from ``monitor.records``)."""
+    for rec in records:
+        monitor.update(rec, line=monitor.records + 1)
+    return monitor
 
 
 def append_records(session: Session, *, trial: str, records: list[dict[str, Any]], actor: str) -> list[Alert]:
-    """Feed new stream records to a stored monitor; new alerts are audited and returned."""
-    monitor, old = load_monitor(session, trial)
-    new_alerts = []
-    for i, rec in enumerate(records, len(old) + 1):
-        new_alerts += monitor.update(rec, line=i)
+    """Feed new stream records to a stored monitor incrementally (from its saved state); new alerts are audited.
+
+    Nothing is saved when a record is invalid (the error names its line in the whole stream).
+    """
+    monitor = load_monitor(session, trial)
+    before = len(monitor.alerts)
+    run_records(monitor, records)
+    new_alerts = monitor.alerts[before:]
     record_alerts(session, trial=trial, alerts=new_alerts, actor=actor)
-    save_monitor(session, trial=trial, monitor=monitor, actor=actor, records=old + list(records))
+    save_monitor(session, trial=trial, monitor=monitor, actor=actor, records=list(records))
     return new_alerts

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pharmakon.errors import InputError
-from pharmakon.trials.safety.counts import pair_counts
+from pharmakon.trials.safety.counts import pair_counts, pair_serious
 from pharmakon.trials.safety.disproportionality import disproportionality, two_by_two
 from pharmakon.trials.safety.mgps import ConvergenceWarning, MGPSHyper, auto_squash, fit_mgps, mgps_posterior
 
@@ -141,6 +141,9 @@ def detect_signals(table: Any, *, methods: str | Sequence[str] = METHODS, strata
         counts = pd.DataFrame(table.to_pandas() if hasattr(table, "to_pandas") else table)
     else:
         counts = pair_counts(table, strata)
+        serious = pair_serious(table)
+        if serious is not None:
+            counts = counts.merge(serious, on=["drug", "event"], how="left")
     notes: list[str] = []
     out = disproportionality(counts, tuple(m for m in methods if m != "ebgm"))
     fitted = None
@@ -178,10 +181,16 @@ def pair_detail(table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = 
     the pair count, the crude expected count and, with ``hyper``, EBGM/EB05/EB95 computed
     from all reports up to and including that quarter.
 
+    With an ``onset_days`` column (FAERS THER + DEMO ``event_dt``) the time to onset of
+    the pair's reports (one value per report: its shortest onset) is summarised as
+    ``onset`` (count, missing, median, quartiles, range, histogram by day bands); with an
+    ``outcomes`` column (FAERS OUTC codes) ``outcomes`` counts the pair's reports per code.
+
     Returns
     -------
     dict
-        ``two_by_two`` (a, b, c, d), ``strata`` (list of rows), ``trend`` (list of rows).
+        ``two_by_two`` (a, b, c, d), ``strata`` (list of rows), ``trend`` (list of rows),
+        and ``onset`` / ``outcomes`` when the table carries them.
     """
     import duckdb
 
@@ -204,6 +213,13 @@ def pair_detail(table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = 
                    count(*) AS reports FROM ({base.format(extra=f', any_value("{col}") AS "{col}"', group='')})
                    GROUP BY 1 ORDER BY 1""", params).df()  # fmt: skip
         detail["strata"] += [{"stratum": col, **r} for r in json.loads(rows.to_json(orient="records"))]
+    if "onset_days" in cols:
+        detail["onset"] = _onset_summary(con, drug, event)
+    if "outcomes" in cols:
+        oc = con.execute("""SELECT code, count(DISTINCT report) AS reports FROM (SELECT report,
+                   unnest(string_split(outcomes, ',')) AS code FROM src WHERE drug = ? AND event = ?
+                   AND outcomes IS NOT NULL) WHERE code <> '' GROUP BY 1 ORDER BY 2 DESC, 1""", params).fetchall()  # fmt: skip
+        detail["outcomes"] = [{"code": c, "reports": int(k)} for c, k in oc]
     if "quarter" in cols:
         q = con.execute(
             f"""SELECT quarter, sum(hd*he) AS n, sum(hd) AS nd, sum(he) AS ne, count(*) AS nt FROM
@@ -220,3 +236,22 @@ def pair_detail(table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = 
         detail["trend"] = json.loads(trend.to_json(orient="records"))
     con.close()
     return detail
+
+
+#: Day bands of the time-to-onset histogram (lower bound inclusive, upper exclusive).
+ONSET_BANDS = ((0, 8, "0-7 d"), (8, 31, "8-30 d"), (31, 91, "31-90 d"), (91, 181, "91-180 d"),
+               (181, 366, "181-365 d"), (366, None, "> 365 d"))  # fmt: skip
+
+
+def _onset_summary(con: Any, drug: str, event: str) -> dict[str, Any]:
+    """Time to onset (days) of one pair's reports: per report the shortest non-missing onset."""
+    per = con.execute("""SELECT report, min(onset_days) AS d FROM src WHERE drug = ? AND event = ?
+                         GROUP BY report""", [drug, event]).df()  # fmt: skip
+    d = per["d"].dropna().to_numpy(dtype=float)
+    out: dict[str, Any] = {"reports": len(per), "with_onset": int(d.size), "missing": int(len(per) - d.size)}
+    if d.size:
+        q = np.quantile(d, [0.0, 0.25, 0.5, 0.75, 1.0])
+        out.update(min=q[0], q1=q[1], median=q[2], q3=q[3], max=q[4])
+        out["histogram"] = [{"band": label, "reports": int(((d >= lo) & (d < (hi if hi else np.inf))).sum())}
+                            for lo, hi, label in ONSET_BANDS]  # fmt: skip
+    return out
