@@ -6,12 +6,16 @@ so ``pharmakon --help`` stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from pharmakon.cli._common import cli_actor, console, print_json, record_cli_event
+from pharmakon.cli._common import cli_actor, console, print_json
 
 __all__ = ["app"]
 
@@ -19,7 +23,20 @@ app = typer.Typer(help="Clinical-trial design: group-sequential boundaries, samp
                   no_args_is_help=True)  # fmt: skip
 design_app = typer.Typer(help="Compute a design's boundaries.", no_args_is_help=True)
 samplesize_app = typer.Typer(help="Sample size for means, rates or survival.", no_args_is_help=True)
-simulate_app = typer.Typer(help="Simulate operating characteristics (vectorised, seeded).", no_args_is_help=True)
+
+
+class _SpecRoutingGroup(TyperGroup):
+    """``trial simulate SPEC.yaml ...`` runs the ``spec`` command when the first argument is a file."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and Path(args[0]).is_file():
+            args = ["spec", *args]
+        return super().resolve_command(ctx, args)
+
+
+simulate_app = typer.Typer(help="Simulate operating characteristics (vectorised, seeded): "
+                           "`simulate SPEC.yaml`, `simulate rates ...` or `simulate means ...`.",
+                           no_args_is_help=True, cls=_SpecRoutingGroup)  # fmt: skip
 app.add_typer(design_app, name="design")
 app.add_typer(samplesize_app, name="samplesize")
 app.add_typer(simulate_app, name="simulate")
@@ -106,7 +123,7 @@ def _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility
 
 
 def _print_result(res: Any, as_json: bool) -> None:
-    data = res.to_dict()
+    data = res if isinstance(res, dict) else res.to_dict()
     if as_json:
         print_json(data)
         return
@@ -187,28 +204,44 @@ def samplesize_survival(
     _print_result(res, as_json)
 
 
-def _simulate(kind: str, design: Any, sims: int, seed: int, backend: str | None, as_json: bool,
-              **kwargs: Any) -> None:  # fmt: skip
+@contextmanager
+def _bar(quiet: bool) -> Iterator[Any]:
+    """A Rich progress bar over executor chunks; yields the ``progress(done, total)`` callback."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pharmakon.trials.design import simulate_means, simulate_rates
-
-    fn = simulate_rates if kind == "rates" else simulate_means
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=as_json) as bar:  # fmt: skip
+                  console=console, transient=True, disable=quiet) as bar:  # fmt: skip
         task = bar.add_task("chunks", total=None)
-        res = fn(design, sims=sims, seed=seed, backend=backend,
-                 progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)  # fmt: skip
-    record_cli_event("trial.simulate", object_type="trial_simulation", object_id=kind,
-                     params={"sims": sims, "seed": seed, "design": design.to_dict(), **kwargs},
-                     outputs=None)  # fmt: skip
-    _print_result(res, as_json)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _simulate(kind: str, design: Any, sims: int, seed: int, backend: str | None, as_json: bool,
+              name: str | None = None, curve: int = 0, **kwargs: Any) -> None:  # fmt: skip
+    from pharmakon.store import open_store
+    from pharmakon.trials.design.sim_store import save_simulation, simulate_operating_characteristics
+
+    planned = kwargs.pop("planned")
+    with _bar(as_json) as progress:
+        oc = simulate_operating_characteristics(design, kind, kwargs, planned, sims=sims, seed=seed, backend=backend,
+                                                curve_points=curve, progress=progress)  # fmt: skip
+    with open_store().session() as session:
+        obj = save_simulation(session, name=name or f"{kind}-simulation", design=design, oc=oc, actor=cli_actor())
+    stored = f"{obj.name}@{obj.version}"
+    if as_json:
+        print_json(oc["result"] | {"stored": stored, "power_curve": oc["power_curve"]})
+        return
+    _print_result(oc["result"], False)
+    for p in oc["power_curve"]:
+        console.print(f"  effect {p['effect']:.4g}: power {p['power']:.4f} (SE {p['mc_se']:.4f})", highlight=False)
+    console.print(f"stored as trial_simulation {stored}")
 
 
 Sims = Annotated[int, typer.Option("--sims", help="Simulated trials.")]
 Seed = Annotated[int, typer.Option("--seed", help="Root seed (same seed, same answer on any backend).")]
 Planned = Annotated[str, typer.Option("--planned", help="Cumulative total sample sizes per look, e.g. 100,200,300.")]
 Backend = Annotated[str | None, typer.Option("--backend", help="serial, local or ray.")]
+SimName = Annotated[str | None, typer.Option("--name", help="Store the result as trial_simulation NAME.")]
+Curve = Annotated[int, typer.Option("--curve", help="Also simulate a power curve at this many effects.")]
 
 
 @simulate_app.command("rates")
@@ -218,13 +251,13 @@ def simulate_rates_cmd(
     planned: Planned = "100,200,300", sims: Sims = 100_000, seed: Seed = 0, backend: Backend = None,
     kmax: Kmax = 3, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
     gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
-    as_json: JsonOpt = False,
+    name: SimName = None, curve: Curve = 0, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Simulate a two-arm binary trial (rpact getSimulationRates conventions)."""
     from pharmakon.trials.design.spec import parse_rates
 
     design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _simulate("rates", design, sims, seed, backend, as_json, pi1=pi1, pi2=pi2,
+    _simulate("rates", design, sims, seed, backend, as_json, name, curve, pi1=pi1, pi2=pi2,
               planned=parse_rates(planned, "planned"))  # fmt: skip
 
 
@@ -235,13 +268,13 @@ def simulate_means_cmd(
     planned: Planned = "100,200,300", sims: Sims = 100_000, seed: Seed = 0, backend: Backend = None,
     kmax: Kmax = 3, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
     gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
-    as_json: JsonOpt = False,
+    name: SimName = None, curve: Curve = 0, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Simulate a two-arm continuous trial (rpact getSimulationMeans conventions, known SD)."""
     from pharmakon.trials.design.spec import parse_rates
 
     design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _simulate("means", design, sims, seed, backend, as_json, alternative=alternative, stdev=stdev,
+    _simulate("means", design, sims, seed, backend, as_json, name, curve, alternative=alternative, stdev=stdev,
               planned=parse_rates(planned, "planned"))  # fmt: skip
 
 
@@ -249,9 +282,9 @@ def simulate_means_cmd(
 def simulate_spec(
     spec_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML spec (design + simulate).")],
     sims: Annotated[int | None, typer.Option("--sims", help="Override simulate.sims.")] = None,
-    backend: Backend = None, as_json: JsonOpt = False,
+    backend: Backend = None, name: SimName = None, curve: Curve = 0, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
-    """Simulate the design and scenario of a YAML spec file."""
+    """Simulate the design and scenario of a YAML spec file (also: `trial simulate SPEC.yaml`)."""
     from pharmakon.errors import InputError
     from pharmakon.trials.design import design_from_spec, load_spec
     from pharmakon.trials.design.spec import check_keys
@@ -271,31 +304,45 @@ def simulate_spec(
     n = sims or int(sim.pop("sims", 100_000))
     sim.pop("sims", None)
     seed = int(sim.pop("seed", 0))
-    _simulate(kind, design, n, seed, backend, as_json, **sim)
+    _simulate(kind, design, n, seed, backend, as_json, name or data.get("name") or spec_file.stem, curve, **sim)
 
 
 @app.command("bayes")
 def bayes(
-    p: Annotated[str, typer.Option("--p", help="True response rates, control first, e.g. 0.2,0.2,0.4.")],
+    p: Annotated[str | None, typer.Option("--p", help="Binary endpoint: true response rates, control first.")] = None,
+    mu: Annotated[str | None, typer.Option("--mu", help="Normal endpoint: true means, control first.")] = None,
+    sigma: Annotated[float, typer.Option(help="Normal endpoint: known SD.")] = 1.0,
     n_max: Annotated[int, typer.Option("--n-max", help="Maximum total patients.")] = 200,
     block: Annotated[int, typer.Option(help="Patients per interim block.")] = 40,
     efficacy: Annotated[float, typer.Option(help="Posterior P(arm > control) to stop for efficacy.")] = 0.99,
     futility: Annotated[float, typer.Option(help="Drop an arm below this posterior probability.")] = 0.05,
     rar: Annotated[bool, typer.Option("--rar/--equal", help="Thompson-type adaptive randomisation.")] = True,
     calibrate: Annotated[float | None, typer.Option(help="Calibrate efficacy to this type I error first.")] = None,
-    sims: Sims = 10_000, seed: Seed = 0, as_json: JsonOpt = False,
+    sims: Sims = 10_000, seed: Seed = 0, backend: Backend = None, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
-    """Bayesian adaptive multi-arm binary trial: RAR, arm dropping, posterior stopping."""
-    from pharmakon.trials.design import calibrate_efficacy, simulate_bayesian_multiarm
+    """Bayesian adaptive multi-arm trial (binary --p or normal --mu): RAR, arm dropping, posterior stopping."""
+    from pharmakon.errors import InputError
+    from pharmakon.trials import design as td
     from pharmakon.trials.design.spec import parse_rates
 
-    rates = parse_rates(p, "p") or []
-    kw = {"n_max": n_max, "block": block, "futility": futility, "rar": rar}
+    if (p is None) == (mu is None):
+        raise InputError("give exactly one of --p (binary endpoint) or --mu (normal endpoint)", field="p")
+    values = parse_rates(p if mu is None else mu, "p" if mu is None else "mu") or []
+    kw: dict[str, Any] = {"n_max": n_max, "block": block, "futility": futility, "rar": rar,
+                          "backend": backend or "serial"}  # fmt: skip
+    if mu is not None:
+        kw["sigma"] = sigma
+    sim, cal_fn = ((td.simulate_bayesian_multiarm, td.calibrate_efficacy) if mu is None
+                   else (td.simulate_bayesian_continuous, td.calibrate_continuous))  # fmt: skip
+    from pharmakon.core import get_executor
+
     cal = None
-    if calibrate is not None:
-        cal = calibrate_efficacy([rates[0]] * len(rates), calibrate, sims=sims, seed=seed, **kw)
-        efficacy = cal["efficacy"]
-    res = simulate_bayesian_multiarm(rates, efficacy=efficacy, sims=sims, seed=seed, **kw)
+    with _bar(as_json) as progress, get_executor(kw.pop("backend")) as executor:  # one pool for all runs
+        kw["backend"] = executor
+        if calibrate is not None:
+            cal = cal_fn([values[0]] * len(values), calibrate, sims=sims, seed=seed, **kw)
+            efficacy = cal["efficacy"]
+        res = sim(values, efficacy=efficacy, sims=sims, seed=seed, progress=progress, **kw)
     out = res.to_dict() | ({"calibration": cal} if cal else {})
     if as_json:
         print_json(out)
@@ -312,7 +359,7 @@ def dosefind(
     target: Annotated[float, typer.Option(help="Target DLT rate.")] = 0.3,
     cohort_size: Annotated[int, typer.Option("--cohort-size", help="Patients per cohort.")] = 3,
     cohorts: Annotated[int, typer.Option(help="Number of cohorts.")] = 10,
-    sims: Sims = 10_000, seed: Seed = 0, as_json: JsonOpt = False,
+    sims: Sims = 10_000, seed: Seed = 0, backend: Backend = None, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Dose finding (BOIN or CRM): simulated selection probabilities and allocation."""
     from pharmakon.errors import InputError
@@ -320,16 +367,15 @@ def dosefind(
     from pharmakon.trials.design.spec import parse_rates
 
     p = parse_rates(tox, "tox") or []
-    kw = {"cohort_size": cohort_size, "n_cohorts": cohorts, "sims": sims, "seed": seed}
-    if method == "boin":
-        res = simulate_boin(p, target, **kw)
-    elif method == "crm":
-        sk = parse_rates(skeleton, "skeleton")
-        if sk is None:
-            raise InputError("CRM needs --skeleton (prior DLT guesses per dose)", field="skeleton")
-        res = simulate_crm(p, sk, target, **kw)
-    else:
+    kw = {"cohort_size": cohort_size, "n_cohorts": cohorts, "sims": sims, "seed": seed, "backend": backend or "serial"}
+    if method not in ("boin", "crm"):
         raise InputError(f"method must be boin or crm, got {method!r}", field="method")
+    sk = parse_rates(skeleton, "skeleton")
+    if method == "crm" and sk is None:
+        raise InputError("CRM needs --skeleton (prior DLT guesses per dose)", field="skeleton")
+    with _bar(as_json) as progress:
+        res = simulate_boin(p, target, progress=progress, **kw) if method == "boin" else simulate_crm(
+            p, sk, target, progress=progress, **kw)  # fmt: skip
     _print_result(res, as_json)
 
 
@@ -341,13 +387,15 @@ def enrich(
     n1: Annotated[int, typer.Option(help="Stage-1 patients per arm.")] = 100,
     n2: Annotated[int, typer.Option(help="Stage-2 patients per arm.")] = 100,
     futility_c: Annotated[float, typer.Option("--futility-c", help="Enrich if complement z is below.")] = 0.0,
-    alpha: Alpha = 0.025, sims: Sims = 100_000, seed: Seed = 0, as_json: JsonOpt = False,
+    alpha: Alpha = 0.025, sims: Sims = 100_000, seed: Seed = 0, backend: Backend = None, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Two-stage adaptive enrichment (Bonferroni + inverse-normal combination)."""
     from pharmakon.trials.design import simulate_enrichment
 
-    res = simulate_enrichment(effect_s, effect_c, prevalence=prevalence, n1=n1, n2=n2, futility_c=futility_c,
-                              alpha=alpha, sims=sims, seed=seed)  # fmt: skip
+    with _bar(as_json) as progress:
+        res = simulate_enrichment(effect_s, effect_c, prevalence=prevalence, n1=n1, n2=n2, futility_c=futility_c,
+                                  alpha=alpha, sims=sims, seed=seed, backend=backend or "serial",
+                                  progress=progress)  # fmt: skip
     _print_result(res, as_json)
 
 

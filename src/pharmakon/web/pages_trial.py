@@ -87,3 +87,40 @@ def trial_design_report(request: Request, name: str, version: int | None = None)
     with get_store().read_session() as session:
         obj, design = td.load_design(session, name, version)
     return HTMLResponse(td.design_report_html(design, f"{obj.name}@{obj.version}"))
+
+
+_SIM_DEFAULT = {"endpoint": "means", "alternative": "0.4", "stdev": "1", "pi1": "0.5", "pi2": "0.3",
+                "planned": "60,120,180", "sims": "20000", "seed": "1", "curve": "5"}  # fmt: skip
+_MAX_PAGE_SIMS = 200_000  # keeps a page request to a few seconds
+
+
+@router.get("/trial/simulate", response_class=HTMLResponse)
+def trial_simulate_page(request: Request) -> Response:
+    """Simulate the design given in the query (same fields as /trial) and show its operating characteristics."""
+    user = page_user(request, "viewer")
+    from pharmakon.errors import InputError
+    from pharmakon.trials import design as td
+    from pharmakon.trials.design.sim_store import simulate_operating_characteristics, simulation_plots
+    from pharmakon.trials.design.spec import parse_rates
+
+    form = {k: request.query_params.get(k, v) for k, v in _DEFAULT.items()}
+    sim = {k: request.query_params.get(k, v) for k, v in _SIM_DEFAULT.items()}
+    ctx: dict[str, Any] = {"form": form, "sim": sim, "error": "", "oc": None, "plots": {},
+                           "query": urlencode(form)}  # fmt: skip
+    if "run" in request.query_params:
+        try:
+            design = td.design_from_spec(_spec(form))
+            n = int(sim["sims"])
+            if not 1 <= n <= _MAX_PAGE_SIMS:
+                raise InputError(f"sims must be in [1, {_MAX_PAGE_SIMS}] on this page (use the CLI for more)",
+                                 field="sims")  # fmt: skip
+            scenario = ({"pi1": float(sim["pi1"]), "pi2": float(sim["pi2"])} if sim["endpoint"] == "rates"
+                        else {"alternative": float(sim["alternative"]), "stdev": float(sim["stdev"])})  # fmt: skip
+            oc = simulate_operating_characteristics(design, sim["endpoint"], scenario,
+                                                    parse_rates(sim["planned"], "planned") or [], sims=n,
+                                                    seed=int(sim["seed"]), curve_points=min(int(sim["curve"]), 11),
+                                                    backend="serial")  # fmt: skip
+            ctx.update(oc=oc, plots=simulation_plots(oc), design=design)
+        except (PharmakonError, ValueError, KeyError) as exc:
+            ctx["error"] = str(exc)
+    return render(request, "trial_simulation.html", user, **ctx)

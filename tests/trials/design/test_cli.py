@@ -85,6 +85,22 @@ def test_spec_with_typo_is_refused(cli, tmp_path: Path, pharmakon_home) -> None:
     assert json.loads(res.stdout)["sims"] == 5000
 
 
+def test_simulate_spec_file_as_written_in_the_issue_is_stored(cli, tmp_path: Path, pharmakon_home) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "obf.yaml"
+    spec.write_text("name: obf-sim\ndesign:\n  kmax: 3\n  spending: asOF\nsimulate:\n  endpoint: means\n"
+                    "  alternative: 0.4\n  stdev: 1\n  planned: [60, 120, 180]\n  seed: 3\n")  # fmt: skip
+    # the issue's form: `pharmakon trial simulate SPEC.yaml --sims N`
+    res = cli("trial", "simulate", str(spec), "--sims", "20000", "--backend", "serial", "--curve", "3", "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["sims"] == 20000 and out["stored"] == "obf-sim@1" and len(out["power_curve"]) == 3
+    assert out["power_curve"][0]["effect"] == 0.0 and out["power_curve"][0]["power"] < 0.04
+    again = json.loads(cli("trial", "simulate", str(spec), "--sims", "20000", "--backend", "serial", "--json").stdout)
+    assert again["stored"] == "obf-sim@2" and again["power"] == out["power"]  # same seed, same answer
+    assert cli("trial", "simulate", str(tmp_path / "missing.yaml")).exit_code != 0
+    assert cli("trial", "simulate", "rates", "--help").exit_code == 0
+
+
 def test_samplesize_commands(cli) -> None:  # type: ignore[no-untyped-def]
     out = json.loads(cli("trial", "samplesize", "rates", "--pi1", "0.4", "--pi2", "0.25", "--json").stdout)
     assert out["max_number_of_subjects"] == pytest.approx(A["ss_rates_fixed_0.40_vs_0.25"]["maxNumberOfSubjects"])
@@ -118,6 +134,13 @@ def test_bayes_command(cli) -> None:  # type: ignore[no-untyped-def]
     out = json.loads(res.stdout)
     assert out["select_probability"][2] > out["select_probability"][1]
     assert cli("trial", "bayes", "--p", "0.2", "--sims", "10").exit_code != 0
+    cont = cli("trial", "bayes", "--mu", "0,0,0.6", "--sigma", "1", "--n-max", "240", "--sims", "1000", "--seed", "2",
+               "--json")  # fmt: skip
+    assert cont.exit_code == 0, cont.stderr
+    out = json.loads(cont.stdout)
+    assert out["select_probability"][2] > 0.8 and "normal outcome" in out["assumptions"][0]
+    both = cli("trial", "bayes", "--p", "0.2,0.3", "--mu", "0,1", "--sims", "10")
+    assert both.exit_code != 0 and "exactly one of --p" in both.stderr
 
 
 def test_boin_command(cli) -> None:  # type: ignore[no-untyped-def]
@@ -136,3 +159,12 @@ def test_enrich_command(cli) -> None:  # type: ignore[no-untyped-def]
     assert res.exit_code == 0, res.stderr
     assert 0 < json.loads(res.stdout)["p_enrich"] < 1
     assert cli("trial", "enrich", "--effect-s", "0.4", "--effect-c", "0", "--prevalence", "2").exit_code != 0
+
+
+def test_design_wt_optimum_from_the_cli(cli) -> None:  # type: ignore[no-untyped-def]
+    """rpact unit test record (typeOfDesign = "WToptimum", kMax 3, beta 0.23): deltaWT 0.393."""
+    res = cli("trial", "design", "gs", "--kmax", "3", "--beta", "0.23", "--spending", "WToptimum", "--info-rates",
+              "0.3,0.8,1", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["delta_wt"] == 0.393 and out["critical_values"][0] == pytest.approx(2.4700754, abs=1e-6)

@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 
 from pharmakon.errors import InputError
-from pharmakon.trials.design import DESIGN_TYPES, GroupSequentialDesign, design_group_sequential, spend
+from pharmakon.trials.design import (
+    DESIGN_TYPES,
+    GroupSequentialDesign,
+    design_characteristics,
+    design_group_sequential,
+    spend,
+)
 from tests.trials.design._rpact import anchors, design_kwargs, r_args, records
 
 BOUNDARY_TOL = 1e-6
@@ -150,3 +156,56 @@ def test_bad_input_names_the_parameter(kwargs: dict, field: str) -> None:
     with pytest.raises(InputError) as info:
         design_group_sequential(**kwargs)
     assert info.value.field == field
+
+
+WTOPT = [r for r in records("getDesignGroupSequential") if 'typeOfDesign = "WToptimum"' in r["args"]]
+
+
+@pytest.mark.parametrize("rec", WTOPT, ids=[str(i) for i in range(len(WTOPT))])
+def test_wt_optimum_matches_rpact(rec: dict) -> None:
+    """Source: rpact unit tests (test-f_design_group_sequential.R), typeOfDesign = "WToptimum"."""
+    from pharmakon.trials.design.optimum import design_wt_optimum
+
+    a = r_args(rec["args"])
+    d = design_wt_optimum(a["kMax"], a["alpha"], a["beta"], a["sided"], list(a["informationRates"]),
+                          optimization_criterion=a.get("optimizationCriterion", "ASNH1"))  # fmt: skip
+    ref = rec["expected"]
+    assert d.delta_wt == pytest.approx(ref["deltaWT"][0], abs=1e-12)
+    np.testing.assert_allclose(d.critical_values, ref["criticalValues"], atol=1e-6)
+    np.testing.assert_allclose(d.alpha_spent, ref["alphaSpent"], atol=1e-7)
+    np.testing.assert_allclose(d.stage_levels, ref["stageLevels"], atol=1e-7)
+    np.testing.assert_allclose(design_characteristics(d).power, ref["power"], atol=1e-6)
+
+
+PT = [r for r in records("getDesignGroupSequential") if '"PT"' in r["args"] and "sided = 1" in r["args"]]
+
+
+@pytest.mark.parametrize("rec", PT, ids=[str(i) for i in range(len(PT))])
+def test_pampallona_tsiatis_matches_rpact(rec: dict) -> None:
+    """Source: rpact unit tests (test-f_design_group_sequential.R), one-sided typeOfDesign = "PT"."""
+    from pharmakon.trials.design.pampallona import design_pampallona_tsiatis
+
+    a = r_args(rec["args"])
+    d = design_pampallona_tsiatis(a["kMax"], a["alpha"], a["beta"], list(a["informationRates"]),
+                                  delta_pt1=a["deltaPT1"], delta_pt0=a["deltaPT0"],
+                                  binding_futility=a["bindingFutility"])  # fmt: skip
+    ref = rec["expected"]
+    np.testing.assert_allclose(d.critical_values, ref["criticalValues"], atol=1e-6)
+    np.testing.assert_allclose(d.futility_bounds, ref["futilityBounds"], atol=1e-6)
+    for key, ours in (("alphaSpent", d.alpha_spent), ("stageLevels", d.stage_levels), ("betaSpent", d.beta_spent),
+                      ("power", d.power)):  # fmt: skip
+        np.testing.assert_allclose(ours, ref[key], atol=1e-7, err_msg=key)
+
+
+def test_pt_and_wt_optimum_through_a_spec() -> None:
+    from pharmakon.trials.design import design_from_spec
+
+    spec = {"kmax": 3, "alpha": 0.035, "beta": 0.1, "information_rates": [0.3, 0.8, 1], "spending": "PT",
+            "delta_pt1": 0.2, "delta_pt0": 0.3, "binding": True}  # fmt: skip
+    assert design_from_spec(spec).critical_values[0] == pytest.approx(2.6664156, abs=1e-6)
+    with pytest.raises(InputError) as info:
+        design_from_spec(spec | {"delta_pt1": 2})
+    assert info.value.field == "delta_pt1"
+    with pytest.raises(InputError) as info:
+        design_from_spec({"kmax": 3, "spending": "WToptimum", "optimization_criterion": "ASN"})
+    assert info.value.field == "optimization_criterion"

@@ -89,3 +89,18 @@ def test_workbench_page(client: TestClient, make_user) -> None:
     query = re.search(r'name="spec_query" value="([^"]+)"', r.text).group(1).replace("&amp;", "&")
     saved = client.post("/trial/save", data={"name": "wb", "spec_query": query, "csrf": csrf}, follow_redirects=True)
     assert saved.status_code == 200 and "Trial design: wb@1" in saved.text
+
+
+def test_workbench_simulation_page(client: TestClient, make_user) -> None:
+    make_user("val", "viewer")
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"username": "val", "password": "val-password", "csrf": csrf, "next": "/"})
+    assert "trial-simulate-link" in client.get("/trial", params={"kmax": "3", "spending": "OF"}).text
+    q = {"kmax": "3", "spending": "OF", "endpoint": "means", "alternative": "0.5", "stdev": "1",
+         "planned": "60,120,180", "sims": "20000", "seed": "4", "curve": "3", "run": "1"}  # fmt: skip
+    r = client.get("/trial/simulate", params=q)
+    assert r.status_code == 200 and "sim-stages" in r.text and "sim-curve" in r.text, r.text[-2000:]
+    for key in ("power_curve", "stopping", "sample_size"):
+        assert f"sim-plot-{key}" in r.text
+    assert "sims must be in" in client.get("/trial/simulate", params=q | {"sims": "10000000"}).text

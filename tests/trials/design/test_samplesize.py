@@ -68,8 +68,8 @@ def _case(rec: dict):  # type: ignore[no-untyped-def]
     (ref,) = rec["referenced_objects"].values()
     dkw = design_kwargs(r_args(ref["args"]))
     args = r_args(rec["args"].split(",", 1)[1])
-    if dkw is None or args.get("meanRatio") or args.get("allocationRatioPlanned", 1) == 0:
-        return None  # ratio of means and optimum allocation: not implemented
+    if dkw is None or args.get("allocationRatioPlanned", 1) == 0:
+        return None  # optimum allocation: not implemented
     if rec["function"] == "getSampleSizeRates" and args.get("normalApproximation") is False:
         return None  # exact binomial one-sample: not implemented
     return dkw, args
@@ -85,7 +85,9 @@ def test_unit_records(rec: dict) -> None:
     common = {"groups": args.get("groups", 2), "theta_h0": args.get("thetaH0", 0.0),
               "allocation_ratio": args.get("allocationRatioPlanned", 1.0)}  # fmt: skip
     if rec["function"] == "getSampleSizeMeans":
-        res = sample_size_means(d, args["alternative"], args.get("stDev", 1.0),
+        if args.get("meanRatio"):
+            common["theta_h0"] = args.get("thetaH0", 1.0)
+        res = sample_size_means(d, args["alternative"], args.get("stDev", 1.0), mean_ratio=args.get("meanRatio", False),
                                 normal_approximation=args.get("normalApproximation", False), **common)  # fmt: skip
     else:
         res = sample_size_rates(d, args["pi1"], args.get("pi2"), risk_ratio=args.get("riskRatio", False), **common)
@@ -133,8 +135,6 @@ def _power_case(rec: dict):  # type: ignore[no-untyped-def]
         return None
     (ref,) = rec["referenced_objects"].values()
     args = r_args(rec["args"].split(",", 1)[1])
-    if not args.get("normalApproximation") or args.get("meanRatio") or np.ndim(args.get("alternative", 0)):
-        return None  # t-test power and ratio hypotheses: not implemented
     dkw = design_kwargs(r_args(ref["args"]))
     return None if dkw is None else (dkw, args)
 
@@ -144,15 +144,20 @@ POWER = [r for r in records("getPowerMeans") if _power_case(r)]
 
 @pytest.mark.parametrize("rec", POWER, ids=[str(i) for i in range(len(POWER))])
 def test_power_means_unit_records(rec: dict) -> None:
-    """Source: rpact unit tests, getPowerMeans (normal approximation records)."""
+    """Source: rpact unit tests, getPowerMeans (z- and t-test, difference and ratio of means)."""
     dkw, a = _power_case(rec)
-    out = power_means(design_group_sequential(**dkw), a["alternative"], a["stDev"], a["maxNumberOfSubjects"],
-                      groups=a.get("groups", 2), theta_h0=a.get("thetaH0", 0.0),
-                      allocation_ratio=a.get("allocationRatioPlanned", 1.0),
-                      direction_upper=a.get("directionUpper", True))  # fmt: skip
-    for key, value in rec["expected"].items():
-        if key in POWER_MAP:
-            np.testing.assert_allclose(out[POWER_MAP[key]], value, rtol=1e-6, atol=1e-9, err_msg=key)
-        elif key.startswith("rejectPerStage["):
-            k = int(key[len("rejectPerStage[")]) - 1
-            np.testing.assert_allclose(out["reject_per_stage"][k], value, rtol=1e-6, atol=1e-9, err_msg=key)
+    design = design_group_sequential(**dkw)
+    for i, alt in enumerate(np.atleast_1d(a["alternative"])):
+        out = power_means(design, float(alt), a["stDev"], a["maxNumberOfSubjects"], groups=a.get("groups", 2),
+                          theta_h0=a.get("thetaH0", 1.0 if a.get("meanRatio") else 0.0),
+                          allocation_ratio=a.get("allocationRatioPlanned", 1.0),
+                          direction_upper=a.get("directionUpper", True),
+                          normal_approximation=a.get("normalApproximation", False),
+                          mean_ratio=a.get("meanRatio", False))  # fmt: skip
+        for key, value in rec["expected"].items():
+            value = value[min(i, len(value) - 1)]
+            if key in POWER_MAP:
+                np.testing.assert_allclose(out[POWER_MAP[key]], value, rtol=1e-6, atol=1e-9, err_msg=key)
+            elif key.startswith("rejectPerStage["):
+                k = int(key[len("rejectPerStage[")]) - 1
+                np.testing.assert_allclose(out["reject_per_stage"][k], value, rtol=1e-6, atol=1e-9, err_msg=key)

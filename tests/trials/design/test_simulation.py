@@ -54,15 +54,7 @@ def test_same_seed_same_answer_across_backends_and_workers() -> None:
     assert other.power != serial.power
 
 
-@pytest.mark.ray
-@pytest.mark.slow
-def test_ray_backend_gives_the_same_answer() -> None:
-    pytest.importorskip("ray")
-    d = design_group_sequential(2, 0.025, type_of_design="OF")
-    kw = {"sims": 20_000, "seed": 7, "chunk_size": 5_000}
-    serial = simulate_means(d, 0.3, 1.0, [100, 200], backend="serial", **kw)
-    ray_res = simulate_means(d, 0.3, 1.0, [100, 200], backend="ray", n_jobs=2, **kw)
-    assert serial.reject_per_stage == ray_res.reject_per_stage
+# Ray: see test_bayes_continuous.test_same_seed_same_answer_on_ray (one Ray start for all simulators).
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [

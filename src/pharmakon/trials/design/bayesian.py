@@ -16,8 +16,8 @@ shape (trials, arms, draws); no Python loop over trials):
 under a null scenario by bisection with common random numbers (same seed at each
 step). Chunks run through the foundation executor with seeds from ``spawn_seeds``.
 
-Not implemented yet: population enrichment, dose finding (CRM, BOIN), continuous
-endpoints.
+Continuous endpoints: :mod:`~pharmakon.trials.design.bayes_continuous`; enrichment,
+BOIN and CRM have their own modules.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _params(p: Sequence[float], n_max: int, block: int, efficacy: float, futilit
 def simulate_bayesian_multiarm(
     p: Sequence[float], n_max: int = 200, block: int = 40, *, efficacy: float = 0.99, futility: float = 0.05,
     rar: bool = True, rar_power: float = 0.5, prior: tuple[float, float] = (1.0, 1.0), draws: int = 256,
-    sims: int = 10_000, seed: int = 0, backend: str | None = "serial", chunk_size: int = 5_000,
+    sims: int = 10_000, seed: int = 0, backend: Any = "serial", chunk_size: int = 5_000, progress: Any = None,
 ) -> BayesianResult:  # fmt: skip
     """Simulate a Bayesian adaptive multi-arm binary trial (see module docstring).
 
@@ -170,14 +170,10 @@ def simulate_bayesian_multiarm(
     >>> r.select_probability[2] > r.select_probability[1]
     True
     """
-    from pharmakon.core.executor import get_executor, spawn_seeds
+    from pharmakon.trials.design._fanout import run_chunks
 
     prm = _params(p, n_max, block, efficacy, futility, rar, rar_power, prior, draws)
-    n_chunks = -(-sims // chunk_size)
-    sizes = [chunk_size] * (n_chunks - 1) + [sims - chunk_size * (n_chunks - 1)]
-    tasks = [(prm, sd, k) for sd, k in zip(spawn_seeds(seed, n_chunks), sizes, strict=True)]
-    with get_executor(backend) as ex:
-        out = ex.map(bayes_chunk, tasks, chunksize=1)
+    out = run_chunks(bayes_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
     wins = np.sum([o["wins"] for o in out], axis=0) / sims
     power = float(wins.sum())
     n_win = max(int(round(power * sims)), 1)

@@ -28,8 +28,9 @@ import numpy as np
 from scipy.stats import beta as beta_dist
 
 from pharmakon.errors import InputError
+from pharmakon.trials.design._fanout import add_up, run_chunks
 
-__all__ = ["boin_boundaries", "simulate_boin", "BoinResult"]
+__all__ = ["boin_boundaries", "boin_chunk", "simulate_boin", "BoinResult"]
 
 
 def boin_boundaries(target: float, phi1: float | None = None, phi2: float | None = None) -> tuple[float, float]:
@@ -97,7 +98,8 @@ def _isotonic(s: np.ndarray, n: np.ndarray, tried: np.ndarray) -> np.ndarray:
 
 
 def simulate_boin(true_tox: Sequence[float], target: float = 0.3, *, cohort_size: int = 3, n_cohorts: int = 10,
-                  start: int = 0, sims: int = 10_000, seed: int = 0, cutoff_eliminate: float = 0.95) -> BoinResult:  # fmt: skip
+                  start: int = 0, sims: int = 10_000, seed: int = 0, cutoff_eliminate: float = 0.95,
+                  backend: Any = "serial", chunk_size: int = 5_000, progress: Any = None) -> BoinResult:  # fmt: skip
     """Simulate BOIN trials for true DLT probabilities per dose (all trials at once).
 
     Parameters
@@ -110,6 +112,9 @@ def simulate_boin(true_tox: Sequence[float], target: float = 0.3, *, cohort_size
         Patients per cohort and number of cohorts (maximum sample size = product).
     start : int
         Starting dose index (0-based).
+    backend, chunk_size
+        Chunks of ``chunk_size`` trials run through the executor with seeds from
+        ``spawn_seeds(seed, n_chunks)``: the same seed gives the same answer on any backend.
     """
     p = np.asarray(true_tox, dtype=float)
     if p.ndim != 1 or p.size < 2 or np.any((p <= 0) | (p >= 1)):
@@ -117,14 +122,30 @@ def simulate_boin(true_tox: Sequence[float], target: float = 0.3, *, cohort_size
     if not (cohort_size >= 1 and n_cohorts >= 1 and 0 <= start < p.size):
         raise InputError("cohort_size and n_cohorts must be >= 1 and start a valid dose index", field="cohort_size")
     lam_e, lam_d = boin_boundaries(target)
+    prm = {"p": p.tolist(), "target": float(target), "cohort_size": int(cohort_size), "n_cohorts": int(n_cohorts),
+           "start": int(start), "cutoff": float(cutoff_eliminate), "lam_e": lam_e, "lam_d": lam_d}  # fmt: skip
+    parts = run_chunks(boin_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
+    return BoinResult(boundaries=(lam_e, lam_d), select_probability=[float(x) for x in add_up(parts, "select") / sims],
+                      no_mtd=add_up(parts, "no_mtd") / sims,
+                      patients_per_dose=[float(x) for x in add_up(parts, "n") / sims],
+                      dlt_per_dose=[float(x) for x in add_up(parts, "s") / sims], sims=sims, seed=seed)  # fmt: skip
+
+
+def boin_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
+    """Simulate ``sims`` BOIN trials: ``(params, seed_sequence, sims)`` -> sums over trials."""
+    prm, seed, sims = task
+    p = np.asarray(prm["p"])
+    target, cohort_size, cutoff_eliminate = prm["target"], prm["cohort_size"], prm["cutoff"]
+    lam_e, lam_d = prm["lam_e"], prm["lam_d"]
     rng = np.random.default_rng(seed)
     d = p.size
+    start = prm["start"]
     n = np.zeros((sims, d))
     s = np.zeros((sims, d))
     dose = np.full(sims, start)
     alive = np.ones(sims, dtype=bool)
     ceiling = np.full(sims, d - 1)  # highest non-eliminated dose
-    for _ in range(n_cohorts):
+    for _ in range(prm["n_cohorts"]):
         act = np.flatnonzero(alive)
         if act.size == 0:
             break
@@ -147,7 +168,9 @@ def simulate_boin(true_tox: Sequence[float], target: float = 0.3, *, cohort_size
     dist = np.where(tried, np.abs(iso - target), np.inf)
     has = np.isfinite(dist).any(axis=1) & (ceiling >= 0)
     choice = dist.argmin(axis=1)
-    select = np.bincount(choice[has], minlength=d) / sims
-    return BoinResult(boundaries=(lam_e, lam_d), select_probability=[float(x) for x in select],
-                      no_mtd=float(1 - has.mean()), patients_per_dose=[float(x) for x in n.mean(axis=0)],
-                      dlt_per_dose=[float(x) for x in s.mean(axis=0)], sims=sims, seed=seed)  # fmt: skip
+    return {
+        "select": np.bincount(choice[has], minlength=d).tolist(),
+        "no_mtd": int((~has).sum()),
+        "n": n.sum(axis=0).tolist(),
+        "s": s.sum(axis=0).tolist(),
+    }

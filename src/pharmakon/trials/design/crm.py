@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from pharmakon.errors import InputError
+from pharmakon.trials.design._fanout import add_up, run_chunks
 
-__all__ = ["CrmResult", "crm_posterior", "simulate_crm"]
+__all__ = ["CrmResult", "crm_chunk", "crm_posterior", "simulate_crm"]
 
 _GRID = np.linspace(-6.0, 6.0, 401)
 
@@ -70,7 +71,8 @@ def crm_posterior(skeleton: np.ndarray, n: np.ndarray, s: np.ndarray, prior_sd: 
 
 def simulate_crm(true_tox: Sequence[float], skeleton: Sequence[float], target: float = 0.3, *,
                  cohort_size: int = 3, n_cohorts: int = 10, prior_sd: float = np.sqrt(1.34), stop_cutoff: float = 0.9,
-                 sims: int = 10_000, seed: int = 0) -> CrmResult:  # fmt: skip
+                 sims: int = 10_000, seed: int = 0, backend: Any = "serial",
+                 chunk_size: int = 5_000, progress: Any = None) -> CrmResult:  # fmt: skip
     """Simulate CRM trials starting at the lowest dose.
 
     Parameters
@@ -79,6 +81,8 @@ def simulate_crm(true_tox: Sequence[float], skeleton: Sequence[float], target: f
         True DLT probabilities and the prior guesses (strictly increasing, in (0, 1)).
     prior_sd : float
         Prior SD of the model parameter (default sqrt(1.34), a common choice).
+    backend, chunk_size
+        Chunks run through the executor with ``spawn_seeds`` seeds (backend-independent).
     """
     p = np.asarray(true_tox, dtype=float)
     sk = np.asarray(skeleton, dtype=float)
@@ -86,13 +90,26 @@ def simulate_crm(true_tox: Sequence[float], skeleton: Sequence[float], target: f
         raise InputError("skeleton must be strictly increasing in (0, 1), one value per dose", field="skeleton")
     if np.any((p <= 0) | (p >= 1)) or not 0 < target < 1:
         raise InputError("true_tox and target must be in (0, 1)", field="true_tox")
+    prm = {"p": p.tolist(), "sk": sk.tolist(), "target": float(target), "cohort_size": int(cohort_size),
+           "n_cohorts": int(n_cohorts), "prior_sd": float(prior_sd), "stop_cutoff": float(stop_cutoff)}  # fmt: skip
+    parts = run_chunks(crm_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
+    return CrmResult(select_probability=[float(x) for x in add_up(parts, "select") / sims],
+                     no_mtd=add_up(parts, "no_mtd") / sims, patients_per_dose=[float(x) for x in add_up(parts, "n") / sims],
+                     dlt_per_dose=[float(x) for x in add_up(parts, "s") / sims], sims=sims, seed=seed)  # fmt: skip
+
+
+def crm_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
+    """Simulate ``sims`` CRM trials: ``(params, seed_sequence, sims)`` -> sums over trials."""
+    prm, seed, sims = task
+    p, sk = np.asarray(prm["p"]), np.asarray(prm["sk"])
+    target, cohort_size, prior_sd, stop_cutoff = prm["target"], prm["cohort_size"], prm["prior_sd"], prm["stop_cutoff"]
     rng = np.random.default_rng(seed)
     d = p.size
     n = np.zeros((sims, d))
     s = np.zeros((sims, d))
     dose = np.zeros(sims, dtype=int)
     alive = np.ones(sims, dtype=bool)
-    for _ in range(n_cohorts):
+    for _ in range(prm["n_cohorts"]):
         act = np.flatnonzero(alive)
         if act.size == 0:
             break
@@ -105,7 +122,9 @@ def simulate_crm(true_tox: Sequence[float], skeleton: Sequence[float], target: f
         dose[act] = np.minimum(best, dose[act] + 1)
     p_mean, _ = crm_posterior(sk, n, s, prior_sd, target)
     mtd = np.abs(p_mean - target).argmin(axis=1)
-    select = np.bincount(mtd[alive], minlength=d) / sims
-    return CrmResult(select_probability=[float(x) for x in select], no_mtd=float(1 - alive.mean()),
-                     patients_per_dose=[float(x) for x in n.mean(axis=0)],
-                     dlt_per_dose=[float(x) for x in s.mean(axis=0)], sims=sims, seed=seed)  # fmt: skip
+    return {
+        "select": np.bincount(mtd[alive], minlength=d).tolist(),
+        "no_mtd": int((~alive).sum()),
+        "n": n.sum(axis=0).tolist(),
+        "s": s.sum(axis=0).tolist(),
+    }

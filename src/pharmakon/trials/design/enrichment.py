@@ -22,8 +22,9 @@ import numpy as np
 from scipy.special import ndtri
 
 from pharmakon.errors import InputError
+from pharmakon.trials.design._fanout import add_up, run_chunks
 
-__all__ = ["EnrichmentResult", "simulate_enrichment"]
+__all__ = ["EnrichmentResult", "enrichment_chunk", "simulate_enrichment"]
 
 
 @dataclass
@@ -76,7 +77,8 @@ def _stage(rng: np.random.Generator, n: int, prev: float, eff_s: float, eff_c: f
 
 def simulate_enrichment(effect_s: float, effect_c: float, *, prevalence: float = 0.4, stdev: float = 1.0,
                         n1: int = 100, n2: int = 100, futility_c: float = 0.0, alpha: float = 0.025,
-                        sims: int = 100_000, seed: int = 0) -> EnrichmentResult:  # fmt: skip
+                        sims: int = 100_000, seed: int = 0, backend: Any = "serial",
+                        chunk_size: int = 50_000, progress: Any = None) -> EnrichmentResult:  # fmt: skip
     """Simulate the two-stage enrichment design (see module docstring).
 
     Parameters
@@ -91,6 +93,8 @@ def simulate_enrichment(effect_s: float, effect_c: float, *, prevalence: float =
         Enrich when the stage-1 complement z statistic is below this value.
     alpha : float
         One-sided family-wise type I error (split equally between H_F and H_S).
+    backend, chunk_size
+        Chunks run through the executor with ``spawn_seeds`` seeds (backend-independent).
 
     Examples
     --------
@@ -104,6 +108,22 @@ def simulate_enrichment(effect_s: float, effect_c: float, *, prevalence: float =
         raise InputError(f"alpha must be in (0, 0.5), got {alpha}", field="alpha")
     if n1 < 2 or n2 < 2 or not stdev > 0:
         raise InputError("n1 and n2 must be >= 2 patients per arm and stdev > 0", field="n1")
+    prm = {"effect_s": effect_s, "effect_c": effect_c, "prevalence": prevalence, "stdev": stdev, "n1": n1,
+           "n2": n2, "futility_c": futility_c, "alpha": alpha}  # fmt: skip
+    parts = run_chunks(enrichment_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
+    p_any = add_up(parts, "any") / sims
+    return EnrichmentResult(
+        p_enrich=add_up(parts, "enrich") / sims, reject_full=add_up(parts, "full") / sims,
+        reject_subgroup=add_up(parts, "sub") / sims, reject_any=p_any, expected_n=float(2 * (n1 + n2)),
+        mc_se_any=float(np.sqrt(p_any * (1 - p_any) / sims)), sims=sims, seed=seed, parameters=prm,
+    )  # fmt: skip
+
+
+def enrichment_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
+    """Simulate ``sims`` enrichment trials: ``(params, seed_sequence, sims)`` -> counts."""
+    prm, seed, sims = task
+    effect_s, effect_c, prevalence, stdev = prm["effect_s"], prm["effect_c"], prm["prevalence"], prm["stdev"]
+    n1, n2, futility_c, alpha = prm["n1"], prm["n2"], prm["futility_c"], prm["alpha"]
     rng = np.random.default_rng(seed)
     w1, w2 = np.sqrt(n1 / (n1 + n2)), np.sqrt(n2 / (n1 + n2))
     crit = float(ndtri(1 - alpha / 2))
@@ -114,12 +134,9 @@ def simulate_enrichment(effect_s: float, effect_c: float, *, prevalence: float =
     zs2 = np.where(enrich, zs2_enr, zs2_full)
     rej_s = w1 * zs1 + w2 * zs2 >= crit
     rej_f = ~enrich & (w1 * zf1 + w2 * zf2 >= crit)
-    any_ = rej_s | rej_f
-    p_any = float(any_.mean())
-    return EnrichmentResult(
-        p_enrich=float(enrich.mean()), reject_full=float(rej_f.mean()), reject_subgroup=float(rej_s.mean()),
-        reject_any=p_any, expected_n=float(2 * (n1 + n2)), mc_se_any=float(np.sqrt(p_any * (1 - p_any) / sims)),
-        sims=sims, seed=seed,
-        parameters={"effect_s": effect_s, "effect_c": effect_c, "prevalence": prevalence, "stdev": stdev, "n1": n1,
-                    "n2": n2, "futility_c": futility_c, "alpha": alpha},
-    )  # fmt: skip
+    return {
+        "enrich": int(enrich.sum()),
+        "full": int(rej_f.sum()),
+        "sub": int(rej_s.sum()),
+        "any": int((rej_s | rej_f).sum()),
+    }

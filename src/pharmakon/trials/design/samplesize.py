@@ -122,6 +122,7 @@ def sample_size_means(
     theta_h0: float = 0.0,
     allocation_ratio: float = 1.0,
     normal_approximation: bool = True,
+    mean_ratio: bool = False,
 ) -> SampleSizeResult:
     """Sample size for a continuous endpoint (rpact ``getSampleSizeMeans`` analogue).
 
@@ -140,6 +141,9 @@ def sample_size_means(
     normal_approximation : bool
         z-test if True; otherwise the fixed-design size solves the exact non-central
         t power (df = N - groups) before inflation.
+    mean_ratio : bool
+        Two groups, H0 ``mu1 / mu2 = theta_h0`` (> 0) tested with ``mean1 - theta_h0 mean2``,
+        whose variance is ``sd^2 (1 + r)(1 + r theta_h0^2) / (r N)``.
 
     Examples
     --------
@@ -157,6 +161,10 @@ def sample_size_means(
         raise InputError("alternative equals theta_h0: no sample size gives power > alpha", field="alternative")
     r = allocation_ratio
     factor = 1.0 if groups == 1 else (1.0 + r) ** 2 / r
+    if mean_ratio:
+        if groups != 2 or not theta_h0 > 0:
+            raise InputError(f"ratio-of-means tests need groups=2 and theta_h0 > 0, got {theta_h0}", field="theta_h0")
+        factor = (1.0 + r) * (1.0 + r * theta_h0**2) / r
     n_fixed = _z(design) ** 2 * factor / effect**2
     if not normal_approximation:
         crit_p = 1.0 - design.alpha / design.sided
@@ -179,14 +187,22 @@ def sample_size_means(
 
 def power_means(design: GroupSequentialDesign, alternative: float, stdev: float, max_number_of_subjects: float,
                 *, groups: int = 2, theta_h0: float = 0.0, allocation_ratio: float = 1.0,
-                direction_upper: bool = True) -> dict[str, Any]:  # fmt: skip
-    """Power, stage-wise rejection and expected N at a given maximum N (z-test, rpact ``getPowerMeans``).
+                direction_upper: bool = True, normal_approximation: bool = True,
+                mean_ratio: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Power, stage-wise rejection and expected N at a given maximum N (rpact ``getPowerMeans``).
 
     Parameters
     ----------
     direction_upper : bool
         Reject for large (True) or small (False) effects; futility bounds act on the
         correspondingly signed z statistic. Two-sided designs count both directions.
+    normal_approximation : bool
+        False: t-test, as rpact: the drift per ``sqrt(N)`` is replaced by
+        ``(sign z_{1-a} - Phi^-1(F_t(sign t_{1-a,df}; df, ncp = theta sqrt(N)))) / sqrt(N)``,
+        which reproduces the exact non-central-t power of the fixed design and carries
+        the same correction to interim looks (``df = N - 1`` or ``N - 2``).
+    mean_ratio : bool
+        Two groups: H0 ``mu1 / mu2 = theta_h0`` (the statistic ``mean1 - theta_h0 mean2``).
 
     Returns
     -------
@@ -196,14 +212,28 @@ def power_means(design: GroupSequentialDesign, alternative: float, stdev: float,
     """
     _check_positive("max_number_of_subjects", max_number_of_subjects)
     _check_positive("stdev", stdev)
-    factor = 1.0 if groups == 1 else (1.0 + allocation_ratio) ** 2 / allocation_ratio
-    sign = 1.0 if direction_upper else -1.0
-    drift = sign * (alternative - theta_h0) / stdev * np.sqrt(max_number_of_subjects / factor)
-    p = stage_probabilities(design, drift, two_sided_power=design.sided == 2)
+    n, r = float(max_number_of_subjects), allocation_ratio
+    if groups == 1:
+        theta = (alternative - theta_h0) / stdev
+    elif mean_ratio:
+        if not theta_h0 > 0:
+            raise InputError(f"ratio-of-means tests need theta_h0 > 0, got {theta_h0}", field="theta_h0")
+        theta = np.sqrt(r) / np.sqrt((stdev**2 + r * stdev**2 * theta_h0**2) * (1 + r)) * (alternative - theta_h0)
+    else:
+        theta = np.sqrt(r) / (1 + r) / stdev * (alternative - theta_h0)
+    if not direction_upper:
+        theta = -theta
+    if not normal_approximation:
+        df = n - (1 if groups == 1 else 2)
+        q = float(student_t.ppf(1 - design.alpha / design.sided, df))
+        z = float(ndtri(1 - design.alpha / design.sided))
+        s = float(np.sign(theta))
+        theta = (s * z - float(ndtri(nct.cdf(s * q, df, theta * np.sqrt(n))))) / np.sqrt(n)
+    p = stage_probabilities(design, float(theta * np.sqrt(n)), two_sided_power=design.sided == 2)
     return {"overall_reject": float(p["reject"].sum()), "reject_per_stage": [float(x) for x in p["reject"]],
             "futility_per_stage": [float(x) for x in p["futility"][:-1]],
             "futility_stop": float(p["futility"][:-1].sum()), "early_stop": float(p["stop"][:-1].sum()),
-            "expected_number_of_subjects": float(p["expected_information_rate"]) * max_number_of_subjects}  # fmt: skip
+            "expected_number_of_subjects": float(p["expected_information_rate"]) * n}  # fmt: skip
 
 
 def _two_group_rates(p1: float, p2: float, r: float, theta_h0: float, risk_ratio: bool) -> tuple[float, float, float]:

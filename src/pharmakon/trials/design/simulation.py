@@ -153,9 +153,9 @@ def _check_common(design: GroupSequentialDesign, planned: Sequence[float], sims:
 
 
 def _run(kind: str, design: GroupSequentialDesign, params: dict[str, Any], sims: int, seed: int,
-         backend: str | None, n_jobs: int | None, chunk_size: int,
+         backend: Any, n_jobs: int | None, chunk_size: int,
          progress: Callable[[int, int], Any] | None) -> SimulationResult:  # fmt: skip
-    from pharmakon.core.executor import SerialExecutor, get_executor, spawn_seeds
+    from pharmakon.core.executor import Executor, SerialExecutor, get_executor, spawn_seeds
 
     params = dict(params, critical_values=list(design.critical_values), sided=design.sided,
                   futility_bounds=design.futility_bounds)  # fmt: skip
@@ -163,10 +163,14 @@ def _run(kind: str, design: GroupSequentialDesign, params: dict[str, Any], sims:
     seeds = spawn_seeds(seed, n_chunks)
     sizes = [chunk_size] * (n_chunks - 1) + [sims - chunk_size * (n_chunks - 1)]
     tasks = [(kind, params, s, m) for s, m in zip(seeds, sizes, strict=True)]
-    executor = SerialExecutor() if n_chunks == 1 and backend is None else get_executor(backend, n_jobs=n_jobs)
     start = time.perf_counter()
-    with executor:
+    if isinstance(backend, Executor):  # caller-owned executor, left open
+        executor = backend
         counts = executor.map(simulate_chunk, tasks, chunksize=1, progress=progress)
+    else:
+        executor = SerialExecutor() if n_chunks == 1 and backend is None else get_executor(backend, n_jobs=n_jobs)
+        with executor:
+            counts = executor.map(simulate_chunk, tasks, chunksize=1, progress=progress)
     seconds = time.perf_counter() - start
     k_max = design.kmax
     reject = np.sum([c["reject"] for c in counts], axis=0) / sims
@@ -190,7 +194,7 @@ def _run(kind: str, design: GroupSequentialDesign, params: dict[str, Any], sims:
 
 
 def simulate_rates(design: GroupSequentialDesign, pi1: float, pi2: float, planned: Sequence[float], *,
-                   sims: int = 100_000, seed: int = 0, backend: str | None = None, n_jobs: int | None = None,
+                   sims: int = 100_000, seed: int = 0, backend: Any = None, n_jobs: int | None = None,
                    chunk_size: int = DEFAULT_CHUNK,
                    progress: Callable[[int, int], Any] | None = None) -> SimulationResult:  # fmt: skip
     """Simulate a two-arm binary-endpoint trial under ``design`` (rpact ``getSimulationRates``).
@@ -228,7 +232,7 @@ def simulate_rates(design: GroupSequentialDesign, pi1: float, pi2: float, planne
 
 
 def simulate_means(design: GroupSequentialDesign, alternative: float, stdev: float, planned: Sequence[float], *,
-                   theta_h0: float = 0.0, sims: int = 100_000, seed: int = 0, backend: str | None = None,
+                   theta_h0: float = 0.0, sims: int = 100_000, seed: int = 0, backend: Any = None,
                    n_jobs: int | None = None, chunk_size: int = DEFAULT_CHUNK,
                    progress: Callable[[int, int], Any] | None = None) -> SimulationResult:  # fmt: skip
     """Simulate a two-arm continuous-endpoint trial (rpact ``getSimulationMeans``, known SD).

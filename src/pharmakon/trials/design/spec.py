@@ -38,7 +38,8 @@ DESIGN_KEYS = {
     "gamma": "gamma_a", "delta_wt": "delta_wt", "information_rates": "information_rates",
     "futility": "type_beta_spending", "gamma_b": "gamma_b", "binding": "binding_futility",
     "futility_bounds": "futility_bounds", "user_alpha_spending": "user_alpha_spending",
-    "user_beta_spending": "user_beta_spending",
+    "user_beta_spending": "user_beta_spending", "optimization_criterion": "optimization_criterion",
+    "delta_pt1": "delta_pt1", "delta_pt0": "delta_pt0",
 }  # fmt: skip
 SIMULATE_KEYS = ("endpoint", "pi1", "pi2", "alternative", "stdev", "theta_h0", "planned", "sims", "seed")
 
@@ -80,6 +81,27 @@ def design_from_spec(spec: Mapping[str, Any], file: str | None = None) -> GroupS
         kwargs["type_beta_spending"] = "none"
     if "kmax" not in kwargs and kwargs.get("information_rates"):
         kwargs["kmax"] = len(kwargs["information_rates"])
+    if kwargs.get("type_of_design") == "WToptimum" or "optimization_criterion" in kwargs:
+        from pharmakon.trials.design.optimum import design_wt_optimum
+
+        kwargs.pop("type_of_design", None)
+        if kwargs.get("type_beta_spending") == "none":
+            kwargs.pop("type_beta_spending")
+        if kwargs.get("binding_futility") is False:
+            kwargs.pop("binding_futility")
+        extra = set(kwargs) - {"kmax", "alpha", "beta", "sided", "information_rates", "optimization_criterion"}
+        if extra:
+            raise InputError(f"WToptimum takes no {', '.join(sorted(extra))}", file=file, field=sorted(extra)[0])
+        return design_wt_optimum(**kwargs)
+    if kwargs.get("type_of_design") == "PT":
+        from pharmakon.trials.design.pampallona import design_pampallona_tsiatis
+
+        kwargs.pop("type_of_design")
+        if kwargs.pop("sided", 1) != 1 or kwargs.pop("type_beta_spending", "none") != "none":
+            raise InputError(
+                "PT designs here are one-sided, with their own futility bounds", file=file, field="spending"
+            )
+        return design_pampallona_tsiatis(**kwargs)
     positional = ("kmax", "alpha", "beta", "sided", "type_of_design", "information_rates")
     args = {k: kwargs.pop(k) for k in positional if k in kwargs}
     return design_group_sequential(**args, **kwargs)
