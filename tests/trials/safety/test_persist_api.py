@@ -134,7 +134,7 @@ def test_seed_example(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
     get_settings.cache_clear()
     summary = seed_example(store, get_settings())
-    assert "131 with EB05 >= 2" in summary or "EB05" in summary
+    assert "17189 pairs, 131 with EB05 >= 2" in summary
     with store.read_session() as session:
         content, table = load_signal_table(session, SEED_TABLE)
         events, _ = list_events(session, action="safety.alert", object_id=SEED_TRIAL)
