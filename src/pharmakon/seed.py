@@ -104,6 +104,7 @@ EXAMPLES: list[Example] = [
     Example("demo-users", _demo_users),
     Example("demo-dataset", _demo_dataset),
     Example("pgx-report", "pharmakon.patients.pgx.persist:seed_example"),
+    Example("esol-model", "pharmakon.chem.examples:seed_example"),
     Example("safety-signals", "pharmakon.trials.safety.examples:seed_example"),
     Example("trial-design", "pharmakon.trials.design.persist:seed_example"),
 ]

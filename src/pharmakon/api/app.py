@@ -24,6 +24,7 @@ API_ROUTERS: list[str] = [
     "pharmakon.api.routes.audit",
     "pharmakon.api.routes.users",
     "pharmakon.api.routes.pgx",
+    "pharmakon.api.routes.models",
     "pharmakon.api.routes.safety",
     "pharmakon.api.routes.trial",
 ]

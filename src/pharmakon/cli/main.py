@@ -27,6 +27,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "users": "pharmakon.cli.users",
     "data": "pharmakon.cli.data",
     "pgx": "pharmakon.cli.pgx",
+    "model": "pharmakon.cli.model",
     "safety": "pharmakon.cli.safety",
     "trial": "pharmakon.cli.trial",
 }

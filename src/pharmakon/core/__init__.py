@@ -1,7 +1,11 @@
 """The governed model lifecycle every domain uses, and the tools it runs on.
 
-Importing this package is cheap: Ray, numpy and process pools load on first use.
+Importing this package is cheap: Ray, numpy, scikit-learn and process pools load on
+first use (the lifecycle names below are resolved lazily through ``__getattr__``).
 """
+
+from importlib import import_module
+from typing import Any
 
 from pharmakon.core.executor import (
     BACKENDS,
@@ -17,6 +21,35 @@ from pharmakon.core.executor import (
     spawn_seeds,
 )
 
+#: Public lifecycle name -> the module that defines it (imported on first access).
+_LAZY = {
+    **dict.fromkeys(["SPLITS", "random_split", "stratified_split", "group_split", "scaffold_split",
+                     "temporal_split", "make_split", "cv_folds"], "splits"),
+    **dict.fromkeys(["QCReport", "run_qc", "leakage_report", "QC_RULES"], "qc"),
+    **dict.fromkeys(["regression_metrics", "classification_metrics", "PRIMARY_METRIC"], "metrics"),
+    **dict.fromkeys(["ZOO", "zoo_names", "build_estimator", "make_preprocessor", "MinSupport"], "zoo"),
+    **dict.fromkeys(["SelectionResult", "select_model", "cross_validate"], "selection"),
+    **dict.fromkeys(["ConformalRegressor", "ConformalClassifier", "ApplicabilityDomain", "conformal_quantile",
+                     "tanimoto_max", "split_conformal_regression"], "uncertainty"),
+    **dict.fromkeys(["TrainedModel", "PredictionResult", "train_model", "infer_task", "library_versions"],
+                    "lifecycle"),
+    **dict.fromkeys(["ModelCompatibilityError", "register_model", "load_model", "promote_model", "list_models",
+                     "model_versions", "model_card_html", "model_aliases", "check_versions"], "registry"),
+    **dict.fromkeys(["render_model_card"], "modelcard"),
+    **dict.fromkeys(["ShapResult", "shap_values", "global_importance", "explain_predictions"], "explain"),
+    **dict.fromkeys(["FairnessReport", "fairness_report"], "fairness"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pharmakon.core' has no attribute {name!r}")
+    value = getattr(import_module(f"pharmakon.core.{module}"), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "BACKENDS",
     "CancelToken",
@@ -29,4 +62,5 @@ __all__ = [
     "chunked",
     "get_executor",
     "spawn_seeds",
+    *_LAZY,
 ]

@@ -25,10 +25,13 @@ CAPABILITIES: list[Capability] = [
     Capability("Pharmacogenomics", "VCF -> star-allele diplotypes (PharmCAT rules, 11 genes + CYP2D6 outside calls) -> "
                "phenotypes -> CPIC/DPWG advice; IWPC warfarin doses.", "clinical pharmacists",
                "pharmakon pgx call|batch|warfarin", "/pgx"),
+    Capability("Models", "Governed model lifecycle on any table, with or without SMILES: QC, CV selection over a "
+               "model zoo (Optuna), conformal intervals, applicability domain, registry with model cards.",
+               "data scientists, chemists", "pharmakon model train|predict|list|card|promote", "/models"),
     Capability("Drug safety", "Disproportionality signals (MGPS EBGM/EB05 checked against openEBGM, PRR, ROR, IC) at "
                "FAERS scale; signal review; trial safety monitoring.", "drug-safety scientists",
                "pharmakon safety signals|review|monitor", "/safety"),
     Capability("Trial design", "Group-sequential boundaries (checked against rpact), sample size, vectorised "
                "simulation; designs stored, signed and reported.", "biostatisticians",
-               "pharmakon trial design|samplesize|simulate", "/trial"),
+               "pharmakon trial design|samplesize|simulate|bayes|dosefind|enrich", "/trial"),
 ]  # fmt: skip

@@ -42,6 +42,7 @@ LIVE_VERIFY_MAX_EVENTS = 50_000
 #: :func:`page_user` from here). Each domain adds one line.
 DOMAIN_PAGES: list[str] = [
     "pharmakon.web.pages_pgx",
+    "pharmakon.web.pages_models",
     "pharmakon.web.pages_safety",
     "pharmakon.web.pages_trial",
 ]

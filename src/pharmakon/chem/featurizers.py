@@ -1,0 +1,254 @@
+"""Molecular featurizers with the scikit-learn fit/transform contract.
+
+Each featurizer takes a sequence of SMILES, standardises them (:mod:`.standardize`),
+and returns a float array of shape ``(n_molecules, len(featurizer))``. Rows whose
+SMILES is invalid are all-NaN; :meth:`SmilesFeaturizer.prepare` reports them with
+their row number. Vectors are cached by canonical SMILES (the cache is not pickled).
+
+``FEATURIZER_VERSION`` is stored with every model; a model made with another version
+refuses to load (the vectors would mean something else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles, to_mol
+from pharmakon.errors import InputError
+
+__all__ = ["FEATURIZER_VERSION", "DESCRIPTOR_NAMES", "FEATURIZERS", "SmilesFeaturizer", "make_featurizer",
+           "NotFittedError"]  # fmt: skip
+
+FEATURIZER_VERSION = "1"
+_CACHE_MAX = 200_000
+
+#: The curated, fast RDKit 2D descriptor subset (about 1 ms a molecule in total).
+DESCRIPTOR_NAMES: tuple[str, ...] = (
+    "MolWt", "HeavyAtomMolWt", "ExactMolWt", "MolLogP", "MolMR", "TPSA", "LabuteASA", "NumHDonors",
+    "NumHAcceptors", "NHOHCount", "NOCount", "NumRotatableBonds", "NumHeteroatoms", "HeavyAtomCount",
+    "RingCount", "NumAromaticRings", "NumAliphaticRings", "NumSaturatedRings", "NumAromaticHeterocycles",
+    "NumAromaticCarbocycles", "NumAliphaticHeterocycles", "FractionCSP3", "NumValenceElectrons",
+    "BalabanJ", "HallKierAlpha", "Kappa1", "Kappa2", "Kappa3", "Chi0v", "Chi1v", "Chi2v", "Chi3v",
+    "Chi4v", "fr_halogen", "fr_COO", "fr_NH2", "fr_Ar_OH", "fr_amide", "fr_sulfonamd", "fr_ester",
+    "fr_ether", "fr_nitro", "fr_pyridine", "fr_piperdine", "fr_benzene", "fr_aniline", "fr_ketone",
+    *(f"PEOE_VSA{i}" for i in range(1, 15)), *(f"SMR_VSA{i}" for i in range(1, 11)),
+    *(f"SlogP_VSA{i}" for i in range(1, 13)),
+)  # fmt: skip
+
+#: Short alias -> what it computes (``make_featurizer`` resolves these).
+FEATURIZERS: dict[str, str] = {
+    "morgan": "Morgan count fingerprint (radius, n_bits), counts clipped at 255",
+    "rdkit2d": f"curated fast RDKit 2D descriptors ({len(DESCRIPTOR_NAMES)})",
+    "maccs": "MACCS structural keys (167 bits)",
+}
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A featurizer was used before ``fit``."""
+
+
+def _descriptor_functions():
+    from rdkit.Chem import Descriptors
+
+    table = dict(Descriptors._descList)
+    return [table[name] for name in DESCRIPTOR_NAMES]
+
+
+class SmilesFeaturizer(TransformerMixin, BaseEstimator):
+    """SMILES -> concatenated Morgan counts, RDKit 2D descriptors and/or MACCS keys.
+
+    Parameters
+    ----------
+    kinds : tuple of str, default ("morgan", "rdkit2d")
+        Blocks to concatenate, in order; each one of :data:`FEATURIZERS`.
+    radius : int, default 2
+        Morgan radius (2 is ECFP4-like).
+    n_bits : int, default 2048
+        Morgan fingerprint width.
+    tautomer : bool, default False
+        Canonicalise tautomers during standardisation (slow).
+
+    Attributes
+    ----------
+    feature_names_ : list of str
+        ``morgan:<bit>``, ``rdkit2d:<name>``, ``maccs:<key>``; length ``len(self)``.
+    fingerprint_columns_ : ndarray of int
+        Columns holding fingerprint bits/counts (used for Tanimoto applicability domain).
+    version_ : str
+        :data:`FEATURIZER_VERSION` at fit time.
+
+    Examples
+    --------
+    >>> f = SmilesFeaturizer(kinds=("morgan",), n_bits=64).fit(["CCO"])
+    >>> f.transform(["CCO", "c1ccccc1"]).shape
+    (2, 64)
+    """
+
+    _constraints = {"radius": (1, 6), "n_bits": (16, 1 << 16)}
+
+    def __init__(self, kinds: tuple[str, ...] = ("morgan", "rdkit2d"), radius: int = 2, n_bits: int = 2048,
+                 tautomer: bool = False) -> None:  # fmt: skip
+        self.kinds = kinds
+        self.radius = radius
+        self.n_bits = n_bits
+        self.tautomer = tautomer
+
+    # -- contract -----------------------------------------------------------------
+    def _validate(self) -> None:
+        unknown = [k for k in self.kinds if k not in FEATURIZERS]
+        if not self.kinds or unknown:
+            raise InputError(f"SmilesFeaturizer: kinds must be a non-empty tuple of {sorted(FEATURIZERS)}, "
+                             f"got {self.kinds!r}", field="kinds")  # fmt: skip
+        for name, (lo, hi) in self._constraints.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or not lo <= value <= hi:
+                raise InputError(f"SmilesFeaturizer: {name} must be an integer in [{lo}, {hi}], got {value!r}",
+                                 field=name)  # fmt: skip
+
+    def fit(self, smiles: Sequence[str] | None = None, y: object = None) -> SmilesFeaturizer:
+        """Validate parameters and fix the output layout (no learning from ``smiles``)."""
+        self._validate()
+        names: list[str] = []
+        for kind in self.kinds:
+            if kind == "morgan":
+                names += [f"morgan:{i}" for i in range(self.n_bits)]
+            elif kind == "rdkit2d":
+                names += [f"rdkit2d:{n}" for n in DESCRIPTOR_NAMES]
+            else:
+                names += [f"maccs:{i}" for i in range(167)]
+        self.feature_names_ = names
+        self.fingerprint_columns_ = np.array([i for i, n in enumerate(names) if not n.startswith("rdkit2d:")])
+        self.version_ = FEATURIZER_VERSION
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "feature_names_"):
+            raise NotFittedError("this SmilesFeaturizer is not fitted yet; call fit() first")
+
+    def __len__(self) -> int:
+        self._check_fitted()
+        return len(self.feature_names_)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        self._check_fitted()
+        return np.asarray(self.feature_names_, dtype=object)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_cache", None)
+        state.pop("_fns", None)
+        return state
+
+    # -- work -----------------------------------------------------------------------
+    def prepare(self, smiles: Sequence[object]):
+        """Standardise ``smiles``; see :func:`~pharmakon.chem.standardize_smiles` (row statuses)."""
+        return standardize_smiles(smiles, tautomer=self.tautomer)
+
+    def _vector(self, canonical: str) -> np.ndarray:
+        from rdkit import Chem
+        from rdkit.Chem import MACCSkeys, rdFingerprintGenerator
+
+        mol = Chem.MolFromSmiles(canonical)
+        parts = []
+        for kind in self.kinds:
+            if kind == "morgan":
+                gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
+                parts.append(np.minimum(gen.GetCountFingerprintAsNumPy(mol), 255).astype(np.float64))
+            elif kind == "rdkit2d":
+                values = []
+                for fn in self._functions():
+                    try:
+                        values.append(float(fn(mol)))
+                    except Exception:  # noqa: BLE001 - one failed descriptor is NaN, imputed later
+                        values.append(np.nan)
+                parts.append(np.array(values))
+            else:
+                parts.append(np.array(list(MACCSkeys.GenMACCSKeys(mol)), dtype=np.float64))
+        vec = np.concatenate(parts)
+        vec[~np.isfinite(vec)] = np.nan
+        return vec
+
+    def _functions(self):
+        if getattr(self, "_fns", None) is None:
+            self._fns = _descriptor_functions()
+        return self._fns
+
+    def transform_canonical(self, canonical: Sequence[str | None]) -> np.ndarray:
+        """Vectors for already-canonical SMILES; ``None`` gives an all-NaN row. Shape (n, len(self))."""
+        self._check_fitted()
+        cache = self.__dict__.setdefault("_cache", {})
+        out = np.full((len(canonical), len(self.feature_names_)), np.nan)
+        with rdkit_quiet():
+            for i, key in enumerate(canonical):
+                if not isinstance(key, str):
+                    continue
+                vec = cache.get(key)
+                if vec is None:
+                    vec = self._vector(key)
+                    if len(cache) < _CACHE_MAX:
+                        cache[key] = vec
+                out[i] = vec
+        return out
+
+    def transform(self, smiles: Sequence[object]) -> np.ndarray:
+        """Shape (n, len(self)); invalid SMILES give all-NaN rows (see :meth:`prepare`)."""
+        self._check_fitted()
+        batch = self.prepare(list(smiles))
+        return self.transform_canonical(batch.table["canonical"].tolist())
+
+    def bit_substructures(self, column: int, smiles: Sequence[str], limit: int = 1) -> list[str]:
+        """SMILES fragments that set Morgan column ``column`` in the given molecules (up to ``limit``).
+
+        Returns an empty list for non-Morgan columns or when no molecule sets the bit.
+        """
+        self._check_fitted()
+        name = self.feature_names_[column]
+        if not name.startswith("morgan:"):
+            return []
+        from rdkit import Chem
+        from rdkit.Chem import rdFingerprintGenerator
+
+        bit = int(name.split(":")[1])
+        gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
+        found: list[str] = []
+        with rdkit_quiet():
+            for smi in smiles:
+                mol = to_mol(smi) if isinstance(smi, str) else None
+                if mol is None:
+                    continue
+                ao = rdFingerprintGenerator.AdditionalOutput()
+                ao.AllocateBitInfoMap()
+                gen.GetCountFingerprintAsNumPy(mol, additionalOutput=ao)
+                for atom, rad in ao.GetBitInfoMap().get(bit, ()):
+                    if rad == 0:
+                        frag = mol.GetAtomWithIdx(atom).GetSymbol()
+                    else:
+                        env = Chem.FindAtomEnvironmentOfRadiusN(mol, rad, atom)
+                        atoms = {atom} | {mol.GetBondWithIdx(b).GetBeginAtomIdx() for b in env} | {
+                            mol.GetBondWithIdx(b).GetEndAtomIdx() for b in env}  # fmt: skip
+                        frag = Chem.MolFragmentToSmiles(mol, atomsToUse=sorted(atoms), bondsToUse=list(env))
+                    if frag not in found:
+                        found.append(frag)
+                    break
+                if len(found) >= limit:
+                    break
+        return found
+
+
+def make_featurizer(spec: str = "morgan+rdkit2d", **params: object) -> SmilesFeaturizer:
+    """A featurizer from a ``+``-joined alias string such as ``"morgan+rdkit2d"``.
+
+    Raises
+    ------
+    InputError
+        If an alias is unknown; the message lists :data:`FEATURIZERS`.
+    """
+    kinds = tuple(part.strip() for part in spec.split("+") if part.strip())
+    unknown = [k for k in kinds if k not in FEATURIZERS]
+    if unknown or not kinds:
+        raise InputError(f"unknown featurizer {spec!r}; choose '+'-joined names from {sorted(FEATURIZERS)}",
+                         field="featurizer")  # fmt: skip
+    return SmilesFeaturizer(kinds=kinds, **params)  # type: ignore[arg-type]

@@ -1,0 +1,354 @@
+"""Train and predict: the governed lifecycle on one table, with or without structures.
+
+``train_model`` runs data -> QC -> featurize -> CV folds -> select (zoo + Optuna, inside
+a time budget) -> refit -> conformal calibration -> applicability domain, and records
+each step in ``model.steps`` (written to the audit trail when the model is registered).
+Structures (a SMILES column) are featurized by a *structure featurizer* passed in by
+the caller (``pharmakon.chem.SmilesFeaturizer``): core does not know chemistry.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pharmakon.core.qc import run_qc
+from pharmakon.core.splits import cv_folds
+from pharmakon.core.uncertainty import ApplicabilityDomain, ConformalClassifier, ConformalRegressor
+from pharmakon.errors import InputError
+
+__all__ = ["TrainedModel", "PredictionResult", "train_model", "infer_task", "library_versions"]
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a pickled model depends on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("pharmakon", "scikit-learn", "numpy", "pandas", "lightgbm", "xgboost", "rdkit", "scipy"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def infer_task(y: pd.Series) -> str:
+    """``classification`` for text/bool targets or integers with <= 10 distinct values, else ``regression``.
+
+    A text column whose values are at least 95% numbers (more than 10 distinct) is
+    regression; its non-numbers are then reported as bad rows.
+    """
+    if pd.api.types.is_bool_dtype(y):
+        return "classification"
+    if not pd.api.types.is_numeric_dtype(y):
+        present = y.dropna()
+        numeric = pd.to_numeric(present, errors="coerce")
+        if len(present) and numeric.notna().mean() >= 0.95 and numeric.nunique() > 10:
+            return "regression"  # a numeric column with a few bad cells: reported as bad rows later
+        return "classification"
+    v = y.dropna().to_numpy(float)
+    if len(v) and np.all(v == np.round(v)) and len(np.unique(v)) <= 10:
+        return "classification"
+    return "regression"
+
+
+@dataclass
+class PredictionResult:
+    """Predictions in input order (``table``) and the rows that could not be predicted."""
+
+    table: pd.DataFrame
+    invalid: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrainedModel:
+    """A fitted, calibrated model plus everything its registry record and card need."""
+
+    task: str
+    target: str
+    smiles_col: str | None
+    id_cols: list[str]
+    numeric_cols: list[str]
+    categorical_cols: list[str]
+    featurizer: Any
+    pipeline: Any
+    classes: list[Any]
+    conformal: Any
+    domain: ApplicabilityDomain
+    alpha: float
+    seed: int
+    qc: dict[str, Any]
+    selection: dict[str, Any]
+    oof_y: np.ndarray
+    oof_pred: np.ndarray
+    data_hash: str
+    versions: dict[str, str]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    train_smiles: list[str] = field(default_factory=list)
+    fairness: dict[str, Any] | None = None
+
+    # -- features -----------------------------------------------------------------
+    def _structure_block(self, smiles: Sequence[object], status: pd.DataFrame | None = None):
+        if status is None:
+            status = self.featurizer.prepare(list(smiles)).table
+        feats = self.featurizer.transform_canonical(status["canonical"].tolist())
+        return status, pd.DataFrame(feats, columns=self.featurizer.feature_names_), feats
+
+    def design(self, frame: pd.DataFrame, status: pd.DataFrame | None = None):
+        """Feature frame (n, n_features), the structure status table and raw structure features.
+
+        ``status`` (rows aligned with ``frame``) skips standardising the SMILES again.
+        """
+        parts, raw = [], None
+        if self.smiles_col:
+            status, block, raw = self._structure_block(frame[self.smiles_col].tolist(), status)
+            parts.append(block)
+        tab = frame[self.numeric_cols + self.categorical_cols].reset_index(drop=True).copy()
+        for c in self.numeric_cols:
+            tab[c] = pd.to_numeric(tab[c], errors="coerce")
+        for c in self.categorical_cols:
+            tab[c] = tab[c].map(lambda v: np.nan if pd.isna(v) else str(v)).astype(object)
+        parts.append(tab)
+        return pd.concat(parts, axis=1), status, raw
+
+    def domain_matrix(self, X: pd.DataFrame, raw: np.ndarray | None) -> np.ndarray:
+        if self.domain.metric == "tanimoto":
+            return raw[:, self.featurizer.fingerprint_columns_]
+        return self.pipeline[0].transform(X)
+
+    # -- predict ------------------------------------------------------------------
+    def check_columns(self, frame: pd.DataFrame, file: str | None = None) -> None:
+        needed = ([self.smiles_col] if self.smiles_col else []) + self.numeric_cols + self.categorical_cols
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise InputError(f"missing column(s) {missing} that the model needs; it was trained on {needed}",
+                             file=file, field=missing[0])  # fmt: skip
+
+    def predict(self, frame: pd.DataFrame, *, file: str | None = None) -> PredictionResult:
+        """Predictions for every row, in input order.
+
+        Adds ``prediction``, ``pred_lower``/``pred_upper`` (regression) or ``pred_set``
+        and ``proba_<class>`` (classification), ``in_domain`` and ``pred_status``
+        (``ok`` or why the row has no prediction). Rows with an invalid SMILES get
+        empty predictions and ``in_domain`` False; the batch never stops for them.
+        """
+        self.check_columns(frame, file)
+        out = frame.reset_index(drop=True).copy()
+        n = len(out)
+        warnings = []
+        for c in self.numeric_cols:
+            bad = pd.to_numeric(out[c], errors="coerce").isna() & out[c].notna()
+            if bad.any():
+                warnings.append(f"column {c!r}: {int(bad.sum())} non-numeric value(s) treated as missing "
+                                f"(first at row {int(np.flatnonzero(bad)[0]) + 1})")  # fmt: skip
+        X, status, raw = self.design(out)
+        ok = np.ones(n, bool) if status is None else status["status"].eq("ok").to_numpy()
+        pred_status = np.array(["ok"] * n, dtype=object)
+        if status is not None:
+            pred_status[~ok] = ("invalid SMILES: " + status.loc[~ok, "reason"]).to_numpy()
+        idx = np.flatnonzero(ok)
+        in_domain = np.zeros(n, bool)
+        if self.task == "regression":
+            pred = np.full(n, np.nan)
+            lo, hi = pred.copy(), pred.copy()
+            if len(idx):
+                pred[idx] = self.pipeline.predict(X.iloc[idx])
+                lo[idx], hi[idx] = self.conformal.interval(pred[idx])
+            out["prediction"], out["pred_lower"], out["pred_upper"] = pred, lo, hi
+        else:
+            proba = np.full((n, len(self.classes)), np.nan)
+            labels = np.array([None] * n, dtype=object)
+            sets = np.array([""] * n, dtype=object)
+            if len(idx):
+                p = np.zeros((len(idx), len(self.classes)))
+                est = self.pipeline[-1]
+                p[:, est.classes_] = self.pipeline.predict_proba(X.iloc[idx])
+                proba[idx] = p
+                labels[idx] = np.asarray(self.classes, dtype=object)[p.argmax(1)]
+                member = self.conformal.sets(p)
+                sets[idx] = ["|".join(str(c) for c, m in zip(self.classes, row) if m) for row in member]
+            out["prediction"] = labels
+            out["pred_set"] = sets
+            for k, c in enumerate(self.classes):
+                out[f"proba_{c}"] = proba[:, k]
+        if len(idx):
+            in_domain[idx] = self.domain.in_domain(self.domain_matrix(X.iloc[idx], None if raw is None else raw[idx]))
+        out["in_domain"] = in_domain
+        out["pred_status"] = pred_status
+        invalid = (status.loc[~ok, ["row", "input", "reason"]].reset_index(drop=True) if status is not None
+                   else pd.DataFrame(columns=["row", "input", "reason"]))  # fmt: skip
+        return PredictionResult(out, invalid, warnings)
+
+
+def _step(steps: list, action: str, **params: Any) -> None:
+    steps.append({"action": action, "params": params, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+
+
+def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_col: str | None = None,
+                featurizer: Any = None, id_cols: Sequence[str] = (), budget_s: float = 60.0, seed: int = 0,
+                n_splits: int | None = None, alpha: float = 0.1, n_jobs: int = 1, models: list[str] | None = None,
+                groups: Sequence[object] | None = None, sensitive_cols: Sequence[str] = (), file: str | None = None,
+                progress: Callable[[str], None] | None = None) -> TrainedModel:  # fmt: skip
+    """Run the lifecycle on ``frame`` and return a :class:`TrainedModel`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per example. Every column except ``target``, ``smiles_col`` and
+        ``id_cols`` is a feature: numeric columns are imputed and standardised,
+        others one-hot encoded.
+    task : {"auto", "regression", "classification"}
+        ``auto`` uses :func:`infer_task`.
+    smiles_col : str, optional
+        Structure column, featurized by ``featurizer`` (required with it).
+    budget_s : float
+        Seconds for the whole run (featurization, selection, refit); selection
+        stops early enough for the refit to fit in.
+    n_splits : int, optional
+        Cross-validation folds; default 3 when ``budget_s`` < 300 s, else 5 (random, stratified for classification, grouped when
+        ``groups`` are given, e.g. scaffolds).
+    alpha : float
+        Conformal miscoverage: intervals/sets aim at 1 - alpha coverage.
+    sensitive_cols : sequence of str
+        Attributes (sex, age band, site) for the fairness report on the out-of-fold
+        predictions; they stay features unless also listed in ``id_cols``.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from pharmakon.core.selection import select_model
+    from pharmakon.core.zoo import build_estimator, make_preprocessor
+    from pharmakon.hashing import sha256_frame
+
+    start = time.monotonic()
+    steps: list[dict[str, Any]] = []
+    n_splits = n_splits or (3 if budget_s < 300 else 5)
+    if task not in ("auto", "regression", "classification"):
+        raise InputError(f"task must be auto, regression or classification, got {task!r}", field="task")
+    for col in [target, *([smiles_col] if smiles_col else []), *id_cols, *sensitive_cols]:
+        if col not in frame.columns:
+            raise InputError(f"column {col!r} not found; the columns are {list(frame.columns)}", file=file, field=col)
+    if smiles_col and featurizer is None:
+        raise InputError("a smiles_col needs a structure featurizer (pharmakon.chem.SmilesFeaturizer)")
+    if len(frame) == 0:
+        raise InputError("the training table has no rows", file=file)
+    task = infer_task(frame[target]) if task == "auto" else task
+    if task == "regression":
+        y_num = pd.to_numeric(frame[target], errors="coerce")
+        bad = y_num.isna() & frame[target].notna()
+        if bad.any():
+            r = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+            raise InputError(f"target {frame[target].iloc[r - 1]!r} is not a number (regression)", file=file, row=r,
+                             field=target)  # fmt: skip
+    data_hash = sha256_frame(frame)
+    keys, status = None, None
+    work = frame.reset_index(drop=True)
+    if smiles_col:
+        featurizer.fit(work[smiles_col].tolist())
+        status = featurizer.prepare(work[smiles_col].tolist()).table
+        keys = status["canonical"].tolist()
+    _step(steps, "model.data", rows=len(work), data_sha256=data_hash, task=task, target=target)
+    clean, report = run_qc(work, target, task, id_cols=list(id_cols), structure_keys=keys, structure_col=smiles_col)
+    qc = report.to_dict()
+    if status is not None:
+        bad = status.loc[status["status"].ne("ok") & status.index.isin(clean.index)]
+        qc["invalid_structures"] = [{"row": int(r), "input": str(s), "reason": w}
+                                    for r, s, w in bad[["row", "input", "reason"]].itertuples(index=False)]  # fmt: skip
+        qc["dropped"]["invalid_structures"] = len(bad)
+        clean = clean.loc[~clean.index.isin(bad.index)]
+    if len(clean) < 2 * n_splits:
+        raise InputError(f"only {len(clean)} usable rows after QC; need at least {2 * n_splits} for "
+                         f"{n_splits}-fold cross-validation", file=file)  # fmt: skip
+    _step(steps, "model.qc", rows_out=len(clean), dropped=qc["dropped"], warnings=qc["warnings"])
+    feature_cols = [c for c in work.columns if c not in {target, smiles_col, *id_cols}]
+    numeric = [c for c in feature_cols if pd.api.types.is_numeric_dtype(work[c]) and not
+               pd.api.types.is_bool_dtype(work[c])]  # fmt: skip
+    categorical = [c for c in feature_cols if c not in numeric]
+    for c in list(categorical):  # a text column with a distinct value on every row is an identifier
+        if len(work) > 20 and work[c].nunique(dropna=True) == len(work):
+            categorical.remove(c)
+            qc["warnings"].append(f"column {c!r} has a distinct value on every row; treated as an id, not a feature")
+    y_raw = clean[target]
+    classes: list[Any] = []
+    if task == "classification":
+        classes = sorted(y_raw.unique().tolist(), key=lambda v: (str(type(v)), v))
+        if len(classes) > 50 or len(classes) > 0.5 * len(y_raw):
+            raise InputError(f"target {target!r} has {len(classes)} distinct values in {len(y_raw)} rows: too many "
+                             "classes; pass --task regression if it is a measurement", file=file, field=target)  # fmt: skip
+        if len(classes) < 2:
+            raise InputError(f"target {target!r} has a single class {classes}; classification needs two", field=target)
+        y = y_raw.to_numpy(object)
+    else:
+        y = pd.to_numeric(y_raw).to_numpy(float)
+    metric = "tanimoto" if smiles_col and len(featurizer.fingerprint_columns_) else "euclidean"
+    model = TrainedModel(task, target, smiles_col, list(id_cols), numeric, categorical, featurizer, None, classes,
+                         None, ApplicabilityDomain(metric), alpha, seed, qc, {},
+                         np.array([]), np.array([]), data_hash, library_versions(), steps)  # fmt: skip
+    X, _, raw = model.design(clean, None if status is None else status.loc[clean.index].reset_index(drop=True))
+    struct_cols = list(featurizer.feature_names_) if smiles_col else []
+    prep = make_preprocessor(struct_cols + numeric, categorical)
+    grp = None if groups is None else np.asarray(list(groups), dtype=object)[clean.index.to_numpy()]
+    folds = cv_folds(len(y), n_splits=n_splits, y=y if task == "classification" else None, groups=grp, seed=seed)
+    _step(
+        steps,
+        "model.featurize",
+        n_features=X.shape[1],
+        featurizer=repr(featurizer) if smiles_col else None,
+        folds=len(folds),
+        split="group" if grp is not None else "stratified" if task == "classification" else "random",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # sklearn metric/convergence chatter in CV
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        selection = select_model(X, y, task, prep, folds, budget_s=max(1.0, budget_s - (time.monotonic() - start)),
+                                 seed=seed, n_jobs=n_jobs, models=models, classes=classes, progress=progress)  # fmt: skip
+    best = selection.best
+    _step(
+        steps,
+        "model.select",
+        best=best,
+        n_trials=selection.n_trials,
+        cv_metrics=selection.cv_metrics,
+        seconds=round(selection.seconds, 1),
+    )
+    est = build_estimator(best["model"], task, best["params"], seed=seed, n_jobs=n_jobs)
+    y_fit = y if task == "regression" else np.array([classes.index(v) for v in y])
+    model.pipeline = Pipeline([("prep", prep), ("model", est)]).fit(X, y_fit)
+    if task == "regression":
+        model.conformal = ConformalRegressor(alpha).fit(y, selection.oof)
+    else:
+        model.conformal = ConformalClassifier(alpha).fit(y_fit, selection.oof)
+    model.domain.fit(model.domain_matrix(X, raw))
+    model.oof_y, model.oof_pred = y, selection.oof
+    model.selection = {"best": best, "leaderboard": selection.leaderboard, "cv_metrics": selection.cv_metrics,
+                       "n_trials": selection.n_trials, "n_splits": len(folds), "budget_s": budget_s,
+                       "seconds": round(time.monotonic() - start, 1)}  # fmt: skip
+    if smiles_col:
+        model.train_smiles = clean[smiles_col].astype(str).tolist()
+    if sensitive_cols:
+        from pharmakon.core.fairness import fairness_report
+
+        if task == "regression":
+            truth, pred = y, selection.oof
+        else:  # class indices; the last class is the positive one for recall/selection rate
+            truth, pred = y_fit, selection.oof.argmax(1)
+        model.fairness = fairness_report(truth, pred, clean[list(sensitive_cols)], task=task, seed=seed).to_dict()
+        _step(steps, "model.fairness", attributes=list(sensitive_cols), warnings=model.fairness["warnings"],
+              disparities=model.fairness["disparities"])  # fmt: skip
+    _step(
+        steps,
+        "model.calibrate",
+        alpha=alpha,
+        conformal_q=float(model.conformal.q_),
+        domain_metric=model.domain.metric,
+        domain_threshold=model.domain.threshold_,
+    )
+    return model

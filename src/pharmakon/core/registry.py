@@ -1,0 +1,203 @@
+"""The model registry on the versioned object store.
+
+A registered model is a ``kind="model"`` object: JSON metadata (task, target, data
+hash, code and library versions, seed, chosen parameters, CV metrics, leaderboard, QC
+report, conformal and domain settings) plus two artifacts, ``model.joblib`` (the fitted
+:class:`~pharmakon.core.lifecycle.TrainedModel`) and ``card.html`` (the model card).
+Registering writes one audit event per lifecycle step (``model.qc``, ``model.select``
+...) and the store's own ``object.save``; aliases (``staging``, ``production``) are
+moved with :func:`promote_model` (``object.alias``).
+
+Loading checks versions *before* unpickling: a different major.minor version of
+scikit-learn, numpy, LightGBM or XGBoost, or another featurizer version, raises
+:class:`ModelCompatibilityError` naming the library and both versions; a different
+patch release (or RDKit release) only warns.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pharmakon.errors import PharmakonError, StoreError
+from pharmakon.store import get_object, list_objects, object_versions, read_artifact, record_event, save_object
+from pharmakon.store import set_alias as _set_alias
+
+__all__ = ["ModelCompatibilityError", "register_model", "load_model", "promote_model", "list_models",
+           "model_versions", "model_card_html", "model_metadata", "check_versions", "ALIASES", "model_aliases"]  # fmt: skip
+
+KIND = "model"
+ALIASES = ("staging", "production")
+_STRICT = ("scikit-learn", "numpy", "lightgbm", "xgboost")
+_WARN = ("rdkit", "pandas", "scipy")
+
+
+class ModelCompatibilityError(PharmakonError):
+    """A stored model was made with library versions that cannot safely load it here."""
+
+    exit_code = 8
+
+
+def _minor(v: str) -> tuple[str, ...]:
+    return tuple(v.split(".")[:2])
+
+
+def check_versions(saved: dict[str, str], *, what: str, featurizer_version: str | None = None) -> list[str]:
+    """Compare ``saved`` library versions with the installed ones.
+
+    Returns the warnings issued; raises :class:`ModelCompatibilityError` on a
+    major/minor mismatch of a strict library or a featurizer-version mismatch.
+    """
+    from pharmakon.core.lifecycle import library_versions
+
+    now = library_versions()
+    issued = []
+    for lib in _STRICT + _WARN:
+        old, new = saved.get(lib), now.get(lib)
+        if old is None or new is None or old == new:
+            continue
+        if lib in _STRICT and _minor(old) != _minor(new):
+            raise ModelCompatibilityError(
+                f"{what} was saved with {lib} {old} but {lib} {new} is installed; a model pickled by another "
+                f"{lib} release may predict differently. Retrain it (`pharmakon model train ...`) or install "
+                f"{lib}=={old}"
+            )
+        msg = f"{what} was saved with {lib} {old}; {new} is installed (patch-level difference, loading anyway)"
+        warnings.warn(msg, stacklevel=3)
+        issued.append(msg)
+    if featurizer_version is not None:
+        from importlib import import_module
+
+        current = getattr(import_module("pharmakon.chem"), "FEATURIZER_VERSION", None)
+        if current is not None and current != featurizer_version:
+            raise ModelCompatibilityError(f"{what} was trained on featurizer version {featurizer_version}, but this "
+                                          f"pharmakon computes version {current}; retrain the model")  # fmt: skip
+    return issued
+
+
+def model_metadata(model: Any, *, name: str) -> dict[str, Any]:
+    """The JSON record stored with a model."""
+    from pharmakon._version import __version__
+
+    feat = model.featurizer
+    return {
+        "name": name, "task": model.task, "target": model.target, "smiles_col": model.smiles_col,
+        "id_cols": model.id_cols, "numeric_cols": model.numeric_cols, "categorical_cols": model.categorical_cols,
+        "classes": [str(c) for c in model.classes], "data_sha256": model.data_hash, "code_version": __version__,
+        "library_versions": model.versions, "seed": model.seed,
+        "featurizer": None if feat is None else {"class": type(feat).__name__, "params": feat.get_params(),
+                                                 "version": getattr(feat, "version_", None)},
+        "best": model.selection["best"], "cv_metrics": model.selection["cv_metrics"],
+        "leaderboard": model.selection["leaderboard"], "n_trials": model.selection["n_trials"],
+        "n_splits": model.selection["n_splits"], "budget_s": model.selection["budget_s"],
+        "train_seconds": model.selection["seconds"], "qc": model.qc,
+        "uncertainty": {"alpha": model.alpha, "nominal_coverage": 1 - model.alpha, "conformal_q": model.conformal.q_,
+                        "method": "conformal (out-of-fold scores)"},
+        "domain": {"metric": model.domain.metric, "threshold": model.domain.threshold_,
+                   "quantile": model.domain.quantile},
+        "steps": model.steps,
+        "fairness": getattr(model, "fairness", None),
+    }  # fmt: skip
+
+
+def _json_safe(obj: Any) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def register_model(session: Session, model: Any, *, name: str, actor: str, alias: str | None = None,
+                   reason: str | None = None, card: bytes | None = None) -> Any:  # fmt: skip
+    """Store ``model`` as a new version of ``name``; audit its lifecycle steps; optionally alias it.
+
+    Returns the :class:`~pharmakon.store.ObjectVersion`. Everything happens in the
+    caller's transaction, so a failure registers nothing.
+    """
+    import joblib
+
+    from pharmakon.core.modelcard import render_model_card
+
+    content = _json_safe(model_metadata(model, name=name))
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    card = card if card is not None else render_model_card(model, name=name, metadata=content).encode("utf-8")
+    version = len(object_versions(session, KIND, name)) + 1
+    for step in model.steps:
+        record_event(session, actor=actor, action=step["action"], object_type=KIND, object_id=f"{name}@{version}",
+                     params=_json_safe({**step["params"], "at": step["at"]}))  # fmt: skip
+    saved = save_object(session, kind=KIND, name=name, content=content, actor=actor, reason=reason,
+                        artifacts={"model.joblib": buffer.getvalue(), "card.html": card})  # fmt: skip
+    if alias:
+        promote_model(session, name=name, version=saved.version, alias=alias, actor=actor, reason=reason)
+    return saved
+
+
+def promote_model(session: Session, *, name: str, version: int, alias: str, actor: str,
+                  reason: str | None = None) -> None:  # fmt: skip
+    """Point ``alias`` (staging, production or another lower-case word) at a version; audited."""
+    _set_alias(session, kind=KIND, name=name, alias=alias, version=version, actor=actor, reason=reason)
+
+
+def load_model(session: Session, name: str, version: int | str | None = None, *, actor: str | None = None) -> Any:
+    """Load a registered model (newest, a version number or an alias), version-checked.
+
+    Raises
+    ------
+    NotFoundError
+        No such model, version or alias.
+    ModelCompatibilityError
+        Library or featurizer version mismatch (see module docstring).
+    StoreError
+        The artifact is missing, corrupt or cannot be unpickled.
+    """
+    import joblib
+
+    obj = get_object(session, KIND, name, version)
+    what = f"model {name!r} version {obj.version}"
+    feat = obj.content.get("featurizer") or {}
+    check_versions(obj.content.get("library_versions", {}), what=what, featurizer_version=feat.get("version"))
+    data = read_artifact(obj.artifacts["model.joblib"])
+    try:
+        model = joblib.load(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a corrupt/incompatible artifact
+        raise StoreError(f"{what}: the model artifact could not be loaded ({type(exc).__name__}: {exc})") from exc
+    model.registry = {"name": name, "version": obj.version, "created_at": obj.created_at}
+    return model
+
+
+def list_models(session: Session) -> list[Any]:
+    """Newest version of every registered model."""
+    return list_objects(session, KIND)
+
+
+def model_versions(session: Session, name: str) -> list[Any]:
+    return object_versions(session, KIND, name)
+
+
+def model_card_html(session: Session, name: str, version: int | str | None = None) -> str:
+    obj = get_object(session, KIND, name, version)
+    return read_artifact(obj.artifacts["card.html"]).decode("utf-8")
+
+
+def model_aliases(session: Session, name: str) -> dict[str, int]:
+    """Alias -> version for one model (e.g. ``{"production": 3}``)."""
+    from sqlalchemy import select
+
+    from pharmakon.store.schema import ObjectAlias
+
+    rows = session.execute(select(ObjectAlias.alias, ObjectAlias.version).where(
+        ObjectAlias.kind == KIND, ObjectAlias.name == name)).all()  # fmt: skip
+    return {a: int(v) for a, v in rows}

@@ -1,0 +1,243 @@
+"""Cross-validated model selection over the zoo, with Optuna, inside a time budget.
+
+Procedure (stated so a reader can judge the numbers):
+
+1. The preprocessor is fitted inside each fold (no leakage of imputation/scaling).
+2. Screening: every zoo model for the task runs K-fold CV with its default
+   parameters, baseline first. After each model's first fold the full K-fold time is
+   projected; a model that would end past 55% of the budget is recorded as skipped.
+3. Tuning: Optuna (TPE, seeded) searches the parameters of the best two screened
+   models until 75% of the budget (the rest is kept for the refit, calibration and
+   domain); a trial that would pass that point is pruned.
+4. Ensemble: the best configuration of each of the top three model families is
+   averaged (predictions or probabilities); the average competes on the same folds
+   and wins only if its mean CV score is better and its refit fits in the budget.
+5. The best configuration by mean CV score (RMSE for regression, AUROC for
+   classification) is refitted on all rows. Its out-of-fold predictions are kept for
+   calibration (conformal), the model card's plots and the reported CV metrics.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pharmakon.core.metrics import GREATER_IS_BETTER, PRIMARY_METRIC, classification_metrics, regression_metrics
+from pharmakon.core.zoo import BASELINE, build_estimator, zoo_names
+
+__all__ = ["SelectionResult", "select_model", "cross_validate"]
+
+
+@dataclass
+class SelectionResult:
+    """Outcome of :func:`select_model`.
+
+    Attributes
+    ----------
+    best : dict
+        ``{"model": name, "params": {...}}`` of the winner.
+    leaderboard : list of dict
+        One row per evaluated configuration: model, params, source (screen/optuna),
+        status, cv metric means and standard deviations, seconds.
+    oof : ndarray
+        Out-of-fold predictions of the winner: shape (n,) for regression, (n, n_classes)
+        probabilities for classification.
+    cv_metrics : dict
+        Metrics of the winner's pooled out-of-fold predictions.
+    """
+
+    best: dict[str, Any]
+    leaderboard: list[dict[str, Any]]
+    oof: np.ndarray
+    cv_metrics: dict[str, float | None]
+    n_trials: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def leaderboard_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.leaderboard)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _score(task: str, y: np.ndarray, pred: np.ndarray, classes: list[Any]) -> dict[str, float | None]:
+    return regression_metrics(y, pred) if task == "regression" else classification_metrics(y, pred, classes)
+
+
+def cross_validate(name: str, params: dict[str, Any], task: str, folds_X: list, y: np.ndarray,
+                   folds: list, classes: list[Any], *, seed: int = 0, n_jobs: int = 1,
+                   deadline: float | None = None) -> tuple[np.ndarray, list[dict[str, float | None]], float]:  # fmt: skip
+    """K-fold CV of one configuration on pre-transformed folds.
+
+    ``folds_X[k]`` is ``(X_train_k, X_test_k)`` already preprocessed. Raises
+    ``_OutOfTime`` when the projected end passes ``deadline`` (monotonic seconds).
+    Returns out-of-fold predictions, per-fold metrics and wall seconds.
+    """
+    start = time.monotonic()
+    oof = np.zeros(len(y)) if task == "regression" else np.zeros((len(y), len(classes)))
+    per_fold = []
+    for k, ((tr, te), (X_tr, X_te)) in enumerate(zip(folds, folds_X)):
+        est = build_estimator(name, task, params, seed=seed, n_jobs=n_jobs)
+        if task == "regression":
+            est.fit(X_tr, y[tr])
+            oof[te] = est.predict(X_te)
+        else:
+            y_idx = np.array([classes.index(v) for v in y[tr]])
+            est.fit(X_tr, y_idx)
+            proba = np.zeros((len(te), len(classes)))
+            proba[:, est.classes_] = est.predict_proba(X_te)
+            oof[te] = proba
+        per_fold.append(_score(task, y[te], oof[te], classes))
+        elapsed = time.monotonic() - start
+        if deadline is not None and k + 1 < len(folds):
+            projected = time.monotonic() + elapsed / (k + 1) * (len(folds) - k - 1)
+            if projected > deadline:
+                raise _OutOfTime(f"{name}: projected {projected - start:.0f} s for {len(folds)} folds")
+    return oof, per_fold, time.monotonic() - start
+
+
+def _row(name: str, params: dict[str, Any], source: str, per_fold: list[dict], seconds: float) -> dict[str, Any]:
+    row: dict[str, Any] = {"model": name, "params": params, "source": source, "status": "ok",
+                           "seconds": round(seconds, 2)}  # fmt: skip
+    for key in per_fold[0]:
+        if key == "n":
+            continue
+        values = [f[key] for f in per_fold if f[key] is not None]
+        row[f"cv_{key}"] = float(np.mean(values)) if values else None
+        row[f"cv_{key}_sd"] = float(np.std(values, ddof=1)) if len(values) > 1 else None
+    return row
+
+
+def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, folds: list, *,
+                 budget_s: float = 60.0, seed: int = 0, n_jobs: int = 1, models: list[str] | None = None,
+                 classes: list[Any] | None = None, start: float | None = None, progress=None) -> SelectionResult:  # fmt: skip
+    """Screen the zoo and tune the best two with Optuna inside ``budget_s`` seconds.
+
+    Parameters
+    ----------
+    X : DataFrame, shape (n, n_columns)
+        Raw feature columns (the ``preprocessor`` encodes them inside each fold).
+    y : ndarray, shape (n,)
+    task : {"regression", "classification"}
+    preprocessor : sklearn transformer
+        Cloned and fitted on each fold's training rows.
+    folds : list of (train_idx, test_idx)
+    budget_s : float
+        Wall-clock seconds for the whole selection, counted from ``start``
+        (default: now). The baseline always runs, even past the budget.
+    progress : callable, optional
+        ``progress(message)`` after each configuration.
+    """
+    from sklearn.base import clone
+
+    start = time.monotonic() if start is None else start
+    screen_end, tune_end = start + 0.55 * budget_s, start + 0.75 * budget_s
+    classes = list(classes or [])
+    metric = PRIMARY_METRIC[task]
+    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    folds_X = []
+    for tr, te in folds:
+        prep = clone(preprocessor).fit(X.iloc[tr])
+        folds_X.append((prep.transform(X.iloc[tr]), prep.transform(X.iloc[te])))
+    names = [m for m in (models or zoo_names(task))]
+    baseline = BASELINE[task]
+    names = [baseline] + [m for m in names if m != baseline]
+    board: list[dict[str, Any]] = []
+    oofs: dict[int, np.ndarray] = {}
+
+    def run(name: str, params: dict[str, Any], source: str, deadline: float | None) -> float | None:
+        try:
+            oof, per_fold, secs = cross_validate(name, params, task, folds_X, y, folds, classes, seed=seed,
+                                                 n_jobs=n_jobs, deadline=deadline)  # fmt: skip
+        except _OutOfTime as exc:
+            board.append({"model": name, "params": params, "source": source, "status": f"skipped: {exc}"})
+            return None
+        row = _row(name, params, source, per_fold, secs)
+        pooled = _score(task, y, oof, classes)[metric]
+        row[f"oof_{metric}"] = pooled
+        oofs[len(board)] = oof
+        board.append(row)
+        if progress:
+            progress(f"{name} ({source}): cv {metric} {row[f'cv_{metric}']}")
+        return row[f"cv_{metric}"]
+
+    for name in names:
+        deadline = None if name == baseline else screen_end
+        if name != baseline and time.monotonic() > screen_end:
+            board.append({"model": name, "params": {}, "source": "screen", "status": "skipped: budget spent"})
+            continue
+        run(name, {}, "screen", deadline)
+
+    def best_index() -> int:
+        scored = [(i, r[f"cv_{metric}"]) for i, r in enumerate(board) if r["status"] == "ok" and r.get(f"cv_{metric}")
+                  is not None]  # fmt: skip
+        return max(scored, key=lambda t: sign * t[1])[0] if scored else next(i for i in oofs)
+
+    ranked = sorted((r for r in board if r["status"] == "ok" and r.get(f"cv_{metric}") is not None),
+                    key=lambda r: -sign * r[f"cv_{metric}"])  # fmt: skip
+    candidates = list(dict.fromkeys(r["model"] for r in ranked))[:2]
+    n_trials = 0
+    if candidates and time.monotonic() < tune_end - 1:
+        import optuna
+
+        from pharmakon.core.zoo import ZOO
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+        def objective(trial):
+            name = trial.suggest_categorical("model", candidates)
+            params = ZOO[name].space(trial)
+            seen = [r["seconds"] for r in board if r["model"] == name and r["status"] == "ok"]
+            if seen and time.monotonic() + min(seen) > tune_end:  # a whole CV run of this family would not fit
+                raise optuna.TrialPruned()
+            value = run(name, params, "optuna", tune_end)
+            if value is None:
+                raise optuna.TrialPruned()
+            return value
+
+        study = optuna.create_study(direction="maximize" if sign > 0 else "minimize",
+                                    sampler=optuna.samplers.TPESampler(seed=seed))  # fmt: skip
+        study.optimize(objective, timeout=max(0.0, tune_end - time.monotonic()), catch=(ValueError,))
+        n_trials = len(study.trials)
+    i = best_index()
+    i = _try_ensemble(board, oofs, i, task, y, folds, classes, metric, sign, deadline=start + budget_s)
+    winner = board[i]
+    result = SelectionResult(best={"model": winner["model"], "params": winner["params"]}, leaderboard=board,
+                             oof=oofs[i], cv_metrics=_score(task, y, oofs[i], classes), n_trials=n_trials,
+                             seconds=time.monotonic() - start)  # fmt: skip
+    return result
+
+
+def _try_ensemble(board: list[dict[str, Any]], oofs: dict[int, np.ndarray], best: int, task: str, y: np.ndarray,
+                  folds: list, classes: list[Any], metric: str, sign: float, *, deadline: float) -> int:  # fmt: skip
+    """Append an averaging ensemble of the top families' best configurations if it beats ``best``."""
+    key = f"cv_{metric}"
+    ok = sorted((i for i in oofs if board[i].get(key) is not None), key=lambda i: -sign * board[i][key])
+    members, seen = [], set()
+    for i in ok:
+        if board[i]["model"] not in seen:
+            seen.add(board[i]["model"])
+            members.append(i)
+    members = members[:3]
+    if len(members) < 2:
+        return best
+    oof = np.mean([oofs[i] for i in members], axis=0)
+    per_fold = [_score(task, y[te], oof[te], classes) for _tr, te in folds]
+    refit = sum(board[i]["seconds"] for i in members) / len(folds) * 1.5
+    row = _row("ensemble", {"members": [{"model": board[i]["model"], "params": board[i]["params"]} for i in members]},
+               "ensemble", per_fold, sum(board[i]["seconds"] for i in members))  # fmt: skip
+    row[f"oof_{metric}"] = _score(task, y, oof, classes)[metric]
+    if row[key] is None or sign * row[key] <= sign * board[best][key] or time.monotonic() + refit > deadline:
+        row["status"] = "not chosen: " + ("no better than the best single model" if row[key] is not None and
+                                          sign * row[key] <= sign * board[best][key] else "refit would pass the budget")  # fmt: skip
+        board.append(row)
+        return best
+    oofs[len(board)] = oof
+    board.append(row)
+    return len(board) - 1

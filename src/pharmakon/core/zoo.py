@@ -1,0 +1,262 @@
+"""The model zoo: one scikit-learn-compatible interface, default settings and Optuna spaces.
+
+Every entry builds an unfitted scikit-learn estimator from a flat parameter dict, so any
+model can be rebuilt from its stored hyper-parameters. ``ridge`` (regression) and
+``logistic`` (classification) are the baselines that always run first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pharmakon.errors import InputError
+
+__all__ = ["ZooEntry", "ZOO", "zoo_names", "build_estimator", "make_preprocessor", "BASELINE", "MinSupport",
+           "AveragingEnsemble"]  # fmt: skip
+
+BASELINE = {"regression": "ridge", "classification": "logistic"}
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One model family: ``build(task, params, seed, n_jobs)`` and an Optuna ``space(trial)``."""
+
+    name: str
+    tasks: tuple[str, ...]
+    build: Callable[[str, dict[str, Any], int, int], Any]
+    space: Callable[[Any], dict[str, Any]]
+    description: str
+
+
+def _linear(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if task == "regression":
+        return Ridge(alpha=p.get("alpha", 10.0))
+    return LogisticRegression(C=p.get("C", 0.1), max_iter=3000)
+
+
+def _knn(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    cls = KNeighborsRegressor if task == "regression" else KNeighborsClassifier
+    return cls(n_neighbors=p.get("n_neighbors", 10), weights=p.get("weights", "distance"), n_jobs=n_jobs)
+
+
+def _rf(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    cls = RandomForestRegressor if task == "regression" else RandomForestClassifier
+    return cls(n_estimators=p.get("n_estimators", 200), max_features=p.get("max_features", 0.1),
+               min_samples_leaf=p.get("min_samples_leaf", 1), random_state=seed, n_jobs=n_jobs)  # fmt: skip
+
+
+def _svm(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    from sklearn.svm import SVC, SVR
+
+    if task == "regression":
+        return SVR(C=p.get("C", 3.0), epsilon=p.get("epsilon", 0.1), gamma="scale")
+    return SVC(C=p.get("C", 3.0), gamma="scale", probability=True, random_state=seed)
+
+
+def _lgbm(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    import lightgbm as lgb
+
+    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
+    return cls(n_estimators=p.get("n_estimators", 500), learning_rate=p.get("learning_rate", 0.05),
+               num_leaves=p.get("num_leaves", 31), colsample_bytree=p.get("colsample_bytree", 0.3),
+               subsample=p.get("subsample", 0.8), subsample_freq=1, min_child_samples=p.get("min_child_samples", 10),
+               reg_lambda=p.get("reg_lambda", 1.0), max_bin=63, random_state=seed, n_jobs=n_jobs, verbose=-1)  # fmt: skip
+
+
+def _xgb(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    import xgboost as xgb
+
+    cls = xgb.XGBRegressor if task == "regression" else xgb.XGBClassifier
+    return cls(n_estimators=p.get("n_estimators", 500), learning_rate=p.get("learning_rate", 0.05),
+               max_depth=p.get("max_depth", 6), colsample_bytree=p.get("colsample_bytree", 0.3),
+               subsample=p.get("subsample", 0.8), min_child_weight=p.get("min_child_weight", 1.0),
+               tree_method="hist", max_bin=64, random_state=seed, n_jobs=n_jobs, verbosity=0)  # fmt: skip
+
+
+def _mlp(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    cls = MLPRegressor if task == "regression" else MLPClassifier
+    width = p.get("width", 128)
+    layers = (width,) * p.get("depth", 1)
+    return cls(hidden_layer_sizes=layers, alpha=p.get("alpha", 1e-3), learning_rate_init=p.get("lr", 1e-3),
+               max_iter=100, early_stopping=True, n_iter_no_change=10, random_state=seed)  # fmt: skip
+
+
+def _space_linear(t):
+    return {"alpha": t.suggest_float("alpha", 1e-2, 1e4, log=True)}
+
+
+def _space_logistic(t):
+    return {"C": t.suggest_float("C", 1e-4, 1e2, log=True)}
+
+
+ZOO: dict[str, ZooEntry] = {e.name: e for e in [
+    ZooEntry("ridge", ("regression",), _linear, _space_linear, "ridge regression (baseline)"),
+    ZooEntry("logistic", ("classification",), _linear, _space_logistic, "L2 logistic regression (baseline)"),
+    ZooEntry("lightgbm", ("regression", "classification"), _lgbm, lambda t: {
+        "n_estimators": t.suggest_int("n_estimators", 200, 1500, log=True),
+        "learning_rate": t.suggest_float("learning_rate", 0.01, 0.2, log=True),
+        "num_leaves": t.suggest_int("num_leaves", 8, 128, log=True),
+        "colsample_bytree": t.suggest_float("colsample_bytree", 0.1, 0.8),
+        "min_child_samples": t.suggest_int("min_child_samples", 3, 50, log=True),
+        "reg_lambda": t.suggest_float("reg_lambda", 1e-3, 10.0, log=True)}, "LightGBM gradient boosting"),
+    ZooEntry("rf", ("regression", "classification"), _rf, lambda t: {
+        "n_estimators": t.suggest_int("n_estimators", 100, 600, log=True),
+        "max_features": t.suggest_float("max_features", 0.05, 0.6),
+        "min_samples_leaf": t.suggest_int("min_samples_leaf", 1, 8)}, "random forest"),
+    ZooEntry("xgboost", ("regression", "classification"), _xgb, lambda t: {
+        "n_estimators": t.suggest_int("n_estimators", 200, 1500, log=True),
+        "learning_rate": t.suggest_float("learning_rate", 0.01, 0.2, log=True),
+        "max_depth": t.suggest_int("max_depth", 3, 10),
+        "colsample_bytree": t.suggest_float("colsample_bytree", 0.1, 0.8),
+        "min_child_weight": t.suggest_float("min_child_weight", 0.5, 10.0, log=True)}, "XGBoost (hist)"),
+    ZooEntry("svm", ("regression", "classification"), _svm, lambda t: {
+        "C": t.suggest_float("C", 0.1, 100.0, log=True),
+        "epsilon": t.suggest_float("epsilon", 0.01, 0.5, log=True)}, "support vector machine, RBF kernel"),
+    ZooEntry("knn", ("regression", "classification"), _knn, lambda t: {
+        "n_neighbors": t.suggest_int("n_neighbors", 2, 40, log=True),
+        "weights": t.suggest_categorical("weights", ["uniform", "distance"])}, "k nearest neighbours"),
+    ZooEntry("mlp", ("regression", "classification"), _mlp, lambda t: {
+        "width": t.suggest_categorical("width", [128, 256, 512]), "depth": t.suggest_int("depth", 1, 3),
+        "alpha": t.suggest_float("alpha", 1e-5, 1e-1, log=True),
+        "lr": t.suggest_float("lr", 1e-4, 1e-2, log=True)}, "multi-layer perceptron"),
+]}  # fmt: skip
+
+
+def zoo_names(task: str) -> list[str]:
+    """Zoo entries for ``task``, baseline first."""
+    if task not in BASELINE:
+        raise InputError(f"task must be 'regression' or 'classification', got {task!r}", field="task")
+    order = ["ridge", "logistic", "lightgbm", "svm", "xgboost", "rf", "knn", "mlp"]
+    return [n for n in order if task in ZOO[n].tasks]
+
+
+def build_estimator(name: str, task: str, params: dict[str, Any] | None = None, *, seed: int = 0, n_jobs: int = 1):
+    """An unfitted estimator of zoo entry ``name`` for ``task`` (see :func:`zoo_names`)."""
+    if name == "ensemble":
+        return AveragingEnsemble(members=list((params or {})["members"]), task=task, seed=seed, n_jobs=n_jobs)
+    if name not in ZOO or task not in ZOO[name].tasks:
+        raise InputError(f"unknown model {name!r} for {task}; choose from {zoo_names(task)}", field="model")
+    return ZOO[name].build(task, dict(params or {}), seed, n_jobs)
+
+
+class AveragingEnsemble(BaseEstimator):
+    """Unweighted average of zoo models' predictions (regression) or probabilities (classification).
+
+    Parameters
+    ----------
+    members : list of dict
+        ``{"model": name, "params": {...}}`` per member (rebuilt with :func:`build_estimator`).
+    """
+
+    def __init__(self, members: list | None = None, task: str = "regression", seed: int = 0, n_jobs: int = 1) -> None:
+        self.members = members
+        self.task = task
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def fit(self, X: Any, y: Any) -> AveragingEnsemble:
+        import numpy as np
+
+        if not self.members:
+            raise InputError("AveragingEnsemble: members must list at least one model", field="members")
+        self.estimators_ = [build_estimator(m["model"], self.task, m["params"], seed=self.seed, n_jobs=self.n_jobs)
+                            .fit(X, y) for m in self.members]  # fmt: skip
+        if self.task == "classification":
+            self.classes_ = np.unique(y)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "estimators_"):
+            raise ValueError("AveragingEnsemble is not fitted yet; call fit() first")
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        self._check()
+        if self.task == "classification":
+            return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.mean([e.predict(X) for e in self.estimators_], axis=0)
+
+    def predict_proba(self, X: Any) -> Any:
+        import numpy as np
+
+        self._check()
+        out = np.zeros((len(X), len(self.classes_)))
+        for e in self.estimators_:
+            out[:, np.searchsorted(self.classes_, e.classes_)] += e.predict_proba(X)
+        return out / len(self.estimators_)
+
+
+class MinSupport(TransformerMixin, BaseEstimator):
+    """Drop columns where fewer than ``max(min_count, min_share * n)`` rows differ from the column's mode.
+
+    Removes fingerprint bits seen in a handful of molecules (they cannot generalise and
+    slow every model down). Keeps at least one column.
+    """
+
+    def __init__(self, min_count: int = 5, min_share: float = 0.005) -> None:
+        self.min_count = min_count
+        self.min_share = min_share
+
+    def fit(self, X: Any, y: Any = None) -> MinSupport:
+        import numpy as np
+
+        X = np.asarray(X, float)
+        limit = max(self.min_count, self.min_share * len(X))
+        from scipy import stats
+
+        support = len(X) - np.asarray(stats.mode(X, axis=0, keepdims=False).count, float)
+        self.keep_ = np.flatnonzero(support >= limit)
+        if len(self.keep_) == 0:
+            self.keep_ = np.array([int(np.argmax(support))])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: Any) -> Any:
+        import numpy as np
+
+        if not hasattr(self, "keep_"):
+            raise ValueError("MinSupport is not fitted yet; call fit() first")
+        return np.asarray(X, float)[:, self.keep_]
+
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        import numpy as np
+
+        names = np.asarray(input_features if input_features is not None else
+                           [f"x{i}" for i in range(self.n_features_in_)], dtype=object)  # fmt: skip
+        return names[self.keep_]
+
+
+def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str]):
+    """Median-impute + standardise numeric columns; mode-impute + one-hot categorical ones.
+
+    Unknown categories at predict time encode as all-zero (``handle_unknown="ignore"``).
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    parts = []
+    if numeric:
+        parts.append(("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                                           MinSupport(), StandardScaler()), list(numeric)))  # fmt: skip
+    if categorical:
+        parts.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                           OneHotEncoder(handle_unknown="ignore", max_categories=50,
+                                                         sparse_output=False)), list(categorical)))  # fmt: skip
+    if not parts:
+        raise InputError("no feature columns left after removing target, id and SMILES columns")
+    return ColumnTransformer(parts, sparse_threshold=0.0, verbose_feature_names_out=False)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from pharmakon.chem import DESCRIPTOR_NAMES, NotFittedError, SmilesFeaturizer, make_featurizer
+from pharmakon.errors import InputError
+
+SMILES = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC"]
+
+
+def test_shapes_and_names():
+    f = SmilesFeaturizer(kinds=("morgan", "rdkit2d", "maccs"), n_bits=128).fit()
+    X = f.transform(SMILES)
+    assert X.shape == (4, 128 + len(DESCRIPTOR_NAMES) + 167) == (4, len(f))
+    assert f.feature_names_[0] == "morgan:0" and f.feature_names_[128] == f"rdkit2d:{DESCRIPTOR_NAMES[0]}"
+    assert len(f.fingerprint_columns_) == 128 + 167
+    assert np.isfinite(X).all()
+
+
+def test_morgan_counts_and_descriptors_match_rdkit():
+    from rdkit import Chem
+    from rdkit.Chem import Descriptors, rdFingerprintGenerator
+
+    f = SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256).fit()
+    x = f.transform(["CC(=O)Nc1ccc(O)cc1"])[0]
+    mol = Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1")
+    ref = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=256).GetCountFingerprintAsNumPy(mol)
+    assert np.array_equal(x[:256], ref)
+    assert x[256 + DESCRIPTOR_NAMES.index("MolWt")] == pytest.approx(Descriptors.MolWt(mol))
+    assert x[256 + DESCRIPTOR_NAMES.index("TPSA")] == pytest.approx(49.33, abs=0.01)  # paracetamol TPSA
+
+
+def test_invalid_rows_are_nan_and_cached_by_canonical():
+    f = SmilesFeaturizer(kinds=("morgan",), n_bits=64).fit()
+    X = f.transform(["OCC", "xx", "CCO"])
+    assert np.isnan(X[1]).all()
+    assert np.array_equal(X[0], X[2])
+    assert set(f._cache) == {"CCO"}
+    assert "_cache" not in pickle.loads(pickle.dumps(f)).__dict__
+
+
+def test_sklearn_contract():
+    f = SmilesFeaturizer(n_bits=32)
+    with pytest.raises(NotFittedError):
+        f.transform(["CCO"])
+    assert isinstance(NotFittedError("x"), ValueError) and isinstance(NotFittedError("x"), AttributeError)
+    assert f.fit(["CCO"]) is f
+    g = clone(f)
+    assert g.get_params() == f.get_params() and not hasattr(g, "feature_names_")
+
+
+@pytest.mark.parametrize("params, field", [({"kinds": ("ecfp",)}, "kinds"), ({"n_bits": 8}, "n_bits"),
+                                           ({"radius": 0}, "radius")])  # fmt: skip
+def test_bad_parameters_name_the_parameter(params, field):
+    with pytest.raises(InputError, match=field):
+        SmilesFeaturizer(**params).fit()
+
+
+def test_make_featurizer_aliases():
+    assert make_featurizer("morgan+maccs").kinds == ("morgan", "maccs")
+    with pytest.raises(InputError, match="rdkit2d"):
+        make_featurizer("morgan+ecfp")
+
+
+def test_bit_substructures_maps_bits_back():
+    f = SmilesFeaturizer(kinds=("morgan",), n_bits=2048).fit()
+    x = f.transform(["c1ccccc1O"])[0]
+    frags = {s for col in np.flatnonzero(x) for s in f.bit_substructures(int(col), ["c1ccccc1O"])}
+    assert "O" in frags or "o" in frags or any("O" in s for s in frags)
+    assert any("c" in s for s in frags)

@@ -1,0 +1,89 @@
+"""The lifecycle end to end on small data the tests make (molecules and a patient-like table)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pharmakon.core import infer_task, train_model
+from pharmakon.errors import InputError
+
+
+def test_molecule_regression_model(mol_model, molecules):
+    m = mol_model
+    assert m.task == "regression" and m.domain.metric == "tanimoto"
+    assert m.selection["leaderboard"][0]["model"] == "ridge"
+    assert m.selection["cv_metrics"]["r2"] > 0.7
+    actions = [s["action"] for s in m.steps]
+    assert actions == ["model.data", "model.qc", "model.featurize", "model.select", "model.calibrate"]
+    q = m.conformal.q_
+    assert np.mean(np.abs(m.oof_y - m.oof_pred) <= q) >= 0.9  # calibration set coverage by construction
+
+
+def test_predict_keeps_order_and_reports_invalid_rows(mol_model):
+    inp = pd.DataFrame({"name": ["a", "b", "c", "d"], "smiles": ["CCCCO", "garbage(", "CCCCCCCCCCCl", None]})
+    res = mol_model.predict(inp)
+    t = res.table
+    assert t["name"].tolist() == ["a", "b", "c", "d"]
+    assert {"prediction", "pred_lower", "pred_upper", "in_domain", "pred_status"} <= set(t.columns)
+    assert np.isfinite(t.loc[[0, 2], "prediction"]).all() and t.loc[[1, 3], "prediction"].isna().all()
+    assert (t.loc[[0, 2], "pred_lower"] < t.loc[[0, 2], "prediction"]).all()
+    assert res.invalid["row"].tolist() == [2, 4]
+    assert t.loc[1, "pred_status"].startswith("invalid SMILES")
+    assert not t.loc[1, "in_domain"]
+    far = mol_model.predict(pd.DataFrame({"smiles": ["O=S(=O)(O)c1ccc2ccccc2c1[Se][Se]C#N"]})).table
+    assert not far.loc[0, "in_domain"]
+    with pytest.raises(InputError, match="smiles"):
+        mol_model.predict(pd.DataFrame({"x": [1]}))
+
+
+def test_predictive_intervals_cover_held_out_molecules(small_featurizer):
+    from tests.core.conftest import molecule_table
+
+    train = molecule_table(n_max=14, seed=1)
+    test = molecule_table(n_max=14, seed=2)  # same molecules, fresh noise: exchangeable
+    m = train_model(train.drop(columns=["cls"]), "y", smiles_col="smiles", featurizer=small_featurizer, budget_s=3, models=["ridge"],
+                    task="regression", n_splits=5)  # fmt: skip
+    t = m.predict(test.drop(columns=["y", "cls"])).table
+    cover = np.mean((test["y"] >= t["pred_lower"]) & (test["y"] <= t["pred_upper"]))
+    assert cover >= 0.8  # nominal 90%; 98 rows -> binomial sd about 3 points
+
+
+def test_tabular_classification(cls_model, patients):
+    m = cls_model
+    assert m.task == "classification" and m.classes == [0, 1]
+    assert m.categorical_cols == ["sex", "site"] and "patient_id" not in m.numeric_cols + m.categorical_cols
+    assert m.domain.metric == "euclidean"
+    assert m.selection["cv_metrics"]["auroc"] > 0.8
+    new = patients.drop(columns=["response", "outcome"]).head(5).copy()
+    new.loc[0, "site"] = "Z"  # unseen category: encoded as all-zero, no crash
+    new["age"] = new["age"].astype(object)
+    new.loc[1, "age"] = "unknown"  # non-numeric: treated as missing, warned
+    res = m.predict(new)
+    t = res.table
+    assert {"pred_set", "proba_0", "proba_1"} <= set(t.columns)
+    np.testing.assert_allclose(t[["proba_0", "proba_1"]].sum(1), 1.0)
+    assert all(s in ("0", "1", "0|1", "") for s in t["pred_set"])
+    assert any("age" in w for w in res.warnings)
+
+
+def test_auto_task_and_bad_targets(molecules, small_featurizer):
+    assert infer_task(pd.Series([0, 1, 1, 0])) == "classification"
+    assert infer_task(pd.Series(np.linspace(0, 1, 50))) == "regression"
+    assert infer_task(pd.Series(["1.5", "2.5"] * 20 + [str(i / 7) for i in range(20)] + ["n/a"])) == "regression"
+    bad = molecules.copy()
+    bad["y"] = bad["y"].astype(object)
+    bad.loc[5, "y"] = "high"
+    with pytest.raises(InputError, match="row 6.*'y'|field 'y'"):
+        train_model(bad, "y", smiles_col="smiles", featurizer=small_featurizer, task="regression", budget_s=2)
+    with pytest.raises(InputError, match="not found"):
+        train_model(molecules, "nope", budget_s=2)
+    with pytest.raises(InputError, match="too many classes"):
+        train_model(molecules.assign(y=molecules["smiles"]), "y", task="classification", budget_s=2, id_cols=["cls"])
+
+
+def test_ids_are_not_features(patients):
+    m = train_model(patients.drop(columns=["outcome"]), "response", budget_s=3, models=["ridge"], n_splits=3)
+    assert "patient_id" not in m.categorical_cols
+    assert any("patient_id" in w for w in m.qc["warnings"])

@@ -1,0 +1,85 @@
+"""Registry on the versioned object store (SQLite and PostgreSQL), audit events, version checks."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from pharmakon.core import (
+    ModelCompatibilityError,
+    check_versions,
+    list_models,
+    load_model,
+    model_aliases,
+    model_card_html,
+    promote_model,
+    register_model,
+)
+from pharmakon.errors import NotFoundError, StoreError
+from pharmakon.store import list_events
+
+INPUT = pd.DataFrame({"smiles": ["CCCO", "CCCCCCCl", "bad(", "c1ccccc1CCO"]})
+
+
+def test_register_load_alias_and_audit(store, mol_model):
+    with store.session() as session:
+        v1 = register_model(session, mol_model, name="mols", actor="alice", alias="staging", reason="first")
+        v2 = register_model(session, mol_model, name="mols", actor="alice")
+        promote_model(session, name="mols", version=1, alias="production", actor="admin")
+    assert (v1.version, v2.version) == (1, 2)
+    with store.read_session() as session:
+        loaded = load_model(session, "mols", "production")
+        newest = load_model(session, "mols")
+        assert model_aliases(session, "mols") == {"staging": 1, "production": 1}
+        [summary] = list_models(session)
+        html = model_card_html(session, "mols", 1)
+        events, _ = list_events(session, limit=100)
+    assert loaded.registry["version"] == 1 and newest.registry["version"] == 2
+    pd.testing.assert_frame_equal(loaded.predict(INPUT).table, mol_model.predict(INPUT).table)
+    c = summary.content
+    assert c["data_sha256"] == mol_model.data_hash and c["seed"] == 0 and "scikit-learn" in c["library_versions"]
+    assert c["qc"]["n_rows_out"] > 0 and c["best"]["model"] in ("ridge", "lightgbm", "rf")
+    assert c["featurizer"]["version"] == "1"
+    assert html.count("<img") == 2 and "predicted vs observed" in html and "Leaderboard" in html
+    actions = [e.action for e in events]
+    for step in ("model.data", "model.qc", "model.featurize", "model.select", "model.calibrate", "object.save",
+                 "object.alias"):  # fmt: skip
+        assert step in actions
+    assert any(e.object_id == "mols@1" and e.action == "model.qc" for e in events)
+
+
+def test_not_found_and_corrupt_artifact(store, mol_model):
+    from pharmakon.store.objects import artifact_path
+
+    with store.session() as session:
+        saved = register_model(session, mol_model, name="fragile", actor="t")
+    with store.read_session() as session, pytest.raises(NotFoundError):
+        load_model(session, "nope")
+    path = artifact_path(saved.artifacts["model.joblib"])
+    path.write_bytes(b"garbage")
+    with store.read_session() as session, pytest.raises(StoreError, match="corrupt"):
+        load_model(session, "fragile")
+
+
+def test_version_mismatch_fails_or_warns(store, mol_model, monkeypatch):
+    from pharmakon.core import lifecycle
+
+    with store.session() as session:
+        register_model(session, mol_model, name="old", actor="t")
+    real = lifecycle.library_versions()
+    major, minor, *_ = real["scikit-learn"].split(".")
+    monkeypatch.setattr(lifecycle, "library_versions", lambda: {**real, "scikit-learn": f"{major}.{int(minor) + 1}.0"})
+    with store.read_session() as session, pytest.raises(ModelCompatibilityError) as err:
+        load_model(session, "old")
+    assert f"scikit-learn {real['scikit-learn']}" in str(err.value) and f"{major}.{int(minor) + 1}.0" in str(err.value)
+    monkeypatch.setattr(lifecycle, "library_versions", lambda: {**real, "rdkit": "1999.01.1"})
+    with store.read_session() as session, pytest.warns(UserWarning, match="rdkit"):
+        load_model(session, "old")
+    with pytest.raises(ModelCompatibilityError, match="featurizer version 0"):
+        check_versions({}, what="model x", featurizer_version="0")
+    monkeypatch.setattr(lifecycle, "library_versions", lambda: real)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_versions(real, what="model x") == []  # same versions: silent
