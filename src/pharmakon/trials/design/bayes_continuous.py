@@ -203,29 +203,8 @@ def simulate_bayesian_continuous(
     )  # fmt: skip
 
 
-def calibrate_continuous(mu_null: Sequence[float], target_alpha: float = 0.025, *, sims: int = 10_000,
-                         seed: int = 0, lo: float = 0.9, hi: float = 0.99999, iterations: int = 14,
-                         **kwargs: Any) -> dict[str, Any]:  # fmt: skip
-    """Efficacy threshold whose simulated type I error under ``mu_null`` is <= ``target_alpha``.
+def calibrate_continuous(mu_null: Sequence[float], target_alpha: float = 0.025, **kwargs: Any) -> dict[str, Any]:
+    """:func:`~pharmakon.trials.design.bayesian.calibrate_threshold` for :func:`simulate_bayesian_continuous`."""
+    from pharmakon.trials.design.bayesian import calibrate_threshold
 
-    Bisection with common random numbers (the same ``seed`` at every step); ``kwargs``
-    go to :func:`simulate_bayesian_continuous`.
-
-    Returns
-    -------
-    dict
-        ``efficacy`` (threshold), ``type_one_error`` (simulated at it), ``mc_se``.
-    """
-    if not 0 < target_alpha < 0.5:
-        raise InputError(f"target_alpha must be in (0, 0.5), got {target_alpha}", field="target_alpha")
-    best = None
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        res = simulate_bayesian_continuous(mu_null, efficacy=mid, sims=sims, seed=seed, **kwargs)
-        if res.power <= target_alpha:
-            hi, best = mid, res
-        else:
-            lo = mid
-    if best is None:
-        best = simulate_bayesian_continuous(mu_null, efficacy=hi, sims=sims, seed=seed, **kwargs)
-    return {"efficacy": hi, "type_one_error": best.power, "mc_se": best.mc_se}
+    return calibrate_threshold(simulate_bayesian_continuous, mu_null, target_alpha, **kwargs)

@@ -22,7 +22,7 @@ BOIN and CRM have their own modules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from pharmakon.errors import InputError
 
-__all__ = ["BayesianResult", "simulate_bayesian_multiarm", "calibrate_efficacy", "bayes_chunk"]
+__all__ = ["BayesianResult", "simulate_bayesian_multiarm", "calibrate_efficacy", "calibrate_threshold", "bayes_chunk"]
 
 
 @dataclass
@@ -187,12 +187,15 @@ def simulate_bayesian_multiarm(
     )  # fmt: skip
 
 
-def calibrate_efficacy(p_null: Sequence[float], target_alpha: float = 0.025, *, sims: int = 10_000, seed: int = 0,
-                       lo: float = 0.9, hi: float = 0.99999, iterations: int = 14, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
-    """Efficacy threshold with simulated type I error <= ``target_alpha`` under ``p_null``.
+def calibrate_threshold(simulate: Callable[..., Any], null: Sequence[Any], target_alpha: float = 0.025, *,
+                        sims: int = 10_000, seed: int = 0, lo: float = 0.9, hi: float = 0.99999,
+                        iterations: int = 14, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
+    """Posterior-probability efficacy threshold whose simulated type I error is <= ``target_alpha``.
 
     Bisection on the threshold with common random numbers (the same ``seed`` at every
     step), so the simulated error is monotone in the threshold up to posterior-draw noise.
+    ``simulate(null, efficacy=..., sims=..., seed=..., **kwargs)`` must return a result
+    with ``power`` (the rejection rate) and ``mc_se``.
 
     Returns
     -------
@@ -204,11 +207,16 @@ def calibrate_efficacy(p_null: Sequence[float], target_alpha: float = 0.025, *, 
     best = None
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        res = simulate_bayesian_multiarm(p_null, efficacy=mid, sims=sims, seed=seed, **kwargs)
+        res = simulate(null, efficacy=mid, sims=sims, seed=seed, **kwargs)
         if res.power <= target_alpha:
             hi, best = mid, res
         else:
             lo = mid
     if best is None:
-        best = simulate_bayesian_multiarm(p_null, efficacy=hi, sims=sims, seed=seed, **kwargs)
+        best = simulate(null, efficacy=hi, sims=sims, seed=seed, **kwargs)
     return {"efficacy": hi, "type_one_error": best.power, "mc_se": best.mc_se}
+
+
+def calibrate_efficacy(p_null: Sequence[float], target_alpha: float = 0.025, **kwargs: Any) -> dict[str, Any]:
+    """:func:`calibrate_threshold` for :func:`simulate_bayesian_multiarm` under response rates ``p_null``."""
+    return calibrate_threshold(simulate_bayesian_multiarm, p_null, target_alpha, **kwargs)
