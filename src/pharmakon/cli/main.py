@@ -28,6 +28,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "data": "pharmakon.cli.data",
     "pgx": "pharmakon.cli.pgx",
     "model": "pharmakon.cli.model",
+    "admet": "pharmakon.cli.admet",
     "safety": "pharmakon.cli.safety",
     "trial": "pharmakon.cli.trial",
 }

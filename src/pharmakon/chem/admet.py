@@ -1,0 +1,237 @@
+"""The ADMET panel: which endpoints, from which catalogued data, trained through core.
+
+Every endpoint maps a name to a catalogued data set, table, SMILES column and target
+(:data:`ENDPOINTS`), plus the rule for which rows are training data:
+
+* Biogen ADME (Fang et al. 2023): the catalogue holds only the authors' *training*
+  splits (their test splits are sealed for independent evaluation), so all rows train.
+* PharmaBench (Niu et al. 2024): rows whose ``scaffold_train_test_label`` is
+  ``train``; the scaffold test rows are left out of training.
+* MoleculeNet: the whole table (MoleculeNet has no fixed split); Tox21 is one
+  endpoint per assay, rows with a missing label dropped.
+
+Each endpoint goes through :func:`pharmakon.core.train_model` (QC, CV selection inside
+the per-endpoint budget, conformal calibration, applicability domain) and is registered
+as model ``admet.<endpoint>``. Assumptions: labels as published (no unit conversion;
+PharmaBench CYP values are modelled on their given scale); conformal coverage holds for
+molecules exchangeable with the training data, which ``in_domain`` flags.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pharmakon.errors import InputError
+
+__all__ = ["Endpoint", "ENDPOINTS", "MODEL_PREFIX", "endpoint_names", "resolve_endpoints", "endpoint_frame",
+           "train_endpoint", "train_panel", "load_panel"]  # fmt: skip
+
+MODEL_PREFIX = "admet."
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One panel endpoint.
+
+    Attributes
+    ----------
+    name : str
+        Panel name (output column prefix, registry name ``admet.<name>``).
+    dataset, table : str
+        Catalogue data set and table (:func:`pharmakon.datasets.load`).
+    smiles_col, target : str
+        Structure and label columns of that table.
+    task : {"regression", "classification"}
+    split : {"all", "scaffold_train"}
+        Which rows train (see module notes).
+    description : str
+        What is predicted, with units.
+    """
+
+    name: str
+    dataset: str
+    table: str
+    smiles_col: str
+    target: str
+    task: str
+    split: str
+    description: str
+
+
+def _biogen(name: str, table: str, what: str) -> Endpoint:
+    return Endpoint(name, "biogen_adme_fang2023", table, "smiles", "activity", "regression", "all", what)
+
+
+def _pb(name: str, table: str, task: str, what: str) -> Endpoint:
+    return Endpoint(name, "pharmabench", table, "Smiles_unify", "value", task, "scaffold_train", what)
+
+
+def _mn(name: str, table: str, target: str, task: str, what: str) -> Endpoint:
+    return Endpoint(name, "moleculenet", table, "smiles", target, task, "all", what)
+
+
+_TOX21 = ["NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD", "NR-PPAR-gamma", "SR-ARE",
+          "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53"]  # fmt: skip
+
+_LIST: list[Endpoint] = [
+    _biogen("biogen_hlm", "hlm", "log10 human liver microsomal CLint (mL/min/kg)"),
+    _biogen("biogen_rlm", "rlm", "log10 rat liver microsomal CLint (mL/min/kg)"),
+    _biogen("biogen_mdr1_er", "mdr1_er", "log10 MDR1-MDCK efflux ratio"),
+    _biogen("biogen_solubility", "solubility", "log10 solubility at pH 6.8 (ug/mL)"),
+    _biogen("biogen_hppb", "hppb", "log10 human plasma protein binding (% unbound)"),
+    _biogen("biogen_rppb", "rppb", "log10 rat plasma protein binding (% unbound)"),
+    _mn("esol", "esol", "log_solubility", "regression", "ESOL log10 aqueous solubility (mol/L)"),
+    _mn("freesolv", "freesolv", "freesolv", "regression", "FreeSolv hydration free energy (kcal/mol)"),
+    _mn("lipophilicity", "lipophilicity", "lipo", "regression", "AstraZeneca logD at pH 7.4"),
+    _mn("bbbp", "bbbp", "p_np", "classification", "blood-brain barrier penetration (1 = penetrates)"),
+    _mn("clintox", "clintox", "CT_TOX", "classification", "clinical-trial toxicity failure (1 = toxic)"),
+    _mn("bace", "bace", "Class", "classification", "BACE-1 inhibitor (1 = active)"),
+    _mn("hiv", "hiv", "HIV_active", "classification", "DTP anti-HIV screen (1 = active)"),
+    *(
+        _mn(f"tox21_{t.lower().replace('-', '_')}", "tox21", t, "classification", f"Tox21 {t} assay (1 = active)")
+        for t in _TOX21
+    ),
+    _pb("pb_logd", "logd", "regression", "PharmaBench logD"),
+    _pb("pb_water_solubility", "water_solubility", "regression", "PharmaBench log10 solubility (nM)"),
+    _pb("pb_bbb", "bbb", "classification", "PharmaBench BBB penetration (1 = penetrates)"),
+    _pb("pb_ames", "ames", "classification", "PharmaBench Ames mutagenicity (1 = positive)"),
+    _pb("pb_ppb", "ppb", "regression", "PharmaBench plasma protein binding (fraction bound)"),
+    _pb("pb_cyp2c9", "cyp2c9", "regression", "PharmaBench CYP2C9 inhibition (value as published)"),
+    _pb("pb_cyp2d6", "cyp2d6", "regression", "PharmaBench CYP2D6 inhibition (value as published)"),
+    _pb("pb_cyp3a4", "cyp3a4", "regression", "PharmaBench CYP3A4 inhibition (value as published)"),
+    _pb("pb_human_mic_cl", "human_microsomal_cl", "regression", "PharmaBench log human microsomal CL"),
+    _pb("pb_rat_mic_cl", "rat_microsomal_cl", "regression", "PharmaBench log rat microsomal CL"),
+    _pb("pb_mouse_mic_cl", "mouse_microsomal_cl", "regression", "PharmaBench log mouse microsomal CL"),
+]
+#: Endpoint name -> :class:`Endpoint`; 36 endpoints (6 Biogen, 19 MoleculeNet, 11 PharmaBench).
+ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in _LIST}
+
+
+def endpoint_names() -> list[str]:
+    """All endpoint names, in panel order."""
+    return list(ENDPOINTS)
+
+
+def resolve_endpoints(names: Sequence[str] | None) -> list[Endpoint]:
+    """Endpoints by name; ``None``/empty means all. Accepts ``biogen``/``moleculenet``/``pharmabench`` as groups.
+
+    Raises
+    ------
+    InputError
+        An unknown name; the message lists the known ones.
+    """
+    if not names:
+        return list(ENDPOINTS.values())
+    out: list[Endpoint] = []
+    for name in names:
+        group = [e for e in ENDPOINTS.values() if e.dataset.startswith(name)] if name in (
+            "biogen", "moleculenet", "pharmabench") else [ENDPOINTS[name]] if name in ENDPOINTS else None  # fmt: skip
+        if group is None:
+            raise InputError(f"unknown endpoint {name!r}; choose from {endpoint_names()} or a group "
+                             "(biogen, moleculenet, pharmabench)", field="endpoints")  # fmt: skip
+        out += [e for e in group if e not in out]
+    return out
+
+
+def endpoint_frame(endpoint: Endpoint, *, max_rows: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """Training rows of ``endpoint`` as a frame with columns ``smiles`` and ``y``.
+
+    ``max_rows`` takes a seeded random subset (for tests and quick runs).
+    """
+    from pharmakon.datasets import load
+
+    raw = load(endpoint.dataset, endpoint.table)
+    if endpoint.split == "scaffold_train":
+        raw = raw[raw["scaffold_train_test_label"].astype(str).str.strip().eq("train")]
+    frame = pd.DataFrame({"smiles": raw[endpoint.smiles_col].astype(object).to_numpy(),
+                          "y": raw[endpoint.target].to_numpy()})  # fmt: skip
+    frame = frame.dropna(subset=["smiles", "y"]).reset_index(drop=True)
+    if endpoint.task == "classification":
+        frame["y"] = frame["y"].astype(int)
+    else:
+        frame["y"] = frame["y"].astype(float)
+    if max_rows is not None and len(frame) > max_rows:
+        frame = frame.sample(n=max_rows, random_state=seed).reset_index(drop=True)
+    return frame
+
+
+def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0, featurizer: str = "morgan+rdkit2d",
+                   max_rows: int | None = None, frame: pd.DataFrame | None = None, **kwargs: Any):  # fmt: skip
+    """Train one endpoint through :func:`pharmakon.core.train_model`; returns the ``TrainedModel``.
+
+    ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests); other
+    keyword arguments go to ``train_model`` (e.g. ``models``, ``n_jobs``).
+    """
+    from pharmakon.chem.featurizers import make_featurizer
+    from pharmakon.core.lifecycle import train_model
+
+    data = endpoint_frame(endpoint, max_rows=max_rows, seed=seed) if frame is None else frame
+    model = train_model(data, "y", task=endpoint.task, smiles_col="smiles", featurizer=make_featurizer(featurizer),
+                        budget_s=budget_s, seed=seed, file=f"{endpoint.dataset}/{endpoint.table}", **kwargs)  # fmt: skip
+    model.steps.insert(0, {"action": "admet.endpoint", "params": {"endpoint": endpoint.name, "dataset": endpoint.dataset,
+                       "table": endpoint.table, "target": endpoint.target, "split": endpoint.split, "rows": len(data)},
+                           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})  # fmt: skip
+    return model
+
+
+def train_panel(session: Any, endpoints: Sequence[str] | None = None, *, actor: str, budget_s: float = 60.0,
+                seed: int = 0, max_rows: int | None = None, featurizer: str = "morgan+rdkit2d",
+                alias: str | None = None, reason: str | None = None,
+                progress: Callable[[str, int, int], None] | None = None, **kwargs: Any) -> list[dict[str, Any]]:  # fmt: skip
+    """Train and register endpoints as ``admet.<name>``, one after another.
+
+    Each model is registered in ``session`` as soon as it is trained (a failure
+    part-way leaves the endpoints before it registered, none half-written).
+
+    Returns
+    -------
+    list of dict
+        Per endpoint: ``endpoint``, ``model`` (registry name), ``version``, ``task``,
+        ``rows``, ``best`` (model family), ``cv_metrics``, ``seconds``.
+    """
+    from pharmakon.core.registry import register_model
+
+    chosen = resolve_endpoints(endpoints)
+    summary = []
+    for k, endpoint in enumerate(chosen):
+        if progress:
+            progress(endpoint.name, k, len(chosen))
+        t0 = time.monotonic()
+        model = train_endpoint(endpoint, budget_s=budget_s, seed=seed, featurizer=featurizer, max_rows=max_rows,
+                               **kwargs)  # fmt: skip
+        saved = register_model(session, model, name=MODEL_PREFIX + endpoint.name, actor=actor, alias=alias,
+                               reason=reason)  # fmt: skip
+        summary.append({"endpoint": endpoint.name, "model": MODEL_PREFIX + endpoint.name, "version": saved.version,
+                        "task": model.task, "rows": int(model.qc["n_rows_out"]),
+                        "best": model.selection["best"]["model"], "cv_metrics": model.selection["cv_metrics"],
+                        "seconds": round(time.monotonic() - t0, 1)})  # fmt: skip
+    if progress:
+        progress("", len(chosen), len(chosen))
+    return summary
+
+
+def load_panel(session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None) -> dict[str, Any]:
+    """Registered panel models, endpoint name -> ``TrainedModel`` (newest version or ``version`` alias).
+
+    With ``endpoints`` None, every registered ``admet.*`` model is loaded.
+
+    Raises
+    ------
+    InputError
+        No endpoint is registered (run ``pharmakon admet train``), or a requested one is missing.
+    """
+    from pharmakon.core.registry import list_models, load_model
+
+    registered = {o.name[len(MODEL_PREFIX) :] for o in list_models(session) if o.name.startswith(MODEL_PREFIX)}
+    names = [e.name for e in resolve_endpoints(endpoints)] if endpoints else [
+        n for n in [*ENDPOINTS, *sorted(registered - set(ENDPOINTS))] if n in registered]  # fmt: skip
+    missing = [n for n in names if n not in registered]
+    if missing or not names:
+        raise InputError(f"ADMET endpoint model(s) not registered: {missing or 'none at all'}; "
+                         "run `pharmakon admet train` first", field="endpoints")  # fmt: skip
+    return {n: load_model(session, MODEL_PREFIX + n, version) for n in names}
