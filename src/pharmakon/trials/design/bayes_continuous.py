@@ -24,20 +24,30 @@ under a null scenario by bisection with common random numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
 
 from pharmakon.errors import InputError
-from pharmakon.trials.design._fanout import add_up, run_chunks
+from pharmakon.trials.design._fanout import run_chunks
+from pharmakon.trials.design.bayesian import (
+    BayesianResult,
+    adaptive_shares,
+    apply_look,
+    calibrate_threshold,
+    check_look_schedule,
+    chunk_sums,
+    new_state,
+    summarise,
+)
 
 __all__ = ["ContinuousBayesResult", "calibrate_continuous", "continuous_chunk", "simulate_bayesian_continuous"]
 
 
 @dataclass
-class ContinuousBayesResult:
+class ContinuousBayesResult(BayesianResult):
     """Operating characteristics of a Bayesian adaptive design with a normal endpoint.
 
     Attributes
@@ -56,25 +66,10 @@ class ContinuousBayesResult:
         Monte Carlo standard error of ``power``.
     """
 
-    power: float
-    select_probability: list[float]
-    early_stop: float
-    futility_stop: float
-    expected_n: float
-    allocation: list[float]
-    bias_selected: float
-    mc_se: float
-    sims: int
-    seed: int
-    parameters: dict[str, Any]
     assumptions: tuple[str, ...] = (
         "normal outcome with known SD, independent conjugate normal priors per arm",
         "posterior P(arm - control > margin) in closed form; P(best) from posterior draws",
     )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict."""
-        return asdict(self)
 
 
 def _posterior(s: np.ndarray, n: np.ndarray, prm: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -92,14 +87,11 @@ def continuous_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
     arms, sigma = mu.size, prm["sigma"]
     s = np.zeros((n, arms))
     m = np.zeros((n, arms))
-    active = np.ones((n, arms), dtype=bool)
-    running = np.ones(n, dtype=bool)
-    selected = np.full(n, -1)
-    futile = np.zeros(n, dtype=bool)
+    state = new_state(n, arms)
     weights = np.full((n, arms), 1.0 / arms)
     looks = prm["n_max"] // prm["block"]
     for look in range(looks):
-        idx = np.flatnonzero(running)
+        idx = np.flatnonzero(state["running"])
         if idx.size == 0:
             break
         w = weights[idx]
@@ -108,39 +100,20 @@ def continuous_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
         s[idx] += new * mu + rng.standard_normal(new.shape) * sigma * np.sqrt(new)
         mean, var = _posterior(s[idx], m[idx], prm)
         gt = ndtr((mean - mean[:, :1] - prm["margin"]) / np.sqrt(var + var[:, :1]))
-        act = active[idx]
-        act[:, 1:] &= gt[:, 1:] >= prm["futility"]
-        active[idx] = act
-        eff = np.where(act, gt, 0.0)
-        eff[:, 0] = 0.0
-        win = eff.max(axis=1) > prm["efficacy"]
-        done_futile = ~act[:, 1:].any(axis=1) & ~win
-        selected[idx[win]] = eff[win].argmax(axis=1)
-        futile[idx[done_futile]] = True
-        running[idx[win | done_futile]] = False
-        if look == looks - 1:
-            running[:] = False
+        act = apply_look(gt, idx, state, prm, last=look == looks - 1)
         if prm["rar"] and arms > 2:
             x = mean[:, 1:, None] + np.sqrt(var[:, 1:, None]) * rng.standard_normal((idx.size, arms - 1, prm["draws"]))
             x = np.where(act[:, 1:, None], x, -np.inf)
             best = np.zeros((idx.size, arms))
             np.add.at(best, (np.repeat(np.arange(idx.size), prm["draws"]), x.argmax(axis=1).ravel() + 1),
                       1.0 / prm["draws"])  # fmt: skip
-            tw = np.where(act, best, 0.0) ** prm["rar_power"]
-            tw[:, 0] = 0.0
-            tot = tw.sum(axis=1, keepdims=True)
-            share = np.where(tot > 0, tw / np.where(tot > 0, tot, 1.0), 0.0) * (1 - 1.0 / arms)
-            share[:, 0] = 1.0 / arms
+            weights[idx] = adaptive_shares(act, best, prm["rar_power"])
         else:
-            share = act / act.sum(axis=1, keepdims=True)
-        weights[idx] = share
-    n_used = m.sum(axis=1)
+            weights[idx] = act / act.sum(axis=1, keepdims=True)
+    selected = state["selected"]
     rows = np.flatnonzero(selected >= 0)
     mean, _ = _posterior(s[rows, selected[rows]], m[rows, selected[rows]], prm)
-    return {"wins": np.bincount(selected[rows], minlength=arms).tolist(), "futile": int(futile.sum()),
-            "early": int((n_used < prm["n_max"]).sum()), "n_sum": float(n_used.sum()),
-            "alloc_sum": (m / n_used[:, None]).sum(axis=0).tolist(),
-            "bias_sum": float((mean - mu[selected[rows]]).sum())}  # fmt: skip
+    return chunk_sums(state, m, prm["n_max"], float((mean - mu[selected[rows]]).sum()))
 
 
 def simulate_bayesian_continuous(
@@ -179,12 +152,7 @@ def simulate_bayesian_continuous(
         raise InputError(f"mu needs a control and >= 1 treatment mean (finite), got {list(mu)}", field="mu")
     if not (sigma > 0 and prior_sd > 0):
         raise InputError(f"sigma and prior_sd must be > 0, got {sigma}, {prior_sd}", field="sigma")
-    if block < 1 or n_max < block:
-        raise InputError(f"need 1 <= block <= n_max, got block={block}, n_max={n_max}", field="block")
-    if not 0.5 < efficacy < 1:
-        raise InputError(f"efficacy threshold must be in (0.5, 1), got {efficacy}", field="efficacy")
-    if not 0 <= futility < efficacy:
-        raise InputError(f"futility threshold must be in [0, efficacy), got {futility}", field="futility")
+    check_look_schedule(n_max, block, efficacy, futility)
     if draws < 1:
         raise InputError(f"draws must be >= 1, got {draws}", field="draws")
     prm = {"mu": [float(x) for x in mu], "sigma": float(sigma), "n_max": int(n_max), "block": int(block),
@@ -192,19 +160,9 @@ def simulate_bayesian_continuous(
            "rar_power": float(rar_power), "prior_mean": float(prior_mean), "prior_sd": float(prior_sd),
            "draws": int(draws)}  # fmt: skip
     parts = run_chunks(continuous_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
-    wins = add_up(parts, "wins") / sims
-    power = float(wins.sum())
-    return ContinuousBayesResult(
-        power=power, select_probability=[float(x) for x in wins], early_stop=add_up(parts, "early") / sims,
-        futility_stop=add_up(parts, "futile") / sims, expected_n=add_up(parts, "n_sum") / sims,
-        allocation=[float(x) for x in add_up(parts, "alloc_sum") / sims],
-        bias_selected=add_up(parts, "bias_sum") / max(round(power * sims), 1),
-        mc_se=float(np.sqrt(power * (1 - power) / sims)), sims=sims, seed=seed, parameters=prm,
-    )  # fmt: skip
+    return summarise(ContinuousBayesResult, parts, sims, seed, prm)  # type: ignore[return-value]
 
 
 def calibrate_continuous(mu_null: Sequence[float], target_alpha: float = 0.025, **kwargs: Any) -> dict[str, Any]:
     """:func:`~pharmakon.trials.design.bayesian.calibrate_threshold` for :func:`simulate_bayesian_continuous`."""
-    from pharmakon.trials.design.bayesian import calibrate_threshold
-
     return calibrate_threshold(simulate_bayesian_continuous, mu_null, target_alpha, **kwargs)

@@ -67,6 +67,82 @@ class BayesianResult:
         return asdict(self)
 
 
+def check_look_schedule(n_max: int, block: int, efficacy: float, futility: float) -> None:
+    """Validate the block schedule and posterior thresholds shared by the Bayesian simulators."""
+    if block < 1 or n_max < block:
+        raise InputError(f"need 1 <= block <= n_max, got block={block}, n_max={n_max}", field="block")
+    if not 0.5 < efficacy < 1:
+        raise InputError(f"efficacy threshold must be in (0.5, 1), got {efficacy}", field="efficacy")
+    if not 0 <= futility < efficacy:
+        raise InputError(f"futility threshold must be in [0, efficacy), got {futility}", field="futility")
+
+
+def apply_look(gt: np.ndarray, idx: np.ndarray, state: dict[str, np.ndarray], prm: dict[str, Any],
+               last: bool) -> np.ndarray:  # fmt: skip
+    """One interim look for the running trials ``idx``: drop arms, stop for efficacy or futility.
+
+    ``gt`` (running trials, arms) holds P(arm beats control); ``state`` holds the arrays
+    ``active``, ``selected``, ``futile`` and ``running``, updated in place. Returns the
+    arms still active in the running trials.
+    """
+    act = state["active"][idx]
+    act[:, 1:] &= gt[:, 1:] >= prm["futility"]
+    state["active"][idx] = act
+    eff = np.where(act, gt, 0.0)
+    eff[:, 0] = 0.0
+    win = eff.max(axis=1) > prm["efficacy"]
+    done_futile = ~act[:, 1:].any(axis=1) & ~win
+    state["selected"][idx[win]] = eff[win].argmax(axis=1)
+    state["futile"][idx[done_futile]] = True
+    state["running"][idx[win | done_futile]] = False
+    if last:
+        state["running"][:] = False
+    return act
+
+
+def adaptive_shares(act: np.ndarray, best: np.ndarray, rar_power: float) -> np.ndarray:
+    """Thompson-type allocation: control keeps 1/arms, active arms share the rest by P(best)^power."""
+    arms = act.shape[1]
+    tw = np.where(act, best, 0.0) ** rar_power
+    tw[:, 0] = 0.0
+    tot = tw.sum(axis=1, keepdims=True)
+    share = np.where(tot > 0, tw / np.where(tot > 0, tot, 1.0), 0.0) * (1 - 1.0 / arms)
+    share[:, 0] = 1.0 / arms
+    return share
+
+
+def new_state(n: int, arms: int) -> dict[str, np.ndarray]:
+    """Per-trial arrays of a chunk of ``n`` trials with ``arms`` arms."""
+    return {"active": np.ones((n, arms), dtype=bool), "running": np.ones(n, dtype=bool),
+            "selected": np.full(n, -1), "futile": np.zeros(n, dtype=bool)}  # fmt: skip
+
+
+def chunk_sums(state: dict[str, np.ndarray], m: np.ndarray, n_max: int, bias_sum: float) -> dict[str, Any]:
+    """What a chunk returns: sums over its trials, added across chunks by :func:`summarise`."""
+    selected = state["selected"]
+    n_used = m.sum(axis=1)
+    return {"wins": np.bincount(selected[selected >= 0], minlength=m.shape[1]).tolist(),
+            "futile": int(state["futile"].sum()), "early": int((n_used < n_max).sum()),
+            "n_sum": float(n_used.sum()), "alloc_sum": (m / n_used[:, None]).sum(axis=0).tolist(),
+            "bias_sum": bias_sum}  # fmt: skip
+
+
+def summarise(result: type[BayesianResult], parts: list[dict[str, Any]], sims: int, seed: int,
+              prm: dict[str, Any]) -> BayesianResult:  # fmt: skip
+    """Operating characteristics from the chunk sums of :func:`chunk_sums`."""
+    from pharmakon.trials.design._fanout import add_up
+
+    wins = add_up(parts, "wins") / sims
+    power = float(wins.sum())
+    return result(
+        power=power, select_probability=[float(x) for x in wins], early_stop=add_up(parts, "early") / sims,
+        futility_stop=add_up(parts, "futile") / sims, expected_n=add_up(parts, "n_sum") / sims,
+        allocation=[float(x) for x in add_up(parts, "alloc_sum") / sims],
+        bias_selected=add_up(parts, "bias_sum") / max(round(power * sims), 1),
+        mc_se=float(np.sqrt(power * (1 - power) / sims)), sims=sims, seed=seed, parameters=prm,
+    )  # fmt: skip
+
+
 def _p_greater(rng: np.random.Generator, s: np.ndarray, n: np.ndarray, a: float, b: float, draws: int):  # type: ignore[no-untyped-def]
     """Posterior draws -> P(arm > control) and P(arm is best), each (trials, arms)."""
     x = rng.beta(a + s[:, :, None], b + n[:, :, None] - s[:, :, None], size=(*s.shape, draws))
@@ -85,14 +161,11 @@ def bayes_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
     arms = p.size
     s = np.zeros((n, arms))
     m = np.zeros((n, arms))
-    active = np.ones((n, arms), dtype=bool)
-    running = np.ones(n, dtype=bool)
-    selected = np.full(n, -1)
-    futile = np.zeros(n, dtype=bool)
+    state = new_state(n, arms)
     looks = prm["n_max"] // prm["block"]
     weights = np.full((n, arms), 1.0 / arms)
     for look in range(looks):
-        idx = np.flatnonzero(running)
+        idx = np.flatnonzero(state["running"])
         if idx.size == 0:
             break
         w = weights[idx]
@@ -100,47 +173,21 @@ def bayes_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
         m[idx] += new
         s[idx] += rng.binomial(new, p)
         gt, best = _p_greater(rng, s[idx], m[idx], prm["a"], prm["b"], prm["draws"])
-        act = active[idx]
-        act[:, 1:] &= gt[:, 1:] >= prm["futility"]
-        active[idx] = act
-        eff = np.where(act, gt, 0.0)
-        eff[:, 0] = 0.0
-        win = eff.max(axis=1) > prm["efficacy"]
-        last = look == looks - 1
-        done_futile = ~act[:, 1:].any(axis=1) & ~win
-        selected[idx[win]] = eff[win].argmax(axis=1)
-        futile[idx[done_futile]] = True
-        running[idx[win | done_futile]] = False
-        if last:
-            running[:] = False
-        if prm["rar"]:
-            tw = np.where(act, best, 0.0) ** prm["rar_power"]
-            tw[:, 0] = 0.0
-            tot = tw.sum(axis=1, keepdims=True)
-            share = np.where(tot > 0, tw / np.where(tot > 0, tot, 1.0), 0.0) * (1 - 1.0 / arms)
-            share[:, 0] = 1.0 / arms
-        else:
-            share = act / act.sum(axis=1, keepdims=True)
-        weights[idx] = share
-    n_used = m.sum(axis=1)
+        act = apply_look(gt, idx, state, prm, last=look == looks - 1)
+        weights[idx] = (
+            adaptive_shares(act, best, prm["rar_power"]) if prm["rar"] else act / act.sum(axis=1, keepdims=True)
+        )
+    selected = state["selected"]
     win_rows = np.flatnonzero(selected >= 0)
     est = s[win_rows, selected[win_rows]] / np.maximum(m[win_rows, selected[win_rows]], 1)
-    return {"wins": np.bincount(selected[win_rows], minlength=arms).tolist(), "futile": int(futile.sum()),
-            "early": int((n_used < prm["n_max"]).sum()), "n_sum": float(n_used.sum()),
-            "alloc_sum": (m / n_used[:, None]).sum(axis=0).tolist(),
-            "bias_sum": float((est - p[selected[win_rows]]).sum())}  # fmt: skip
+    return chunk_sums(state, m, prm["n_max"], float((est - p[selected[win_rows]]).sum()))
 
 
 def _params(p: Sequence[float], n_max: int, block: int, efficacy: float, futility: float, rar: bool,
             rar_power: float, prior: tuple[float, float], draws: int) -> dict[str, Any]:  # fmt: skip
     if len(p) < 2 or any(not 0 < x < 1 for x in p):
         raise InputError(f"p needs a control and >= 1 treatment rate, each in (0, 1), got {list(p)}", field="p")
-    if block < 1 or n_max < block:
-        raise InputError(f"need 1 <= block <= n_max, got block={block}, n_max={n_max}", field="block")
-    if not 0.5 < efficacy < 1:
-        raise InputError(f"efficacy threshold must be in (0.5, 1), got {efficacy}", field="efficacy")
-    if not 0 <= futility < efficacy:
-        raise InputError(f"futility threshold must be in [0, efficacy), got {futility}", field="futility")
+    check_look_schedule(n_max, block, efficacy, futility)
     return {"p": [float(x) for x in p], "n_max": int(n_max), "block": int(block), "efficacy": float(efficacy),
             "futility": float(futility), "rar": bool(rar), "rar_power": float(rar_power), "a": float(prior[0]),
             "b": float(prior[1]), "draws": int(draws)}  # fmt: skip
@@ -174,17 +221,7 @@ def simulate_bayesian_multiarm(
 
     prm = _params(p, n_max, block, efficacy, futility, rar, rar_power, prior, draws)
     out = run_chunks(bayes_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
-    wins = np.sum([o["wins"] for o in out], axis=0) / sims
-    power = float(wins.sum())
-    n_win = max(int(round(power * sims)), 1)
-    return BayesianResult(
-        power=power, select_probability=[float(x) for x in wins],
-        early_stop=sum(o["early"] for o in out) / sims, futility_stop=sum(o["futile"] for o in out) / sims,
-        expected_n=sum(o["n_sum"] for o in out) / sims,
-        allocation=[float(x) for x in np.sum([o["alloc_sum"] for o in out], axis=0) / sims],
-        bias_selected=sum(o["bias_sum"] for o in out) / n_win, mc_se=float(np.sqrt(power * (1 - power) / sims)),
-        sims=sims, seed=seed, parameters=prm,
-    )  # fmt: skip
+    return summarise(BayesianResult, out, sims, seed, prm)
 
 
 def calibrate_threshold(simulate: Callable[..., Any], null: Sequence[Any], target_alpha: float = 0.025, *,
