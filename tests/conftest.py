@@ -17,7 +17,7 @@ import pytest
 from pharmakon.config import get_settings
 from pharmakon.store import Store, close_stores, create_user, issue_token, open_store
 
-pytest_plugins = ["tests.fixtures.cli", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.cli", "tests.fixtures.browser", "tests.fixtures.ray"]
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = (REPO.parent / "shared" / "data").resolve()

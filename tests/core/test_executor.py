@@ -78,17 +78,6 @@ def read_setting(name: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    # tests/core is on pytest's sys.path but not on Ray workers': send this module by value
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    yield ray
-    ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def local_executor():
     with LocalExecutor(n_jobs=2) as ex:
         yield ex

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 import pytest
 
@@ -58,16 +56,6 @@ def test_batch_reads_the_vcf_once_and_equals_per_sample_calls(cohort_vcf, tmp_pa
             assert row["diplotypes"] == " OR ".join(res["diplotypes"])
             assert int(row["n_missing"]) == len(res["missing_positions"])
     assert len(table) == 60 * 11
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    yield ray
-    ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
-    ray.shutdown()
 
 
 @pytest.mark.ray
