@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_open
 
 __all__ = ["SMILES_COLUMNS", "read_molecules", "predict_chunk", "predict_file"]
 
@@ -271,15 +272,13 @@ def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *,
     output_path.parent.mkdir(parents=True, exist_ok=True)
     chunks = read_molecules(input_path, chunk_size=chunk_size, smiles_col=smiles_col, id_col=id_col)
     first = next(chunks)  # validates the input before anything is written
-    fd, tmp = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}.", suffix=".tmp")
-    os.close(fd)
     pfd, panel_path = tempfile.mkstemp(prefix="pharmakon-panel-", suffix=".joblib")
     os.close(pfd)
     done, invalid, in_domain, shown = 0, 0, dict.fromkeys(models, 0), []
     try:
         joblib.dump(models, panel_path)
         fn = functools.partial(_worker_chunk, panel_path, alerts)
-        with get_executor(backend, n_jobs=n_jobs) as ex, open(tmp, "w", newline="", encoding="utf-8") as sink:
+        with get_executor(backend, n_jobs=n_jobs) as ex, atomic_open(output_path, newline="") as sink:
             window_size = max(1, 2 * ex.n_workers)
             stream = itertools.chain([first], chunks)
             header = True
@@ -295,10 +294,6 @@ def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *,
                         in_domain[name] += int(result[f"{name}_in_domain"].sum())
                     if progress:
                         progress(done)
-        os.replace(tmp, output_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     finally:
         with contextlib.suppress(OSError):
             os.unlink(panel_path)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pharmakon.cli._common import cli_actor, console, err_console, print_json, read_password
+from pharmakon.files import atomic_open
 
 app = typer.Typer(help="The tamper-evident audit trail: log, verify, export, sign.", no_args_is_help=True)
 
@@ -103,16 +102,9 @@ def export(
         with store.read_session() as session:
             export_jsonl(session, sys.stdout)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle, store.read_session() as session:
-            head_seq, head_hash = chain_head(session)
-            n = export_jsonl(session, handle)
-        os.replace(tmp, output)  # all or nothing: no partial export under the final name
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(output) as handle, store.read_session() as session:  # no partial export under the name
+        head_seq, head_hash = chain_head(session)
+        n = export_jsonl(session, handle)
     with store.session() as session:
         record_event(session, actor=cli_actor(), action="audit.export", object_type="audit_chain", object_id="store",
                      outputs={output.name: sha256_file(output)},

@@ -6,9 +6,7 @@ Thin layer: parse options, read the CSV, call :mod:`pharmakon.core` (and
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +14,7 @@ import typer
 
 from pharmakon.cli._common import cli_actor, console, err_console, print_json
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_path
 
 __all__ = ["app"]
 
@@ -47,15 +46,8 @@ def read_table(path: Path):
 
 
 def _write_atomic(frame, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command("train")

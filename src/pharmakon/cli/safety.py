@@ -13,6 +13,7 @@ import typer
 
 from pharmakon.cli._common import cli_actor, console, err_console, print_json, record_cli_event
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_path
 
 __all__ = ["app"]
 
@@ -66,14 +67,12 @@ def ingest_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Read reports into the long table report,drug,event(+strata); bad rows are listed with file and line."""
-    import os
 
     from pharmakon.hashing import sha256_file
 
     table, report = _read(input, fmt, synonyms, normalise, roles, strict)
-    tmp = output.with_name(f".{output.name}.tmp")
-    table.write_parquet(tmp)
-    os.replace(tmp, output)
+    with atomic_path(output) as tmp:
+        table.write_parquet(tmp)
     record_cli_event("safety.ingest", object_type="file", object_id=str(output),
                      inputs=_input_hashes(input),
                      outputs={str(output): sha256_file(output)}, params={"format": fmt, "roles": roles})  # fmt: skip

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from pharmakon.cli._common import cli_actor, console, print_json
+from pharmakon.files import atomic_open
 
 __all__ = ["app"]
 
@@ -422,8 +423,6 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("trial_design.html"),
 ) -> None:
     """Write the HTML report (boundaries, characteristics, plots) of a stored design."""
-    import os
-    import tempfile
 
     from pharmakon.store import open_store
     from pharmakon.trials.design import design_report_html, load_design
@@ -432,8 +431,6 @@ def report(
     with open_store().read_session() as session:
         obj, design = load_design(session, base, version or None)
     text = design_report_html(design, f"{obj.name}@{obj.version}")
-    fd, tmp = tempfile.mkstemp(dir=out.resolve().parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_open(out) as fh:
         fh.write(text)
-    os.replace(tmp, out)
     console.print(f"wrote {out} for trial_design {obj.name}@{obj.version}")

@@ -10,9 +10,7 @@ Every save and alias move writes an audit event in the same transaction.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pharmakon.errors import InputError, NotFoundError, StoreError
+from pharmakon.files import atomic_open
 from pharmakon.hashing import canonical_json, sha256_bytes, sha256_file
 from pharmakon.store.audit import record_event, utc_now
 from pharmakon.store.schema import ObjectAlias, StoredObject
@@ -79,15 +78,8 @@ def _put_artifact(data: bytes | Path) -> str:
     target = artifact_path(digest)
     if target.exists():
         return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.read_bytes() if isinstance(data, Path) else data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(target, "wb") as handle:
+        handle.write(data.read_bytes() if isinstance(data, Path) else data)
     return digest
 
 

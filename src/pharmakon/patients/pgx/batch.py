@@ -10,12 +10,12 @@ cohort size, and the file is parsed once whatever the number of chunks.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_open
 from pharmakon.patients.pgx.matcher import match_gene
 from pharmakon.patients.pgx.phenotype import format_score, phenotype_of
 from pharmakon.patients.pgx.report import VCF_GENES
@@ -78,31 +78,23 @@ def call_batch(vcf: Path | str, out_tsv: Path | str, *, backend: str | None = No
 
     if chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}", field="chunk_size")
-    out = Path(out_tsv)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
     counts: dict[str, int] = {}
     n_rows = done = 0
-    try:
-        with (tempfile.TemporaryDirectory(prefix="pgx-spool-") as folder,
-              spool_genotypes(vcf, tuple(genes), folder, reference=reference) as spooled,
-              os.fdopen(fd, "w") as fh, get_executor(backend, n_jobs=n_jobs) as ex):  # fmt: skip
-            n = spooled.n
-            bounds = [(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
-            fh.write("\t".join(BATCH_COLUMNS) + "\n")
-            width = max(1, getattr(ex, "n_workers", 1) or 1) * 2
-            for g in range(0, len(bounds), width):
-                group = bounds[g : g + width]
-                for rows in ex.map(call_chunk, [spooled.rows(a, b) for a, b in group], chunksize=1):
-                    for r in rows:
-                        fh.write("\t".join(map(str, r)) + "\n")
-                        counts[r[5]] = counts.get(r[5], 0) + 1
-                    n_rows += len(rows)
-                done = group[-1][1]
-                if progress:
-                    progress(done, n)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with (tempfile.TemporaryDirectory(prefix="pgx-spool-") as folder,
+          spool_genotypes(vcf, tuple(genes), folder, reference=reference) as spooled,
+          atomic_open(out_tsv) as fh, get_executor(backend, n_jobs=n_jobs) as ex):  # fmt: skip
+        n = spooled.n
+        bounds = [(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
+        fh.write("\t".join(BATCH_COLUMNS) + "\n")
+        width = max(1, getattr(ex, "n_workers", 1) or 1) * 2
+        for g in range(0, len(bounds), width):
+            group = bounds[g : g + width]
+            for rows in ex.map(call_chunk, [spooled.rows(a, b) for a, b in group], chunksize=1):
+                for r in rows:
+                    fh.write("\t".join(map(str, r)) + "\n")
+                    counts[r[5]] = counts.get(r[5], 0) + 1
+                n_rows += len(rows)
+            done = group[-1][1]
+            if progress:
+                progress(done, n)
     return {"n_samples": done, "n_genes": len(genes), "n_rows": n_rows, "status_counts": counts}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_open
 from pharmakon.patients.pgx.definitions import GENES, load_definition
 from pharmakon.patients.pgx.matcher import GeneCall, match_gene
 from pharmakon.patients.pgx.phenotype import OutsideCall, format_score, phenotype_of, read_outside_calls
@@ -164,11 +163,8 @@ def report_html(report: dict) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
+    with atomic_open(path) as fh:
         fh.write(text)
-    os.replace(tmp, path)
 
 
 def write_reports(reports: list[dict], out_dir: Path | str) -> list[Path]:

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_open
 from pharmakon.patients.pgx.definitions import data_folder
 
 __all__ = ["FIXED_DOSE_MG_WEEK", "REQUIRED_COLUMNS", "coefficients", "cpic_warfarin_notes", "dose_cohort",
@@ -155,11 +154,8 @@ def iwpc_mae(frame: pd.DataFrame) -> dict[str, float | int]:
 def write_doses(doses: pd.DataFrame, out: Path | str) -> Path:
     """Write the dose table as CSV atomically (temp file, then rename)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    with os.fdopen(fd, "w", newline="") as fh:
+    with atomic_open(out, newline="") as fh:
         doses.to_csv(fh, index=False, float_format="%.2f")
-    os.replace(tmp, out)
     return out
 
 

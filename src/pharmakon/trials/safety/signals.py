@@ -14,8 +14,6 @@ returns a :class:`SignalTable`. Default signal criteria (each a boolean column):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pharmakon.errors import InputError
+from pharmakon.files import atomic_open
 from pharmakon.trials.safety.counts import pair_counts, pair_serious
 from pharmakon.trials.safety.disproportionality import disproportionality, two_by_two
 from pharmakon.trials.safety.mgps import ConvergenceWarning, MGPSHyper, auto_squash, fit_mgps, mgps_posterior
@@ -93,14 +92,8 @@ def _rank_column(methods: Sequence[str]) -> str:
 def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` to ``path`` through a temporary file and ``os.replace``."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            df.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, newline="") as fh:
+        df.to_csv(fh, index=False)
     return path
 
 
