@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,19 +12,14 @@ import httpx
 import pytest
 
 from pharmakon.store import Store, verify_chain
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.postgres_server import free_port
 
 
 @pytest.mark.slow
 def test_two_api_workers_one_chain(store: Store, make_user, pharmakon_home) -> None:
     _, _, token = make_user("alice", "admin")
     store.dispose()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "pharmakon.cli.main", "serve", "--port", str(port), "--workers", "2", "--no-seed"],
         env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
