@@ -55,7 +55,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Walk the hash chain; exit 8 and name the first broken event if it was tampered with."""
-    from pharmakon.store import open_store, read_jsonl, record_event, verify_chain, verify_records
+    from pharmakon.store import open_store, read_jsonl, verify_and_record, verify_records
 
     with Progress(TextColumn("verifying"), BarColumn(), TextColumn("{task.completed:,} events"),
                   TimeElapsedColumn(), console=err_console, transient=True, disable=as_json) as bar:  # fmt: skip
@@ -68,13 +68,7 @@ def verify(
             report = verify_records(read_jsonl(file), progress=progress)
             report.source = str(file)
         else:
-            store = open_store()
-            with store.read_session() as session:
-                report = verify_chain(session, progress=progress)
-            with store.session() as session:
-                record_event(session, actor=cli_actor(), action="audit.verify", object_type="audit_chain",
-                             object_id="store", params={"ok": report.ok, "n_events": report.n_events,
-                                                        "first_bad_seq": report.first_bad_seq})  # fmt: skip
+            report = verify_and_record(open_store(), actor=cli_actor(), progress=progress)
     if as_json:
         print_json(report.to_dict())
     else:

@@ -9,6 +9,7 @@ from pharmakon.store.audit import (
     list_events,
     read_jsonl,
     record_event,
+    verify_and_record,
     verify_chain,
     verify_records,
 )
@@ -41,7 +42,7 @@ from pharmakon.store.users import (
 
 __all__ = [
     "GENESIS_HASH", "AuditRecord", "ChainReport", "chain_head", "export_jsonl", "list_events", "read_jsonl",
-    "record_event", "verify_chain", "verify_records", "Store", "close_stores", "mask_url",
+    "record_event", "verify_and_record", "verify_chain", "verify_records", "Store", "close_stores", "mask_url",
     "open_store", "ROLES", "SIGNATURE_MEANINGS", "UserInfo", "authenticate_password",
     "authenticate_token", "create_user", "get_user", "issue_token", "list_users", "require_role",
     "revoke_token", "role_allows", "set_user_active", "sign", "ObjectVersion", "get_object", "list_objects",

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -35,6 +35,9 @@ from sqlalchemy.orm import Session
 from pharmakon._version import __version__
 from pharmakon.hashing import canonical_json
 from pharmakon.store.schema import AuditEvent, AuditHead
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pharmakon.store.database import Store
 
 __all__ = [
     "GENESIS_HASH",
@@ -44,6 +47,7 @@ __all__ = [
     "event_hash",
     "list_events",
     "verify_chain",
+    "verify_and_record",
     "verify_records",
     "export_jsonl",
     "read_jsonl",
@@ -315,6 +319,20 @@ def chain_head(session: Session) -> tuple[int, str]:
 def verify_chain(session: Session, *, progress: Callable[[int], None] | None = None) -> ChainReport:
     """Verify the whole chain stored in the database, and its recorded head."""
     return verify_records(_stream_records(session), expected_head=chain_head(session), progress=progress)
+
+
+def verify_and_record(store: Store, *, actor: str, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Verify the stored chain, then record the outcome as an ``audit.verify`` event.
+
+    The walk runs in a read session (it never blocks writers on SQLite); the event is
+    appended afterwards in its own transaction, so it is not part of what was verified.
+    """
+    with store.read_session() as session:
+        report = verify_chain(session, progress=progress)
+    with store.session() as session:
+        record_event(session, actor=actor, action="audit.verify", object_type="audit_chain", object_id="store",
+                     params={"ok": report.ok, "n_events": report.n_events, "first_bad_seq": report.first_bad_seq})  # fmt: skip
+    return report
 
 
 def export_jsonl(session: Session, out: TextIO) -> int:

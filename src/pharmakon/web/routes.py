@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from pharmakon._version import __version__
-from pharmakon.api.deps import audit_refusal, get_store
+from pharmakon.api.deps import audit_refusal, get_store, user_from_request
 from pharmakon.errors import AuthenticationError, PharmakonError
 from pharmakon.store import (
     ROLES,
@@ -20,12 +20,12 @@ from pharmakon.store import (
     authenticate_password,
     chain_head,
     create_user,
-    get_user,
     list_events,
     list_users,
     record_event,
     role_allows,
     set_user_active,
+    verify_and_record,
     verify_chain,
 )
 from pharmakon.web.capabilities import CAPABILITIES
@@ -89,15 +89,11 @@ def render(request: Request, template: str, user: UserInfo | None, *, status_cod
 
 def page_user(request: Request, needed: str = "viewer") -> UserInfo:
     """The logged-in user holding ``needed``; otherwise redirect to login or refuse."""
-    username = request.session.get("user")
-    user = None
-    if username:
-        try:
-            with get_store().read_session() as session:
-                user = get_user(session, username)
-        except PharmakonError:
-            user = None
-    if user is None or not user.active:
+    try:
+        user = user_from_request(get_store(), request, token=None)
+    except PharmakonError:  # the session names a user who no longer exists
+        user = None
+    if user is None:
         request.session.pop("user", None)
         raise _Redirect(f"/login?next={request.url.path}")
     if not role_allows(user.role, needed):
@@ -182,12 +178,7 @@ def audit_page(
 def audit_verify(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     admin = page_user(request, "admin")
     check_csrf(request, csrf)
-    store = get_store()
-    with store.read_session() as session:
-        report = verify_chain(session)
-    with store.session() as session:
-        record_event(session, actor=admin.username, action="audit.verify", object_type="audit_chain", object_id="store",
-                     params={"ok": report.ok, "n_events": report.n_events, "first_bad_seq": report.first_bad_seq})  # fmt: skip
+    verify_and_record(get_store(), actor=admin.username)
     return RedirectResponse("/audit", status_code=303)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from pharmakon.api.deps import AdminUser, ScientistUser, SessionDep, StoreDep, ViewerUser
 from pharmakon.api.schemas import AuditEventPublic, AuditPage, ChainReportPublic, SignatureCreate
-from pharmakon.store import list_events, record_event, sign, verify_chain
+from pharmakon.store import list_events, sign, verify_and_record
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -34,11 +34,7 @@ def events(
 @router.post("/verify", response_model=ChainReportPublic)
 def verify(store: StoreDep, user: AdminUser) -> ChainReportPublic:
     """Walk the whole chain and report the first broken event, if any (audited)."""
-    with store.read_session() as session:
-        report = verify_chain(session)
-    with store.session() as session:
-        record_event(session, actor=user.username, action="audit.verify", object_type="audit_chain", object_id="store",
-                     params={"ok": report.ok, "n_events": report.n_events, "first_bad_seq": report.first_bad_seq})  # fmt: skip
+    report = verify_and_record(store, actor=user.username)
     return ChainReportPublic(**{k: v for k, v in report.to_dict().items() if k in ChainReportPublic.model_fields})
 
 
