@@ -136,10 +136,10 @@ class DatasetEntry(BaseModel):
         The same lines ``sha256sum`` prints, so ``sha256sum`` over the cached folder,
         sorted by path, reproduces it.
         """
-        import hashlib
+        from pharmakon.hashing import sha256_bytes
 
         lines = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(self.files, key=lambda f: f.path))
-        return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+        return sha256_bytes(lines.encode("utf-8"))
 
     @property
     def network_fetchable(self) -> bool:

@@ -19,7 +19,6 @@ such object per line plus its ``hash``; the README shows a 20-line re-verifier.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -33,7 +32,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from pharmakon._version import __version__
-from pharmakon.hashing import canonical_json
+from pharmakon.hashing import canonical_json, sha256_json
 from pharmakon.store.schema import AuditEvent, AuditHead
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,7 +112,7 @@ class AuditRecord:
 def event_hash(record: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical form of an event (``hash`` itself excluded)."""
     body = {name: record[name] for name in _HASHED_FIELDS}
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return sha256_json(body)
 
 
 def record_event(

@@ -8,7 +8,6 @@ hash. Every state change here writes an audit event in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import threading
@@ -22,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pharmakon.errors import AuthenticationError, InputError, NotFoundError, PermissionDeniedError
+from pharmakon.hashing import sha256_bytes
 from pharmakon.store.audit import AuditRecord, record_event, utc_now
 from pharmakon.store.schema import ApiToken, User
 
@@ -279,7 +279,7 @@ def authenticate_token(session: Session, token: str) -> UserInfo:
         _verify(_DUMMY_HASH, secret)
         raise AuthenticationError("invalid API token")
     token_row, user_row = found
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = sha256_bytes(token.encode())
     if not _token_cache.hit(digest, token_row.secret_hash):
         if not _verify(token_row.secret_hash, secret):
             raise AuthenticationError("invalid API token")
