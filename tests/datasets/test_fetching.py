@@ -179,3 +179,36 @@ def test_network_http_error_is_clear(
     with pytest.raises(ConfigError, match=r"downloading 'a.csv' .* failed: .*404"):
         fetch("tiny_fake", settings=settings)
     assert _leftovers(settings.data_cache) == []
+
+
+def _fetch_and_read(home: str, mirror: str, name: str, barrier) -> int:
+    """In a fresh process: wait for the others, fetch ``name`` into a shared cold cache, read it a few times."""
+    from pharmakon.config import Settings
+    from pharmakon.datasets import fetch, info
+
+    settings = Settings(home=home, data_mirror=mirror)
+    barrier.wait()
+    folder = fetch(name, settings=settings)
+    sizes = [sum(len((folder / f.path).read_bytes()) for f in info(name).files) for _ in range(20)]
+    assert len(set(sizes)) == 1
+    return sizes[0]
+
+
+def test_concurrent_fetches_into_a_cold_cache_do_not_disturb_each_other(tmp_path: Path) -> None:
+    """Regression: a second fetch used to swap the folder away while the first one's caller read it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pharmakon.datasets import info
+    from tests.conftest import MIRROR
+
+    name = "pharmcat"  # 150 files: long enough for the fetches to overlap the readers
+    if not (MIRROR / name).is_dir():
+        pytest.skip("data mirror not beside the checkout")
+    expected = sum(f.size_bytes for f in info(name).files)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ProcessPoolExecutor(4, mp_context=ctx) as pool:
+        barrier = manager.Barrier(4)
+        sizes = list(pool.map(_fetch_and_read, *zip(*[(str(tmp_path), str(MIRROR), name, barrier)] * 4)))
+    assert sizes == [expected] * 4
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [name]

@@ -16,10 +16,12 @@ PosixPath('.pharmakon/data/nano_tumor_db')
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -132,11 +134,33 @@ def fetch(
     entry = info(name)
     settings = settings or get_settings()
     target = settings.data_cache / entry.name
-    if not force and is_cached(entry.name, settings=settings):
-        if progress is not None:
-            for i, f in enumerate(entry.files, start=1):
-                progress(f, i, len(entry.files))
-        return target
+    # Processes fetching the same data set (e.g. executor workers on a cold cache) take
+    # turns: otherwise a second fetch would swap the folder out from under a reader of
+    # the first. Whoever waits finds the data cached and leaves it alone.
+    with _dataset_lock(settings.home / "locks", entry.name):
+        if not force and is_cached(entry.name, settings=settings):
+            if progress is not None:
+                for i, f in enumerate(entry.files, start=1):
+                    progress(f, i, len(entry.files))
+            return target
+        _fetch_into(entry, settings, target, progress)
+    return target
+
+
+@contextmanager
+def _dataset_lock(folder: Path, name: str) -> Iterator[None]:
+    """Exclusive inter-process lock for fetching data set ``name`` (a file in ``folder``, outside the cache)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"dataset-{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fetch_into(entry: DatasetEntry, settings: Settings, target: Path, progress: ProgressCallback | None) -> None:
+    """Copy or download every file into a staging folder, verify, then move it to ``target``."""
     mirror = settings.data_mirror
     if mirror is None:
         _check_network_fetchable(entry)
@@ -151,7 +175,6 @@ def fetch(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
 
 
 def _verify_file(entry: DatasetEntry, f: DataFile, path: Path) -> None:
