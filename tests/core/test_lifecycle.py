@@ -87,3 +87,30 @@ def test_ids_are_not_features(patients):
     m = train_model(patients.drop(columns=["outcome"]), "response", budget_s=3, models=["ridge"], n_splits=3)
     assert "patient_id" not in m.categorical_cols
     assert any("patient_id" in w for w in m.qc["warnings"])
+
+
+def test_calibration_novelty_is_measured_against_each_fold(mol_model, molecules):
+    """OOF rows' novelty = 1 - similarity to their fold's training part; predict uses the bin of a row's novelty."""
+    import copy
+
+    from pharmakon.core import ConformalRegressor, cv_folds, tanimoto_max
+
+    m = mol_model
+    d = m.conformal.difficulty_
+    assert d.shape == m.oof_y.shape and ((d >= 0) & (d <= 1)).all()
+    step = next(s for s in m.steps if s["action"] == "model.calibrate")
+    assert sum(b["rows"] for b in step["params"]["conformal_bins"]) == len(m.oof_y)
+    fp = m.domain.reference_bits()  # the training rows' binarised fingerprints, in training order
+    folds = cv_folds(len(m.oof_y), n_splits=3, seed=0)
+    for tr, te in folds:  # independent recomputation of the fold novelty
+        np.testing.assert_allclose(d[te], 1 - tanimoto_max(fp[te], fp[tr]))
+    assert d.mean() > 1 - m.domain.score(fp).mean()  # a row is novel to its fold, not to all rows (itself)
+    binned = copy.copy(m)  # the molecule table is too small for the default bins: force two
+    binned.conformal = ConformalRegressor(m.alpha, min_rows=25, max_bins=2).fit(m.oof_y, m.oof_pred, d)
+    assert len(binned.conformal.bins()) == 2
+    new = pd.DataFrame({"smiles": ["CCCCCCO", "c1ccc2ccccc2c1CCCCN", "CCCCCCCCCCCCCCCCCCCC(=O)O"]})
+    t = binned.predict(new).table
+    novelty = 1 - m.domain.score(m.featurizer.transform(new["smiles"])[:, m.featurizer.fingerprint_columns_])
+    expected = binned.conformal.threshold(novelty, 3)
+    np.testing.assert_allclose((t["pred_upper"] - t["pred_lower"]) / 2, expected)
+    np.testing.assert_allclose((t["pred_upper"] - t["prediction"]), expected)

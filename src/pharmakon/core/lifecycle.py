@@ -156,37 +156,97 @@ class TrainedModel:
         if status is not None:
             pred_status[~ok] = ("invalid SMILES: " + status.loc[~ok, "reason"]).to_numpy()
         idx = np.flatnonzero(ok)
-        in_domain = np.zeros(n, bool)
-        if self.task == "regression":
-            pred = np.full(n, np.nan)
-            lo, hi = pred.copy(), pred.copy()
-            if len(idx):
-                pred[idx] = self.pipeline.predict(X.iloc[idx])
-                lo[idx], hi[idx] = self.conformal.interval(pred[idx])
-            out["prediction"], out["pred_lower"], out["pred_upper"] = pred, lo, hi
-        else:
-            proba = np.full((n, len(self.classes)), np.nan)
-            labels = np.array([None] * n, dtype=object)
-            sets = np.array([""] * n, dtype=object)
-            if len(idx):
-                p = np.zeros((len(idx), len(self.classes)))
-                est = self.pipeline[-1]
-                p[:, est.classes_] = self.pipeline.predict_proba(X.iloc[idx])
-                proba[idx] = p
-                labels[idx] = np.asarray(self.classes, dtype=object)[p.argmax(1)]
-                member = self.conformal.sets(p)
-                sets[idx] = ["|".join(str(c) for c, m in zip(self.classes, row) if m) for row in member]
-            out["prediction"] = labels
-            out["pred_set"] = sets
-            for k, c in enumerate(self.classes):
-                out[f"proba_{c}"] = proba[:, k]
-        if len(idx):
-            in_domain[idx] = self.domain.in_domain(self.domain_matrix(X.iloc[idx], None if raw is None else raw[idx]))
-        out["in_domain"] = in_domain
+        every = len(idx) == n  # the common case: no copies
+        rows, raw_rows = (X, raw) if every else (X.iloc[idx], None if raw is None else raw[idx])
+        cols = self.predict_rows(rows, raw=raw_rows) if len(idx) else self.empty_columns(0)
+        for name, empty in self.empty_columns(n).items():
+            empty[idx] = cols[name]
+            out[name] = empty
         out["pred_status"] = pred_status
         invalid = (status.loc[~ok, ["row", "input", "reason"]].reset_index(drop=True) if status is not None
                    else pd.DataFrame(columns=["row", "input", "reason"]))  # fmt: skip
         return PredictionResult(out, invalid, warnings)
+
+    def empty_columns(self, n: int) -> dict[str, np.ndarray]:
+        """The prediction columns for ``n`` rows without a prediction (what invalid rows show)."""
+        if self.task == "regression":
+            cols = {c: np.full(n, np.nan) for c in ("prediction", "pred_lower", "pred_upper")}
+        else:
+            cols = {"prediction": np.full(n, None, dtype=object), "pred_set": np.full(n, "", dtype=object),
+                    **{f"proba_{c}": np.full(n, np.nan) for c in self.classes}}  # fmt: skip
+        cols["in_domain"] = np.zeros(n, bool)
+        return cols
+
+    def predict_rows(self, X: pd.DataFrame, *, raw: np.ndarray | None = None,
+                     domain_score: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+        """Prediction columns for design rows that all have a valid structure (see :meth:`predict`).
+
+        Parameters
+        ----------
+        X : DataFrame, shape (n, n_features)
+            Rows of :meth:`design`'s feature frame.
+        raw : ndarray, shape (n, n_structure_features), optional
+            The structure block of those rows (needed for a Tanimoto domain unless ``domain_score`` is given).
+        domain_score : ndarray, shape (n,), optional
+            ``self.domain.score`` of those rows when the caller computed it already (the ADMET panel
+            scores every endpoint's domain in one pass).
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``prediction``, ``pred_lower``/``pred_upper`` or ``pred_set`` and ``proba_<class>``,
+            and ``in_domain``; each shape (n,).
+        """
+        score = self.domain.score(self.domain_matrix(X, raw)) if domain_score is None else domain_score
+        novelty = self.domain.novelty(score)  # the conformal bin (Mondrian) comes from the same pass
+        structure_only = raw is not None and not (self.numeric_cols or self.categorical_cols)
+        Z, est = _prepare(self.pipeline[0], X, raw if structure_only else None), self.pipeline[-1]
+        if self.task == "regression":
+            pred = est.predict(Z)
+            lo, hi = self.conformal.interval(pred, novelty)
+            cols = {"prediction": pred, "pred_lower": lo, "pred_upper": hi}
+        else:
+            p = np.zeros((len(X), len(self.classes)))
+            p[:, est.classes_] = est.predict_proba(Z)
+            member = self.conformal.sets(p, novelty)
+            cols = {"prediction": np.asarray(self.classes, dtype=object)[p.argmax(1)],
+                    "pred_set": np.array(["|".join(str(c) for c, m in zip(self.classes, row) if m) for row in member],
+                                         dtype=object),
+                    **{f"proba_{c}": p[:, k] for k, c in enumerate(self.classes)}}  # fmt: skip
+        cols["in_domain"] = self.domain.flag(score)
+        return cols
+
+
+def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np.ndarray:
+    """``prep.transform(X)``, in one numpy pass when ``prep`` is the all-numeric preprocessor.
+
+    ``values`` may hold ``X``'s numbers as an array already (saves a copy per model).
+
+    :func:`~pharmakon.core.zoo.make_preprocessor` on numeric columns only is median
+    imputation, :class:`~pharmakon.core.zoo.MinSupport` column selection and scaling
+    ``(x - mean_) / scale_``; applying the fitted numbers directly gives the same array (the tests compare)
+    without scikit-learn's per-call DataFrame handling, which dominates when the ADMET
+    panel runs dozens of models on one feature block.
+    """
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import StandardScaler
+
+    from pharmakon.core import zoo
+
+    scalers = tuple(k for k in (StandardScaler, getattr(zoo, "CountAwareScaler", None)) if k is not None)
+    parts = [p for p in getattr(prep, "transformers_", []) if not (p[1] == "drop" and len(p[2]) == 0)]
+    if len(parts) == 1 and parts[0][0] == "num" and list(parts[0][2]) == list(X.columns):
+        steps = [step for _, step in parts[0][1].steps]
+        if (len(steps) == 3 and type(steps[0]) is SimpleImputer and type(steps[1]) is zoo.MinSupport
+                and type(steps[2]) in scalers and getattr(steps[2], "scale_", None) is not None):  # fmt: skip
+            imputer, support, scaler = steps
+            keep = support.keep_
+            Z = (X.to_numpy(dtype=float) if values is None else values)[:, keep]
+            Z = np.where(np.isnan(Z), imputer.statistics_[keep], Z)
+            Z -= scaler.mean_
+            Z /= scaler.scale_
+            return Z
+    return prep.transform(X)
 
 
 def _step(steps: list, action: str, **params: Any) -> None:
@@ -197,6 +257,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
                 featurizer: Any = None, id_cols: Sequence[str] = (), budget_s: float = 60.0, seed: int = 0,
                 n_splits: int | None = None, alpha: float = 0.1, n_jobs: int = 1, models: list[str] | None = None,
                 groups: Sequence[object] | None = None, sensitive_cols: Sequence[str] = (), file: str | None = None,
+                max_reference: int | None = None,
                 progress: Callable[[str], None] | None = None) -> TrainedModel:  # fmt: skip
     """Run the lifecycle on ``frame`` and return a :class:`TrainedModel`.
 
@@ -217,10 +278,16 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
         Cross-validation folds; default 3 when ``budget_s`` < 300 s, else 5 (random, stratified for classification, grouped when
         ``groups`` are given, e.g. scaffolds).
     alpha : float
-        Conformal miscoverage: intervals/sets aim at 1 - alpha coverage.
+        Conformal miscoverage: intervals/sets aim at 1 - alpha coverage, Mondrian by
+        novelty (nearest-neighbour distance to the training rows; see
+        :mod:`pharmakon.core.uncertainty` for the bins and their assumption).
     sensitive_cols : sequence of str
         Attributes (sex, age band, site) for the fairness report on the out-of-fold
         predictions; they stay features unless also listed in ``id_cols``.
+    max_reference : int, optional
+        Cap on the Tanimoto applicability-domain reference (a seeded random subset of
+        the training molecules; :class:`~pharmakon.core.uncertainty.ApplicabilityDomain`).
+        Default: every training molecule.
     """
     from sklearn.pipeline import Pipeline
 
@@ -290,7 +357,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
         y = pd.to_numeric(y_raw).to_numpy(float)
     metric = "tanimoto" if smiles_col and len(featurizer.fingerprint_columns_) else "euclidean"
     model = TrainedModel(task, target, smiles_col, list(id_cols), numeric, categorical, featurizer, None, classes,
-                         None, ApplicabilityDomain(metric), alpha, seed, qc, {},
+                         None, ApplicabilityDomain(metric, max_reference=max_reference), alpha, seed, qc, {},
                          np.array([]), np.array([]), data_hash, library_versions(), steps)  # fmt: skip
     X, _, raw = model.design(clean, None if status is None else status.loc[clean.index].reset_index(drop=True))
     struct_cols = list(featurizer.feature_names_) if smiles_col else []
@@ -322,11 +389,15 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     est = build_estimator(best["model"], task, best["params"], seed=seed, n_jobs=n_jobs)
     y_fit = y if task == "regression" else np.array([classes.index(v) for v in y])
     model.pipeline = Pipeline([("prep", prep), ("model", est)]).fit(X, y_fit)
+    # Mondrian conformal by novelty: each out-of-fold row's novelty is measured against its own fold's training
+    # part, as a new molecule's is against all training rows at predict time (uncertainty module notes).
+    domain_X = model.domain_matrix(X, raw)
+    model.domain.fit(domain_X)
+    novelty = model.domain.novelty(model.domain.fold_scores(domain_X, folds))
     if task == "regression":
-        model.conformal = ConformalRegressor(alpha).fit(y, selection.oof)
+        model.conformal = ConformalRegressor(alpha).fit(y, selection.oof, novelty)
     else:
-        model.conformal = ConformalClassifier(alpha).fit(y_fit, selection.oof)
-    model.domain.fit(model.domain_matrix(X, raw))
+        model.conformal = ConformalClassifier(alpha).fit(y_fit, selection.oof, novelty)
     model.oof_y, model.oof_pred = y, selection.oof
     model.selection = {"best": best, "leaderboard": selection.leaderboard, "cv_metrics": selection.cv_metrics,
                        "n_trials": selection.n_trials, "n_splits": len(folds), "budget_s": budget_s,
@@ -348,6 +419,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
         "model.calibrate",
         alpha=alpha,
         conformal_q=float(model.conformal.q_),
+        conformal_bins=model.conformal.bins(),
         domain_metric=model.domain.metric,
         domain_threshold=model.domain.threshold_,
     )

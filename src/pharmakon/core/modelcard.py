@@ -126,8 +126,10 @@ budget {metadata["budget_s"]} s, {metadata["train_seconds"]} s used). Seed {meta
 <h2>Cross-validated performance (out-of-fold, pooled)</h2>{_table([metadata["cv_metrics"]], metric_keys)}
 <h2>Plots</h2>{plots}
 <h2>Uncertainty and domain</h2><p>Conformal {"intervals" if metadata["task"] == "regression" else "prediction sets"}
-at nominal coverage {unc["nominal_coverage"]:.0%} (threshold q = {unc["conformal_q"]:.4g}), calibrated on out-of-fold
-scores; coverage is marginal and assumes new rows are exchangeable with the training data.
+at nominal coverage {unc["nominal_coverage"]:.0%}, calibrated on out-of-fold scores, Mondrian by novelty:
+{len(unc.get("bins") or [None])} bin(s) of nearest-neighbour novelty, thresholds q =
+{e(", ".join(f"{b['q']:.3g}" for b in unc.get("bins") or []) or f"{unc['conformal_q']:.4g}")} from the most familiar
+to the most novel bin; coverage holds per bin for new rows exchangeable with the calibration rows of that bin.
 Applicability domain: nearest-neighbour {e(dom["metric"])}, threshold {dom["threshold"]:.4g}
 ({dom["quantile"]:.0%} of training rows fall outside by the same rule).</p>
 {_fairness(metadata.get("fairness"))}

@@ -95,9 +95,11 @@ def model_metadata(model: Any, *, name: str) -> dict[str, Any]:
         "n_splits": model.selection["n_splits"], "budget_s": model.selection["budget_s"],
         "train_seconds": model.selection["seconds"], "qc": model.qc,
         "uncertainty": {"alpha": model.alpha, "nominal_coverage": 1 - model.alpha, "conformal_q": model.conformal.q_,
-                        "method": "conformal (out-of-fold scores)"},
+                        "method": "Mondrian conformal by novelty (out-of-fold scores)",
+                        "bins": model.conformal.bins()},
         "domain": {"metric": model.domain.metric, "threshold": model.domain.threshold_,
-                   "quantile": model.domain.quantile},
+                   "quantile": model.domain.quantile,
+                   "max_reference": getattr(model.domain, "max_reference", None)},
         "steps": model.steps,
         "fairness": getattr(model, "fairness", None),
     }  # fmt: skip
