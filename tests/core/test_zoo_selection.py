@@ -60,6 +60,27 @@ def test_min_support_drops_rare_columns():
     assert ms.transform(data).shape == (100, 2)
 
 
+def test_count_aware_scaler_keeps_sparse_counts_and_standardises_the_rest():
+    from pharmakon.core.zoo import CountAwareScaler
+
+    r = np.random.default_rng(2)
+    counts = np.where(r.random(200) < 0.8, 0, r.integers(1, 4, 200)).astype(float)  # fingerprint-like
+    dense_int = r.integers(10, 40, 200).astype(float)  # e.g. heavy-atom count: never 0
+    signed = np.where(r.random(200) < 0.8, 0, -1.0)  # negative integers are not counts
+    cont = r.normal(5, 3, 200)
+    data = np.c_[counts, dense_int, signed, cont]
+    sc = CountAwareScaler().fit(data)
+    assert sc.counts_.tolist() == [True, False, False, False]
+    out = sc.transform(data)
+    np.testing.assert_array_equal(out[:, 0], counts)
+    np.testing.assert_allclose(out[:, 1:].mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(out[:, 1:].std(0), 1)
+    with pytest.raises(ValueError, match="fit"):
+        CountAwareScaler().transform(data)
+    prep = make_preprocessor(["a", "b"], []).fit(pd.DataFrame({"a": counts, "b": cont}))
+    np.testing.assert_array_equal(prep.transform(pd.DataFrame({"a": counts, "b": cont}))[:, 0], counts)
+
+
 def test_selection_respects_budget_and_keeps_baseline():
     frame = pd.DataFrame(np.c_[X, rng.normal(size=(60, 20))], columns=[f"x{i}" for i in range(25)])
     folds = cv_folds(60, n_splits=3, seed=0)
@@ -73,6 +94,17 @@ def test_selection_respects_budget_and_keeps_baseline():
     best = min(ok, key=lambda r: r["cv_rmse"])
     assert res.best == {"model": best["model"], "params": best["params"]}
     assert res.cv_metrics["r2"] > 0.8 and res.oof.shape == (60,)
+
+
+def test_late_start_still_screens_one_model_besides_the_baseline():
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
+    folds = cv_folds(60, n_splits=3, seed=0)
+    # 60% of a 10 s budget already spent (e.g. slow featurization): past the 55% screening mark
+    res = select_model(frame, Y_REG, "regression", make_preprocessor(list(frame.columns), []), folds, budget_s=10,
+                       models=["ridge", "knn", "svm"], seed=0, start=time.monotonic() - 6)  # fmt: skip
+    status = {r["model"]: r["status"] for r in res.leaderboard if r["source"] == "screen"}
+    assert status["ridge"] == "ok" and status["knn"] == "ok"
+    assert status["svm"] == "skipped: budget spent"
 
 
 def test_averaging_ensemble_is_the_mean_of_its_members():
@@ -89,14 +121,44 @@ def test_averaging_ensemble_is_the_mean_of_its_members():
 
 
 def test_ensemble_row_competes_in_the_leaderboard():
-    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
-    folds = cv_folds(60, n_splits=3, seed=0)
-    res = select_model(frame, Y_REG, "regression", make_preprocessor(list(frame.columns), []), folds, budget_s=5,
+    r = np.random.default_rng(3)
+    x = r.normal(size=(120, 5))
+    y = 2 * x[:, 0] + 1.5 * np.sin(3 * x[:, 1]) + r.normal(0, 0.1, 120)  # linear + non-linear parts
+    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(5)])
+    folds = cv_folds(120, n_splits=3, seed=0)
+    res = select_model(frame, y, "regression", make_preprocessor(list(frame.columns), []), folds, budget_s=5,
                        models=["ridge", "knn", "svm"], seed=0)  # fmt: skip
-    rows = [r for r in res.leaderboard if r["model"] == "ensemble"]
-    assert len(rows) == 1 and len(rows[0]["params"]["members"]) == 3
+    rows = [row for row in res.leaderboard if row["model"] == "ensemble"]
+    assert len(rows) == 1  # the ensemble step always leaves one row saying what it did
+    row = rows[0]
+    if row["params"]:
+        assert 2 <= len({str(m) for m in row["params"]["members"]}) <= 3
+        assert abs(sum(row["weights"].values()) - 1) < 1e-9
     if res.best["model"] == "ensemble":
         singles = [r["cv_rmse"] for r in res.leaderboard if r["status"] == "ok" and r["model"] != "ensemble"]
-        assert rows[0]["cv_rmse"] < min(singles)
+        assert row["cv_rmse"] < min(singles)
     else:
-        assert rows[0]["status"].startswith("not chosen")
+        assert row["status"].startswith("not chosen")
+
+
+def test_greedy_members_weights_complementary_models():
+    from pharmakon.core.selection import _greedy_members
+
+    truth = np.linspace(-1, 1, 200)
+    noise = np.random.default_rng(1).normal(0, 0.3, (2, 200))
+    oofs = {0: truth + noise[0], 1: truth + noise[1], 2: truth * 0.0, 3: truth + noise[0] + 0.01}
+    chosen = _greedy_members([0, 1, 2, 3], oofs, "regression", truth, [], "rmse", -1.0, rounds=10)
+    assert 2 not in chosen  # a useless model is never added
+    assert {0, 1} <= set(chosen) or {3, 1} <= set(chosen)  # independent errors: both halves are used
+    rmse = lambda p: np.sqrt(np.mean((p - truth) ** 2))  # noqa: E731
+    assert rmse(np.mean([oofs[i] for i in chosen], axis=0)) < min(rmse(oofs[0]), rmse(oofs[1]))
+    assert _greedy_members([2], oofs, "regression", truth, [], "rmse", -1.0, rounds=10) == [2]
+
+
+def test_repeated_member_is_fitted_once_and_weighs_double():
+    members = [{"model": "ridge", "params": {"alpha": 1.0}}] * 2 + [{"model": "knn", "params": {"n_neighbors": 5}}]
+    ens = build_estimator("ensemble", "regression", {"members": members}).fit(X, Y_REG)
+    assert ens.estimators_[0] is ens.estimators_[1] and len(ens.estimators_) == 3
+    ridge = build_estimator("ridge", "regression", {"alpha": 1.0}).fit(X, Y_REG).predict(X)
+    knn = build_estimator("knn", "regression", {"n_neighbors": 5}).fit(X, Y_REG).predict(X)
+    np.testing.assert_allclose(ens.predict(X), (2 * ridge + knn) / 3)

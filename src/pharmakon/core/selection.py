@@ -5,13 +5,17 @@ Procedure (stated so a reader can judge the numbers):
 1. The preprocessor is fitted inside each fold (no leakage of imputation/scaling).
 2. Screening: every zoo model for the task runs K-fold CV with its default
    parameters, baseline first. After each model's first fold the full K-fold time is
-   projected; a model that would end past 55% of the budget is recorded as skipped.
+   projected; a model that would end past 55% of the budget (75% while no model but
+   the baseline has been screened) is recorded as skipped.
 3. Tuning: Optuna (TPE, seeded) searches the parameters of the best two screened
    models until 75% of the budget (the rest is kept for the refit, calibration and
    domain); a trial that would pass that point is pruned.
-4. Ensemble: the best configuration of each of the top three model families is
-   averaged (predictions or probabilities); the average competes on the same folds
-   and wins only if its mean CV score is better and its refit fits in the budget.
+4. Ensemble: the best configuration of each model family is a candidate; greedy
+   forward selection with replacement (Caruana et al. 2004) on the pooled out-of-fold
+   predictions picks members and weights (multiples of 1/10). The weighted average
+   (predictions or probabilities) competes on the same folds and wins only if its
+   mean CV score is better and its refit fits in the budget. Only the weights are
+   fitted to the out-of-fold predictions, so its CV score is slightly optimistic.
 5. The best configuration by mean CV score (RMSE for regression, AUROC for
    classification) is refitted on all rows. Its out-of-fold predictions are kept for
    calibration (conformal), the model card's plots and the reported CV metrics.
@@ -29,7 +33,10 @@ import pandas as pd
 from pharmakon.core.metrics import GREATER_IS_BETTER, PRIMARY_METRIC, classification_metrics, regression_metrics
 from pharmakon.core.zoo import BASELINE, build_estimator, zoo_names
 
-__all__ = ["SelectionResult", "select_model", "cross_validate"]
+__all__ = ["SelectionResult", "select_model", "cross_validate", "ENSEMBLE_ROUNDS"]
+
+#: Greedy ensemble-selection rounds: weights are multiples of 1/ENSEMBLE_ROUNDS at the finest.
+ENSEMBLE_ROUNDS = 10
 
 
 @dataclass
@@ -168,8 +175,12 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
         return row[f"cv_{metric}"]
 
     for name in names:
-        deadline = None if name == baseline else screen_end
-        if name != baseline and time.monotonic() > screen_end:
+        # Until one model besides the baseline has been screened, screening may run to the
+        # end of the tuning phase, so a slow or busy machine still gets one real candidate.
+        alone = not any(r["status"] == "ok" and r["model"] != baseline for r in board)
+        limit = tune_end if alone else screen_end
+        deadline = None if name == baseline else limit
+        if name != baseline and time.monotonic() > limit:
             board.append({"model": name, "params": {}, "source": "screen", "status": "skipped: budget spent"})
             continue
         run(name, {}, "screen", deadline)
@@ -214,24 +225,70 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
     return result
 
 
+def _greedy_members(candidates: list[int], oofs: dict[int, np.ndarray], task: str, y: np.ndarray,
+                    classes: list[Any], metric: str, sign: float, rounds: int) -> list[int]:  # fmt: skip
+    """Greedy forward selection with replacement (Caruana et al. 2004) of ``candidates``' OOF predictions.
+
+    Each round adds the candidate whose inclusion gives the best pooled ``metric`` of the
+    running average; it stops after ``rounds`` additions or when no addition improves
+    the score. Returns the chosen board indices, repeated by how often each was added
+    (so the plain average over the list is the weighted ensemble).
+    """
+    chosen: list[int] = []
+    total = None
+    best = -np.inf
+    for _ in range(rounds):
+        trials = []
+        for i in candidates:
+            avg = oofs[i] if total is None else (total + oofs[i]) / (len(chosen) + 1)
+            value = _score(task, y, avg, classes)[metric]
+            if value is not None:
+                trials.append((sign * value, i))
+        if not trials:
+            break
+        value, i = max(trials, key=lambda t: t[0])
+        if value <= best + 1e-12:
+            break
+        best = value
+        chosen.append(i)
+        total = oofs[i].copy() if total is None else total + oofs[i]
+    return chosen
+
+
 def _try_ensemble(board: list[dict[str, Any]], oofs: dict[int, np.ndarray], best: int, task: str, y: np.ndarray,
                   folds: list, classes: list[Any], metric: str, sign: float, *, deadline: float) -> int:  # fmt: skip
-    """Append an averaging ensemble of the top families' best configurations if it beats ``best``."""
+    """Append a weighted average of the model families' best configurations if it beats ``best``.
+
+    Candidates are the best configuration of each family (at most one per family, so
+    only the weights, not the configurations, are fitted to the out-of-fold
+    predictions). Weights come from greedy forward selection with replacement over
+    their pooled out-of-fold predictions (:func:`_greedy_members`, up to
+    ``ENSEMBLE_ROUNDS`` additions); a member chosen k times appears k times in the
+    member list. The ensemble then competes on the mean per-fold metric like any
+    other configuration.
+    """
     key = f"cv_{metric}"
-    ok = sorted((i for i in oofs if board[i].get(key) is not None), key=lambda i: -sign * board[i][key])
-    members, seen = [], set()
+    ok = sorted((i for i in oofs if board[i].get(key) is not None and board[i]["model"] != "ensemble"),
+                key=lambda i: -sign * board[i][key])  # fmt: skip
+    families, seen = [], set()
     for i in ok:
         if board[i]["model"] not in seen:
             seen.add(board[i]["model"])
-            members.append(i)
-    members = members[:3]
-    if len(members) < 2:
+            families.append(i)
+    if len(families) < 2:
+        return best
+    members = _greedy_members(families, oofs, task, y, classes, metric, sign, ENSEMBLE_ROUNDS)
+    if len(set(members)) < 2:
+        board.append({"model": "ensemble", "params": {}, "source": "ensemble",
+                      "status": "not chosen: greedy selection kept a single model family"})  # fmt: skip
         return best
     oof = np.mean([oofs[i] for i in members], axis=0)
+    unique = list(dict.fromkeys(members))
     per_fold = [_score(task, y[te], oof[te], classes) for _tr, te in folds]
-    refit = sum(board[i]["seconds"] for i in members) / len(folds) * 1.5
+    refit = sum(board[i]["seconds"] for i in unique) / len(folds) * 1.5
     row = _row("ensemble", {"members": [{"model": board[i]["model"], "params": board[i]["params"]} for i in members]},
-               "ensemble", per_fold, sum(board[i]["seconds"] for i in members))  # fmt: skip
+               "ensemble", per_fold, sum(board[i]["seconds"] for i in unique))  # fmt: skip
+    row["weights"] = {board[i]["model"]: members.count(i) / len(members) for i in unique}
     row[f"oof_{metric}"] = _score(task, y, oof, classes)[metric]
     if row[key] is None or sign * row[key] <= sign * board[best][key] or time.monotonic() + refit > deadline:
         row["status"] = "not chosen: " + ("no better than the best single model" if row[key] is not None and
