@@ -19,11 +19,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles, to_mol
 from pharmakon.errors import InputError
 
-__all__ = ["FEATURIZER_VERSION", "DESCRIPTOR_NAMES", "FEATURIZERS", "SmilesFeaturizer", "make_featurizer",
+__all__ = ["FEATURIZER_VERSION", "CACHE_BYTES", "DESCRIPTOR_NAMES", "FEATURIZERS", "SmilesFeaturizer", "make_featurizer",
            "NotFittedError"]  # fmt: skip
 
 FEATURIZER_VERSION = "1"
-_CACHE_MAX = 200_000
+#: Upper bound on one featurizer's SMILES -> vector cache, in bytes (256 MiB).
+CACHE_BYTES = 256 * 1024**2
 
 #: The curated, fast RDKit 2D descriptor subset (about 1 ms a molecule in total).
 DESCRIPTOR_NAMES: tuple[str, ...] = (
@@ -55,6 +56,71 @@ def _descriptor_functions():
 
     table = dict(Descriptors._descList)
     return [table[name] for name in DESCRIPTOR_NAMES]
+
+
+#: Descriptors RDKit computes in one C++ pass (``rdMolDescriptors.Properties``): same values, less overhead.
+_PROPERTY_NAMES = {
+    "MolWt": "amw", "ExactMolWt": "exactmw", "MolLogP": "CrippenClogP", "MolMR": "CrippenMR", "TPSA": "tpsa",
+    "LabuteASA": "labuteASA", "NumHDonors": "NumHBD", "NumHAcceptors": "NumHBA", "NHOHCount": "lipinskiHBD",
+    "NOCount": "lipinskiHBA", "NumRotatableBonds": "NumRotatableBonds", "NumHeteroatoms": "NumHeteroatoms",
+    "HeavyAtomCount": "NumHeavyAtoms", "RingCount": "NumRings", "NumAromaticRings": "NumAromaticRings",
+    "NumAliphaticRings": "NumAliphaticRings", "NumSaturatedRings": "NumSaturatedRings",
+    "NumAromaticHeterocycles": "NumAromaticHeterocycles", "NumAliphaticHeterocycles": "NumAliphaticHeterocycles",
+    "FractionCSP3": "FractionCSP3", "HallKierAlpha": "hallKierAlpha", "Kappa1": "kappa1", "Kappa2": "kappa2",
+    "Kappa3": "kappa3", "Chi0v": "chi0v", "Chi1v": "chi1v", "Chi2v": "chi2v", "Chi3v": "chi3v", "Chi4v": "chi4v",
+}  # fmt: skip
+_VSA_BLOCKS = {"PEOE_VSA": "PEOE_VSA_", "SMR_VSA": "SMR_VSA_", "SlogP_VSA": "SlogP_VSA_"}
+_DESCRIPTORS: list = []
+
+
+class _DescriptorCalculator:
+    """:data:`DESCRIPTOR_NAMES` for one molecule, batching what RDKit can compute together.
+
+    Each value is the one ``rdkit.Chem.Descriptors`` returns for that name (the tests
+    compare them name by name); a descriptor that raises gives NaN.
+    """
+
+    def __init__(self) -> None:
+        from rdkit.Chem import rdMolDescriptors
+
+        index = {name: i for i, name in enumerate(DESCRIPTOR_NAMES)}
+        wanted = [(d, p) for d, p in _PROPERTY_NAMES.items() if d in index]
+        self.properties = rdMolDescriptors.Properties([p for _, p in wanted])
+        self.property_slots = np.array([index[d] for d, _ in wanted])
+        self.vsa = [(getattr(rdMolDescriptors, fn), np.array([index[n] for n in DESCRIPTOR_NAMES
+                     if n.startswith(prefix) and n[len(prefix):].isdigit()]),
+                     [int(n[len(prefix):]) - 1 for n in DESCRIPTOR_NAMES if n.startswith(prefix) and n[len(prefix):].isdigit()])
+                    for prefix, fn in _VSA_BLOCKS.items()]  # fmt: skip
+        covered = {d for d, _ in wanted} | {n for n in DESCRIPTOR_NAMES for p in _VSA_BLOCKS if n.startswith(p)}
+        functions = _descriptor_functions()
+        self.rest = [(i, functions[i]) for i, n in enumerate(DESCRIPTOR_NAMES) if n not in covered]
+        self.functions = functions
+
+    def values(self, mol) -> np.ndarray:
+        out = np.empty(len(DESCRIPTOR_NAMES))
+        try:
+            out[self.property_slots] = list(self.properties.ComputeProperties(mol))
+            for fn, slots, bins in self.vsa:
+                values = fn(mol)
+                out[slots] = [values[b] for b in bins]
+        except Exception:  # noqa: BLE001 - fall back to one call per descriptor, NaN where one fails
+            return np.array([_safe(fn, mol) for fn in self.functions])
+        for i, fn in self.rest:
+            out[i] = _safe(fn, mol)
+        return out
+
+
+def _safe(fn, mol) -> float:
+    try:
+        return float(fn(mol))
+    except Exception:  # noqa: BLE001 - one failed descriptor is NaN, imputed later
+        return np.nan
+
+
+def _descriptors() -> _DescriptorCalculator:
+    if not _DESCRIPTORS:
+        _DESCRIPTORS.append(_DescriptorCalculator())
+    return _DESCRIPTORS[0]
 
 
 class SmilesFeaturizer(TransformerMixin, BaseEstimator):
@@ -139,7 +205,7 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state.pop("_cache", None)
-        state.pop("_fns", None)
+        state.pop("_gen", None)
         return state
 
     # -- work -----------------------------------------------------------------------
@@ -147,39 +213,47 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         """Standardise ``smiles``; see :func:`~pharmakon.chem.standardize_smiles` (row statuses)."""
         return standardize_smiles(smiles, tautomer=self.tautomer)
 
-    def _vector(self, canonical: str) -> np.ndarray:
-        from rdkit import Chem
+    def _mol_vector(self, mol) -> np.ndarray:
         from rdkit.Chem import MACCSkeys, rdFingerprintGenerator
 
-        mol = Chem.MolFromSmiles(canonical)
         parts = []
         for kind in self.kinds:
             if kind == "morgan":
-                gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
-                parts.append(np.minimum(gen.GetCountFingerprintAsNumPy(mol), 255).astype(np.float64))
+                if getattr(self, "_gen", None) is None:
+                    self._gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
+                parts.append(np.minimum(self._gen.GetCountFingerprintAsNumPy(mol), 255).astype(np.float64))
             elif kind == "rdkit2d":
-                values = []
-                for fn in self._functions():
-                    try:
-                        values.append(float(fn(mol)))
-                    except Exception:  # noqa: BLE001 - one failed descriptor is NaN, imputed later
-                        values.append(np.nan)
-                parts.append(np.array(values))
+                parts.append(_descriptors().values(mol))
             else:
                 parts.append(np.array(list(MACCSkeys.GenMACCSKeys(mol)), dtype=np.float64))
         vec = np.concatenate(parts)
         vec[~np.isfinite(vec)] = np.nan
         return vec
 
-    def _functions(self):
-        if getattr(self, "_fns", None) is None:
-            self._fns = _descriptor_functions()
-        return self._fns
+    def transform_mols(self, mols: Sequence[object]) -> np.ndarray:
+        """Vectors for standardised RDKit molecules (``None`` gives an all-NaN row), shape (n, len(self)).
+
+        The molecules must be what :meth:`transform_canonical` would parse from the
+        canonical SMILES (e.g. ``Chem.MolFromSmiles(canonical)``); nothing is cached.
+        """
+        self._check_fitted()
+        out = np.full((len(mols), len(self.feature_names_)), np.nan)
+        with rdkit_quiet():
+            for i, mol in enumerate(mols):
+                if mol is not None:
+                    out[i] = self._mol_vector(mol)
+        return out
 
     def transform_canonical(self, canonical: Sequence[str | None]) -> np.ndarray:
-        """Vectors for already-canonical SMILES; ``None`` gives an all-NaN row. Shape (n, len(self))."""
+        """Vectors for already-canonical SMILES; ``None`` gives an all-NaN row. Shape (n, len(self)).
+
+        Vectors are cached by canonical SMILES up to :data:`CACHE_BYTES` per featurizer.
+        """
+        from rdkit import Chem
+
         self._check_fitted()
         cache = self.__dict__.setdefault("_cache", {})
+        limit = CACHE_BYTES // (8 * len(self.feature_names_))
         out = np.full((len(canonical), len(self.feature_names_)), np.nan)
         with rdkit_quiet():
             for i, key in enumerate(canonical):
@@ -187,8 +261,8 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                     continue
                 vec = cache.get(key)
                 if vec is None:
-                    vec = self._vector(key)
-                    if len(cache) < _CACHE_MAX:
+                    vec = self._mol_vector(Chem.MolFromSmiles(key))
+                    if len(cache) < limit:
                         cache[key] = vec
                 out[i] = vec
         return out

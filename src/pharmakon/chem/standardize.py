@@ -63,10 +63,16 @@ def to_mol(smiles: str, *, largest_fragment: bool = True, neutralize: bool = Tru
     mol = Chem.MolFromSmiles(text)
     if mol is None or mol.GetNumAtoms() == 0:
         return None
+    # A SMILES without "." has one fragment and one without "+"/"-" has no charged atom: for
+    # those the chooser and the uncharger would return the molecule unchanged, so skip them.
+    fragments = largest_fragment and "." in text
+    charges = neutralize and ("+" in text or "-" in text)
+    if not (fragments or charges or tautomer):
+        return mol
     try:
-        if largest_fragment:
+        if fragments:
             mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
-        if neutralize:
+        if charges:
             mol = rdMolStandardize.Uncharger().uncharge(mol)
         if tautomer:
             mol = rdMolStandardize.TautomerEnumerator().Canonicalize(mol)
