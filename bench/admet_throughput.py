@@ -1,13 +1,16 @@
-"""ADMET panel throughput: parse -> standardise -> featurize -> all endpoints -> write, on N molecules.
+"""ADMET panel throughput: parse -> standardise -> featurize -> all endpoints -> write, side by side with ADMET-AI.
 
-Trains the chosen endpoints (``--budget`` s each, ``--max-rows`` rows) into a temporary
-store, writes ``--n`` molecules (mirror SMILES from PharmaBench/MoleculeNet, cycled when
-more are asked for) to a CSV, and times ``predict_file`` in a child process per size so
-that peak RSS (``ru_maxrss`` of the child and its workers) is measured per run.
-ADMET-AI runs, if ``--admet-ai PYTHON`` points at a venv with ``admet_ai``, on the same
-molecules in the same run.
+Trains the chosen endpoints (default: all 36, ``--budget`` s each, at most
+``--max-rows`` training rows each) or loads a panel saved by an earlier run
+(``--panel``), writes mirror molecules (PharmaBench and MoleculeNet SMILES, unique
+first, then cycled for sizes beyond the pool; nothing is cached between chunks, so
+repeats cost the same as new molecules) to CSV files, and times ``predict_file`` in a
+child process per size. Memory is sampled every 0.2 s over the child and its workers
+(psutil): the peak of their summed RSS and the peak of the largest single process.
+ADMET-AI (``--admet-ai PYTHON``: a venv with ``admet_ai``, which ships its weights)
+predicts the same first file in the same run; the speed ratio uses those two rows.
 
-Run: ``python bench/admet_throughput.py [--n 10000] [--big 100000] [--endpoints ...]``.
+Run: ``python bench/admet_throughput.py [--sizes 10000,100000,1000000] [--panel PATH]``.
 """
 
 from __future__ import annotations
@@ -15,103 +18,155 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import _common
 
 MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
 CHILD = """
-import json, sys, time, joblib
+import json, sys, joblib
 from pathlib import Path
 from pharmakon.chem.panel_io import predict_file
 models = joblib.load(sys.argv[1])
-s = predict_file(models, Path(sys.argv[2]), Path(sys.argv[3]), chunk_size=5000, alerts=sys.argv[4] == "1")
+s = predict_file(models, Path(sys.argv[2]), Path(sys.argv[3]), chunk_size=int(sys.argv[5]), alerts=sys.argv[4] == "1")
 print(json.dumps(s))
 """
 ADMET_AI = """
 import sys, time, pandas as pd
 from admet_ai import ADMETModel
 smiles = pd.read_csv(sys.argv[1])["smiles"].tolist()
-t = time.perf_counter(); m = ADMETModel(num_workers=0); m.predict(smiles=smiles); print(time.perf_counter() - t)
+t = time.perf_counter(); m = ADMETModel(num_workers=0); out = m.predict(smiles=smiles)
+out.to_csv(sys.argv[2]); print(time.perf_counter() - t)
 """
+POOL = [("pharmabench/logd_reg_final_data.csv", "Smiles_unify"), ("pharmabench/water_sol_reg_final_data.csv", "Smiles_unify"),
+        ("pharmabench/ames_cls_final_data.csv", "Smiles_unify"), ("pharmabench/bbb_cls_final_data.csv", "Smiles_unify"),
+        ("moleculenet/hiv.csv", "smiles")]  # fmt: skip
 
 
 def molecules(n: int) -> list[str]:
     import pandas as pd
 
     pool: list[str] = []
-    for f in ("pharmabench/logd_reg_final_data.csv", "pharmabench/water_sol_reg_final_data.csv"):
-        pool += pd.read_csv(MIRROR / f)["Smiles_unify"].dropna().tolist()
+    for file, col in POOL:
+        pool += pd.read_csv(MIRROR / file)[col].dropna().astype(str).tolist()
     pool = list(dict.fromkeys(pool))
     return [pool[i % len(pool)] for i in range(n)]
 
 
-def run_child(panel: str, inp: Path, alerts: bool) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([sys.executable, "-c", CHILD, panel, str(inp), str(inp.with_suffix(".out.csv")),
-                           "1" if alerts else "0"], capture_output=True, text=True, check=True)  # fmt: skip
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["peak_rss_mib"] = round(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
-    return out
+def measure(cmd: list[str]) -> tuple[str, float, float, float]:
+    """Run ``cmd``; return stdout, wall seconds, peak summed RSS and peak single-process RSS of its tree (MiB)."""
+    import psutil
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_sum = peak_one = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_sum, peak_one
+        root = psutil.Process(proc.pid)
+        while not stop.is_set():
+            try:
+                rss = [p.memory_info().rss for p in [root, *root.children(recursive=True)]]
+            except psutil.Error:
+                rss = []
+            if rss:
+                peak_sum, peak_one = max(peak_sum, sum(rss) / 2**20), max(peak_one, max(rss) / 2**20)
+            stop.wait(0.2)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    t0 = time.perf_counter()
+    thread.start()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    stop.set()
+    thread.join()
+    if proc.returncode:
+        raise RuntimeError(f"{cmd[:3]} failed:\n{err[-2000:]}")
+    return out, seconds, round(peak_sum, 1), round(peak_one, 1)
+
+
+def train(args: argparse.Namespace, path: Path) -> list[str]:
+    import joblib
+
+    from pharmakon.chem.admet import ENDPOINTS, resolve_endpoints, train_endpoint
+
+    names = [e.name for e in resolve_endpoints(args.endpoints.split(",") if args.endpoints else None)]
+    models = {}
+    for k, name in enumerate(names, 1):
+        t0 = time.monotonic()
+        models[name] = train_endpoint(ENDPOINTS[name], budget_s=args.budget, max_rows=args.max_rows)
+        print(f"[{k}/{len(names)}] {name}: {models[name].selection['best']['model']} "
+              f"in {time.monotonic() - t0:.0f} s", flush=True)  # fmt: skip
+    joblib.dump(models, path)
+    return names
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--big", type=int, default=100_000)
-    parser.add_argument("--endpoints", default="biogen_hlm,biogen_solubility,lipophilicity,bbbp,pb_ames,pb_ppb")
-    parser.add_argument("--budget", type=float, default=10.0)
-    parser.add_argument("--max-rows", type=int, default=1000)
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="Comma-separated molecule counts (first: also ADMET-AI)."
+    )
+    parser.add_argument("--endpoints", default=None, help="Comma-separated endpoints or groups (default: all 36).")
+    parser.add_argument("--budget", type=float, default=5.0)
+    parser.add_argument("--max-rows", type=int, default=2000)
+    parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument("--panel", default=None, help="A panel saved by an earlier run (skips training).")
     parser.add_argument("--admet-ai", default="/tmp/admetai_venv/bin/python")
+    parser.add_argument("--name", default="admet_throughput", help="Result file bench/results/NAME.json.")
     args = parser.parse_args()
     os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
     import joblib
     import pandas as pd
 
-    from pharmakon.chem.admet import ENDPOINTS, train_endpoint
-
     work = Path(tempfile.mkdtemp(prefix="admet-bench-"))
-    names = args.endpoints.split(",")
-    models = {n: train_endpoint(ENDPOINTS[n], budget_s=args.budget, max_rows=args.max_rows) for n in names}
-    panel = str(work / "panel.joblib")
-    joblib.dump(models, panel)
+    panel = Path(args.panel) if args.panel else work / "panel.joblib"
+    names = list(joblib.load(panel)) if args.panel else train(args, panel)
+    print(f"panel: {len(names)} endpoints in {panel}", flush=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    runs = [(sizes[0], True), (sizes[0], False), *((n, True) for n in sizes[1:])]
     rows = []
-    for n, alerts in ((args.n, True), (args.n, False), (args.big, True)):
-        if n <= 0:
-            continue
+    for n, alerts in runs:
         inp = work / f"in_{n}.csv"
         if not inp.exists():
             pd.DataFrame({"smiles": molecules(n)}).to_csv(inp, index=False)
-        r = run_child(panel, inp, alerts)
+        cmd = [sys.executable, "-c", CHILD, str(panel), str(inp), str(work / "out.csv"), "1" if alerts else "0",
+               str(args.chunk_size)]  # fmt: skip
+        out, seconds, peak_sum, peak_one = measure(cmd)
+        summary = json.loads(out.strip().splitlines()[-1])
         rows.append({"tool": "pharmakon", "molecules": n, "alerts": alerts, "endpoints": len(names),
-                     "seconds": r["seconds"], "molecules_per_s": r["molecules_per_s"], "peak_rss_mib": r["peak_rss_mib"]})  # fmt: skip
+                     "seconds": round(seconds, 2), "molecules_per_s": round(n / seconds, 1),
+                     "peak_rss_total_mib": peak_sum, "peak_rss_process_mib": peak_one,
+                     "invalid": summary["invalid"]})  # fmt: skip
         print(rows[-1], flush=True)
     note = None
     if Path(args.admet_ai).exists():
         try:
-            proc = subprocess.run([args.admet_ai, "-c", ADMET_AI, str(work / f"in_{args.n}.csv")], capture_output=True,
-                                  text=True, check=True, timeout=3600)  # fmt: skip
-            sec = float(proc.stdout.strip().splitlines()[-1])
-            rows.append({"tool": "admet-ai", "molecules": args.n, "alerts": True, "endpoints": 41, "seconds": round(sec, 2),
-                         "molecules_per_s": round(args.n / sec, 1), "peak_rss_mib": None})  # fmt: skip
-        except (subprocess.SubprocessError, ValueError) as exc:
+            out, seconds, peak_sum, peak_one = measure([args.admet_ai, "-c", ADMET_AI, str(work / f"in_{sizes[0]}.csv"),
+                                                        str(work / "admet_ai.csv")])  # fmt: skip
+            rows.append({"tool": "admet-ai", "molecules": sizes[0], "alerts": False, "endpoints": 41,
+                         "seconds": round(seconds, 2), "molecules_per_s": round(sizes[0] / seconds, 1),
+                         "peak_rss_total_mib": peak_sum, "peak_rss_process_mib": peak_one, "invalid": None})  # fmt: skip
+            print(rows[-1], flush=True)
+        except RuntimeError as exc:
             note = f"ADMET-AI failed: {exc}"
     else:
         note = f"ADMET-AI not run: {args.admet_ai} not found"
-    ratio = None
     ai = [r for r in rows if r["tool"] == "admet-ai"]
-    if ai:
-        ratio = round(rows[0]["molecules_per_s"] / ai[0]["molecules_per_s"], 1)
-    _common.write_result("admet_throughput", {"machine": _common.machine_info(), "rows": rows, "ratio_vs_admet_ai": ratio,
-                                              "note": note, "endpoints": names, "budget_s": args.budget})  # fmt: skip
-    _common.print_table("ADMET panel throughput", ["tool", "molecules", "alerts", "endpoints", "seconds", "mol/s", "peak MiB"],
+    ratio = round(rows[0]["molecules_per_s"] / ai[0]["molecules_per_s"], 1) if ai else None
+    _common.write_result(args.name, {"machine": _common.machine_info(), "rows": rows, "ratio_vs_admet_ai": ratio,
+                                              "note": note, "endpoints": names, "budget_s": args.budget,
+                                              "max_rows": args.max_rows, "chunk_size": args.chunk_size})  # fmt: skip
+    _common.print_table("ADMET panel throughput (wall time, including process start and model loading)",
+                        ["tool", "molecules", "alerts", "endpoints", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"],
                         [[r["tool"], r["molecules"], r["alerts"], r["endpoints"], r["seconds"], r["molecules_per_s"],
-                          r["peak_rss_mib"]] for r in rows], caption=note or f"ratio vs ADMET-AI: {ratio}",
-                        numeric=["molecules", "seconds", "mol/s", "peak MiB"])  # fmt: skip
+                          r["peak_rss_total_mib"], r["peak_rss_process_mib"]] for r in rows],
+                        caption=note or f"pharmakon (first row) / ADMET-AI, same molecules, same run: {ratio}x",
+                        numeric=["molecules", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"])  # fmt: skip
 
 
 if __name__ == "__main__":

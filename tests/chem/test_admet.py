@@ -105,3 +105,17 @@ def test_smi_and_sdf_readers(tmp_path):
     assert chunk["id"].tolist()[:2] == ["eth", "acetic"] and chunk["parse_error"].iloc[2] != ""
     table = predict_chunk({}, chunk)
     assert table["status"].tolist()[:2] == ["ok", "ok"] and table["status"].iloc[2].startswith("invalid")
+
+
+def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session):
+    from pharmakon.chem.admet import train_endpoint
+
+    models = {name: train_endpoint(ENDPOINTS[name], budget_s=2, max_rows=150, models=["ridge", "logistic"])
+              for name in ("biogen_solubility", "bbbp")}  # fmt: skip
+    smiles = endpoint_frame(ENDPOINTS["esol"])["smiles"].head(30).tolist() + ["C1CC("]
+    inp = tmp_path / "in.smi"
+    inp.write_text("".join(f"{s} m{i}\n" for i, s in enumerate(smiles)))
+    serial = predict_file(models, inp, tmp_path / "serial.csv", backend="serial", chunk_size=8)
+    on_ray = predict_file(models, inp, tmp_path / "ray.csv", backend="ray", chunk_size=8)
+    assert serial["rows"] == on_ray["rows"] == 31 and on_ray["invalid"] == 1
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ray.csv"), pd.read_csv(tmp_path / "serial.csv"))

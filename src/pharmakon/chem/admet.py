@@ -28,10 +28,17 @@ import pandas as pd
 
 from pharmakon.errors import InputError
 
-__all__ = ["Endpoint", "ENDPOINTS", "MODEL_PREFIX", "endpoint_names", "resolve_endpoints", "endpoint_frame",
+__all__ = ["Endpoint", "ENDPOINTS", "MODEL_PREFIX", "PANEL_MODELS", "PANEL_DOMAIN_REFERENCE", "endpoint_names", "resolve_endpoints", "endpoint_frame",
            "train_endpoint", "train_panel", "load_panel"]  # fmt: skip
 
 MODEL_PREFIX = "admet."
+#: Model families the panel selects from by default: their prediction cost does not grow with the
+#: training set (no kNN, no kernel SVM), so scoring a library stays fast. ``models=`` overrides.
+PANEL_MODELS: tuple[str, ...] = ("ridge", "logistic", "lightgbm", "xgboost", "rf", "mlp")
+#: Training molecules each endpoint keeps as its applicability-domain reference (a seeded random
+#: subset above this; the flag rate is calibrated on the rest). Bounds the panel's per-molecule
+#: domain cost at 36 x 2,000 comparisons whatever the training sets grow to.
+PANEL_DOMAIN_REFERENCE = 2000
 
 
 @dataclass(frozen=True)
@@ -165,12 +172,24 @@ def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0,
     """Train one endpoint through :func:`pharmakon.core.train_model`; returns the ``TrainedModel``.
 
     ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests); other
-    keyword arguments go to ``train_model`` (e.g. ``models``, ``n_jobs``).
+    keyword arguments go to ``train_model`` (e.g. ``n_jobs``; ``models`` defaults to
+    :data:`PANEL_MODELS`).
     """
     from pharmakon.chem.featurizers import make_featurizer
     from pharmakon.core.lifecycle import train_model
+    from pharmakon.core.zoo import ZOO, zoo_names
 
     data = endpoint_frame(endpoint, max_rows=max_rows, seed=seed) if frame is None else frame
+    kwargs.setdefault("max_reference", PANEL_DOMAIN_REFERENCE)
+    wanted = kwargs.get("models") or PANEL_MODELS  # one list serves both tasks: keep the families that fit
+    unknown = [m for m in wanted if m not in ZOO]
+    if unknown:
+        raise InputError(f"unknown model famil{'y' if len(unknown) == 1 else 'ies'} {unknown}; choose from "
+                         f"{sorted(ZOO)}", field="models")  # fmt: skip
+    kwargs["models"] = [m for m in zoo_names(endpoint.task) if m in wanted]
+    if not kwargs["models"]:
+        raise InputError(f"none of the model families {list(wanted)} fits {endpoint.name} ({endpoint.task}); "
+                         f"choose from {zoo_names(endpoint.task)}", field="models")  # fmt: skip
     model = train_model(data, "y", task=endpoint.task, smiles_col="smiles", featurizer=make_featurizer(featurizer),
                         budget_s=budget_s, seed=seed, file=f"{endpoint.dataset}/{endpoint.table}", **kwargs)  # fmt: skip
     model.steps.insert(0, {"action": "admet.endpoint", "params": {"endpoint": endpoint.name, "dataset": endpoint.dataset,

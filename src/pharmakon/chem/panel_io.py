@@ -20,7 +20,7 @@ import itertools
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,19 @@ import pandas as pd
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
 
-__all__ = ["SMILES_COLUMNS", "read_molecules", "predict_chunk", "predict_file"]
+__all__ = [
+    "SMILES_COLUMNS",
+    "read_molecules",
+    "smiles_frame",
+    "Panel",
+    "predict_chunk",
+    "predict_smiles",
+    "predict_file",
+]
 
 #: Column names recognised as the SMILES column of a CSV (case-insensitive), in order.
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "smiles_unify", "smi", "mol")
-_PANELS: dict[tuple[str, float], dict[str, Any]] = {}
+_PANELS: dict[tuple[str, float], Panel] = {}
 
 
 def _find_col(columns: list[str], wanted: str | None, file: str) -> str:
@@ -153,78 +161,124 @@ def _read_sdf(path: Path, chunk_size: int):
         raise InputError("the file has no SDF records", file=str(path))
 
 
-class _Precomputed:
-    """Stands in for a model's featurizer: returns the chunk's standardisation and features."""
-
-    def __init__(self, real: Any, batch: Any, features: np.ndarray) -> None:
-        self.real, self.batch, self.features = real, batch, features
-        self.feature_names_ = real.feature_names_
-        self.fingerprint_columns_ = real.fingerprint_columns_
-
-    def prepare(self, smiles: list[object]) -> Any:
-        return self.batch
-
-    def transform_canonical(self, canonical: list[str | None]) -> np.ndarray:
-        return self.features
+def smiles_frame(smiles: Sequence[object], ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """A chunk like :func:`read_molecules` yields, from in-memory SMILES (rows numbered from 1)."""
+    if ids is not None and len(ids) != len(smiles):
+        raise InputError(f"{len(ids)} ids for {len(smiles)} SMILES; give one id per molecule", field="ids")
+    names = [str(i) for i in ids] if ids is not None else [""] * len(smiles)
+    return _frame([(k, names[k - 1], s if isinstance(s, str) else None, "") for k, s in enumerate(smiles, start=1)])
 
 
 def _feat_key(featurizer: Any) -> tuple:
     return (type(featurizer).__name__, tuple(sorted(featurizer.get_params().items())), featurizer.version_)
 
 
-def predict_chunk(models: dict[str, Any], chunk: pd.DataFrame, *, alerts: bool = True) -> pd.DataFrame:
-    """Every endpoint's prediction plus alerts for one chunk from :func:`read_molecules`.
+class Panel:
+    """Endpoint models made ready for many chunks: one standardisation, one featurization and one
+    applicability-domain pass per chunk serve every endpoint.
 
-    Returns
-    -------
-    DataFrame
-        One row per input row: ``row``, ``id``, ``input``, ``canonical``, ``status``
-        (``ok`` or why not), then per endpoint ``<name>`` and either
-        ``<name>_lower``/``<name>_upper`` (regression, conformal interval) or
-        ``<name>_p1`` (probability of the last class) and ``<name>_set`` (conformal
-        set), and ``<name>_in_domain``; then :data:`~pharmakon.chem.alerts.ALERT_COLUMNS`
-        (unless ``alerts`` is False; PAINS matching and QED cost about 4 ms a molecule).
+    Models sharing a featurizer configuration share its feature block; their Tanimoto
+    domains are stacked into one :class:`~pharmakon.core.nearest.TanimotoIndex`, so each
+    molecule is compared with every endpoint's reference set in a single sparse pass
+    (the same scores ``ApplicabilityDomain.score`` gives, checked in the tests).
     """
-    from pharmakon.chem.alerts import compute_alerts
-    from pharmakon.chem.standardize import standardize_smiles
 
-    inputs = chunk["input"].tolist()
-    out = chunk[["row", "id", "input"]].reset_index(drop=True).copy()
-    batches: dict[bool, Any] = {}
-    blocks: dict[tuple, Any] = {}
-    cols: dict[str, Any] = {}
-    for name, model in models.items():
-        real = model.featurizer
-        tautomer = bool(getattr(real, "tautomer", False))
-        if tautomer not in batches:
-            batches[tautomer] = standardize_smiles(inputs, tautomer=tautomer)
-        key = _feat_key(real)
-        if key not in blocks:
-            blocks[key] = real.transform_canonical(batches[tautomer].table["canonical"].tolist())
-            real.__dict__.pop("_cache", None)  # constant memory: no cross-chunk cache
-        model.featurizer = _Precomputed(real, batches[tautomer], blocks[key])
-        try:
-            table = model.predict(pd.DataFrame({model.smiles_col: inputs})).table
-        finally:
-            model.featurizer = real
-        cols[name] = table["prediction"].to_numpy()
+    def __init__(self, models: dict[str, Any]) -> None:
+        from pharmakon.core.nearest import TanimotoIndex
+
+        self.models = models  # may be empty: then a chunk gets standardisation and alerts only
+        self.groups: dict[tuple, list[str]] = {}
+        for name, model in models.items():
+            self.groups.setdefault(_feat_key(model.featurizer), []).append(name)
+        self.indexes: dict[tuple, tuple[Any, list[str]]] = {}
+        for key, names in self.groups.items():
+            tanimoto = [n for n in names if models[n].domain.metric == "tanimoto"]
+            if tanimoto:
+                refs = [models[n].domain.reference_bits() for n in tanimoto]
+                self.indexes[key] = (TanimotoIndex(np.concatenate(refs), [len(r) for r in refs]), tanimoto)
+
+    def predict_chunk(self, chunk: pd.DataFrame, *, alerts: bool = True) -> pd.DataFrame:
+        """Every endpoint's prediction plus alerts for one chunk from :func:`read_molecules`.
+
+        Returns
+        -------
+        DataFrame
+            One row per input row: ``row``, ``id``, ``input``, ``canonical``, ``status``
+            (``ok`` or why not), then per endpoint ``<name>`` and either
+            ``<name>_lower``/``<name>_upper`` (regression, conformal interval) or
+            ``<name>_p1`` (probability of the last class) and ``<name>_set`` (conformal
+            set), and ``<name>_in_domain``; then :data:`~pharmakon.chem.alerts.ALERT_COLUMNS`
+            (unless ``alerts`` is False).
+        """
+        from rdkit import Chem
+
+        from pharmakon.chem.alerts import alerts_for_mols
+        from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles
+
+        inputs = chunk["input"].tolist()
+        n = len(inputs)
+        standard: dict[bool, tuple[pd.DataFrame, list[Any]]] = {}
+
+        def standardised(tautomer: bool) -> tuple[pd.DataFrame, list[Any]]:
+            if tautomer not in standard:
+                table = standardize_smiles(inputs, tautomer=tautomer).table
+                with rdkit_quiet():  # one parse of each canonical SMILES serves features and alerts
+                    mols = [Chem.MolFromSmiles(c) if isinstance(c, str) else None for c in table["canonical"]]
+                standard[tautomer] = (table, mols)
+            return standard[tautomer]
+
+        cols: dict[str, Any] = {}
+        for key, names in self.groups.items():
+            featurizer = self.models[names[0]].featurizer
+            table, mols = standardised(bool(getattr(featurizer, "tautomer", False)))
+            ok = np.array([m is not None for m in mols])
+            block = featurizer.transform_mols([m for m in mols if m is not None])
+            X = pd.DataFrame(block, columns=featurizer.feature_names_)
+            scores = {}
+            if key in self.indexes and ok.any():
+                index, tanimoto = self.indexes[key]
+                best = index.max_similarity(block[:, featurizer.fingerprint_columns_] > 0)
+                scores = {name: best[:, j].astype(float) for j, name in enumerate(tanimoto)}
+            for name in names:
+                cols.update(self._endpoint_columns(name, X, block, scores.get(name), ok, n))
+        table, mols = standardised(False)
+        out = chunk[["row", "id", "input"]].reset_index(drop=True).copy()
+        status = table["status"].where(table["status"].ne("invalid"), "invalid: " + table["reason"])
+        errors = chunk["parse_error"].reset_index(drop=True)
+        out["canonical"] = table["canonical"].to_numpy()
+        out["status"] = np.where(errors.ne(""), "invalid: " + errors, status)
+        parts = [out, pd.DataFrame(cols)] + ([alerts_for_mols(mols)] if alerts else [])
+        return pd.concat(parts, axis=1)
+
+    def _endpoint_columns(self, name: str, X: pd.DataFrame, block: np.ndarray, score: np.ndarray | None,
+                          ok: np.ndarray, n: int) -> dict[str, Any]:  # fmt: skip
+        model = self.models[name]
+        full = model.empty_columns(n)
+        if ok.any():
+            rows = model.predict_rows(X, raw=block, domain_score=score)
+            for col, values in full.items():
+                values[ok] = rows[col]
+        out = {name: full["prediction"]}
         if model.task == "regression":
-            cols[f"{name}_lower"], cols[f"{name}_upper"] = (
-                table["pred_lower"].to_numpy(),
-                table["pred_upper"].to_numpy(),
-            )
+            out[f"{name}_lower"], out[f"{name}_upper"] = full["pred_lower"], full["pred_upper"]
         else:
-            cols[f"{name}_p1"] = table[f"proba_{model.classes[-1]}"].to_numpy()
-            cols[f"{name}_set"] = table["pred_set"].to_numpy()
-        cols[f"{name}_in_domain"] = table["in_domain"].to_numpy()
-    batch = next(iter(batches.values())) if batches else standardize_smiles(inputs)
-    status = batch.table["status"].where(batch.table["status"].ne("invalid"), "invalid: " + batch.table["reason"])
-    errors = chunk["parse_error"].reset_index(drop=True)
-    out["canonical"] = batch.table["canonical"].to_numpy()
-    out["status"] = np.where(errors.ne(""), "invalid: " + errors, status)
-    parts = [out, pd.DataFrame(cols)] + ([compute_alerts(out["canonical"].tolist())] if alerts else [])
-    out = pd.concat(parts, axis=1)
-    return out
+            out[f"{name}_p1"] = full[f"proba_{model.classes[-1]}"]
+            out[f"{name}_set"] = full["pred_set"]
+        out[f"{name}_in_domain"] = full["in_domain"]
+        return out
+
+
+def predict_chunk(models: dict[str, Any], chunk: pd.DataFrame, *, alerts: bool = True) -> pd.DataFrame:
+    """:meth:`Panel.predict_chunk` for a one-off chunk (builds the :class:`Panel` each call)."""
+    return Panel(models).predict_chunk(chunk, alerts=alerts)
+
+
+def predict_smiles(models: dict[str, Any], smiles: Sequence[object], *, ids: Sequence[str] | None = None,
+                   alerts: bool = True) -> pd.DataFrame:  # fmt: skip
+    """The panel for in-memory SMILES (API, workbench); same columns as :func:`predict_chunk`."""
+    if len(smiles) == 0:
+        raise InputError("no molecules given", field="smiles")
+    return predict_chunk(models, smiles_frame(smiles, ids), alerts=alerts)
 
 
 def _worker_chunk(panel_path: str, alerts: bool, chunk: pd.DataFrame) -> pd.DataFrame:
@@ -233,8 +287,8 @@ def _worker_chunk(panel_path: str, alerts: bool, chunk: pd.DataFrame) -> pd.Data
         import joblib
 
         _PANELS.clear()
-        _PANELS[key] = joblib.load(panel_path)
-    return predict_chunk(_PANELS[key], chunk, alerts=alerts)
+        _PANELS[key] = Panel(joblib.load(panel_path))
+    return _PANELS[key].predict_chunk(chunk, alerts=alerts)
 
 
 def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *, backend: str | None = None,
