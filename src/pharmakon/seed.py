@@ -107,6 +107,7 @@ EXAMPLES: list[Example] = [
     Example("esol-model", "pharmakon.chem.examples:seed_example"),
     Example("safety-signals", "pharmakon.trials.safety.examples:seed_example"),
     Example("trial-design", "pharmakon.trials.design.persist:seed_example"),
+    Example("admet-panel", "pharmakon.chem.panel_examples:seed_panel_example"),
 ]
 
 

@@ -27,6 +27,7 @@ API_ROUTERS: list[str] = [
     "pharmakon.api.routes.models",
     "pharmakon.api.routes.safety",
     "pharmakon.api.routes.trial",
+    "pharmakon.api.routes.admet",
 ]
 
 _STATUS = [

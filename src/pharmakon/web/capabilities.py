@@ -34,4 +34,7 @@ CAPABILITIES: list[Capability] = [
     Capability("Trial design", "Group-sequential boundaries (checked against rpact), sample size, vectorised "
                "simulation; designs stored, signed and reported.", "biostatisticians",
                "pharmakon trial design|samplesize|simulate|bayes|dosefind|enrich", "/trial"),
+    Capability("ADMET panel", "36 endpoints (Biogen ADME, MoleculeNet, PharmaBench) with conformal intervals/sets, "
+               "applicability-domain flags, structural alerts, QED and SHAP per molecule.",
+               "medicinal / computational chemists", "pharmakon admet endpoints|train|predict", "/admet"),
 ]  # fmt: skip

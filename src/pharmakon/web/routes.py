@@ -45,6 +45,7 @@ DOMAIN_PAGES: list[str] = [
     "pharmakon.web.pages_models",
     "pharmakon.web.pages_safety",
     "pharmakon.web.pages_trial",
+    "pharmakon.web.pages_admet",
 ]
 
 

@@ -1,0 +1,161 @@
+"""``/api/v1/admet``: roles, panel prediction (invalid rows, cap, audit) and SHAP explanations.
+
+The panel here is tiny (two endpoints, 150 mirror molecules each, baseline models only),
+trained once per test process by :func:`tiny_models` and registered into each test's store.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from pharmakon.api.app import API_PREFIX, create_app
+from pharmakon.config import get_settings
+from pharmakon.store import Store, list_events
+from tests.conftest import MIRROR
+
+pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs the data mirror")
+
+#: Endpoint -> its task's baseline model (fast and deterministic).
+TINY = {"lipophilicity": "ridge", "bbbp": "logistic"}
+MOLECULES = ["CC(=O)Oc1ccccc1C(=O)O", "C1CC(", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", "CC(C)Cc1ccc(cc1)C(C)C(=O)O"]
+
+
+@functools.lru_cache(maxsize=1)
+def tiny_models() -> dict[str, Any]:
+    """Endpoint -> TrainedModel for :data:`TINY`, trained on the mirror (once per process)."""
+    from pharmakon.chem.admet import ENDPOINTS, train_endpoint
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
+        get_settings.cache_clear()
+        try:
+            return {name: train_endpoint(ENDPOINTS[name], budget_s=1.0, max_rows=150, models=[family])
+                    for name, family in TINY.items()}  # fmt: skip
+        finally:
+            get_settings.cache_clear()
+
+
+def register_tiny(store: Store, names: tuple[str, ...] = tuple(TINY)) -> dict[str, Any]:
+    """Register the tiny models as ``admet.<name>`` (a stub card keeps this fast)."""
+    from pharmakon.core.registry import register_model
+
+    models = tiny_models()
+    with store.session() as session:
+        for name in names:
+            register_model(session, models[name], name=f"admet.{name}", actor="test", card=b"<html>card</html>")
+    return {name: models[name] for name in names}
+
+
+@pytest.fixture
+def client(store: Store) -> TestClient:
+    return TestClient(create_app())
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_roles_cap_and_empty_registry(client: TestClient, store: Store, make_user) -> None:
+    _, _, viewer = make_user("vic", "viewer")
+    _, _, sci = make_user("sam", "scientist")
+    body = {"smiles": ["CCO"]}
+    assert client.get(f"{API_PREFIX}/admet/endpoints").status_code == 401
+    assert client.post(f"{API_PREFIX}/admet/predict", json=body).status_code == 401
+    assert client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp"}).status_code == 401
+    refused = client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(viewer))
+    assert refused.status_code == 403
+    assert client.get(f"{API_PREFIX}/admet/endpoints", headers=_auth(viewer)).json() == []
+    none = client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(sci))
+    assert none.status_code == 422 and "pharmakon admet train" in none.json()["detail"]
+    cap = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": ["CCO"] * 5001}, headers=_auth(sci))
+    assert cap.status_code == 422 and "at most 5,000 molecules per request, got 5,001" in cap.json()["detail"]
+    explain = client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp"},
+                          headers=_auth(viewer))  # fmt: skip
+    assert explain.status_code == 422 and "not registered" in explain.json()["detail"]
+    with store.read_session() as session:
+        denied, _ = list_events(session, action="access.denied")
+        assert sorted((e.object_id, e.params["status"]) for e in denied) == [
+            (f"GET {API_PREFIX}/admet/endpoints", 401), (f"POST {API_PREFIX}/admet/explain", 401),
+            (f"POST {API_PREFIX}/admet/predict", 401), (f"POST {API_PREFIX}/admet/predict", 403)]  # fmt: skip
+        assert list_events(session, action="admet.predict")[1] == 0  # refused and failed requests predict nothing
+
+
+def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_user) -> None:
+    from pharmakon.hashing import sha256_json
+
+    models = register_tiny(store)
+    _, _, viewer = make_user("vic", "viewer")
+    _, _, sci = make_user("sam", "scientist")
+    listed = client.get(f"{API_PREFIX}/admet/endpoints", headers=_auth(viewer)).json()
+    assert [(e["name"], e["version"], e["task"]) for e in listed] == [("lipophilicity", 1, "regression"),
+                                                                      ("bbbp", 1, "classification")]  # fmt: skip
+    assert listed[0]["description"] == "AstraZeneca logD at pH 7.4" and listed[1]["coverage"] == pytest.approx(0.9)
+
+    ids = ["aspirin", "broken", "caffeine", "ibuprofen"]
+    r = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": MOLECULES, "ids": ids}, headers=_auth(sci))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["count"] == 4 and out["invalid"] == 1
+    assert out["models"] == {"lipophilicity": "admet.lipophilicity@1", "bbbp": "admet.bbbp@1"}
+    rows = out["rows"]
+    assert [x["id"] for x in rows] == ids and [x["row"] for x in rows] == [1, 2, 3, 4]
+    bad = rows[1]
+    assert bad["status"].startswith("invalid: ") and bad["lipophilicity"] is None and bad["qed"] is None
+    good = [rows[i] for i in (0, 2, 3)]
+    assert all(x["status"] == "ok" for x in good)
+    assert all(x["lipophilicity_lower"] < x["lipophilicity"] < x["lipophilicity_upper"] for x in good)
+    assert all(0 <= x["bbbp_p1"] <= 1 and x["bbbp_set"] and isinstance(x["bbbp_in_domain"], bool) for x in good)
+    assert all(0 < x["qed"] < 1 for x in good)
+    # each model predicting on its own gives the same numbers as the panel
+    valid = [MOLECULES[i] for i in (0, 2, 3)]
+    alone = models["lipophilicity"].predict(pd.DataFrame({"smiles": valid})).table
+    np.testing.assert_allclose([x["lipophilicity"] for x in good], alone["prediction"], rtol=1e-9)
+    with store.read_session() as session:
+        events, total = list_events(session, action="admet.predict")
+    assert total == 1 and events[0].actor == "sam" and events[0].object_id == "admet.panel"
+    assert events[0].params["rows"] == 4 and events[0].params["invalid_rows"] == 1
+    assert events[0].params["models"] == out["models"] and events[0].params["channel"] == "api"
+    assert events[0].inputs["smiles"] == sha256_json({"smiles": MOLECULES, "ids": ids})
+
+    subset = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": ["CCO"], "endpoints": ["bbbp"],
+                                                              "alerts": False}, headers=_auth(sci)).json()  # fmt: skip
+    assert list(subset["models"]) == ["bbbp"] and "lipophilicity" not in subset["rows"][0]
+    assert "qed" not in subset["rows"][0]
+    nulls = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": [None, ""]}, headers=_auth(sci)).json()
+    assert [x["status"] for x in nulls["rows"]] == ["invalid: missing SMILES", "invalid: empty SMILES"]
+    for body, message in (({"smiles": ["CCO"], "ids": ["a", "b"]}, "2 ids for 1 SMILES"),
+                          ({"smiles": ["CCO"], "endpoints": ["nope"]}, "unknown endpoint 'nope'"),
+                          ({"smiles": []}, "no molecules given")):  # fmt: skip
+        r = client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(sci))
+        assert r.status_code == 422 and message in r.json()["detail"], r.text
+
+    ex = client.post(f"{API_PREFIX}/admet/explain", json={"smiles": MOLECULES[0], "endpoint": "bbbp", "top": 4},
+                     headers=_auth(viewer))  # fmt: skip
+    assert ex.status_code == 200, ex.text
+    exp = ex.json()
+    assert exp["model"] == "admet.bbbp" and exp["version"] == 1 and exp["canonical"]
+    assert exp["prediction"]["bbbp_p1"] == pytest.approx(rows[0]["bbbp_p1"])
+    shap = [a["shap"] for a in exp["attributions"]]
+    assert len(shap) == 4 and np.all(np.diff(np.abs(shap)) <= 0)  # sorted by |SHAP|
+    feats = models["bbbp"].featurizer.feature_names_
+    assert all(a["feature"].split(":")[0] in ("morgan", "rdkit2d") for a in exp["attributions"])
+    assert all(f"{a['feature']}" in feats for a in exp["attributions"] if a["feature"].startswith("morgan:"))
+    found = [a for a in exp["attributions"] if a["substructure"]]
+    from rdkit import Chem
+
+    aspirin = Chem.MolFromSmiles(MOLECULES[0])
+    for a in found:  # a fragment that sets a Morgan bit of this molecule is part of this molecule
+        frag = Chem.MolFromSmarts(a["substructure"])
+        assert frag is not None and aspirin.HasSubstructMatch(frag), a
+    for body, message in (({"smiles": "C1CC(", "endpoint": "bbbp"}, "cannot explain"),
+                          ({"smiles": "CCO", "endpoint": "pb_ames"}, "not registered")):  # fmt: skip
+        r = client.post(f"{API_PREFIX}/admet/explain", json=body, headers=_auth(viewer))
+        assert r.status_code == 422 and message in r.json()["detail"], r.text
+    assert client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp", "top": 0},
+                       headers=_auth(viewer)).status_code == 422  # fmt: skip
