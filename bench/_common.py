@@ -131,3 +131,18 @@ def timed() -> Iterator[Timer]:
         yield timer
     finally:
         timer.seconds = time.perf_counter() - timer.start
+
+
+def tdc_scaffold_split():
+    """PyTDC 1.1.15's ``create_scaffold_split``, run from the installed wheel minus its heavy imports."""
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.find_spec("tdc")
+    if spec is None:
+        raise SystemExit("pip install --no-deps pytdc==1.1.15 (its scaffold-split code is used as is)")
+    path = pathlib.Path(spec.submodule_search_locations[0]) / "utils" / "split.py"
+    source = path.read_text().replace("from .misc import print_sys", "print_sys = print")
+    namespace: dict = {}
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - PyTDC's own code
+    return namespace["create_scaffold_split"]

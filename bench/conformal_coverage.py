@@ -34,9 +34,7 @@ each row records the chosen model.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import pathlib
 import time
 
 import numpy as np
@@ -50,17 +48,6 @@ MODELS = ["ridge", "lightgbm"]
 PB_REGRESSION = ["pb_logd", "pb_water_solubility", "pb_ppb", "pb_cyp2c9", "pb_cyp2d6", "pb_cyp3a4",
                  "pb_human_mic_cl", "pb_rat_mic_cl", "pb_mouse_mic_cl"]  # fmt: skip
 ARRAYS: dict[str, np.ndarray] = {}
-
-
-def _tdc_scaffold_split():
-    spec = importlib.util.find_spec("tdc")
-    if spec is None:
-        raise SystemExit("pip install --no-deps pytdc==1.1.15 (its scaffold-split code is used as is)")
-    path = pathlib.Path(spec.submodule_search_locations[0]) / "utils" / "split.py"
-    source = path.read_text().replace("from .misc import print_sys", "print_sys = print")
-    namespace: dict = {}
-    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - PyTDC's own code, minus its heavy imports
-    return namespace["create_scaffold_split"]
 
 
 def _coverage(model, res: pd.DataFrame, y: np.ndarray, ok: np.ndarray) -> dict:
@@ -165,7 +152,7 @@ def run_lipo(budget: float) -> list[dict]:
     from pharmakon.chem.admet import ENDPOINTS
     from pharmakon.chem.featurizers import make_featurizer
 
-    split = _tdc_scaffold_split()
+    split = _common.tdc_scaffold_split()
     df = _frame(ENDPOINTS["lipophilicity"]).rename(columns={"smiles": "Drug"})
     feat, rows = make_featurizer("morgan+rdkit2d"), []
     for seed in range(1, 6):

@@ -26,8 +26,6 @@ Run: ``python bench/model_cv.py [--budget 60] [--only biogen,lipo,molnet] [--fol
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import pathlib
 import time
 
 import numpy as np
@@ -41,17 +39,6 @@ MOLNET = {"esol": ("delaney.csv", "logp", "rmse", 0.555, "random"),
           "freesolv": ("freesolv.csv", "freesolv", "rmse", 1.075, "random"),
           "bbbp": ("bbbp.csv", "p_np", "auroc", 0.737, "scaffold"),
           "clintox_ct_tox": ("clintox.csv", "CT_TOX", "auroc", 0.864, "stratified")}  # fmt: skip
-
-
-def _tdc_scaffold_split():
-    spec = importlib.util.find_spec("tdc")
-    if spec is None:
-        raise SystemExit("pip install --no-deps pytdc==1.1.15 (its scaffold-split code is used as is)")
-    path = pathlib.Path(spec.submodule_search_locations[0]) / "utils" / "split.py"
-    source = path.read_text().replace("from .misc import print_sys", "print_sys = print")
-    namespace: dict = {}
-    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - PyTDC's own code, minus its heavy imports
-    return namespace["create_scaffold_split"]
 
 
 def _fit_eval(train: pd.DataFrame, test: pd.DataFrame, target: str, budget: float, seed: int, task: str = "auto"):
@@ -112,7 +99,7 @@ def run_biogen(budget: float, folds: int = 5, endpoints: list[str] | None = None
 
 
 def run_lipo(budget: float) -> list[dict]:
-    split = _tdc_scaffold_split()
+    split = _common.tdc_scaffold_split()
     df = pd.read_csv(MIRROR / "moleculenet" / "lipo.csv")
     rows = []
     for seed in range(1, 6):

@@ -8,19 +8,10 @@ import pytest
 
 from pharmakon.chem.admet import ENDPOINTS, endpoint_frame, resolve_endpoints
 from pharmakon.chem.panel_io import predict_chunk, predict_file, read_molecules
-from pharmakon.config import get_settings
 from pharmakon.errors import InputError
 from tests.conftest import MIRROR
 
 pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs the data mirror")
-
-
-@pytest.fixture
-def mirror(monkeypatch):
-    monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
-    get_settings.cache_clear()
-    yield MIRROR
-    get_settings.cache_clear()
 
 
 def test_endpoint_registry_and_splits(mirror):

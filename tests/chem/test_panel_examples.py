@@ -16,14 +16,6 @@ from tests.conftest import MIRROR
 pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs the data mirror")
 
 
-@pytest.fixture
-def mirror(monkeypatch):
-    monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
-    get_settings.cache_clear()
-    yield MIRROR
-    get_settings.cache_clear()
-
-
 def _versions(store: Store) -> dict[str, int]:
     with store.read_session() as session:
         return {o.name: o.version for o in list_models(session) if o.name.startswith("admet.")}
