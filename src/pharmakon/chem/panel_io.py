@@ -86,9 +86,9 @@ def read_molecules(path: Path, *, chunk_size: int = 5000, smiles_col: str | None
     if suffix in (".csv", ".tsv", ".tab", ".txt"):
         yield from _read_table(path, chunk_size, smiles_col, id_col, "\t" if suffix in (".tsv", ".tab") else ",")
     elif suffix in (".smi", ".smiles"):
-        yield from _read_smi(path, chunk_size)
+        yield from _chunks(_smi_records(path), chunk_size, path, "the file has no SMILES lines")
     elif suffix in (".sdf", ".sd"):
-        yield from _read_sdf(path, chunk_size)
+        yield from _chunks(_sdf_records(path), chunk_size, path, "the file has no SDF records")
     else:
         raise InputError(f"unsupported input type {suffix!r}; use .csv, .tsv, .smi or .sdf", file=file)
 
@@ -119,46 +119,38 @@ def _read_table(path: Path, chunk_size: int, smiles_col: str | None, id_col: str
         raise InputError("the file has a header but no data rows", file=file)
 
 
-def _read_smi(path: Path, chunk_size: int):
-    rows: list[tuple[int, str, str | None, str]] = []
+def _chunks(records: Iterator[tuple[int, str, str | None, str]], chunk_size: int, path: Path, nothing: str):
+    """Frames of up to ``chunk_size`` records; ``InputError(nothing)`` when there is no record at all."""
+    seen = False
+    while rows := list(itertools.islice(records, chunk_size)):
+        seen = True
+        yield _frame(rows)
+    if not seen:
+        raise InputError(nothing, file=str(path))
+
+
+def _smi_records(path: Path):
     n = 0
     with path.open(encoding="utf-8-sig") as handle:
         for line in handle:
             parts = line.split(maxsplit=1)
-            if not parts or (n == 0 and not rows and parts[0].lower() == "smiles"):
+            if not parts or (n == 0 and parts[0].lower() == "smiles"):
                 continue
             n += 1
-            rows.append((n, parts[1].strip() if len(parts) > 1 else "", parts[0], ""))
-            if len(rows) == chunk_size:
-                yield _frame(rows)
-                rows = []
-    if rows:
-        yield _frame(rows)
-    elif n == 0:
-        raise InputError("the file has no SMILES lines", file=str(path))
+            yield n, parts[1].strip() if len(parts) > 1 else "", parts[0], ""
 
 
-def _read_sdf(path: Path, chunk_size: int):
+def _sdf_records(path: Path):
     from rdkit import Chem
 
     from pharmakon.chem.standardize import rdkit_quiet
 
-    rows: list[tuple[int, str, str | None, str]] = []
-    n = 0
     with path.open("rb") as handle, rdkit_quiet():
-        for mol in Chem.ForwardSDMolSupplier(handle):
-            n += 1
+        for n, mol in enumerate(Chem.ForwardSDMolSupplier(handle), start=1):
             if mol is None:
-                rows.append((n, "", None, "RDKit could not read this SDF record"))
+                yield n, "", None, "RDKit could not read this SDF record"
             else:
-                rows.append((n, mol.GetProp("_Name") if mol.HasProp("_Name") else "", Chem.MolToSmiles(mol), ""))
-            if len(rows) == chunk_size:
-                yield _frame(rows)
-                rows = []
-    if rows:
-        yield _frame(rows)
-    elif n == 0:
-        raise InputError("the file has no SDF records", file=str(path))
+                yield n, mol.GetProp("_Name") if mol.HasProp("_Name") else "", Chem.MolToSmiles(mol), ""
 
 
 def smiles_frame(smiles: Sequence[object], ids: Sequence[str] | None = None) -> pd.DataFrame:

@@ -231,14 +231,13 @@ def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import StandardScaler
 
-    from pharmakon.core import zoo
+    from pharmakon.core.zoo import CountAwareScaler, MinSupport
 
-    scalers = tuple(k for k in (StandardScaler, getattr(zoo, "CountAwareScaler", None)) if k is not None)
     parts = [p for p in getattr(prep, "transformers_", []) if not (p[1] == "drop" and len(p[2]) == 0)]
     if len(parts) == 1 and parts[0][0] == "num" and list(parts[0][2]) == list(X.columns):
         steps = [step for _, step in parts[0][1].steps]
-        if (len(steps) == 3 and type(steps[0]) is SimpleImputer and type(steps[1]) is zoo.MinSupport
-                and type(steps[2]) in scalers and getattr(steps[2], "scale_", None) is not None):  # fmt: skip
+        if (len(steps) == 3 and type(steps[0]) is SimpleImputer and type(steps[1]) is MinSupport
+                and type(steps[2]) in (StandardScaler, CountAwareScaler) and getattr(steps[2], "scale_", None) is not None):  # fmt: skip
             imputer, support, scaler = steps
             keep = support.keep_
             Z = (X.to_numpy(dtype=float) if values is None else values)[:, keep]

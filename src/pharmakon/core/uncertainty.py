@@ -48,6 +48,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pharmakon.core.nearest import TanimotoIndex, binary_bits
 from pharmakon.errors import InputError
 
 __all__ = ["ConformalRegressor", "ConformalClassifier", "ApplicabilityDomain", "conformal_quantile",
@@ -206,18 +207,12 @@ def split_conformal_regression(estimator, X: np.ndarray, y: np.ndarray, *, alpha
     return estimator, ConformalRegressor(alpha).fit(y[cal], estimator.predict(X[cal]))
 
 
-def _binary(X: np.ndarray) -> np.ndarray:
-    return (np.nan_to_num(np.asarray(X, float)) > 0).astype(np.float32)
-
-
 def tanimoto_max(query: np.ndarray, reference: np.ndarray, *, exclude_self: bool = False) -> np.ndarray:
     """Largest Tanimoto similarity of each query row to any reference row (binarised), shape (n_query,).
 
     With ``exclude_self`` the query is the reference and the diagonal is ignored. Exact, by the
     sparse search of :class:`pharmakon.core.nearest.TanimotoIndex` (float32 ratios).
     """
-    from pharmakon.core.nearest import TanimotoIndex, binary_bits
-
     q, r = binary_bits(query), binary_bits(reference)
     if len(r) == 0:
         return np.zeros(len(q))
@@ -276,8 +271,6 @@ class ApplicabilityDomain:
         return np.asarray(self.reference_) > 0  # models saved before the packed form
 
     def _tanimoto_index(self):
-        from pharmakon.core.nearest import TanimotoIndex
-
         if getattr(self, "_index", None) is None:
             self._index = TanimotoIndex(self.reference_bits())
         return self._index
@@ -291,8 +284,6 @@ class ApplicabilityDomain:
         if len(X) < 2:
             raise InputError("the applicability domain needs at least 2 training rows")
         if self.metric == "tanimoto":
-            from pharmakon.core.nearest import TanimotoIndex, binary_bits
-
             if self.max_reference is not None and self.max_reference < 2:
                 raise InputError(f"max_reference must be >= 2 or None, got {self.max_reference!r}",
                                  field="max_reference")  # fmt: skip
@@ -327,8 +318,6 @@ class ApplicabilityDomain:
         if not hasattr(self, "threshold_"):
             raise InputError("ApplicabilityDomain is not fitted; call fit() first")
         if self.metric == "tanimoto":
-            from pharmakon.core.nearest import binary_bits
-
             return self._tanimoto_index().max_similarity(binary_bits(X))[:, 0].astype(float)
         return self.nn_.kneighbors(self._standardise(X), n_neighbors=1)[0][:, 0]
 
@@ -362,7 +351,7 @@ class ApplicabilityDomain:
         from sklearn.neighbors import NearestNeighbors
 
         X = np.asarray(X, float)
-        Z = _binary(X) if self.metric == "tanimoto" else self._standardise(X)
+        Z = binary_bits(X) if self.metric == "tanimoto" else self._standardise(X)
         out = np.full(len(X), np.nan)
         for tr, te in folds:
             if self.metric == "tanimoto":  # the fold's reference is chosen as fit() chooses it
