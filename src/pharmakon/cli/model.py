@@ -64,6 +64,7 @@ def train_command(
     alpha: Annotated[float, typer.Option("--alpha", min=0.01, max=0.5, help="Conformal miscoverage (0.1 = 90%).")] = 0.1,
     featurizer: Annotated[str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")] = "morgan+rdkit2d",
     cv: Annotated[int | None, typer.Option("--cv", min=2, max=20, help="CV folds (default 3, or 5 if budget >= 300 s).")] = None,
+    models: Annotated[str | None, typer.Option("--models", help="Comma-separated model families to select from (default: the whole zoo except opt-in chemprop, which needs --smiles-col and the deep extra).")] = None,
     alias: Annotated[str | None, typer.Option("--alias", help="Also point this alias (staging, production) at it.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit trail).")] = None,
     as_json: JsonOpt = False,
@@ -85,6 +86,7 @@ def train_command(
     with console.status("training...") as status:
         model = train_model(frame, target, task=task, smiles_col=smiles_col, featurizer=feat, id_cols=id_col or [],
                             budget_s=budget, seed=seed, alpha=alpha, n_splits=cv, file=str(data), sensitive_cols=sensitive_col or [],
+                            models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
                             progress=lambda msg: status.update(f"training: {msg}"))  # fmt: skip
     with open_store().session() as session:
         saved = register_model(session, model, name=name, actor=cli_actor(), alias=alias, reason=reason)

@@ -4,7 +4,9 @@ Attributions are computed on the model's preprocessed features (after imputation
 rare-column removal, scaling and one-hot encoding) for the deployed estimator:
 TreeExplainer for random forests, LightGBM and XGBoost (exact, interventional on a
 background sample), LinearExplainer for ridge/logistic, and KernelExplainer (sampled,
-approximate; slow) otherwise; an averaging ensemble averages its members' values.
+approximate; slow) otherwise; an averaging ensemble averages its members' values. A
+model that reads the molecular graph itself (chemprop) is declined with an
+:class:`~pharmakon.errors.InputError`: its inputs are not the feature columns.
 Classification explains the last class's score
 (probability or log-odds, as the explainer gives it). Fingerprint features
 (``morgan:<bit>``) are mapped back to the substructures that set them, through the
@@ -23,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from pharmakon.errors import InputError
 
 __all__ = ["ShapResult", "shap_values", "global_importance", "explain_predictions"]
 
@@ -54,7 +58,16 @@ def shap_values(model: Any, frame: pd.DataFrame, *, background: pd.DataFrame | N
     """SHAP values of ``model`` (a TrainedModel) for the valid rows of ``frame``.
 
     ``background`` defaults to ``frame`` itself (a random sample of ``n_background`` rows).
+
+    Raises
+    ------
+    InputError
+        For a model that reads the molecular graph (``model.smiles_input``, chemprop).
     """
+    if getattr(model, "smiles_input", False):
+        raise InputError(f"SHAP explanations are not available for a {model.selection['best']['model']} model: it "
+                         "learns from the molecular graph, not from feature columns SHAP could attribute to; "
+                         "train another model family to explain its predictions", field="model")  # fmt: skip
     X, status, _ = model.design(frame.reset_index(drop=True))
     if status is not None:
         X = X.loc[status["status"].eq("ok").to_numpy()]

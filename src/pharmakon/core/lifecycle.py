@@ -32,7 +32,9 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for dist in ("pharmakon", "scikit-learn", "numpy", "pandas", "lightgbm", "xgboost", "rdkit", "scipy"):
+    libraries = ("pharmakon", "scikit-learn", "numpy", "pandas", "lightgbm", "xgboost", "rdkit", "scipy", "torch",
+                 "chemprop")  # fmt: skip
+    for dist in libraries:
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:
@@ -95,6 +97,8 @@ class TrainedModel:
     steps: list[dict[str, Any]] = field(default_factory=list)
     train_smiles: list[str] = field(default_factory=list)
     fairness: dict[str, Any] | None = None
+    #: The estimator reads the molecules (chemprop): the design frame carries the canonical SMILES.
+    smiles_input: bool = False
 
     # -- features -----------------------------------------------------------------
     def _structure_block(self, smiles: Sequence[object], status: pd.DataFrame | None = None):
@@ -106,7 +110,9 @@ class TrainedModel:
     def design(self, frame: pd.DataFrame, status: pd.DataFrame | None = None):
         """Feature frame (n, n_features), the structure status table and raw structure features.
 
-        ``status`` (rows aligned with ``frame``) skips standardising the SMILES again.
+        ``status`` (rows aligned with ``frame``) skips standardising the SMILES again. When
+        the estimator reads molecules (``smiles_input``), a last column
+        :data:`~pharmakon.core.zoo.SMILES_COLUMN` holds the canonical SMILES.
         """
         parts, raw = [], None
         if self.smiles_col:
@@ -118,12 +124,18 @@ class TrainedModel:
         for c in self.categorical_cols:
             tab[c] = tab[c].map(lambda v: np.nan if pd.isna(v) else str(v)).astype(object)
         parts.append(tab)
+        if self.smiles_col and self.smiles_input:
+            from pharmakon.core.zoo import SMILES_COLUMN
+
+            parts.append(pd.DataFrame({SMILES_COLUMN: status["canonical"].to_numpy(object)}))
         return pd.concat(parts, axis=1), status, raw
 
     def domain_matrix(self, X: pd.DataFrame, raw: np.ndarray | None) -> np.ndarray:
         if self.domain.metric == "tanimoto":
             return raw[:, self.featurizer.fingerprint_columns_]
-        return self.pipeline[0].transform(X)
+        from pharmakon.core.zoo import split_smiles
+
+        return split_smiles(self.pipeline[0].transform(X))[1]
 
     # -- predict ------------------------------------------------------------------
     def check_columns(self, frame: pd.DataFrame, file: str | None = None) -> None:
@@ -240,10 +252,14 @@ def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np
                 and type(steps[2]) in (StandardScaler, CountAwareScaler) and getattr(steps[2], "scale_", None) is not None):  # fmt: skip
             imputer, support, scaler = steps
             keep = support.keep_
-            Z = (X.to_numpy(dtype=float) if values is None else values)[:, keep]
-            Z = np.where(np.isnan(Z), imputer.statistics_[keep], Z)
-            Z -= scaler.mean_
-            Z /= scaler.scale_
+            # np.take gathers columns about 2x faster than fancy indexing; most chunks have no NaN to impute.
+            Z = np.take(X.to_numpy(dtype=float) if values is None else values, keep, axis=1)
+            missing = np.isnan(Z)
+            if missing.any():
+                Z[missing] = np.broadcast_to(imputer.statistics_[keep], Z.shape)[missing]
+            # Count columns (CountAwareScaler) have mean 0 and scale 1: only the others need arithmetic.
+            scaled = np.flatnonzero(~getattr(scaler, "counts_", np.zeros(Z.shape[1], bool)))
+            Z[:, scaled] = (Z[:, scaled] - scaler.mean_[scaled]) / scaler.scale_[scaled]
             return Z
     return prep.transform(X)
 
@@ -291,7 +307,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     from sklearn.pipeline import Pipeline
 
     from pharmakon.core.selection import select_model
-    from pharmakon.core.zoo import build_estimator, make_preprocessor
+    from pharmakon.core.zoo import SMILES_COLUMN, build_estimator, make_preprocessor, needs_smiles, set_time_limit
     from pharmakon.hashing import sha256_frame
 
     start = time.monotonic()
@@ -358,6 +374,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     model = TrainedModel(task, target, smiles_col, list(id_cols), numeric, categorical, featurizer, None, classes,
                          None, ApplicabilityDomain(metric, max_reference=max_reference), alpha, seed, qc, {},
                          np.array([]), np.array([]), data_hash, library_versions(), steps)  # fmt: skip
+    model.smiles_input = any(needs_smiles(m) for m in models or [])  # selection gets the SMILES column too
     X, _, raw = model.design(clean, None if status is None else status.loc[clean.index].reset_index(drop=True))
     struct_cols = list(featurizer.feature_names_) if smiles_col else []
     prep = make_preprocessor(struct_cols + numeric, categorical)
@@ -366,7 +383,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     _step(
         steps,
         "model.featurize",
-        n_features=X.shape[1],
+        n_features=X.shape[1] - int(SMILES_COLUMN in X.columns),
         featurizer=repr(featurizer) if smiles_col else None,
         folds=len(folds),
         split="group" if grp is not None else "stratified" if task == "classification" else "random",
@@ -387,6 +404,11 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     )
     est = build_estimator(best["model"], task, best["params"], seed=seed, n_jobs=n_jobs)
     y_fit = y if task == "regression" else np.array([classes.index(v) for v in y])
+    model.smiles_input = bool(smiles_col) and needs_smiles(best["model"], best["params"])
+    if model.smiles_input:  # a network that reads the molecules: SMILES pass through; it trains in the time left
+        prep = make_preprocessor(struct_cols + numeric, categorical, smiles=SMILES_COLUMN)
+        set_time_limit(est, 0.9 * (start + budget_s - time.monotonic()))
+    X = X if model.smiles_input else X.drop(columns=[SMILES_COLUMN], errors="ignore")
     model.pipeline = Pipeline([("prep", prep), ("model", est)]).fit(X, y_fit)
     # Mondrian conformal by novelty: each out-of-fold row's novelty is measured against its own fold's training
     # part, as a new molecule's is against all training rows at predict time (uncertainty module notes).

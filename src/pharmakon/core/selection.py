@@ -16,6 +16,8 @@ Procedure (stated so a reader can judge the numbers):
    (predictions or probabilities) competes on the same folds and wins only if its
    mean CV score is better and its refit fits in the budget. Only the weights are
    fitted to the out-of-fold predictions, so its CV score is slightly optimistic.
+   Families that read the molecules (``needs_smiles``, e.g. ``chemprop``) are not
+   ensemble members.
 5. The best configuration by mean CV score (RMSE for regression, AUROC for
    classification) is refitted on all rows. Its out-of-fold predictions are kept for
    calibration (conformal), the model card's plots and the reported CV metrics.
@@ -31,7 +33,16 @@ import numpy as np
 import pandas as pd
 
 from pharmakon.core.metrics import GREATER_IS_BETTER, PRIMARY_METRIC, classification_metrics, regression_metrics
-from pharmakon.core.zoo import BASELINE, build_estimator, zoo_names
+from pharmakon.core.zoo import (
+    BASELINE,
+    SMILES_COLUMN,
+    build_estimator,
+    needs_smiles,
+    set_time_limit,
+    with_smiles,
+    zoo_names,
+)
+from pharmakon.errors import InputError
 
 __all__ = ["SelectionResult", "select_model", "cross_validate", "ENSEMBLE_ROUNDS"]
 
@@ -84,13 +95,17 @@ def cross_validate(name: str, params: dict[str, Any], task: str, folds_X: list, 
 
     ``folds_X[k]`` is ``(X_train_k, X_test_k)`` already preprocessed. Raises
     ``_OutOfTime`` when the projected end passes ``deadline`` (monotonic seconds).
-    Returns out-of-fold predictions, per-fold metrics and wall seconds.
+    Returns out-of-fold predictions, per-fold metrics and wall seconds. An estimator
+    with a ``time_limit_s`` parameter gets an equal share of the time to ``deadline``
+    per remaining fold (80% of it, leaving room for predicting).
     """
     start = time.monotonic()
     oof = np.zeros(len(y)) if task == "regression" else np.zeros((len(y), len(classes)))
     per_fold = []
     for k, ((tr, te), (X_tr, X_te)) in enumerate(zip(folds, folds_X)):
         est = build_estimator(name, task, params, seed=seed, n_jobs=n_jobs)
+        if deadline is not None:
+            set_time_limit(est, 0.8 * (deadline - time.monotonic()) / (len(folds) - k))
         if task == "regression":
             est.fit(X_tr, y[tr])
             oof[te] = est.predict(X_te)
@@ -129,7 +144,9 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
     Parameters
     ----------
     X : DataFrame, shape (n, n_columns)
-        Raw feature columns (the ``preprocessor`` encodes them inside each fold).
+        Raw feature columns (the ``preprocessor`` encodes them inside each fold). A
+        :data:`~pharmakon.core.zoo.SMILES_COLUMN` (canonical SMILES) is needed by, and
+        only given to, the families that read molecules (as a SMILES matrix).
     y : ndarray, shape (n,)
     task : {"regression", "classification"}
     preprocessor : sklearn transformer
@@ -148,11 +165,20 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
     classes = list(classes or [])
     metric = PRIMARY_METRIC[task]
     sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
-    folds_X = []
+    names = [m for m in (models or zoo_names(task))]
+    smiles = X[SMILES_COLUMN].to_numpy(object) if SMILES_COLUMN in X.columns else None
+    for name in (m for m in names if needs_smiles(m)):
+        if smiles is None:
+            raise InputError(f"model {name!r} reads the molecules: give a SMILES column (--smiles-col)", field="models")
+        build_estimator(name, task, {}, seed=seed)  # fails early and clearly when its extra is not installed
+    if smiles is not None:
+        X = X.drop(columns=[SMILES_COLUMN])
+    folds_X, folds_S = [], []
     for tr, te in folds:
         prep = clone(preprocessor).fit(X.iloc[tr])
         folds_X.append((prep.transform(X.iloc[tr]), prep.transform(X.iloc[te])))
-    names = [m for m in (models or zoo_names(task))]
+        if smiles is not None:
+            folds_S.append((with_smiles(smiles[tr], folds_X[-1][0]), with_smiles(smiles[te], folds_X[-1][1])))
     baseline = BASELINE[task]
     names = [baseline] + [m for m in names if m != baseline]
     board: list[dict[str, Any]] = []
@@ -160,8 +186,8 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
 
     def run(name: str, params: dict[str, Any], source: str, deadline: float | None) -> float | None:
         try:
-            oof, per_fold, secs = cross_validate(name, params, task, folds_X, y, folds, classes, seed=seed,
-                                                 n_jobs=n_jobs, deadline=deadline)  # fmt: skip
+            oof, per_fold, secs = cross_validate(name, params, task, folds_S if needs_smiles(name) else folds_X, y,
+                                                 folds, classes, seed=seed, n_jobs=n_jobs, deadline=deadline)  # fmt: skip
         except _OutOfTime as exc:
             board.append({"model": name, "params": params, "source": source, "status": f"skipped: {exc}"})
             return None
@@ -268,8 +294,8 @@ def _try_ensemble(board: list[dict[str, Any]], oofs: dict[int, np.ndarray], best
     other configuration.
     """
     key = f"cv_{metric}"
-    ok = sorted((i for i in oofs if board[i].get(key) is not None and board[i]["model"] != "ensemble"),
-                key=lambda i: -sign * board[i][key])  # fmt: skip
+    ok = sorted((i for i in oofs if board[i].get(key) is not None and board[i]["model"] != "ensemble"
+                 and not needs_smiles(board[i]["model"])), key=lambda i: -sign * board[i][key])  # fmt: skip
     families, seen = [], set()
     for i in ok:
         if board[i]["model"] not in seen:

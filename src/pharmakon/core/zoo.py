@@ -3,6 +3,14 @@
 Every entry builds an unfitted scikit-learn estimator from a flat parameter dict, so any
 model can be rebuilt from its stored hyper-parameters. ``ridge`` (regression) and
 ``logistic`` (classification) are the baselines that always run first.
+
+Families that read the molecules themselves (``needs_smiles``: ``chemprop``, a
+message-passing network behind the ``deep`` extra) are opt-in, never in
+:func:`zoo_names`. They take a *SMILES matrix*: an object array whose column 0 holds
+canonical SMILES and whose other columns are the preprocessed features
+(:func:`with_smiles`, :func:`split_smiles`); the lifecycle passes the design frame's
+:data:`SMILES_COLUMN` through :func:`make_preprocessor` for them. An estimator with a
+``time_limit_s`` parameter gets the seconds it may train (:func:`set_time_limit`).
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from pharmakon.errors import InputError
 
 __all__ = ["ZooEntry", "ZOO", "zoo_names", "build_estimator", "make_preprocessor", "BASELINE", "MinSupport",
-           "CountAwareScaler", "AveragingEnsemble"]  # fmt: skip
+           "CountAwareScaler", "AveragingEnsemble", "SMILES_COLUMN", "needs_smiles", "with_smiles", "split_smiles",
+           "set_time_limit"]  # fmt: skip
 
 BASELINE = {"regression": "ridge", "classification": "logistic"}
+#: Design-frame column with the canonical SMILES, present only for families that read molecules.
+SMILES_COLUMN = "__canonical_smiles__"
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,7 @@ class ZooEntry:
     build: Callable[[str, dict[str, Any], int, int], Any]
     space: Callable[[Any], dict[str, Any]]
     description: str
+    needs_smiles: bool = False
 
 
 def _linear(task: str, p: dict[str, Any], seed: int, n_jobs: int):
@@ -93,6 +105,20 @@ def _mlp(task: str, p: dict[str, Any], seed: int, n_jobs: int):
                max_iter=100, early_stopping=True, n_iter_no_change=10, random_state=seed)  # fmt: skip
 
 
+def _chemprop(task: str, p: dict[str, Any], seed: int, n_jobs: int):
+    from importlib import import_module  # the implementation (torch, chemprop) lives in the chem domain
+
+    return import_module("pharmakon.chem.chemprop_model").build(task, p, seed, n_jobs)
+
+
+def _space_chemprop(t):
+    return {"depth": t.suggest_int("depth", 2, 5), "hidden": t.suggest_categorical("hidden", [200, 300, 500]),
+            "ffn_layers": t.suggest_int("ffn_layers", 1, 3), "dropout": t.suggest_float("dropout", 0.0, 0.3),
+            "epochs": t.suggest_int("epochs", 20, 100, log=True),
+            "max_lr": t.suggest_float("max_lr", 3e-4, 3e-3, log=True),
+            "use_descriptors": t.suggest_categorical("use_descriptors", [True, False])}  # fmt: skip
+
+
 def _space_linear(t):
     return {"alpha": t.suggest_float("alpha", 1e-2, 1e4, log=True)}
 
@@ -131,6 +157,9 @@ ZOO: dict[str, ZooEntry] = {e.name: e for e in [
         "width": t.suggest_categorical("width", [128, 256, 512]), "depth": t.suggest_int("depth", 1, 3),
         "alpha": t.suggest_float("alpha", 1e-5, 1e-1, log=True),
         "lr": t.suggest_float("lr", 1e-4, 1e-2, log=True)}, "multi-layer perceptron"),
+    ZooEntry("chemprop", ("regression", "classification"), _chemprop, _space_chemprop,
+             "Chemprop D-MPNN on the molecular graph (+ the other features); opt-in, needs the deep extra",
+             needs_smiles=True),
 ]}  # fmt: skip
 
 
@@ -149,6 +178,44 @@ def build_estimator(name: str, task: str, params: dict[str, Any] | None = None, 
     if name not in ZOO or task not in ZOO[name].tasks:
         raise InputError(f"unknown model {name!r} for {task}; choose from {zoo_names(task)}", field="model")
     return ZOO[name].build(task, dict(params or {}), seed, n_jobs)
+
+
+def needs_smiles(name: str, params: dict[str, Any] | None = None) -> bool:
+    """Whether zoo model ``name`` (an ensemble: any member) reads the molecules (a SMILES matrix)."""
+    if name == "ensemble":
+        return any(needs_smiles(m["model"]) for m in (params or {}).get("members", []))
+    return name in ZOO and ZOO[name].needs_smiles
+
+
+def with_smiles(smiles: Sequence[object], Z: Any) -> Any:
+    """A SMILES matrix: object array, shape (n, 1 + n_features), column 0 ``smiles``, then ``Z``'s columns."""
+    import numpy as np
+
+    Z = np.asarray(Z)
+    out = np.empty((len(Z), 1 + Z.shape[1]), dtype=object)
+    out[:, 0] = list(smiles)
+    out[:, 1:] = Z
+    return out
+
+
+def split_smiles(X: Any) -> tuple[Any, Any]:
+    """``(smiles, features)`` of a SMILES matrix (:func:`with_smiles`); ``(None, X)`` for a plain matrix.
+
+    ``smiles`` is an object array, shape (n,); ``features`` a float array, shape (n, n_features).
+    """
+    import numpy as np
+
+    X = np.asarray(X)
+    if X.dtype == object and X.ndim == 2 and X.shape[1] >= 1 and len(X) and isinstance(X[0, 0], str):
+        return X[:, 0], X[:, 1:].astype(float)
+    return None, X
+
+
+def set_time_limit(est: Any, seconds: float | None) -> Any:
+    """Set ``est.time_limit_s`` (at least 1 s) when the estimator has that parameter; returns ``est``."""
+    if seconds is not None and "time_limit_s" in est.get_params(deep=False):
+        est.set_params(time_limit_s=max(1.0, float(seconds)))
+    return est
 
 
 class AveragingEnsemble(BaseEstimator):
@@ -294,8 +361,12 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
                           [f"x{i}" for i in range(self.n_features_in_)], dtype=object)  # fmt: skip
 
 
-def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str]):
+def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str], smiles: str | None = None):
     """Median-impute numeric columns, drop rare ones, standardise all but sparse counts; one-hot categoricals.
+
+    With ``smiles`` (a column name, :data:`SMILES_COLUMN`), that column passes through
+    first and the output is a SMILES matrix (:func:`with_smiles`) for families that read
+    the molecules.
 
     Numeric: :class:`MinSupport` drops near-constant columns; :class:`CountAwareScaler`
     standardises continuous columns and leaves sparse non-negative integer columns
@@ -308,7 +379,7 @@ def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str]):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    parts = []
+    parts: list[tuple[str, Any, list[str]]] = [("smiles", "passthrough", [smiles])] if smiles else []
     if numeric:
         parts.append(("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
                                            MinSupport(), CountAwareScaler()), list(numeric)))  # fmt: skip
