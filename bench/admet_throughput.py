@@ -99,11 +99,22 @@ def train(args: argparse.Namespace, path: Path) -> list[str]:
     models = {}
     for k, name in enumerate(names, 1):
         t0 = time.monotonic()
-        models[name] = train_endpoint(ENDPOINTS[name], budget_s=args.budget, max_rows=args.max_rows)
+        models[name] = train_endpoint(ENDPOINTS[name], budget_s=args.budget, max_rows=args.max_rows or None)
         print(f"[{k}/{len(names)}] {name}: {models[name].selection['best']['model']} "
               f"in {time.monotonic() - t0:.0f} s", flush=True)  # fmt: skip
     joblib.dump(models, path)
     return names
+
+
+def panel_quality(models: dict) -> list[dict]:
+    """Per endpoint: chosen model, its members, training rows and inner-CV metrics (what the panel predicts with)."""
+    rows = []
+    for name, model in models.items():
+        best = model.selection["best"]
+        members = sorted({m["model"] for m in best.get("params", {}).get("members", [])}) or [best["model"]]
+        rows.append({"endpoint": name, "task": model.task, "rows": int(model.qc["n_rows_out"]), "best": best["model"],
+                     "members": members, "cv": model.selection["cv_metrics"]})  # fmt: skip
+    return rows
 
 
 def main() -> None:
@@ -113,9 +124,10 @@ def main() -> None:
     )
     parser.add_argument("--endpoints", default=None, help="Comma-separated endpoints or groups (default: all 36).")
     parser.add_argument("--budget", type=float, default=5.0)
-    parser.add_argument("--max-rows", type=int, default=2000)
+    parser.add_argument("--max-rows", type=int, default=2000, help="Training rows per endpoint (0: all).")
     parser.add_argument("--chunk-size", type=int, default=5000)
     parser.add_argument("--panel", default=None, help="A panel saved by an earlier run (skips training).")
+    parser.add_argument("--save-panel", default=None, help="Where to keep the panel this run trains.")
     parser.add_argument("--admet-ai", default="/tmp/admetai_venv/bin/python")
     parser.add_argument("--name", default="admet_throughput", help="Result file bench/results/NAME.json.")
     args = parser.parse_args()
@@ -124,8 +136,9 @@ def main() -> None:
     import pandas as pd
 
     work = Path(tempfile.mkdtemp(prefix="admet-bench-"))
-    panel = Path(args.panel) if args.panel else work / "panel.joblib"
+    panel = Path(args.panel or args.save_panel or work / "panel.joblib")
     names = list(joblib.load(panel)) if args.panel else train(args, panel)
+    quality = panel_quality(joblib.load(panel))
     print(f"panel: {len(names)} endpoints in {panel}", flush=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     runs = [(sizes[0], True), (sizes[0], False), *((n, True) for n in sizes[1:])]
@@ -160,13 +173,25 @@ def main() -> None:
     ratio = round(rows[0]["molecules_per_s"] / ai[0]["molecules_per_s"], 1) if ai else None
     _common.write_result(args.name, {"machine": _common.machine_info(), "rows": rows, "ratio_vs_admet_ai": ratio,
                                               "note": note, "endpoints": names, "budget_s": args.budget,
-                                              "max_rows": args.max_rows, "chunk_size": args.chunk_size})  # fmt: skip
+                                              "max_rows": args.max_rows, "chunk_size": args.chunk_size,
+                                              "panel": quality})  # fmt: skip
     _common.print_table("ADMET panel throughput (wall time, including process start and model loading)",
                         ["tool", "molecules", "alerts", "endpoints", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"],
                         [[r["tool"], r["molecules"], r["alerts"], r["endpoints"], r["seconds"], r["molecules_per_s"],
                           r["peak_rss_total_mib"], r["peak_rss_process_mib"]] for r in rows],
                         caption=note or f"pharmakon (first row) / ADMET-AI, same molecules, same run: {ratio}x",
                         numeric=["molecules", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"])  # fmt: skip
+
+    _common.print_table("the panel that was timed (inner cross-validation of each endpoint's chosen model)",
+                        ["endpoint", "task", "rows", "model", "members", "CV metric"],
+                        [[q["endpoint"], q["task"], q["rows"], q["best"], "+".join(q["members"]),
+                          _primary(q["task"], q["cv"])] for q in quality], numeric=["rows"])  # fmt: skip
+
+
+def _primary(task: str, cv: dict) -> str:
+    key = "pearson" if task == "regression" else "auroc"
+    value = cv.get(key)
+    return f"{key} {value:.3f}" if isinstance(value, float) else ""
 
 
 if __name__ == "__main__":

@@ -38,6 +38,18 @@ def test_matches_dense_formula_per_segment(bits):
     assert got[3, 0] == 1.0  # empty query vs the empty reference in segment 0
 
 
+@pytest.mark.parametrize("n_bits", [512, 509])  # a width that is not a whole number of bytes too
+def test_index_from_packed_bits_is_the_same_index(bits, n_bits):
+    query, ref = bits[0][:, :n_bits], bits[1][:, :n_bits]
+    plain = TanimotoIndex(ref, [100, 200])
+    packed = TanimotoIndex.from_packed(np.packbits(ref, axis=1), n_bits, [100, 200])
+    np.testing.assert_array_equal(packed.by_bit, plain.by_bit)
+    np.testing.assert_array_equal(packed.counts, plain.counts)
+    np.testing.assert_array_equal(packed.max_similarity(query), plain.max_similarity(query))
+    with pytest.raises(ValueError, match="packed must have shape"):
+        TanimotoIndex.from_packed(np.packbits(ref, axis=1), n_bits + 8)
+
+
 def test_exclude_self_and_many_set_bits():
     rng = np.random.default_rng(1)
     ref = rng.random((50, 1024)) < 0.4  # > 255 set bits per row: wider accumulator

@@ -186,8 +186,10 @@ class Panel:
         for key, names in self.groups.items():
             tanimoto = [n for n in names if models[n].domain.metric == "tanimoto"]
             if tanimoto:
-                refs = [models[n].domain.reference_bits() for n in tanimoto]
-                self.indexes[key] = (TanimotoIndex(np.concatenate(refs), [len(r) for r in refs]), tanimoto)
+                refs = [models[n].domain.reference_packed() for n in tanimoto]  # one featurizer: one width
+                index = TanimotoIndex.from_packed(np.concatenate([r for r, _ in refs]), refs[0][1],
+                                                  [len(r) for r, _ in refs])  # fmt: skip
+                self.indexes[key] = (index, tanimoto)
 
     def predict_chunk(self, chunk: pd.DataFrame, *, alerts: bool = True) -> pd.DataFrame:
         """Every endpoint's prediction plus alerts for one chunk from :func:`read_molecules`.
@@ -273,14 +275,28 @@ def predict_smiles(models: dict[str, Any], smiles: Sequence[object], *, ids: Seq
     return predict_chunk(models, smiles_frame(smiles, ids), alerts=alerts)
 
 
-def _worker_chunk(panel_path: str, alerts: bool, chunk: pd.DataFrame) -> pd.DataFrame:
+def _worker_chunk(panel_path: str, alerts: bool, threads: int, chunk: pd.DataFrame) -> dict[str, Any]:
+    """One chunk's panel as CSV text (header included) plus its tallies.
+
+    Formatting happens here, in the worker, so the parent only appends text: a data frame
+    of a few hundred mixed columns costs more to pickle back than its CSV. BLAS/OpenMP
+    pools are held to ``threads`` so that workers do not compete for the same cores.
+    """
+    from threadpoolctl import threadpool_limits
+
     key = (panel_path, os.path.getmtime(panel_path))
     if key not in _PANELS:
         import joblib
 
         _PANELS.clear()
         _PANELS[key] = Panel(joblib.load(panel_path))
-    return _PANELS[key].predict_chunk(chunk, alerts=alerts)
+    with threadpool_limits(limits=threads):
+        result = _PANELS[key].predict_chunk(chunk, alerts=alerts)
+    bad = ~result["status"].eq("ok")
+    domain = [c for c in result.columns if c.endswith("_in_domain")]
+    return {"csv": result.to_csv(index=False, lineterminator="\n"), "rows": len(result), "invalid": int(bad.sum()),
+            "shown": result.loc[bad, ["row", "input", "status"]].head(20).to_dict("records"),
+            "in_domain": {c[: -len("_in_domain")]: int(result[c].sum()) for c in domain}}  # fmt: skip
 
 
 def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *, backend: str | None = None,
@@ -323,21 +339,19 @@ def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *,
     done, invalid, in_domain, shown = 0, 0, dict.fromkeys(models, 0), []
     try:
         joblib.dump(models, panel_path)
-        fn = functools.partial(_worker_chunk, panel_path, alerts)
         with get_executor(backend, n_jobs=n_jobs) as ex, atomic_open(output_path, newline="") as sink:
+            fn = functools.partial(_worker_chunk, panel_path, alerts, max(1, (os.cpu_count() or 1) // ex.n_workers))
             window_size = max(1, 2 * ex.n_workers)
             stream = itertools.chain([first], chunks)
-            header = True
             while pending := list(itertools.islice(stream, window_size)):
                 for result in ex.imap(fn, pending, chunksize=1):
-                    result.to_csv(sink, index=False, header=header)
-                    header = False
-                    done += len(result)
-                    bad = ~result["status"].eq("ok")
-                    invalid += int(bad.sum())
-                    shown += result.loc[bad, ["row", "input", "status"]].head(20 - len(shown)).to_dict("records")
-                    for name in models:
-                        in_domain[name] += int(result[f"{name}_in_domain"].sum())
+                    text = result["csv"]
+                    sink.write(text if done == 0 else text[text.index("\n") + 1 :])  # one header, from the first
+                    done += result["rows"]
+                    invalid += result["invalid"]
+                    shown += result["shown"][: 20 - len(shown)]
+                    for name, count in result["in_domain"].items():
+                        in_domain[name] += count
                     if progress:
                         progress(done)
     finally:

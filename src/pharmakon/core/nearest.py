@@ -46,13 +46,32 @@ class TanimotoIndex:
         bits = np.asarray(bits, dtype=bool)
         if bits.ndim != 2:
             raise ValueError(f"bits must be 2-D (n_reference, n_bits), got shape {bits.shape}")
-        sizes = [len(bits)] if segments is None else [int(s) for s in segments]
-        if sum(sizes) != len(bits) or any(s < 1 for s in sizes):
-            raise ValueError(f"segments {sizes} must be positive and sum to the {len(bits)} reference rows")
-        self.n_bits = bits.shape[1]
+        self._set(np.ascontiguousarray(bits.T, dtype=np.uint8), segments)
+
+    @classmethod
+    def from_packed(cls, packed: np.ndarray, n_bits: int, segments: Sequence[int] | None = None) -> TanimotoIndex:
+        """The index of ``np.packbits(bits, axis=1)`` (shape (n_reference, ceil(n_bits / 8))).
+
+        Unpacks straight into the bit-major layout the queries read, which is several
+        times faster than unpacking rows and transposing them (the ADMET panel builds an
+        index of some 70,000 references in every worker).
+        """
+        packed = np.asarray(packed, dtype=np.uint8)
+        if packed.ndim != 2 or packed.shape[1] != -(-n_bits // 8):
+            raise ValueError(f"packed must have shape (n, {-(-n_bits // 8)}) for {n_bits} bits, got {packed.shape}")
+        index = cls.__new__(cls)
+        index._set(np.unpackbits(np.ascontiguousarray(packed.T), axis=0, count=n_bits), segments)
+        return index
+
+    def _set(self, by_bit: np.ndarray, segments: Sequence[int] | None) -> None:
+        n_reference = by_bit.shape[1]
+        sizes = [n_reference] if segments is None else [int(s) for s in segments]
+        if sum(sizes) != n_reference or any(s < 1 for s in sizes):
+            raise ValueError(f"segments {sizes} must be positive and sum to the {n_reference} reference rows")
+        self.n_bits = by_bit.shape[0]
         self.starts = np.cumsum([0, *sizes[:-1]])
-        self.by_bit = np.ascontiguousarray(bits.T, dtype=np.uint8)
-        self.counts = bits.sum(axis=1).astype(np.float32)
+        self.by_bit = by_bit
+        self.counts = by_bit.sum(axis=0, dtype=np.int32).astype(np.float32)
 
     @property
     def n_reference(self) -> int:

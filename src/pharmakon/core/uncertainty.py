@@ -270,9 +270,16 @@ class ApplicabilityDomain:
             return np.unpackbits(self.packed_reference_, axis=1, count=self.n_bits_).astype(bool)
         return np.asarray(self.reference_) > 0  # models saved before the packed form
 
+    def reference_packed(self) -> tuple[np.ndarray, int]:
+        """The Tanimoto reference as ``np.packbits`` rows and the number of bits."""
+        if hasattr(self, "packed_reference_"):
+            return self.packed_reference_, self.n_bits_
+        bits = self.reference_bits()
+        return np.packbits(bits, axis=1), bits.shape[1]
+
     def _tanimoto_index(self):
         if getattr(self, "_index", None) is None:
-            self._index = TanimotoIndex(self.reference_bits())
+            self._index = TanimotoIndex.from_packed(*self.reference_packed())
         return self._index
 
     def fit(self, X: np.ndarray) -> ApplicabilityDomain:
