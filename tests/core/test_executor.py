@@ -235,10 +235,10 @@ def test_local_cancel_from_another_thread(local_executor):
 
 def test_imap_closed_early_cancels_rest(local_executor):
     iterator = local_executor.imap(slow_after_first, range(6), chunksize=1)
-    start = time.perf_counter()
     assert next(iterator) == 0
+    start = time.perf_counter()  # timed from here: pool start-up under load is not what this checks
     iterator.close()
-    assert time.perf_counter() - start < 2.5
+    assert time.perf_counter() - start < 2.5  # waiting for the running items would take >= 3 s
     assert local_executor.map(square, [5]) == [25]
 
 

@@ -83,3 +83,24 @@ def test_version_mismatch_fails_or_warns(store, mol_model, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_versions(real, what="model x") == []  # same versions: silent
+
+
+@pytest.mark.parametrize("difficulty", [True, False])
+def test_model_card_plots_the_interval_of_each_novelty_bin(difficulty):
+    import base64
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from pharmakon.core.modelcard import card_plots
+    from pharmakon.core.uncertainty import ConformalRegressor
+
+    rng = np.random.default_rng(0)
+    novelty = rng.random(1000)
+    y, p = rng.normal(size=1000), rng.normal(size=1000) * (0.5 + novelty)  # errors grow with novelty
+    conformal = ConformalRegressor().fit(y, p, novelty if difficulty else None)
+    model = SimpleNamespace(task="regression", target="y", oof_y=y, oof_pred=p, conformal=conformal)
+    plots = card_plots(model)
+    assert ("interval_by_novelty" in plots) is difficulty
+    assert len(conformal.bins()) == (5 if difficulty else 1)  # 1,000 rows, >= 200 per bin
+    assert all(base64.b64decode(png).startswith(b"\x89PNG") for png in plots.values())

@@ -48,8 +48,19 @@ def card_plots(model: Any) -> dict[str, str]:
         ax.axhline(0, color="k", lw=1)
         for q in (-model.conformal.q_, model.conformal.q_):
             ax.axhline(q, color="tab:red", ls=":", lw=1)
-        ax.set(xlabel="predicted", ylabel="residual (observed - predicted)", title="Residuals (dotted: conformal q)")
+        ax.set(
+            xlabel="predicted", ylabel="residual (observed - predicted)", title="Residuals (dotted: pooled conformal q)"
+        )
         plots["residuals"] = _png(fig)
+        bins = model.conformal.bins()
+        if len(bins) > 1:  # Mondrian: the half-width each novelty bin gets
+            edges = [0.0, *(b["upper"] for b in bins[:-1]), 1.0]  # novelty = 1 - nearest Tanimoto, in [0, 1]
+            fig, ax = plt.subplots(figsize=(4.2, 4))
+            ax.stairs([b["q"] for b in bins], edges, color="tab:red", lw=1.5)
+            ax.axhline(model.conformal.q_, color="k", ls=":", lw=1)
+            ax.set(xlabel="novelty (1 - nearest-neighbour Tanimoto)", ylabel="interval half-width q",
+                   title="Conformal q per novelty bin (dotted: pooled)", ylim=(0, None))  # fmt: skip
+            plots["interval_by_novelty"] = _png(fig)
         return plots
     from sklearn.calibration import calibration_curve
     from sklearn.metrics import precision_recall_curve, roc_curve
