@@ -105,6 +105,7 @@ EXAMPLES: list[Example] = [
     Example("demo-dataset", _demo_dataset),
     Example("pgx-report", "pharmakon.patients.pgx.persist:seed_example"),
     Example("esol-model", "pharmakon.chem.examples:seed_example"),
+    Example("chemprop-model", "pharmakon.chem.examples:seed_chemprop_example"),
     Example("safety-signals", "pharmakon.trials.safety.examples:seed_example"),
     Example("trial-design", "pharmakon.trials.design.persist:seed_example"),
     Example("admet-panel", "pharmakon.chem.panel_examples:seed_panel_example"),

@@ -196,3 +196,28 @@ def test_cli_train_predict_on_esol(cli, pharmakon_home, mirror, tmp_path):
     assert (got["pred_upper"] - got["pred_lower"]).iloc[1:].gt(0).all() and "in_domain" in got
     rmse = float(np.sqrt(np.mean((got["prediction"].iloc[1:] - test["log_solubility"].iloc[1:].to_numpy()) ** 2)))
     assert rmse < float(np.std(esol["log_solubility"])), (summary["best"], rmse)  # better than the mean
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # real training: one database is enough
+def test_seeded_chemprop_example_registers_once(store, mirror):
+    from pharmakon.chem.examples import CHEMPROP_MODEL, seed_chemprop_example
+    from pharmakon.config import get_settings
+    from pharmakon.core.registry import list_models, load_model
+
+    summary = seed_chemprop_example(store, get_settings())
+    assert summary.startswith(f"model {CHEMPROP_MODEL} v1 (Chemprop D-MPNN vs ridge on 300 ESOL molecules")
+    with store.read_session() as session:
+        model = load_model(session, CHEMPROP_MODEL)
+    assert "chemprop" in {r["model"] for r in model.selection["leaderboard"]} and "chemprop" in summary
+    assert "already registered" in seed_chemprop_example(store, get_settings())
+    with store.read_session() as session:
+        assert [o.version for o in list_models(session) if o.name == CHEMPROP_MODEL] == [1]
+
+
+def test_chemprop_example_without_the_deep_extra_is_skipped_clearly(store, monkeypatch):
+    from pharmakon.chem.examples import seed_chemprop_example
+    from pharmakon.config import get_settings
+
+    monkeypatch.setitem(sys.modules, "chemprop", None)
+    with pytest.raises(InputError, match=r"pharmakon\[deep\]"):
+        seed_chemprop_example(store, get_settings())
