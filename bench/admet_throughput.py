@@ -90,7 +90,7 @@ def measure(cmd: list[str]) -> tuple[str, float, float, float]:
     return out, seconds, round(peak_sum, 1), round(peak_one, 1)
 
 
-def train(args: argparse.Namespace, path: Path) -> list[str]:
+def train(args: argparse.Namespace, path: Path) -> dict:
     import joblib
 
     from pharmakon.chem.admet import ENDPOINTS, resolve_endpoints, train_endpoint
@@ -103,7 +103,7 @@ def train(args: argparse.Namespace, path: Path) -> list[str]:
         print(f"[{k}/{len(names)}] {name}: {models[name].selection['best']['model']} "
               f"in {time.monotonic() - t0:.0f} s", flush=True)  # fmt: skip
     joblib.dump(models, path)
-    return names
+    return models
 
 
 def panel_quality(models: dict) -> list[dict]:
@@ -137,8 +137,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="admet-bench-"))
     panel = Path(args.panel or args.save_panel or work / "panel.joblib")
-    names = list(joblib.load(panel)) if args.panel else train(args, panel)
-    quality = panel_quality(joblib.load(panel))
+    models = joblib.load(panel) if args.panel else train(args, panel)  # the timed children load it themselves
+    names, quality = list(models), panel_quality(models)
+    del models
     print(f"panel: {len(names)} endpoints in {panel}", flush=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     runs = [(sizes[0], True), (sizes[0], False), *((n, True) for n in sizes[1:])]

@@ -15,7 +15,7 @@ What is measured (all with ``pharmakon.core.train_model``, the code behind
 * Lipophilicity, TDC protocol: PyTDC 1.1.15's ``create_scaffold_split`` (its code,
   run from the installed wheel) with seeds 1-5, 80/20; MAE vs the TDC leaderboard
   top-1 (0.533, Feb 2023). The official TDC test file is not available offline.
-* MoleculeNet scaffold splits against Chemprop's published numbers (the issue's list):
+* MoleculeNet scaffold splits against the Chemprop numbers the issue lists:
   ESOL, FreeSolv, Lipophilicity (RMSE), BBBP, ClinTox, Tox21 (AUROC; for the multi-task
   sets one model per task, the mean over tasks, as Chemprop reports it). Bemis-Murcko
   scaffold split of pharmakon (``make_split("scaffold")``), 80/20, seed 0, one seed.
@@ -38,7 +38,7 @@ MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
 BIOGEN = {"HLM": 0.719, "MDR1_ER": 0.741, "Sol": 0.651, "RLM": 0.742, "hPPB": 0.754, "rPPB": 0.713}
 TOX21 = ("NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD", "NR-PPAR-gamma", "SR-ARE",
          "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53")  # fmt: skip
-#: name -> (file, tasks, metric, Chemprop's published scaffold-split number)
+#: name -> (file, tasks, metric, the Chemprop number the issue gives for it)
 MOLNET = {"esol": ("delaney.csv", ("logp",), "rmse", 0.555),
           "freesolv": ("freesolv.csv", ("freesolv",), "rmse", 1.075),
           "lipo": ("lipo.csv", ("lipo",), "rmse", 0.555),
