@@ -2,13 +2,15 @@
 
 Trains the chosen endpoints (default: all 36, ``--budget`` s each, at most
 ``--max-rows`` training rows each) or loads a panel saved by an earlier run
-(``--panel``), writes mirror molecules (PharmaBench and MoleculeNet SMILES, unique
-first, then cycled for sizes beyond the pool; nothing is cached between chunks, so
-repeats cost the same as new molecules) to CSV files, and times ``predict_file`` in a
-child process per size. Memory is sampled every 0.2 s over the child and its workers
-(psutil): the peak of their summed RSS and the peak of the largest single process.
-ADMET-AI (``--admet-ai PYTHON``: a venv with ``admet_ai``, which ships its weights)
-predicts the same first file in the same run; the speed ratio uses those two rows.
+(``--panel``), registers it in a scratch store (untimed), writes mirror molecules
+(PharmaBench and MoleculeNet SMILES, unique first, then cycled for sizes beyond the
+pool; nothing is cached between chunks, so repeats cost the same as new molecules) to
+CSV files, and times the user's command, ``pharmakon admet predict IN -o OUT``, per
+size: process start, model loading and writing included. Memory is sampled every
+0.2 s over the command and its workers (psutil): the peak of their summed RSS and the
+peak of the largest single process. ADMET-AI (``--admet-ai PYTHON``: a venv with
+``admet_ai``, which ships its weights) predicts the same first file in the same run;
+the speed ratio uses those two rows.
 
 Run: ``python bench/admet_throughput.py [--sizes 10000,100000,1000000] [--panel PATH]``.
 """
@@ -28,14 +30,6 @@ from pathlib import Path
 import _common
 
 MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
-CHILD = """
-import json, sys, joblib
-from pathlib import Path
-from pharmakon.chem.panel_io import predict_file
-models = joblib.load(sys.argv[1])
-s = predict_file(models, Path(sys.argv[2]), Path(sys.argv[3]), chunk_size=int(sys.argv[5]), alerts=sys.argv[4] == "1")
-print(json.dumps(s))
-"""
 ADMET_AI = """
 import sys, time, pandas as pd
 from admet_ai import ADMETModel
@@ -106,6 +100,20 @@ def train(args: argparse.Namespace, path: Path) -> dict:
     return models
 
 
+def register(models: dict, home: Path) -> None:
+    """Register ``models`` as the ``admet.*`` panel of a fresh store in ``home`` (with their model cards)."""
+    from pharmakon.chem.admet import MODEL_PREFIX
+    from pharmakon.config import get_settings
+    from pharmakon.core.registry import register_model
+    from pharmakon.store import open_store
+
+    os.environ["PHARMAKON_HOME"] = str(home)
+    get_settings.cache_clear()
+    with open_store().session() as session:
+        for name, model in models.items():
+            register_model(session, model, name=MODEL_PREFIX + name, actor="bench")
+
+
 def panel_quality(models: dict) -> list[dict]:
     """Per endpoint: chosen model, its members, training rows and inner-CV metrics (what the panel predicts with)."""
     rows = []
@@ -137,8 +145,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="admet-bench-"))
     panel = Path(args.panel or args.save_panel or work / "panel.joblib")
-    models = joblib.load(panel) if args.panel else train(args, panel)  # the timed children load it themselves
+    models = joblib.load(panel) if args.panel else train(args, panel)
     names, quality = list(models), panel_quality(models)
+    register(models, work / "home")  # the timed command loads the models from this store itself
     del models
     print(f"panel: {len(names)} endpoints in {panel}", flush=True)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -148,10 +157,10 @@ def main() -> None:
         inp = work / f"in_{n}.csv"
         if not inp.exists():
             pd.DataFrame({"smiles": molecules(n)}).to_csv(inp, index=False)
-        cmd = [sys.executable, "-c", CHILD, str(panel), str(inp), str(work / "out.csv"), "1" if alerts else "0",
-               str(args.chunk_size)]  # fmt: skip
+        cmd = [str(Path(sys.executable).parent / "pharmakon"), "admet", "predict", str(inp), "-o", str(work / "out.csv"),
+               "--alerts" if alerts else "--no-alerts", "--chunk-size", str(args.chunk_size), "--json"]  # fmt: skip
         out, seconds, peak_sum, peak_one = measure(cmd)
-        summary = json.loads(out.strip().splitlines()[-1])
+        summary = json.loads(out)
         rows.append({"tool": "pharmakon", "molecules": n, "alerts": alerts, "endpoints": len(names),
                      "seconds": round(seconds, 2), "molecules_per_s": round(n / seconds, 1),
                      "peak_rss_total_mib": peak_sum, "peak_rss_process_mib": peak_one,

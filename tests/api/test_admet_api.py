@@ -159,3 +159,34 @@ def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_u
         assert r.status_code == 422 and message in r.json()["detail"], r.text
     assert client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp", "top": 0},
                        headers=_auth(viewer)).status_code == 422  # fmt: skip
+
+
+def test_panel_stays_loaded_between_requests_until_a_new_version(client: TestClient, store: Store, make_user,
+                                                                  monkeypatch) -> None:  # fmt: skip
+    from pharmakon.chem import panel_io
+    from pharmakon.core import registry
+
+    registry.clear_model_cache()
+    register_tiny(store)
+    _, _, sci = make_user("sam", "scientist")
+    built: list[int] = []
+    real_init = panel_io.Panel.__init__
+
+    def counting_init(self, models):  # count panel builds (each one means models were (re)loaded)
+        built.append(len(models))
+        real_init(self, models)
+
+    monkeypatch.setattr(panel_io.Panel, "__init__", counting_init)
+    body = {"smiles": MOLECULES}
+    first, second = (client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(sci)).json() for _ in range(2))
+    assert second["rows"] == first["rows"] and built == [2]  # built once, same answers
+    with store.session() as session:  # a retrained endpoint: the next request serves version 2
+        from pharmakon.core.registry import register_model
+
+        register_model(session, tiny_models()["bbbp"], name="admet.bbbp", actor="test", card=b"<html>card</html>")
+    third = client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(sci)).json()
+    assert third["models"]["bbbp"] == "admet.bbbp@2" and built == [2, 2]
+    assert third["rows"] == first["rows"]  # same bytes registered again: same numbers
+    with store.read_session() as session:
+        assert list_events(session, action="admet.predict")[1] == 3  # every request audited, cached or not
+    registry.clear_model_cache()

@@ -60,6 +60,24 @@ def test_train_predict_file_cli(mirror, cli, pharmakon_home, tmp_path):
     summary = predict_file(models, inp, out2, backend="local", n_jobs=2, chunk_size=7, id_col="name")
     assert summary["rows"] == 42 and summary["invalid"] == 2
     pd.testing.assert_frame_equal(pd.read_csv(out2), table)
+    # workers loading the registered artifacts themselves (the CLI's way) give the same file
+    from pharmakon.chem.admet import registered_panel
+
+    with open_store().read_session() as session:
+        panel = registered_panel(session)
+    assert panel.refs == {"biogen_hlm": "admet.biogen_hlm@1", "bbbp": "admet.bbbp@1"}
+    summary = predict_file(panel, inp, out2, backend="local", n_jobs=2, chunk_size=7, id_col="name")
+    assert (
+        summary["endpoints"] == ["biogen_hlm", "bbbp"] and summary["in_domain"]["bbbp"] == table["bbbp_in_domain"].sum()
+    )
+    pd.testing.assert_frame_equal(pd.read_csv(out2), table)
+    # an artifact damaged after registration: a clear error, the earlier output left as it was
+    from pharmakon.store.objects import artifact_path
+
+    before = out2.read_bytes()
+    artifact_path(panel.entries[1][4]).write_bytes(b"not a model")
+    res = cli("admet", "predict", str(inp), "-o", str(out2), "--backend", "local", "--jobs", "2")
+    assert res.exit_code != 0 and "admet.bbbp" in res.stderr and "corrupt" in res.stderr and out2.read_bytes() == before
 
 
 def test_bad_inputs_write_nothing(mirror, cli, pharmakon_home, tmp_path):
@@ -98,8 +116,10 @@ def test_smi_and_sdf_readers(tmp_path):
     assert table["status"].tolist()[:2] == ["ok", "ok"] and table["status"].iloc[2].startswith("invalid")
 
 
-def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session):
-    from pharmakon.chem.admet import train_endpoint
+def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session, pharmakon_home):
+    from pharmakon.chem.admet import registered_panel, train_endpoint
+    from pharmakon.core.registry import register_model
+    from pharmakon.store import open_store
 
     models = {name: train_endpoint(ENDPOINTS[name], budget_s=2, max_rows=150, models=["ridge", "logistic"])
               for name in ("biogen_solubility", "bbbp")}  # fmt: skip
@@ -110,3 +130,11 @@ def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session):
     on_ray = predict_file(models, inp, tmp_path / "ray.csv", backend="ray", chunk_size=8)
     assert serial["rows"] == on_ray["rows"] == 31 and on_ray["invalid"] == 1
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ray.csv"), pd.read_csv(tmp_path / "serial.csv"))
+    store = open_store()  # Ray workers reading the registered artifacts themselves
+    with store.session() as session:
+        for name, model in models.items():
+            register_model(session, model, name=f"admet.{name}", actor="test", card=b"<html></html>")
+    with store.read_session() as session:
+        panel = registered_panel(session)
+    predict_file(panel, inp, tmp_path / "ray_registered.csv", backend="ray", chunk_size=8)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ray_registered.csv"), pd.read_csv(tmp_path / "serial.csv"))

@@ -104,3 +104,50 @@ def test_model_card_plots_the_interval_of_each_novelty_bin(difficulty):
     assert ("interval_by_novelty" in plots) is difficulty
     assert len(conformal.bins()) == (5 if difficulty else 1)  # 1,000 rows, >= 200 per bin
     assert all(base64.b64decode(png).startswith(b"\x89PNG") for png in plots.values())
+
+
+def test_cached_load_reuses_the_object_until_version_or_file_changes(store, mol_model):
+    import os
+
+    from pharmakon.core import registry
+    from pharmakon.store.objects import artifact_path
+
+    registry.clear_model_cache()
+    with store.session() as session:
+        saved = register_model(session, mol_model, name="served", actor="t", alias="production")
+    with store.read_session() as session:
+        first = load_model(session, "served", "production", cache=True)
+        again = load_model(session, "served", "production", cache=True)
+        plain = load_model(session, "served", "production")
+    assert again is first and plain is not first  # only cache=True shares objects
+    pd.testing.assert_frame_equal(first.predict(INPUT).table, plain.predict(INPUT).table)
+    with store.session() as session:  # a new version behind the same alias: a new object
+        register_model(session, mol_model, name="served", actor="t")
+        promote_model(session, name="served", version=2, alias="production", actor="t")
+    with store.read_session() as session:
+        moved = load_model(session, "served", "production", cache=True)
+    assert moved is not first and moved.registry["version"] == 2
+    path = artifact_path(saved.artifacts["model.joblib"])
+    path.write_bytes(b"garbage")  # a touched file is read (and verified) again, not served from memory
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
+    with store.read_session() as session, pytest.raises(StoreError, match="corrupt"):
+        load_model(session, "served", 1, cache=True)
+    registry.clear_model_cache()
+
+
+def test_cache_keeps_at_most_its_byte_budget(store, mol_model, monkeypatch):
+    from pharmakon.core import registry
+
+    registry.clear_model_cache()
+    with store.session() as session:
+        for name in ("a", "b", "c"):
+            register_model(session, mol_model, name=name, actor="t")
+    with store.read_session() as session:
+        sizes = [registry._artifact_stat(registry.get_object(session, "model", n).artifacts["model.joblib"])[1]
+                 for n in ("a", "b", "c")]  # fmt: skip
+        monkeypatch.setattr(registry, "MODEL_CACHE_BYTES", sum(sizes) - 1)  # not room for all three
+        a = load_model(session, "a", cache=True)
+        load_model(session, "b", cache=True)
+        load_model(session, "c", cache=True)  # evicts "a", the least recently used
+        assert len(registry._CACHE) == 2 and load_model(session, "a", cache=True) is not a
+    registry.clear_model_cache()

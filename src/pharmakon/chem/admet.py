@@ -29,7 +29,7 @@ import pandas as pd
 from pharmakon.errors import InputError
 
 __all__ = ["Endpoint", "ENDPOINTS", "MODEL_PREFIX", "PANEL_MODELS", "PANEL_DOMAIN_REFERENCE", "endpoint_names", "resolve_endpoints", "endpoint_frame",
-           "train_endpoint", "train_panel", "load_panel"]  # fmt: skip
+           "train_endpoint", "train_panel", "load_panel", "RegisteredPanel", "registered_panel"]  # fmt: skip
 
 MODEL_PREFIX = "admet."
 #: Model families the panel selects from by default: their prediction cost does not grow with the
@@ -234,17 +234,73 @@ def train_panel(session: Any, endpoints: Sequence[str] | None = None, *, actor: 
     return summary
 
 
-def load_panel(session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None) -> dict[str, Any]:
+def load_panel(session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None,
+               cache: bool = False) -> dict[str, Any]:  # fmt: skip
     """Registered panel models, endpoint name -> ``TrainedModel`` (newest version or ``version`` alias).
 
-    With ``endpoints`` None, every registered ``admet.*`` model is loaded.
+    With ``endpoints`` None, every registered ``admet.*`` model is loaded. ``cache``
+    keeps them loaded for later calls (``load_model(..., cache=True)``; servers).
 
     Raises
     ------
     InputError
         No endpoint is registered (run ``pharmakon admet train``), or a requested one is missing.
     """
-    from pharmakon.core.registry import list_models, load_model
+    from pharmakon.core.registry import load_model
+
+    return {n: load_model(session, MODEL_PREFIX + n, version, cache=cache) for n in _panel_names(session, endpoints)}
+
+
+@dataclass(frozen=True)
+class RegisteredPanel:
+    """A registered panel by reference, for processes that load it themselves.
+
+    ``entries`` holds, per endpoint, ``(endpoint, model name, version, created_at,
+    artifact SHA-256)``, already version-checked by :func:`registered_panel`. Worker
+    processes call :meth:`load` (hash-verified reads of the store's artifacts), so the
+    caller never unpickles the models: a file prediction starts sooner and its parent
+    process stays small.
+    """
+
+    entries: tuple[tuple[str, str, int, Any, str], ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [e[0] for e in self.entries]
+
+    @property
+    def refs(self) -> dict[str, str]:
+        """Endpoint -> ``model@version``."""
+        return {e[0]: f"{e[1]}@{e[2]}" for e in self.entries}
+
+    def load(self) -> dict[str, Any]:
+        """Endpoint -> ``TrainedModel`` (needs the same ``PHARMAKON_HOME`` as the caller)."""
+        from pharmakon.core.registry import load_model_artifact
+
+        return {endpoint: load_model_artifact(digest, name=name, version=version, created_at=created)
+                for endpoint, name, version, created, digest in self.entries}  # fmt: skip
+
+
+def registered_panel(session: Any, endpoints: Sequence[str] | None = None, *,
+                     version: str | None = None) -> RegisteredPanel:  # fmt: skip
+    """What :func:`load_panel` would load, resolved and version-checked but not unpickled.
+
+    Raises
+    ------
+    InputError, ModelCompatibilityError
+        As :func:`load_panel`.
+    """
+    from pharmakon.core.registry import resolve_model
+
+    entries = []
+    for n in _panel_names(session, endpoints):
+        obj = resolve_model(session, MODEL_PREFIX + n, version)
+        entries.append((n, MODEL_PREFIX + n, obj.version, obj.created_at, obj.artifacts["model.joblib"]))
+    return RegisteredPanel(tuple(entries))
+
+
+def _panel_names(session: Any, endpoints: Sequence[str] | None) -> list[str]:
+    from pharmakon.core.registry import list_models
 
     registered = {o.name[len(MODEL_PREFIX) :] for o in list_models(session) if o.name.startswith(MODEL_PREFIX)}
     names = [e.name for e in resolve_endpoints(endpoints)] if endpoints else [
@@ -253,4 +309,4 @@ def load_panel(session: Any, endpoints: Sequence[str] | None = None, *, version:
     if missing or not names:
         raise InputError(f"ADMET endpoint model(s) not registered: {missing or 'none at all'}; "
                          "run `pharmakon admet train` first", field="endpoints")  # fmt: skip
-    return {n: load_model(session, MODEL_PREFIX + n, version) for n in names}
+    return names

@@ -6,10 +6,13 @@ window is appended to a temporary file next to the output, and the temporary fil
 renamed over the output only when everything succeeded (``os.replace``).
 
 Per chunk, molecules are standardised once and featurized once per distinct featurizer
-configuration, and those features are reused by every endpoint (the models'
-featurizers are swapped for a view on the precomputed block while they predict).
-Workers load the panel once per process from a joblib file the caller writes, so the
-``ray`` backend needs that file on a filesystem its workers share (a local cluster does).
+configuration, and every endpoint predicts from that one feature block.
+Workers load the panel once per process: from the store's artifacts when given a
+:class:`~pharmakon.chem.admet.RegisteredPanel` (what ``pharmakon admet predict`` passes,
+so the calling process never unpickles the models), or from a joblib file the caller
+writes when given models in memory. The ``ray`` backend needs those files on a
+filesystem its workers share (a local cluster does).
+A server keeps its panel between requests with :func:`shared_panel`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import functools
 import itertools
 import os
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,11 +43,16 @@ __all__ = [
     "predict_chunk",
     "predict_smiles",
     "predict_file",
+    "shared_panel",
 ]
 
 #: Column names recognised as the SMILES column of a CSV (case-insensitive), in order.
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "smiles_unify", "smi", "mol")
-_PANELS: dict[tuple[str, float], Panel] = {}
+_PANELS: dict[Any, Panel] = {}
+#: Most panels :func:`shared_panel` keeps (each holds its models, up to a few GiB for a full panel).
+SHARED_PANELS = 2
+_SHARED: OrderedDict[tuple, Panel] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
 
 
 def _find_col(columns: list[str], wanted: str | None, file: str) -> str:
@@ -190,6 +200,16 @@ class Panel:
                 index = TanimotoIndex.from_packed(np.concatenate([r for r, _ in refs]), refs[0][1],
                                                   [len(r) for r, _ in refs])  # fmt: skip
                 self.indexes[key] = (index, tanimoto)
+        self._lock = threading.Lock()
+
+    def predict_smiles(self, smiles: Sequence[object], *, ids: Sequence[str] | None = None,
+                       alerts: bool = True) -> pd.DataFrame:  # fmt: skip
+        """The panel for in-memory SMILES; same columns as :meth:`predict_chunk`. Safe to call from threads
+        (calls take turns: a chunk already keeps a core busy)."""
+        if len(smiles) == 0:
+            raise InputError("no molecules given", field="smiles")
+        with self._lock:
+            return self.predict_chunk(smiles_frame(smiles, ids), alerts=alerts)
 
     def predict_chunk(self, chunk: pd.DataFrame, *, alerts: bool = True) -> pd.DataFrame:
         """Every endpoint's prediction plus alerts for one chunk from :func:`read_molecules`.
@@ -227,7 +247,9 @@ class Panel:
             table, mols = standardised(bool(getattr(featurizer, "tautomer", False)))
             ok = np.array([m is not None for m in mols])
             block = featurizer.transform_mols([m for m in mols if m is not None])
-            X = pd.DataFrame(block, columns=featurizer.feature_names_)
+            # An object Index: the models compare their column lists with it, and Python strings compare
+            # faster than pandas' Arrow-backed default when a small request runs dozens of models.
+            X = pd.DataFrame(block, columns=pd.Index(featurizer.feature_names_, dtype=object), copy=False)
             scores = {}
             if key in self.indexes and ok.any():
                 index, tanimoto = self.indexes[key]
@@ -269,13 +291,59 @@ def predict_chunk(models: dict[str, Any], chunk: pd.DataFrame, *, alerts: bool =
 
 def predict_smiles(models: dict[str, Any], smiles: Sequence[object], *, ids: Sequence[str] | None = None,
                    alerts: bool = True) -> pd.DataFrame:  # fmt: skip
-    """The panel for in-memory SMILES (API, workbench); same columns as :func:`predict_chunk`."""
-    if len(smiles) == 0:
-        raise InputError("no molecules given", field="smiles")
-    return predict_chunk(models, smiles_frame(smiles, ids), alerts=alerts)
+    """The panel for in-memory SMILES; same columns as :func:`predict_chunk` (builds the :class:`Panel`)."""
+    return Panel(models).predict_smiles(smiles, ids=ids, alerts=alerts)
 
 
-def _worker_chunk(panel_path: str, alerts: bool, threads: int, chunk: pd.DataFrame) -> dict[str, Any]:
+def shared_panel(models: dict[str, Any]) -> Panel:
+    """The :class:`Panel` of models that stay loaded (``load_panel(..., cache=True)``), built once.
+
+    Keyed by the model objects themselves, so a newly registered version (another
+    object) gets a new panel; the :data:`SHARED_PANELS` most recent are kept.
+    """
+    key = tuple((name, id(model)) for name, model in models.items())
+    with _SHARED_LOCK:
+        panel = _SHARED.get(key)
+        if panel is not None:
+            _SHARED.move_to_end(key)
+            return panel
+    panel = Panel(dict(models))  # the panel holds its models, so the ids in the key stay theirs
+    with _SHARED_LOCK:
+        panel = _SHARED.setdefault(key, panel)
+        while len(_SHARED) > SHARED_PANELS:
+            _SHARED.popitem(last=False)
+    return panel
+
+
+class _PanelFile:
+    """Models the caller dumped to a joblib file for the workers (``predict_file`` given models)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def key(self) -> tuple[str, float]:
+        return self.path, os.path.getmtime(self.path)
+
+    def load(self) -> dict[str, Any]:
+        import joblib
+
+        return joblib.load(self.path)
+
+
+class _RegisteredSource:
+    """A :class:`~pharmakon.chem.admet.RegisteredPanel`: workers read the store's artifacts themselves."""
+
+    def __init__(self, panel: Any) -> None:
+        self.panel = panel
+
+    def key(self) -> Any:
+        return self.panel.entries
+
+    def load(self) -> dict[str, Any]:
+        return self.panel.load()
+
+
+def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) -> dict[str, Any]:
     """One chunk's panel as CSV text (header included) plus its tallies.
 
     Formatting happens here, in the worker, so the parent only appends text: a data frame
@@ -284,12 +352,10 @@ def _worker_chunk(panel_path: str, alerts: bool, threads: int, chunk: pd.DataFra
     """
     from threadpoolctl import threadpool_limits
 
-    key = (panel_path, os.path.getmtime(panel_path))
+    key = source.key()
     if key not in _PANELS:
-        import joblib
-
         _PANELS.clear()
-        _PANELS[key] = Panel(joblib.load(panel_path))
+        _PANELS[key] = Panel(source.load())
     with threadpool_limits(limits=threads):
         result = _PANELS[key].predict_chunk(chunk, alerts=alerts)
     bad = ~result["status"].eq("ok")
@@ -299,15 +365,18 @@ def _worker_chunk(panel_path: str, alerts: bool, threads: int, chunk: pd.DataFra
             "in_domain": {c[: -len("_in_domain")]: int(result[c].sum()) for c in domain}}  # fmt: skip
 
 
-def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *, backend: str | None = None,
+def predict_file(models: dict[str, Any] | Any, input_path: Path, output_path: Path, *, backend: str | None = None,
                  chunk_size: int = 5000, smiles_col: str | None = None, id_col: str | None = None,
                  n_jobs: int | None = None, alerts: bool = True, progress: Callable[[int], None] | None = None) -> dict[str, Any]:  # fmt: skip
     """Stream ``input_path`` through the panel into ``output_path`` (CSV; see :func:`predict_chunk`).
 
     Parameters
     ----------
-    models : dict
-        Endpoint name -> ``TrainedModel`` (:func:`pharmakon.chem.admet.load_panel`).
+    models : dict or RegisteredPanel
+        Endpoint name -> ``TrainedModel`` (:func:`pharmakon.chem.admet.load_panel`; written
+        to a temporary file for the workers), or a
+        :class:`~pharmakon.chem.admet.RegisteredPanel` (:func:`~pharmakon.chem.admet.registered_panel`;
+        the workers read the store's artifacts, nothing is unpickled or written here).
     backend : {"local", "ray", "serial"}, optional
         Executor backend (:func:`pharmakon.core.get_executor`).
     chunk_size : int
@@ -326,21 +395,28 @@ def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *,
     """
     import joblib
 
+    from pharmakon.chem.admet import RegisteredPanel
     from pharmakon.core import get_executor
 
-    if not models:
+    names = models.names if isinstance(models, RegisteredPanel) else list(models)
+    if not names:
         raise InputError("no endpoint models to predict with", field="endpoints")
     t0 = time.monotonic()
     output_path.parent.mkdir(parents=True, exist_ok=True)
     chunks = read_molecules(input_path, chunk_size=chunk_size, smiles_col=smiles_col, id_col=id_col)
     first = next(chunks)  # validates the input before anything is written
-    pfd, panel_path = tempfile.mkstemp(prefix="pharmakon-panel-", suffix=".joblib")
-    os.close(pfd)
-    done, invalid, in_domain, shown = 0, 0, dict.fromkeys(models, 0), []
+    panel_path = None
+    done, invalid, in_domain, shown = 0, 0, dict.fromkeys(names, 0), []
     try:
-        joblib.dump(models, panel_path)
+        if isinstance(models, RegisteredPanel):
+            source: Any = _RegisteredSource(models)
+        else:
+            pfd, panel_path = tempfile.mkstemp(prefix="pharmakon-panel-", suffix=".joblib")
+            os.close(pfd)
+            joblib.dump(models, panel_path)
+            source = _PanelFile(panel_path)
         with get_executor(backend, n_jobs=n_jobs) as ex, atomic_open(output_path, newline="") as sink:
-            fn = functools.partial(_worker_chunk, panel_path, alerts, max(1, (os.cpu_count() or 1) // ex.n_workers))
+            fn = functools.partial(_worker_chunk, source, alerts, max(1, (os.cpu_count() or 1) // ex.n_workers))
             window_size = max(1, 2 * ex.n_workers)
             stream = itertools.chain([first], chunks)
             while pending := list(itertools.islice(stream, window_size)):
@@ -355,9 +431,10 @@ def predict_file(models: dict[str, Any], input_path: Path, output_path: Path, *,
                     if progress:
                         progress(done)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(panel_path)
+        if panel_path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(panel_path)
     seconds = time.monotonic() - t0
     return {"rows": done, "invalid": invalid, "invalid_rows": shown, "in_domain": in_domain,
             "seconds": round(seconds, 2), "molecules_per_s": round(done / seconds, 1) if seconds else None,
-            "endpoints": list(models), "output": str(output_path)}  # fmt: skip
+            "endpoints": names, "output": str(output_path)}  # fmt: skip

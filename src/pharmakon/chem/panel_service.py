@@ -71,7 +71,7 @@ def predict_panel(store: Any, smiles: Sequence[object], *, actor: str, channel: 
     import numpy as np
 
     from pharmakon.chem.admet import load_panel
-    from pharmakon.chem.panel_io import predict_smiles
+    from pharmakon.chem.panel_io import shared_panel
     from pharmakon.hashing import sha256_json
     from pharmakon.store import record_event
 
@@ -79,8 +79,9 @@ def predict_panel(store: Any, smiles: Sequence[object], *, actor: str, channel: 
         raise InputError(f"at most {MAX_MOLECULES:,} molecules per request, got {len(smiles):,}; split the batch "
                          "or use `pharmakon admet predict FILE` for files of any size", field="smiles")  # fmt: skip
     with store.read_session() as session:
-        models = load_panel(session, list(endpoints) if endpoints else None)
-    frame = predict_smiles(models, list(smiles), ids=list(ids) if ids is not None else None, alerts=alerts)
+        models = load_panel(session, list(endpoints) if endpoints else None, cache=True)
+    panel = shared_panel(models)
+    frame = panel.predict_smiles(list(smiles), ids=list(ids) if ids is not None else None, alerts=alerts)
     if parse_errors is not None:
         errors = np.asarray(list(parse_errors), dtype=object)
         frame["status"] = np.where(errors != "", "invalid: " + errors.astype(str), frame["status"].to_numpy())
@@ -118,8 +119,8 @@ def explain_molecule(store: Any, smiles: str, endpoint: str, *, top: int = 5) ->
         if endpoint not in registered:
             raise InputError(f"endpoint {endpoint!r} is not registered; registered: {sorted(registered) or 'none'} "
                              "(train with `pharmakon admet train`)", field="endpoint")  # fmt: skip
-        model = load_model(session, registered[endpoint]["model"])
-    row = predict_smiles({endpoint: model}, [smiles], alerts=False).iloc[0]
+        model = load_model(session, registered[endpoint]["model"], cache=True)
+    row = predict_smiles({endpoint: model}, [smiles], alerts=False).iloc[0]  # a one-model panel is cheap to build
     if row["status"] != "ok":
         raise InputError(f"cannot explain {smiles!r}: {row['status']}", field="smiles")
     (attributions,) = explain_predictions(model, pd.DataFrame({model.smiles_col: [smiles]}), top=top)

@@ -104,14 +104,14 @@ def predict_command(
     """Predict every registered endpoint for every molecule, streaming in chunks (constant memory)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pharmakon.chem.admet import load_panel
+    from pharmakon.chem.admet import registered_panel
     from pharmakon.chem.panel_io import predict_file
     from pharmakon.hashing import sha256_file
     from pharmakon.store import open_store, record_event
 
     store = open_store()
-    with store.read_session() as session:
-        models = load_panel(session, _split(endpoints) or None, version=version)
+    with store.read_session() as session:  # resolved and version-checked here; the workers load the models
+        panel = registered_panel(session, _split(endpoints) or None, version=version)
     with Progress(TextColumn("[bold]admet predict[/bold]"), BarColumn(pulse_style="cyan"),
                   TextColumn("{task.completed:,} molecules"), TextColumn("{task.fields[rate]} mol/s"),
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:  # fmt: skip
@@ -121,9 +121,9 @@ def predict_command(
             elapsed = bar.tasks[0].elapsed or 0.0
             bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
-        summary = predict_file(models, input_path, out, backend=backend, chunk_size=chunk_size, smiles_col=smiles_col,
+        summary = predict_file(panel, input_path, out, backend=backend, chunk_size=chunk_size, smiles_col=smiles_col,
                                id_col=id_col, n_jobs=jobs, alerts=alerts, progress=progress)  # fmt: skip
-    refs = {n: f"{m.registry['name']}@{m.registry['version']}" for n, m in models.items()}
+    refs = panel.refs
     with store.session() as session:
         record_event(session, actor=cli_actor(), action="admet.predict", object_type="model", object_id="admet.panel",
                      inputs={input_path.name: sha256_file(input_path)}, outputs={out.name: sha256_file(out)},
@@ -132,7 +132,7 @@ def predict_command(
     if as_json:
         print_json({**summary, "models": refs})
         return
-    console.print(f"wrote {summary['rows']:,} rows x {len(models)} endpoints to {out} in {summary['seconds']} s "
+    console.print(f"wrote {summary['rows']:,} rows x {len(refs)} endpoints to {out} in {summary['seconds']} s "
                   f"({summary['molecules_per_s']} molecules/s; {summary['invalid']} invalid)", markup=False)  # fmt: skip
     for r in summary["invalid_rows"]:
         err_console.print(f"row {r['row']}: {r['status']} ({r['input']!r}); no prediction", markup=False)

@@ -9,6 +9,7 @@ the caller (``pharmakon.chem.SmilesFeaturizer``): core does not know chemistry.
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -27,19 +28,25 @@ __all__ = ["TrainedModel", "PredictionResult", "train_model", "infer_task", "lib
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries a pickled model depends on."""
+    """Versions of the libraries a pickled model depends on (read once per process: installed
+    packages do not change under a running interpreter, and reading them costs ~10 ms)."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str], ...]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": platform.python_version()}
+    out = [("python", platform.python_version())]
     libraries = ("pharmakon", "scikit-learn", "numpy", "pandas", "lightgbm", "xgboost", "rdkit", "scipy", "torch",
                  "chemprop")  # fmt: skip
     for dist in libraries:
         try:
-            out[dist] = version(dist)
+            out.append((dist, version(dist)))
         except PackageNotFoundError:
             pass
-    return out
+    return tuple(out)
 
 
 def infer_task(y: pd.Series) -> str:

@@ -12,12 +12,21 @@ Loading checks versions *before* unpickling: a different major.minor version of
 scikit-learn, numpy, LightGBM or XGBoost, or another featurizer version, raises
 :class:`ModelCompatibilityError` naming the library and both versions; a different
 patch release (or RDKit release) only warns.
+
+A server predicts with the same models over and over, so ``load_model(...,
+cache=True)`` keeps loaded models in a per-process LRU (at most
+:data:`MODEL_CACHE_BYTES` of artifacts). The key is the resolved name and version
+plus the artifact file's path, size and modification time: an alias moved to another
+version, or an artifact file touched on disk, misses the cache and is read (and
+hash-verified) again. Versions are checked on every call, hit or miss.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,12 +36,15 @@ from pharmakon.store import get_object, list_objects, object_versions, read_arti
 from pharmakon.store import set_alias as _set_alias
 
 __all__ = ["ModelCompatibilityError", "register_model", "load_model", "promote_model", "list_models",
-           "model_versions", "model_card_html", "model_metadata", "check_versions", "ALIASES", "model_aliases"]  # fmt: skip
+           "model_versions", "model_card_html", "model_metadata", "check_versions", "ALIASES", "model_aliases",
+           "MODEL_CACHE_BYTES", "clear_model_cache", "resolve_model", "load_model_artifact"]  # fmt: skip
 
 KIND = "model"
 ALIASES = ("staging", "production")
 _STRICT = ("scikit-learn", "numpy", "lightgbm", "xgboost")
 _WARN = ("rdkit", "pandas", "scipy")
+#: Most artifact bytes ``load_model(..., cache=True)`` keeps loaded per process (1 GiB).
+MODEL_CACHE_BYTES = 1024**3
 
 
 class ModelCompatibilityError(PharmakonError):
@@ -153,8 +165,12 @@ def promote_model(session: Session, *, name: str, version: int, alias: str, acto
     _set_alias(session, kind=KIND, name=name, alias=alias, version=version, actor=actor, reason=reason)
 
 
-def load_model(session: Session, name: str, version: int | str | None = None, *, actor: str | None = None) -> Any:
+def load_model(session: Session, name: str, version: int | str | None = None, *, actor: str | None = None,
+               cache: bool = False) -> Any:  # fmt: skip
     """Load a registered model (newest, a version number or an alias), version-checked.
+
+    With ``cache=True`` the loaded model is kept (see module notes) and the same object
+    is returned by later calls for the same version: treat it as read-only.
 
     Raises
     ------
@@ -165,19 +181,81 @@ def load_model(session: Session, name: str, version: int | str | None = None, *,
     StoreError
         The artifact is missing, corrupt or cannot be unpickled.
     """
+    obj = resolve_model(session, name, version)
+    digest = obj.artifacts["model.joblib"]
+    if not cache:
+        return load_model_artifact(digest, name=name, version=obj.version, created_at=obj.created_at)
+    key = (name, obj.version, *_artifact_stat(digest))
+    with _CACHE_LOCK:
+        model = _CACHE.get(key)
+        if model is not None:
+            _CACHE.move_to_end(key)
+            return model
+    model = load_model_artifact(digest, name=name, version=obj.version, created_at=obj.created_at)
+    if 0 <= key[-2] <= MODEL_CACHE_BYTES:
+        with _CACHE_LOCK:
+            _CACHE[key] = model
+            while sum(k[-2] for k in _CACHE) > MODEL_CACHE_BYTES:
+                _CACHE.popitem(last=False)
+    return model
+
+
+def resolve_model(session: Session, name: str, version: int | str | None = None) -> Any:
+    """The stored version :func:`load_model` would load, version-checked but not unpickled.
+
+    Returns the :class:`~pharmakon.store.ObjectVersion`; its ``artifacts["model.joblib"]``
+    is what :func:`load_model_artifact` takes (e.g. in a worker process).
+    """
+    obj = get_object(session, KIND, name, version)
+    feat = obj.content.get("featurizer") or {}
+    check_versions(obj.content.get("library_versions", {}), what=f"model {name!r} version {obj.version}",
+                   featurizer_version=feat.get("version"))  # fmt: skip
+    return obj
+
+
+def load_model_artifact(digest: str, *, name: str, version: int, created_at: Any = None) -> Any:
+    """Unpickle a model artifact (hash-verified) that :func:`resolve_model` checked.
+
+    Raises
+    ------
+    StoreError
+        The artifact is missing, corrupt or cannot be unpickled.
+    """
     import joblib
 
-    obj = get_object(session, KIND, name, version)
-    what = f"model {name!r} version {obj.version}"
-    feat = obj.content.get("featurizer") or {}
-    check_versions(obj.content.get("library_versions", {}), what=what, featurizer_version=feat.get("version"))
-    data = read_artifact(obj.artifacts["model.joblib"])
+    try:
+        data = read_artifact(digest)
+    except StoreError as exc:
+        raise StoreError(f"model {name!r} version {version}: {exc}") from exc
     try:
         model = joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a corrupt/incompatible artifact
-        raise StoreError(f"{what}: the model artifact could not be loaded ({type(exc).__name__}: {exc})") from exc
-    model.registry = {"name": name, "version": obj.version, "created_at": obj.created_at}
+        raise StoreError(f"model {name!r} version {version}: the model artifact could not be loaded "
+                         f"({type(exc).__name__}: {exc})") from exc  # fmt: skip
+    model.registry = {"name": name, "version": version, "created_at": created_at}
     return model
+
+
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_model_cache() -> None:
+    """Forget every model ``load_model(..., cache=True)`` kept."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _artifact_stat(digest: str) -> tuple[str, int, int]:
+    """(path, size in bytes, mtime in ns) of an artifact file; a missing file gives size -1 (never cached)."""
+    from pharmakon.store.objects import artifact_path
+
+    path = artifact_path(digest)
+    try:
+        st = path.stat()
+    except OSError:
+        return str(path), -1, -1
+    return str(path), st.st_size, st.st_mtime_ns
 
 
 def list_models(session: Session) -> list[Any]:
