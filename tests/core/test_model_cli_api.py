@@ -90,5 +90,19 @@ def test_api_and_workbench(store, make_user, mol_model):
     assert "chains" in client.get("/models").text
     detail = client.get("/models/chains")
     assert detail.status_code == 200 and "card.html" in detail.text
+    assert 'data-testid="no-evaluations"' in detail.text and "pharmakon model evaluate chains" in detail.text
+    assert client.get(f"{API_PREFIX}/models/chains/evaluations", headers=h).json() == []
+    # a held-out evaluation, recorded as the CLI does, shows on the page and over REST
+    from pharmakon.core import evaluate_model, record_evaluation
+
+    report = evaluate_model(mol_model, molecule_table(n_max=16, seed=5).drop(columns=["cls"]))
+    with store.session() as session:
+        record_evaluation(session, report, model_ref="chains@1", actor="sam", data={"test.csv": "0" * 64})
+    [listed_eval] = client.get(f"{API_PREFIX}/models/chains/evaluations", headers=h).json()
+    assert listed_eval["actor"] == "sam" and listed_eval["coverage"]["n"] == report["coverage"]["n"] == 112
+    assert listed_eval["metrics"]["rmse"] == pytest.approx(report["metrics"]["rmse"])
+    detail = client.get("/models/chains").text
+    assert 'data-testid="evaluations"' in detail and "test.csv" in detail
+    assert f"{report['coverage']['coverage']:.3f}" in detail and f"{report['metrics']['rmse']:.3f}" in detail
     assert "<img" in client.get("/models/chains/card.html").text
     assert client.get("/models/nope").status_code == 404

@@ -38,6 +38,7 @@ _LAZY = {
     **dict.fromkeys(["render_model_card"], "modelcard"),
     **dict.fromkeys(["ShapResult", "shap_values", "global_importance", "explain_predictions"], "explain"),
     **dict.fromkeys(["FairnessReport", "fairness_report"], "fairness"),
+    **dict.fromkeys(["coverage_test", "evaluate_model", "record_evaluation", "model_evaluations"], "evaluation"),
 }  # fmt: skip
 
 

@@ -24,8 +24,9 @@ def models_page(request: Request) -> Response:
 
 @router.get("/models/{name}", response_class=HTMLResponse)
 def model_page(request: Request, name: str, version: str | None = None) -> Response:
-    """One model: versions, metadata, and its card in a frame."""
+    """One model: versions, metadata, held-out evaluations, and its card in a frame."""
     user = page_user(request, "viewer")
+    from pharmakon.core.evaluation import model_evaluations
     from pharmakon.core.registry import model_aliases, model_versions
     from pharmakon.errors import NotFoundError
     from pharmakon.store import get_object
@@ -38,7 +39,10 @@ def model_page(request: Request, name: str, version: str | None = None) -> Respo
             return render(request, "error.html", user, status_code=404, title="No such model", message=exc.message)
         versions = model_versions(session, name)
         aliases = model_aliases(session, name)
-    return render(request, "models_detail.html", user, obj=obj, versions=versions, aliases=aliases)
+        evaluations = model_evaluations(session, name, obj.version)
+    primary = "rmse" if obj.content["task"] == "regression" else "auroc"
+    return render(request, "models_detail.html", user, obj=obj, versions=versions, aliases=aliases,
+                  evaluations=evaluations, primary=primary)  # fmt: skip
 
 
 @router.get("/models/{name}/card.html", response_class=HTMLResponse)

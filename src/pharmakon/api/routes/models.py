@@ -1,4 +1,4 @@
-"""``/models``: the model registry over REST (list, model card, batch predict, aliases)."""
+"""``/models``: the model registry over REST (list, model card, held-out evaluations, batch predict, aliases)."""
 
 from __future__ import annotations
 
@@ -87,6 +87,18 @@ def model_card(name: str, store: StoreDep, _user: ViewerUser, version: str | Non
         return HTMLResponse(model_card_html(session, name, version))
 
 
+@router.get("/{name}/evaluations")
+def model_evaluation_list(name: str, store: StoreDep, _user: ViewerUser,
+                          version: Annotated[str | None, Query(description="number or alias")] = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Held-out evaluations of a version (``pharmakon model evaluate``), newest first, from the audit trail."""
+    from pharmakon.core.evaluation import model_evaluations
+    from pharmakon.store import get_object
+
+    with store.read_session() as session:
+        obj = get_object(session, "model", name, version)
+        return model_evaluations(session, name, obj.version)
+
+
 @router.post("/{name}/predict", response_model=PredictResponse)
 def predict(name: str, body: PredictRequest, store: StoreDep, user: ScientistUser,
             version: str | None = None) -> PredictResponse:  # fmt: skip
@@ -102,7 +114,7 @@ def predict(name: str, body: PredictRequest, store: StoreDep, user: ScientistUse
     if not body.rows or len(body.rows) > MAX_ROWS:
         raise InputError(f"send between 1 and {MAX_ROWS} rows, got {len(body.rows)}", field="rows")
     with store.read_session() as session:
-        model = load_model(session, name, version)
+        model = load_model(session, name, version, cache=True)  # kept loaded between requests
     result = model.predict(pd.DataFrame(body.rows))
     rows = json.loads(result.table.to_json(orient="records"))
     reg = model.registry
