@@ -221,3 +221,14 @@ def test_chemprop_example_without_the_deep_extra_is_skipped_clearly(store, monke
     monkeypatch.setitem(sys.modules, "chemprop", None)
     with pytest.raises(InputError, match=r"pharmakon\[deep\]"):
         seed_chemprop_example(store, get_settings())
+
+
+def test_panel_predicts_a_chemprop_endpoint_like_the_model(chemprop_model):
+    """The ADMET panel's shared featurization hands a molecule-reading model its SMILES too."""
+    from pharmakon.chem.panel_io import predict_smiles
+
+    panel = predict_smiles({"chains": chemprop_model}, NEW["smiles"].tolist(), alerts=False)
+    alone = chemprop_model.predict(NEW).table
+    np.testing.assert_allclose(panel["chains"], alone["prediction"], rtol=1e-9)
+    np.testing.assert_allclose(panel["chains_upper"], alone["pred_upper"], rtol=1e-9)
+    assert panel["chains_in_domain"].tolist() == alone["in_domain"].tolist()

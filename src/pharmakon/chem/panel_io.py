@@ -256,7 +256,12 @@ class Panel:
                 best = index.max_similarity(block[:, featurizer.fingerprint_columns_] > 0)
                 scores = {name: best[:, j].astype(float) for j, name in enumerate(tanimoto)}
             for name in names:
-                cols.update(self._endpoint_columns(name, X, block, scores.get(name), ok, n))
+                Xn = X
+                if self.models[name].smiles_input:  # a model that reads the molecules (chemprop) gets them too
+                    from pharmakon.core.zoo import SMILES_COLUMN
+
+                    Xn = X.assign(**{SMILES_COLUMN: table["canonical"].to_numpy(object)[ok]})
+                cols.update(self._endpoint_columns(name, Xn, block, scores.get(name), ok, n))
         table, mols = standardised(False)
         out = chunk[["row", "id", "input"]].reset_index(drop=True).copy()
         status = table["status"].where(table["status"].ne("invalid"), "invalid: " + table["reason"])
