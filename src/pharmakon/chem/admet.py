@@ -273,6 +273,10 @@ class RegisteredPanel:
         """Endpoint -> ``model@version``."""
         return {e[0]: f"{e[1]}@{e[2]}" for e in self.entries}
 
+    def key(self) -> tuple:
+        """What identifies the loaded models (a worker keeps one panel per key)."""
+        return self.entries
+
     def load(self) -> dict[str, Any]:
         """Endpoint -> ``TrainedModel`` (needs the same ``PHARMAKON_HOME`` as the caller)."""
         from pharmakon.core.registry import load_model_artifact

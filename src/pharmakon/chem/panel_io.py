@@ -27,13 +27,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
+
+if TYPE_CHECKING:
+    from pharmakon.chem.admet import RegisteredPanel
 
 __all__ = [
     "SMILES_COLUMNS",
@@ -321,7 +324,8 @@ def shared_panel(models: dict[str, Any]) -> Panel:
 
 
 class _PanelFile:
-    """Models the caller dumped to a joblib file for the workers (``predict_file`` given models)."""
+    """Models the caller dumped to a joblib file for the workers (``predict_file`` given models); like
+    :class:`~pharmakon.chem.admet.RegisteredPanel`, it has a ``key`` for the workers' cache and ``load``."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -333,19 +337,6 @@ class _PanelFile:
         import joblib
 
         return joblib.load(self.path)
-
-
-class _RegisteredSource:
-    """A :class:`~pharmakon.chem.admet.RegisteredPanel`: workers read the store's artifacts themselves."""
-
-    def __init__(self, panel: Any) -> None:
-        self.panel = panel
-
-    def key(self) -> Any:
-        return self.panel.entries
-
-    def load(self) -> dict[str, Any]:
-        return self.panel.load()
 
 
 def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) -> dict[str, Any]:
@@ -370,7 +361,7 @@ def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) 
             "in_domain": {c[: -len("_in_domain")]: int(result[c].sum()) for c in domain}}  # fmt: skip
 
 
-def predict_file(models: dict[str, Any] | Any, input_path: Path, output_path: Path, *, backend: str | None = None,
+def predict_file(models: dict[str, Any] | RegisteredPanel, input_path: Path, output_path: Path, *, backend: str | None = None,
                  chunk_size: int = 5000, smiles_col: str | None = None, id_col: str | None = None,
                  n_jobs: int | None = None, alerts: bool = True, progress: Callable[[int], None] | None = None) -> dict[str, Any]:  # fmt: skip
     """Stream ``input_path`` through the panel into ``output_path`` (CSV; see :func:`predict_chunk`).
@@ -414,7 +405,7 @@ def predict_file(models: dict[str, Any] | Any, input_path: Path, output_path: Pa
     done, invalid, in_domain, shown = 0, 0, dict.fromkeys(names, 0), []
     try:
         if isinstance(models, RegisteredPanel):
-            source: Any = _RegisteredSource(models)
+            source: Any = models
         else:
             pfd, panel_path = tempfile.mkstemp(prefix="pharmakon-panel-", suffix=".joblib")
             os.close(pfd)

@@ -12,9 +12,9 @@ of "coverage = nominal" (scipy's ``binomtest``) and the band in which an exactly
 calibrated method's observed coverage falls with 95% probability at this test size.
 That band is why a fixed tolerance (say ±2 points) is not a fair pass mark on small
 test sets: an exactly calibrated 90% method lands outside 88–92% about 29% of the
-time at n = 200 and 41% at n = 142. (Split-conformal coverage also varies with the calibration
-set, Beta-distributed around nominal; the binomial band ignores that, so it is the
-narrower of the two.)
+time at n = 200 and 41% at n = 142. (Split-conformal coverage also varies with the
+calibration set, Beta-distributed around nominal; the binomial band ignores that, so
+it is the narrower of the two.)
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def evaluate_model(
     if not ok.any():
         raise InputError("no row has both a prediction and a label", file=file, field=target)
 
-    def score(rows: np.ndarray) -> dict[str, Any]:
+    def score(rows: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+        """(n, coverage, metrics) of ``rows`` and which of them are covered."""
         if model.task == "regression":
             lo, hi = table["pred_lower"].to_numpy(float)[rows], table["pred_upper"].to_numpy(float)[rows]
             covered = (lo <= y[rows]) & (y[rows] <= hi)
@@ -124,19 +125,15 @@ def evaluate_model(
             sets = table["pred_set"].to_numpy(object)[rows]
             covered = np.array([str(v) in str(s).split("|") for v, s in zip(y[rows], sets)])
             metrics = classification_metrics(list(y[rows]), proba, model.classes)
-        return {"n": int(rows.sum()), "coverage": float(covered.mean()) if rows.any() else None,
-                "metrics": metrics, "_covered": covered}  # fmt: skip
+        return {"n": int(rows.sum()), "coverage": float(covered.mean()), "metrics": metrics}, covered
 
-    overall = score(ok)
+    overall, covered = score(ok)
     flag = table["in_domain"].to_numpy(bool)
-    by_domain = {}
-    for name, rows in (("in_domain", ok & flag), ("out_of_domain", ok & ~flag)):
-        part = score(rows) if rows.any() else {"n": 0, "coverage": None, "metrics": None}
-        part.pop("_covered", None)
-        by_domain[name] = part
-    return {"task": model.task, "target": target, "rows": len(table), "evaluated": int(ok.sum()),
+    by_domain = {name: score(rows)[0] if rows.any() else {"n": 0, "coverage": None, "metrics": None}
+                 for name, rows in (("in_domain", ok & flag), ("out_of_domain", ok & ~flag))}  # fmt: skip
+    return {"task": model.task, "target": target, "rows": len(table), "evaluated": overall["n"],
             "skipped": {"count": len(skipped), "first": skipped[:20]}, "metrics": overall["metrics"],
-            "coverage": coverage_test(overall["_covered"], 1.0 - model.alpha), "by_domain": by_domain}  # fmt: skip
+            "coverage": coverage_test(covered, 1.0 - model.alpha), "by_domain": by_domain}  # fmt: skip
 
 
 def _labels(model: Any, labels: pd.Series, has_label: np.ndarray, file: str | None, target: str) -> np.ndarray:
