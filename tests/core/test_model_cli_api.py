@@ -106,3 +106,54 @@ def test_api_and_workbench(store, make_user, mol_model):
     assert f"{report['coverage']['coverage']:.3f}" in detail and f"{report['metrics']['rmse']:.3f}" in detail
     assert "<img" in client.get("/models/chains/card.html").text
     assert client.get("/models/nope").status_code == 404
+
+
+RINGS = ["c1ccccc1", "C1CCCCC1", "c1ccncc1", "C1CCNCC1", "c1ccsc1", "C1CCOC1", "c1ccc2ccccc2c1", "C1CC1"]
+
+
+def test_scaffold_and_group_folds(cli, pharmakon_home, tmp_path, monkeypatch):
+    from pharmakon.chem import murcko_scaffolds
+    from pharmakon.core import lifecycle
+    from pharmakon.store import list_events, open_store
+
+    rows = [("C" * n + ring, 0.4 * n + k * 0.3, f"site{k % 3}") for k, ring in enumerate(RINGS) for n in range(1, 7)]
+    data = tmp_path / "rings.csv"
+    pd.DataFrame(rows, columns=["smiles", "y", "site"]).to_csv(data, index=False)
+    seen = []
+    real = lifecycle.cv_folds
+
+    def spy(n, **kwargs):  # the folds the lifecycle draws, and the groups it was given
+        folds = real(n, **kwargs)
+        seen.append((kwargs.get("groups"), folds))
+        return folds
+
+    monkeypatch.setattr(lifecycle, "cv_folds", spy)
+    r = cli("model", "train", "--data", str(data), "--target", "y", "--smiles-col", "smiles", "--cv-split", "scaffold",
+            "--cv", "4", "--budget", "5", "--models", "ridge", "--name", "rings", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    groups, folds = seen[-1]
+    scaffolds = murcko_scaffolds([s for s, _, _ in rows])
+    assert list(groups) == scaffolds and len(folds) == 4
+    for train, test in folds:  # no scaffold on both sides of any fold
+        assert not {scaffolds[i] for i in train} & {scaffolds[i] for i in test}
+    shown = json.loads(cli("model", "show", "rings", "--json").stdout)
+    assert shown["cv_split"] == "scaffold"
+    with open_store().read_session() as session:
+        events, _ = list_events(session, action="model.featurize", object_id="rings@1")
+    assert events[0].params["split"] == "scaffold"
+    r = cli("model", "train", "--data", str(data), "--target", "y", "--smiles-col", "smiles", "--group-col", "site",
+            "--budget", "5", "--models", "ridge", "--name", "by-site", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    groups, folds = seen[-1]
+    assert sorted(set(groups)) == ["site0", "site1", "site2"] and len(folds) == 3
+    shown = json.loads(cli("model", "show", "by-site", "--json").stdout)
+    assert shown["cv_split"] == "group" and "site" not in shown["numeric_cols"] + shown["categorical_cols"]
+    for args, message in ((["--cv-split", "scaffold", "--group-col", "site"], "not both"),
+                          (["--cv-split", "series"], "random or scaffold"),
+                          (["--group-col", "nope"], "field 'nope': column not found")):  # fmt: skip
+        r = cli(
+            "model", "train", "--data", str(data), "--target", "y", "--smiles-col", "smiles", *args, "--budget", "5"
+        )
+        assert r.exit_code == 2 and message in " ".join(r.stderr.split()), r.stderr  # rich wraps long lines
+    r = cli("model", "train", "--data", str(data), "--target", "y", "--cv-split", "scaffold", "--budget", "5")
+    assert r.exit_code == 2 and "needs --smiles-col" in " ".join(r.stderr.split())

@@ -278,7 +278,8 @@ def _step(steps: list, action: str, **params: Any) -> None:
 def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_col: str | None = None,
                 featurizer: Any = None, id_cols: Sequence[str] = (), budget_s: float = 60.0, seed: int = 0,
                 n_splits: int | None = None, alpha: float = 0.1, n_jobs: int = 1, models: list[str] | None = None,
-                groups: Sequence[object] | None = None, sensitive_cols: Sequence[str] = (), file: str | None = None,
+                groups: Sequence[object] | None = None, groups_kind: str = "group", sensitive_cols: Sequence[str] = (),
+                file: str | None = None,
                 max_reference: int | None = None,
                 progress: Callable[[str], None] | None = None) -> TrainedModel:  # fmt: skip
     """Run the lifecycle on ``frame`` and return a :class:`TrainedModel`.
@@ -299,6 +300,12 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     n_splits : int, optional
         Cross-validation folds; default 3 when ``budget_s`` < 300 s, else 5 (random, stratified for classification, grouped when
         ``groups`` are given, e.g. scaffolds).
+    groups : sequence, optional
+        One key per row of ``frame``; rows sharing a key stay in one fold, so CV metrics and
+        the conformal calibration rows measure prediction for unseen groups (new scaffolds,
+        new patients).
+    groups_kind : str
+        What ``groups`` are, for the record (``"scaffold"``, ``"group"``).
     alpha : float
         Conformal miscoverage: intervals/sets aim at 1 - alpha coverage, Mondrian by
         novelty (nearest-neighbour distance to the training rows; see
@@ -387,13 +394,14 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     prep = make_preprocessor(struct_cols + numeric, categorical)
     grp = None if groups is None else np.asarray(list(groups), dtype=object)[clean.index.to_numpy()]
     folds = cv_folds(len(y), n_splits=n_splits, y=y if task == "classification" else None, groups=grp, seed=seed)
+    cv_split = groups_kind if grp is not None else "stratified" if task == "classification" else "random"
     _step(
         steps,
         "model.featurize",
         n_features=X.shape[1] - int(SMILES_COLUMN in X.columns),
         featurizer=repr(featurizer) if smiles_col else None,
         folds=len(folds),
-        split="group" if grp is not None else "stratified" if task == "classification" else "random",
+        split=cv_split,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # sklearn metric/convergence chatter in CV
@@ -428,7 +436,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
         model.conformal = ConformalClassifier(alpha).fit(y_fit, selection.oof, novelty)
     model.oof_y, model.oof_pred = y, selection.oof
     model.selection = {"best": best, "leaderboard": selection.leaderboard, "cv_metrics": selection.cv_metrics,
-                       "n_trials": selection.n_trials, "n_splits": len(folds), "budget_s": budget_s,
+                       "n_trials": selection.n_trials, "n_splits": len(folds), "cv_split": cv_split, "budget_s": budget_s,
                        "seconds": round(time.monotonic() - start, 1)}  # fmt: skip
     if smiles_col:
         model.train_smiles = clean[smiles_col].astype(str).tolist()

@@ -132,7 +132,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:90%}}figure{{display:inli
 {"from " + str(len(metadata["numeric_cols"])) + " numeric and " + str(len(metadata["categorical_cols"])) + " categorical columns" if metadata["numeric_cols"] or metadata["categorical_cols"] else ""}.
 Predictions outside the applicability domain (<code>in_domain</code> false) should not be trusted.</p>
 <h2>Model</h2><p>Winner: <b>{e(metadata["best"]["model"])}</b> with parameters <code>{e(str(metadata["best"]["params"]))}</code>,
-chosen by {metadata["n_splits"]}-fold cross-validation among the leaderboard below ({metadata["n_trials"]} Optuna trials,
+chosen by {metadata["n_splits"]}-fold cross-validation{" (" + e(metadata["cv_split"]) + " folds)" if metadata.get("cv_split") else ""} among the leaderboard below ({metadata["n_trials"]} Optuna trials,
 budget {metadata["budget_s"]} s, {metadata["train_seconds"]} s used). Seed {metadata["seed"]}.</p>
 <h2>Cross-validated performance (out-of-fold, pooled)</h2>{_table([metadata["cv_metrics"]], metric_keys)}
 <h2>Plots</h2>{plots}
