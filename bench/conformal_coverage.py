@@ -45,6 +45,8 @@ import _common
 MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
 os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
 MODELS = ["ridge", "lightgbm"]
+#: How the lifecycle's CV folds (hence its out-of-fold calibration rows) are drawn: ``--folds``.
+FOLDS = {"kind": "random"}
 PB_REGRESSION = ["pb_logd", "pb_water_solubility", "pb_ppb", "pb_cyp2c9", "pb_cyp2d6", "pb_cyp3a4",
                  "pb_human_mic_cl", "pb_rat_mic_cl", "pb_mouse_mic_cl"]  # fmt: skip
 ARRAYS: dict[str, np.ndarray] = {}
@@ -86,9 +88,12 @@ def evaluate(name: str, split: str, train: pd.DataFrame, test: pd.DataFrame, fea
     from pharmakon.core import train_model
 
     t0 = time.monotonic()
+    from pharmakon.chem import murcko_scaffolds
+
+    groups = murcko_scaffolds(train["smiles"].tolist()) if FOLDS["kind"] == "scaffold" else None
     model = train_model(train[["smiles", "y"]], "y", task=task, smiles_col="smiles", featurizer=featurizer,
                         budget_s=budget, seed=seed, models=MODELS if task == "regression" else ["logistic", "lightgbm"],
-                        n_jobs=1)  # fmt: skip
+                        n_jobs=1, groups=groups)  # fmt: skip
     res = model.predict(test[["smiles"]]).table
     ok = res["pred_status"].eq("ok").to_numpy()
     y = test["y"].to_numpy()[ok]
@@ -193,7 +198,10 @@ def main() -> None:
     parser.add_argument("--name", default="conformal_coverage", help="result file bench/results/NAME.json")
     parser.add_argument("--arrays", action="store_true", help="also save calibration/test scores and novelty (npz)")
     parser.add_argument("--report", default=None, help="print the tables of an earlier result file (no training)")
+    parser.add_argument("--folds", choices=["random", "scaffold"], default="random",
+                        help="CV folds of the lifecycle (scaffold: Bemis-Murcko groups, so calibration rows are new series)")
     args = parser.parse_args()
+    FOLDS["kind"] = args.folds
     if args.report:
         import json
 
@@ -204,8 +212,8 @@ def main() -> None:
     rows: list[dict] = []
     for key in args.only.split(","):
         rows += parts[key](args.budget)
-        payload = {"budget_s": args.budget, "models": MODELS, "nominal": 0.9, "machine": _common.machine_info(),
-                   "rows": rows}  # fmt: skip
+        payload = {"budget_s": args.budget, "models": MODELS, "folds": args.folds, "nominal": 0.9,
+                   "machine": _common.machine_info(), "rows": rows}  # fmt: skip
         _common.write_result(args.name, payload)
         if args.arrays:  # for offline study of other calibration rules on the same models
             np.savez_compressed(_common.RESULTS_DIR / f"{args.name}_arrays.npz", **ARRAYS)
