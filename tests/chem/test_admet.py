@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,3 +140,13 @@ def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session, pharm
         panel = registered_panel(session)
     predict_file(panel, inp, tmp_path / "ray_registered.csv", backend="ray", chunk_size=8)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ray_registered.csv"), pd.read_csv(tmp_path / "serial.csv"))
+
+
+def test_scaffold_folds_for_an_endpoint(mirror, cli, pharmakon_home):
+    res = cli("admet", "train", "-e", "bbbp", "--budget", "5", "--max-rows", "150", "--models", "logistic",
+              "--cv-split", "scaffold", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    shown = json.loads(cli("model", "show", "admet.bbbp", "--json").stdout)
+    assert shown["cv_split"] == "scaffold"
+    res = cli("admet", "train", "-e", "bbbp", "--budget", "5", "--cv-split", "series")
+    assert res.exit_code == 2 and "random or scaffold" in " ".join(res.stderr.split())

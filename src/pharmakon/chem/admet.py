@@ -168,10 +168,12 @@ def endpoint_frame(endpoint: Endpoint, *, max_rows: int | None = None, seed: int
 
 
 def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0, featurizer: str = "morgan+rdkit2d",
-                   max_rows: int | None = None, frame: pd.DataFrame | None = None, **kwargs: Any):  # fmt: skip
+                   max_rows: int | None = None, frame: pd.DataFrame | None = None, cv_split: str = "random",
+                   **kwargs: Any):  # fmt: skip
     """Train one endpoint through :func:`pharmakon.core.train_model`; returns the ``TrainedModel``.
 
-    ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests); other
+    ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests);
+    ``cv_split="scaffold"`` keeps each Bemis–Murcko scaffold in one CV fold; other
     keyword arguments go to ``train_model`` (e.g. ``n_jobs``; ``models`` defaults to
     :data:`PANEL_MODELS`).
     """
@@ -180,6 +182,13 @@ def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0,
     from pharmakon.core.zoo import ZOO, zoo_names
 
     data = endpoint_frame(endpoint, max_rows=max_rows, seed=seed) if frame is None else frame
+    if cv_split not in ("random", "scaffold"):
+        raise InputError(f"cv_split must be random or scaffold, got {cv_split!r}", field="cv_split")
+    if cv_split == "scaffold":
+        from pharmakon.chem.scaffolds import murcko_scaffolds
+
+        kwargs["groups"] = ["" if g is None else g for g in murcko_scaffolds(data["smiles"].tolist())]
+        kwargs["groups_kind"] = "scaffold"
     kwargs.setdefault("max_reference", PANEL_DOMAIN_REFERENCE)
     wanted = kwargs.get("models") or PANEL_MODELS  # one list serves both tasks: keep the families that fit
     unknown = [m for m in wanted if m not in ZOO]

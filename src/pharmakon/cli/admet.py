@@ -55,6 +55,7 @@ def train_command(
     max_rows: Annotated[int | None, typer.Option("--max-rows", min=50, help="Train on a seeded random subset of at most this many rows per endpoint (quick runs).")] = None,
     featurizer: Annotated[str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")] = "morgan+rdkit2d",
     models: Annotated[str | None, typer.Option("--models", help="Comma-separated model families to select from (default: ridge/logistic, lightgbm, xgboost, rf, mlp: fast to predict).")] = None,
+    cv_split: Annotated[str, typer.Option("--cv-split", help="CV folds: random | scaffold (Bemis-Murcko groups: selection and conformal calibration measure new series).")] = "random",
     alias: Annotated[str | None, typer.Option("--alias", help="Also point this alias (staging, production) at each model.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit trail).")] = None,
     as_json: JsonOpt = False,
@@ -77,7 +78,8 @@ def train_command(
         with open_store().session() as session:
             rows = train_panel(session, [e.name for e in chosen], actor=cli_actor(), budget_s=budget, seed=seed,
                                max_rows=max_rows, featurizer=featurizer, alias=alias, reason=reason,
-                               progress=progress, models=_split([models] if models else None) or None)  # fmt: skip
+                               progress=progress, models=_split([models] if models else None) or None,
+                               cv_split=cv_split)  # fmt: skip
     if as_json:
         print_json(rows)
         return
