@@ -198,8 +198,12 @@ def main() -> None:
     parser.add_argument("--name", default="conformal_coverage", help="result file bench/results/NAME.json")
     parser.add_argument("--arrays", action="store_true", help="also save calibration/test scores and novelty (npz)")
     parser.add_argument("--report", default=None, help="print the tables of an earlier result file (no training)")
-    parser.add_argument("--folds", choices=["random", "scaffold"], default="random",
-                        help="CV folds of the lifecycle (scaffold: Bemis-Murcko groups, so calibration rows are new series)")
+    parser.add_argument(
+        "--folds",
+        choices=["random", "scaffold"],
+        default="random",
+        help="CV folds of the lifecycle (scaffold: Bemis-Murcko groups, so calibration rows are new series)",
+    )
     args = parser.parse_args()
     FOLDS["kind"] = args.folds
     if args.report:
