@@ -13,8 +13,10 @@ ESOL_MODEL = "esol-solubility"
 
 def seed_example(store: Any, settings: Any) -> str:
     """Train ridge vs LightGBM on 80% of ESOL (MoleculeNet, from the data mirror/cache) in a 4 s budget,
-    register it as ``production`` and evaluate it on the held-out 20% (a Bemis–Murcko scaffold split:
-    test molecules share no scaffold with training ones), audited as ``model.evaluate``.
+    with scaffold-grouped CV folds, register it as ``production`` and evaluate it on the held-out 20%
+    (a Bemis–Murcko scaffold split: test molecules share no scaffold with training ones), audited as
+    ``model.evaluate``. The report shows what the guard rail is for: on this split the 90% intervals
+    cover noticeably less (about 0.8), and the binomial test says so.
 
     Idempotent-safe: if the model already exists, nothing is trained again.
     """
@@ -33,9 +35,10 @@ def seed_example(store: Any, settings: Any) -> str:
     frame = load("moleculenet", "esol", settings=settings)[["smiles", "log_solubility"]]
     train, test = (frame.iloc[rows].reset_index(drop=True)
                    for rows in scaffold_split(murcko_scaffolds(frame["smiles"].tolist()), test_size=0.2, seed=0))  # fmt: skip
+    series = ["" if s is None else s for s in murcko_scaffolds(train["smiles"].tolist())]  # CV folds by scaffold too
     model = train_model(train, "log_solubility", task="regression", smiles_col="smiles",
                         featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256), budget_s=4.0,
-                        n_splits=3, models=["ridge", "lightgbm"], seed=0)  # fmt: skip
+                        n_splits=3, models=["ridge", "lightgbm"], seed=0, groups=series, groups_kind="scaffold")  # fmt: skip
     with store.session() as session:
         saved = register_model(session, model, name=ESOL_MODEL, actor="seed", alias="production",
                                reason="worked example seeded by `pharmakon serve` (not for benchmarking)")  # fmt: skip
