@@ -12,6 +12,8 @@ variable                       meaning
 ``PHARMAKON_RAY_ADDRESS``      address of a running Ray cluster (``HOST:PORT``)
 ``PHARMAKON_SECRET_KEY``       signs workbench sessions; generated per home in development
 ``PHARMAKON_ENV``              ``development`` (default) or ``production``
+``PHARMAKON_MODEL_CACHE_MB``   model artifacts (MiB on disk) a server keeps loaded
+                               between requests (default 256; 0 keeps none)
 =============================  ==========================================================
 """
 
@@ -44,6 +46,7 @@ class Settings(BaseSettings):
     ray_address: str | None = None
     secret_key: str | None = None
     env: Literal["development", "production"] = "development"
+    model_cache_mb: int = Field(default=256, ge=0)
 
     @property
     def resolved_database_url(self) -> str:

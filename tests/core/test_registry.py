@@ -145,9 +145,12 @@ def test_cache_keeps_at_most_its_byte_budget(store, mol_model, monkeypatch):
     with store.read_session() as session:
         sizes = [registry._artifact_stat(registry.get_object(session, "model", n).artifacts["model.joblib"])[1]
                  for n in ("a", "b", "c")]  # fmt: skip
-        monkeypatch.setattr(registry, "MODEL_CACHE_BYTES", sum(sizes) - 1)  # not room for all three
+        monkeypatch.setattr(registry, "_cache_limit", lambda: sum(sizes) - 1)  # not room for all three
         a = load_model(session, "a", cache=True)
         load_model(session, "b", cache=True)
         load_model(session, "c", cache=True)  # evicts "a", the least recently used
         assert len(registry._CACHE) == 2 and load_model(session, "a", cache=True) is not a
+        monkeypatch.setattr(registry, "_cache_limit", lambda: 0)  # PHARMAKON_MODEL_CACHE_MB=0: nothing kept
+        registry.clear_model_cache()
+        assert load_model(session, "b", cache=True) is not load_model(session, "b", cache=True)
     registry.clear_model_cache()

@@ -128,7 +128,7 @@ def _cv_groups(frame, cv_split: str, group_col: str | None, smiles_col: str | No
         from pharmakon.chem import murcko_scaffolds
 
         return ["" if g is None else g for g in murcko_scaffolds(frame[smiles_col].tolist())], "scaffold"
-    return None, "group"
+    return None, "random"
 
 
 @app.command("predict")

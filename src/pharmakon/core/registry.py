@@ -14,11 +14,13 @@ scikit-learn, numpy, LightGBM or XGBoost, or another featurizer version, raises
 patch release (or RDKit release) only warns.
 
 A server predicts with the same models over and over, so ``load_model(...,
-cache=True)`` keeps loaded models in a per-process LRU (at most
-:data:`MODEL_CACHE_BYTES` of artifacts). The key is the resolved name and version
-plus the artifact file's path, size and modification time: an alias moved to another
-version, or an artifact file touched on disk, misses the cache and is read (and
-hash-verified) again. Versions are checked on every call, hit or miss.
+cache=True)`` keeps loaded models in a per-process LRU bounded by their artifacts'
+size on disk (``PHARMAKON_MODEL_CACHE_MB``, default 256 MiB; artifacts are
+compressed, so memory is several times that: the full 36-endpoint ADMET panel is
+81 MB of artifacts and about 1.1 GB loaded). The key is the resolved name and
+version plus the artifact file's path, size and modification time: an alias moved
+to another version, or an artifact file touched on disk, misses the cache and is
+read (and hash-verified) again. Versions are checked on every call, hit or miss.
 """
 
 from __future__ import annotations
@@ -37,14 +39,12 @@ from pharmakon.store import set_alias as _set_alias
 
 __all__ = ["ModelCompatibilityError", "register_model", "load_model", "promote_model", "list_models",
            "model_versions", "model_card_html", "model_metadata", "check_versions", "ALIASES", "model_aliases",
-           "MODEL_CACHE_BYTES", "clear_model_cache", "resolve_model", "load_model_artifact"]  # fmt: skip
+           "clear_model_cache", "resolve_model", "load_model_artifact"]  # fmt: skip
 
 KIND = "model"
 ALIASES = ("staging", "production")
 _STRICT = ("scikit-learn", "numpy", "lightgbm", "xgboost")
 _WARN = ("rdkit", "pandas", "scipy")
-#: Most artifact bytes ``load_model(..., cache=True)`` keeps loaded per process (1 GiB).
-MODEL_CACHE_BYTES = 1024**3
 
 
 class ModelCompatibilityError(PharmakonError):
@@ -186,17 +186,18 @@ def load_model(session: Session, name: str, version: int | str | None = None, *,
     digest = obj.artifacts["model.joblib"]
     if not cache:
         return load_model_artifact(digest, name=name, version=obj.version, created_at=obj.created_at)
-    key = (name, obj.version, *_artifact_stat(digest))
+    path, size, mtime = _artifact_stat(digest)
+    key = (name, obj.version, path, size, mtime)
     with _CACHE_LOCK:
-        model = _CACHE.get(key)
-        if model is not None:
+        if key in _CACHE:
             _CACHE.move_to_end(key)
-            return model
+            return _CACHE[key][0]
     model = load_model_artifact(digest, name=name, version=obj.version, created_at=obj.created_at)
-    if 0 <= key[-2] <= MODEL_CACHE_BYTES:
+    limit = _cache_limit()
+    if 0 <= size <= limit:
         with _CACHE_LOCK:
-            _CACHE[key] = model
-            while sum(k[-2] for k in _CACHE) > MODEL_CACHE_BYTES:
+            _CACHE[key] = (model, size)
+            while sum(held for _, held in _CACHE.values()) > limit:
                 _CACHE.popitem(last=False)
     return model
 
@@ -237,8 +238,16 @@ def load_model_artifact(digest: str, *, name: str, version: int, created_at: Any
     return model
 
 
-_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+#: (name, version, artifact path, size, mtime) -> (model, artifact bytes), least recently used first.
+_CACHE: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+
+
+def _cache_limit() -> int:
+    """Artifact bytes the model cache may hold (``PHARMAKON_MODEL_CACHE_MB``)."""
+    from pharmakon.config import get_settings
+
+    return get_settings().model_cache_mb * 2**20
 
 
 def clear_model_cache() -> None:
