@@ -55,7 +55,7 @@ def main() -> None:
 
     def forget() -> None:
         registry.clear_model_cache()
-        panel_io._SHARED.clear()
+        panel_io.clear_shared_panels()
 
     forget()
     first = request()

@@ -114,3 +114,16 @@ def test_calibration_novelty_is_measured_against_each_fold(mol_model, molecules)
     expected = binned.conformal.threshold(novelty, 3)
     np.testing.assert_allclose((t["pred_upper"] - t["pred_lower"]) / 2, expected)
     np.testing.assert_allclose((t["pred_upper"] - t["prediction"]), expected)
+
+
+def test_missing_group_keys_are_one_group_of_their_own(patients, monkeypatch):
+    from pharmakon.core import lifecycle
+
+    seen = []
+    real = lifecycle.cv_folds
+    monkeypatch.setattr(lifecycle, "cv_folds", lambda n, **kw: seen.append(kw["groups"]) or real(n, **kw))
+    groups = patients["site"].astype(object).to_numpy().copy()
+    groups[:10], groups[10:20] = None, np.nan
+    train_model(patients.drop(columns=["response", "site"]), "outcome", id_cols=["patient_id"], groups=groups,
+                budget_s=3, models=["logistic"], seed=0, n_splits=3)  # fmt: skip
+    assert sorted(set(seen[0])) == ["(missing)", "A", "B", "C"] and list(seen[0][:20]) == ["(missing)"] * 20

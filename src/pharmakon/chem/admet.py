@@ -187,7 +187,7 @@ def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0,
     if cv_split == "scaffold":
         from pharmakon.chem.scaffolds import murcko_scaffolds
 
-        kwargs["groups"] = ["" if g is None else g for g in murcko_scaffolds(data["smiles"].tolist())]
+        kwargs["groups"] = murcko_scaffolds(data["smiles"].tolist())
         kwargs["groups_kind"] = "scaffold"
     kwargs.setdefault("max_reference", PANEL_DOMAIN_REFERENCE)
     wanted = kwargs.get("models") or PANEL_MODELS  # one list serves both tasks: keep the families that fit

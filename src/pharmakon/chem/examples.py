@@ -35,7 +35,7 @@ def seed_example(store: Any, settings: Any) -> str:
     frame = load("moleculenet", "esol", settings=settings)[["smiles", "log_solubility"]]
     train, test = (frame.iloc[rows].reset_index(drop=True)
                    for rows in scaffold_split(murcko_scaffolds(frame["smiles"].tolist()), test_size=0.2, seed=0))  # fmt: skip
-    series = ["" if s is None else s for s in murcko_scaffolds(train["smiles"].tolist())]  # CV folds by scaffold too
+    series = murcko_scaffolds(train["smiles"].tolist())  # CV folds by scaffold too
     model = train_model(train, "log_solubility", task="regression", smiles_col="smiles",
                         featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256), budget_s=4.0,
                         n_splits=3, models=["ridge", "lightgbm"], seed=0, groups=series, groups_kind="scaffold")  # fmt: skip

@@ -47,6 +47,7 @@ __all__ = [
     "predict_smiles",
     "predict_file",
     "shared_panel",
+    "clear_shared_panels",
 ]
 
 #: Column names recognised as the SMILES column of a CSV (case-insensitive), in order.
@@ -231,6 +232,7 @@ class Panel:
 
         from pharmakon.chem.alerts import alerts_for_mols
         from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles
+        from pharmakon.core.zoo import SMILES_COLUMN
 
         inputs = chunk["input"].tolist()
         n = len(inputs)
@@ -261,8 +263,6 @@ class Panel:
             for name in names:
                 Xn = X
                 if self.models[name].smiles_input:  # a model that reads the molecules (chemprop) gets them too
-                    from pharmakon.core.zoo import SMILES_COLUMN
-
                     Xn = X.assign(**{SMILES_COLUMN: table["canonical"].to_numpy(object)[ok]})
                 cols.update(self._endpoint_columns(name, Xn, block, scores.get(name), ok, n))
         table, mols = standardised(False)
@@ -321,6 +321,12 @@ def shared_panel(models: dict[str, Any]) -> Panel:
         while len(_SHARED) > SHARED_PANELS:
             _SHARED.popitem(last=False)
     return panel
+
+
+def clear_shared_panels() -> None:
+    """Forget every panel :func:`shared_panel` kept."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
 
 
 class _PanelFile:

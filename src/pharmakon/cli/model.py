@@ -119,7 +119,7 @@ def _cv_groups(frame, cv_split: str, group_col: str | None, smiles_col: str | No
     if group_col:
         if group_col not in frame.columns:
             raise InputError(f"column not found; columns: {list(frame.columns)}", file=file, field=group_col)
-        return frame[group_col].astype(object).where(frame[group_col].notna(), "(missing)").tolist(), "group"
+        return frame[group_col].tolist(), "group"
     if cv_split == "scaffold":
         if not smiles_col:
             raise InputError("--cv-split scaffold needs --smiles-col", field="--cv-split")
@@ -127,7 +127,7 @@ def _cv_groups(frame, cv_split: str, group_col: str | None, smiles_col: str | No
             raise InputError(f"column not found; columns: {list(frame.columns)}", file=file, field=smiles_col)
         from pharmakon.chem import murcko_scaffolds
 
-        return ["" if g is None else g for g in murcko_scaffolds(frame[smiles_col].tolist())], "scaffold"
+        return murcko_scaffolds(frame[smiles_col].tolist()), "scaffold"
     return None, "random"
 
 

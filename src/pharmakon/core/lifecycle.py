@@ -303,7 +303,7 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     groups : sequence, optional
         One key per row of ``frame``; rows sharing a key stay in one fold, so CV metrics and
         the conformal calibration rows measure prediction for unseen groups (new scaffolds,
-        new patients).
+        new patients). Missing keys (None, NaN) form one group of their own.
     groups_kind : str
         What ``groups`` are, for the record (``"scaffold"``, ``"group"``).
     alpha : float
@@ -392,7 +392,8 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     X, _, raw = model.design(clean, None if status is None else status.loc[clean.index].reset_index(drop=True))
     struct_cols = list(featurizer.feature_names_) if smiles_col else []
     prep = make_preprocessor(struct_cols + numeric, categorical)
-    grp = None if groups is None else np.asarray(list(groups), dtype=object)[clean.index.to_numpy()]
+    grp = None if groups is None else np.asarray(["(missing)" if pd.isna(g) else g for g in groups],
+                                                 dtype=object)[clean.index.to_numpy()]  # fmt: skip
     folds = cv_folds(len(y), n_splits=n_splits, y=y if task == "classification" else None, groups=grp, seed=seed)
     cv_split = groups_kind if grp is not None else "stratified" if task == "classification" else "random"
     _step(
