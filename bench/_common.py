@@ -24,8 +24,18 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
-__all__ = ["BENCH_DIR", "REPO_ROOT", "RESULTS_DIR", "machine_info", "write_result", "print_table",
-           "Timer", "timed", "add_repo_root_to_path", "rate"]  # fmt: skip
+__all__ = [
+    "BENCH_DIR",
+    "REPO_ROOT",
+    "RESULTS_DIR",
+    "machine_info",
+    "write_result",
+    "print_table",
+    "Timer",
+    "timed",
+    "add_repo_root_to_path",
+    "rate",
+]
 
 
 def add_repo_root_to_path() -> None:

@@ -64,16 +64,32 @@ def main() -> None:
     for _ in range(args.repeats):
         forget()
         per_request.append(request())
-    rows = [{"mode": "kept loaded (first request)", "seconds": round(first, 3)},
-            {"mode": "kept loaded", "seconds": round(statistics.median(kept), 3)},
-            {"mode": "loaded per request", "seconds": round(statistics.median(per_request), 3)}]  # fmt: skip
+    rows = [
+        {"mode": "kept loaded (first request)", "seconds": round(first, 3)},
+        {"mode": "kept loaded", "seconds": round(statistics.median(kept), 3)},
+        {"mode": "loaded per request", "seconds": round(statistics.median(per_request), 3)},
+    ]
     ratio = round(rows[2]["seconds"] / rows[1]["seconds"], 1)
-    _common.write_result(args.name, {"machine": _common.machine_info(), "endpoints": n_endpoints,
-                                     "molecules": args.molecules, "repeats": args.repeats, "rows": rows,
-                                     "kept": kept, "per_request": per_request, "speedup": ratio})  # fmt: skip
-    _common.print_table(f"panel request latency: {args.molecules} molecules x {n_endpoints} endpoints (median of "
-                        f"{args.repeats})", ["mode", "seconds"], [[r["mode"], r["seconds"]] for r in rows],
-                        caption=f"kept loaded is {ratio}x faster than loading per request", numeric=["seconds"])  # fmt: skip
+    _common.write_result(
+        args.name,
+        {
+            "machine": _common.machine_info(),
+            "endpoints": n_endpoints,
+            "molecules": args.molecules,
+            "repeats": args.repeats,
+            "rows": rows,
+            "kept": kept,
+            "per_request": per_request,
+            "speedup": ratio,
+        },
+    )
+    _common.print_table(
+        f"panel request latency: {args.molecules} molecules x {n_endpoints} endpoints (median of {args.repeats})",
+        ["mode", "seconds"],
+        [[r["mode"], r["seconds"]] for r in rows],
+        caption=f"kept loaded is {ratio}x faster than loading per request",
+        numeric=["seconds"],
+    )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,13 @@ smiles = pd.read_csv(sys.argv[1])["smiles"].tolist()
 t = time.perf_counter(); m = ADMETModel(num_workers=0); out = m.predict(smiles=smiles)
 out.to_csv(sys.argv[2]); print(time.perf_counter() - t)
 """
-POOL = [("pharmabench/logd_reg_final_data.csv", "Smiles_unify"), ("pharmabench/water_sol_reg_final_data.csv", "Smiles_unify"),
-        ("pharmabench/ames_cls_final_data.csv", "Smiles_unify"), ("pharmabench/bbb_cls_final_data.csv", "Smiles_unify"),
-        ("moleculenet/hiv.csv", "smiles")]  # fmt: skip
+POOL = [
+    ("pharmabench/logd_reg_final_data.csv", "Smiles_unify"),
+    ("pharmabench/water_sol_reg_final_data.csv", "Smiles_unify"),
+    ("pharmabench/ames_cls_final_data.csv", "Smiles_unify"),
+    ("pharmabench/bbb_cls_final_data.csv", "Smiles_unify"),
+    ("moleculenet/hiv.csv", "smiles"),
+]
 
 
 def molecules(n: int) -> list[str]:
@@ -94,8 +98,10 @@ def train(args: argparse.Namespace, path: Path) -> dict:
     for k, name in enumerate(names, 1):
         t0 = time.monotonic()
         models[name] = train_endpoint(ENDPOINTS[name], budget_s=args.budget, max_rows=args.max_rows or None)
-        print(f"[{k}/{len(names)}] {name}: {models[name].selection['best']['model']} "
-              f"in {time.monotonic() - t0:.0f} s", flush=True)  # fmt: skip
+        print(
+            f"[{k}/{len(names)}] {name}: {models[name].selection['best']['model']} in {time.monotonic() - t0:.0f} s",
+            flush=True,
+        )
     joblib.dump(models, path)
     return models
 
@@ -120,8 +126,16 @@ def panel_quality(models: dict) -> list[dict]:
     for name, model in models.items():
         best = model.selection["best"]
         members = sorted({m["model"] for m in best.get("params", {}).get("members", [])}) or [best["model"]]
-        rows.append({"endpoint": name, "task": model.task, "rows": int(model.qc["n_rows_out"]), "best": best["model"],
-                     "members": members, "cv": model.selection["cv_metrics"]})  # fmt: skip
+        rows.append(
+            {
+                "endpoint": name,
+                "task": model.task,
+                "rows": int(model.qc["n_rows_out"]),
+                "best": best["model"],
+                "members": members,
+                "cv": model.selection["cv_metrics"],
+            }
+        )
     return rows
 
 
@@ -157,23 +171,53 @@ def main() -> None:
         inp = work / f"in_{n}.csv"
         if not inp.exists():
             pd.DataFrame({"smiles": molecules(n)}).to_csv(inp, index=False)
-        cmd = [str(Path(sys.executable).parent / "pharmakon"), "admet", "predict", str(inp), "-o", str(work / "out.csv"),
-               "--alerts" if alerts else "--no-alerts", "--chunk-size", str(args.chunk_size), "--json"]  # fmt: skip
+        cmd = [
+            str(Path(sys.executable).parent / "pharmakon"),
+            "admet",
+            "predict",
+            str(inp),
+            "-o",
+            str(work / "out.csv"),
+            "--alerts" if alerts else "--no-alerts",
+            "--chunk-size",
+            str(args.chunk_size),
+            "--json",
+        ]
         out, seconds, peak_sum, peak_one = measure(cmd)
         summary = json.loads(out)
-        rows.append({"tool": "pharmakon", "molecules": n, "alerts": alerts, "endpoints": len(names),
-                     "seconds": round(seconds, 2), "molecules_per_s": round(n / seconds, 1),
-                     "peak_rss_total_mib": peak_sum, "peak_rss_process_mib": peak_one,
-                     "invalid": summary["invalid"]})  # fmt: skip
+        rows.append(
+            {
+                "tool": "pharmakon",
+                "molecules": n,
+                "alerts": alerts,
+                "endpoints": len(names),
+                "seconds": round(seconds, 2),
+                "molecules_per_s": round(n / seconds, 1),
+                "peak_rss_total_mib": peak_sum,
+                "peak_rss_process_mib": peak_one,
+                "invalid": summary["invalid"],
+            }
+        )
         print(rows[-1], flush=True)
     note = None
     if Path(args.admet_ai).exists():
         try:
-            out, seconds, peak_sum, peak_one = measure([args.admet_ai, "-c", ADMET_AI, str(work / f"in_{sizes[0]}.csv"),
-                                                        str(work / "admet_ai.csv")])  # fmt: skip
-            rows.append({"tool": "admet-ai", "molecules": sizes[0], "alerts": False, "endpoints": 41,
-                         "seconds": round(seconds, 2), "molecules_per_s": round(sizes[0] / seconds, 1),
-                         "peak_rss_total_mib": peak_sum, "peak_rss_process_mib": peak_one, "invalid": None})  # fmt: skip
+            out, seconds, peak_sum, peak_one = measure(
+                [args.admet_ai, "-c", ADMET_AI, str(work / f"in_{sizes[0]}.csv"), str(work / "admet_ai.csv")]
+            )
+            rows.append(
+                {
+                    "tool": "admet-ai",
+                    "molecules": sizes[0],
+                    "alerts": False,
+                    "endpoints": 41,
+                    "seconds": round(seconds, 2),
+                    "molecules_per_s": round(sizes[0] / seconds, 1),
+                    "peak_rss_total_mib": peak_sum,
+                    "peak_rss_process_mib": peak_one,
+                    "invalid": None,
+                }
+            )
             print(rows[-1], flush=True)
         except RuntimeError as exc:
             note = f"ADMET-AI failed: {exc}"
@@ -181,21 +225,49 @@ def main() -> None:
         note = f"ADMET-AI not run: {args.admet_ai} not found"
     ai = [r for r in rows if r["tool"] == "admet-ai"]
     ratio = round(rows[0]["molecules_per_s"] / ai[0]["molecules_per_s"], 1) if ai else None
-    _common.write_result(args.name, {"machine": _common.machine_info(), "rows": rows, "ratio_vs_admet_ai": ratio,
-                                              "note": note, "endpoints": names, "budget_s": args.budget,
-                                              "max_rows": args.max_rows, "chunk_size": args.chunk_size,
-                                              "panel": quality})  # fmt: skip
-    _common.print_table("ADMET panel throughput (wall time, including process start and model loading)",
-                        ["tool", "molecules", "alerts", "endpoints", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"],
-                        [[r["tool"], r["molecules"], r["alerts"], r["endpoints"], r["seconds"], r["molecules_per_s"],
-                          r["peak_rss_total_mib"], r["peak_rss_process_mib"]] for r in rows],
-                        caption=note or f"pharmakon (first row) / ADMET-AI, same molecules, same run: {ratio}x",
-                        numeric=["molecules", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"])  # fmt: skip
+    _common.write_result(
+        args.name,
+        {
+            "machine": _common.machine_info(),
+            "rows": rows,
+            "ratio_vs_admet_ai": ratio,
+            "note": note,
+            "endpoints": names,
+            "budget_s": args.budget,
+            "max_rows": args.max_rows,
+            "chunk_size": args.chunk_size,
+            "panel": quality,
+        },
+    )
+    _common.print_table(
+        "ADMET panel throughput (wall time, including process start and model loading)",
+        ["tool", "molecules", "alerts", "endpoints", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"],
+        [
+            [
+                r["tool"],
+                r["molecules"],
+                r["alerts"],
+                r["endpoints"],
+                r["seconds"],
+                r["molecules_per_s"],
+                r["peak_rss_total_mib"],
+                r["peak_rss_process_mib"],
+            ]
+            for r in rows
+        ],
+        caption=note or f"pharmakon (first row) / ADMET-AI, same molecules, same run: {ratio}x",
+        numeric=["molecules", "seconds", "mol/s", "peak MiB (sum)", "peak MiB (1 proc)"],
+    )
 
-    _common.print_table("the panel that was timed (inner cross-validation of each endpoint's chosen model)",
-                        ["endpoint", "task", "rows", "model", "members", "CV metric"],
-                        [[q["endpoint"], q["task"], q["rows"], q["best"], "+".join(q["members"]),
-                          _primary(q["task"], q["cv"])] for q in quality], numeric=["rows"])  # fmt: skip
+    _common.print_table(
+        "the panel that was timed (inner cross-validation of each endpoint's chosen model)",
+        ["endpoint", "task", "rows", "model", "members", "CV metric"],
+        [
+            [q["endpoint"], q["task"], q["rows"], q["best"], "+".join(q["members"]), _primary(q["task"], q["cv"])]
+            for q in quality
+        ],
+        numeric=["rows"],
+    )
 
 
 def _primary(task: str, cv: dict) -> str:

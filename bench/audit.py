@@ -63,8 +63,22 @@ from pharmakon.store.schema import AuditHead
 NAME = "audit"
 TARGET_EVENTS, TARGET_S = 1_000_000, 60.0
 PEER_NOTE = "no peer tool to compare with (no other audit-trail implementation runs here): absolute numbers"
-COLUMNS = ("seq", "event_id", "ts", "actor", "action", "object_type", "object_id",
-           "inputs", "outputs", "params", "reason", "code_version", "prev_hash", "hash")  # fmt: skip
+COLUMNS = (
+    "seq",
+    "event_id",
+    "ts",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "inputs",
+    "outputs",
+    "params",
+    "reason",
+    "code_version",
+    "prev_hash",
+    "hash",
+)
 JSON_COLUMNS = ("inputs", "outputs", "params")
 BULK_CHUNK = 20_000
 _IN_HASH = hashlib.sha256(b"pharmakon bench input").hexdigest()
@@ -146,8 +160,14 @@ def _chained_rows(start_seq: int, prev_hash: str, n: int, last: list[str]) -> It
     Same values and canonical form as ``record_event``; ``last[0]`` ends as the new head hash.
     """
     for seq in range(start_seq, start_seq + n):
-        values = {"seq": seq, "event_id": str(uuid.uuid4()), "ts": utc_now(),
-                  **event_fields("bulk-loader", seq), "code_version": __version__, "prev_hash": prev_hash}  # fmt: skip
+        values = {
+            "seq": seq,
+            "event_id": str(uuid.uuid4()),
+            "ts": utc_now(),
+            **event_fields("bulk-loader", seq),
+            "code_version": __version__,
+            "prev_hash": prev_hash,
+        }
         values["hash"] = prev_hash = event_hash(values)
         for name in JSON_COLUMNS:
             values[name] = canonical_json(values[name])
@@ -207,7 +227,7 @@ def _profile(fn: Callable[[], Any], top: int = 20) -> tuple[Any, list[dict[str, 
             "ncalls": nc,
             "tottime_s": round(tt, 3),
             "cumtime_s": round(ct, 3),
-        }  # fmt: skip
+        }
         for (file, line, func), (_cc, nc, tt, ct, _callers) in entries
     ]
     return result, table
@@ -254,8 +274,11 @@ def postgres_database() -> Iterator[tuple[str, dict[str, Any]]]:
 
         with psycopg.connect(server.dsn("postgres")) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]
-        info = {"version": version, "bin_dir": str(bin_dir),
-                "settings": "throwaway local server from tests/postgres_server.py (fsync=off), TCP 127.0.0.1"}  # fmt: skip
+        info = {
+            "version": version,
+            "bin_dir": str(bin_dir),
+            "settings": "throwaway local server from tests/postgres_server.py (fsync=off), TCP 127.0.0.1",
+        }
         yield server.url("pharmakon_bench"), info
     finally:
         server.stop()
@@ -265,8 +288,16 @@ def bench_database(kind: str, url: str, cfg: dict[str, Any], workdir: Path, prof
     rows: list[dict[str, Any]] = []
 
     def add(measurement: str, events: int, seconds: float, **extra: Any) -> None:
-        rows.append({"database": kind, "measurement": measurement, "events": events, "seconds": seconds,
-                     "events_per_s": _common.rate(events, seconds), **extra})  # fmt: skip
+        rows.append(
+            {
+                "database": kind,
+                "measurement": measurement,
+                "events": events,
+                "seconds": seconds,
+                "events_per_s": _common.rate(events, seconds),
+                **extra,
+            }
+        )
 
     store = Store(url)
     store.migrate()
@@ -289,10 +320,19 @@ def bench_database(kind: str, url: str, cfg: dict[str, Any], workdir: Path, prof
     seconds, report, _ = verify_store(store)
     expected = warmup + n + w * per
     intact = report.ok and report.n_events == expected
-    add("verify after concurrent", report.n_events, seconds, ok=intact,
-        note="chain intact" if intact else f"BROKEN or wrong count: {report.summary()}")  # fmt: skip
-    result["chain_after_concurrent_appends"] = {"ok": report.ok, "n_events": report.n_events,
-                                                "expected_events": expected, "problem": report.problem}  # fmt: skip
+    add(
+        "verify after concurrent",
+        report.n_events,
+        seconds,
+        ok=intact,
+        note="chain intact" if intact else f"BROKEN or wrong count: {report.summary()}",
+    )
+    result["chain_after_concurrent_appends"] = {
+        "ok": report.ok,
+        "n_events": report.n_events,
+        "expected_events": expected,
+        "problem": report.problem,
+    }
 
     total = cfg["verify_events"]
     log(f"{kind}: bulk-loading the chain up to {total:,} events (setup, not measured)")
@@ -300,9 +340,13 @@ def bench_database(kind: str, url: str, cfg: dict[str, Any], workdir: Path, prof
     log(f"{kind}: setup took {result['bulk_setup']['seconds']:.1f} s; verifying")
 
     seconds, report, _ = verify_store(store)
-    add("verify_chain", report.n_events, seconds, ok=report.ok,
-        note=_target_note(report.n_events, seconds, "verify_chain(read session)")
-        if report.ok else report.summary())  # fmt: skip
+    add(
+        "verify_chain",
+        report.n_events,
+        seconds,
+        ok=report.ok,
+        note=_target_note(report.n_events, seconds, "verify_chain(read session)") if report.ok else report.summary(),
+    )
     result["verify_store_report"] = report.to_dict()
     if profile:
         log(f"{kind}: verifying again under cProfile")
@@ -322,9 +366,15 @@ def bench_database(kind: str, url: str, cfg: dict[str, Any], workdir: Path, prof
     )
     with _common.timed() as t:
         file_report = verify_records(read_jsonl(export))
-    add("verify export file", file_report.n_events, t.seconds, ok=file_report.ok,
+    add(
+        "verify export file",
+        file_report.n_events,
+        t.seconds,
+        ok=file_report.ok,
         note=_target_note(file_report.n_events, t.seconds, "verify_records(read_jsonl(file))")
-        if file_report.ok else file_report.summary())  # fmt: skip
+        if file_report.ok
+        else file_report.summary(),
+    )
     export.unlink()
     store.dispose()
     result["rows"] = rows
@@ -384,11 +434,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row for db in databases.values() for row in db.pop("rows")]
     ok = all(row.get("ok", True) for row in rows)
     target = {
-        "events": TARGET_EVENTS, "seconds": TARGET_S,
-        "met": {db: r["seconds"] * TARGET_EVENTS / r["events"] < TARGET_S
-                for db, r in ((r["database"], r) for r in rows if r["measurement"] == "verify_chain")
-                if r["events"] >= TARGET_EVENTS},
-    }  # fmt: skip
+        "events": TARGET_EVENTS,
+        "seconds": TARGET_S,
+        "met": {
+            db: r["seconds"] * TARGET_EVENTS / r["events"] < TARGET_S
+            for db, r in ((r["database"], r) for r in rows if r["measurement"] == "verify_chain")
+            if r["events"] >= TARGET_EVENTS
+        },
+    }
     machine = _common.machine_info(
         postgres_version=databases.get("postgresql", {}).get("version"),
     )
@@ -405,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": skipped,
             "databases": databases,
             "rows": rows,
-        },  # fmt: skip
+        },
     )
     _common.print_table(
         f"pharmakon audit trail — {machine['cpu_count']} CPUs, Python {machine['python']}, "
@@ -419,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['seconds']:.2f}",
                 f"{r['events_per_s']:,.0f}",
                 r.get("note", ""),
-            )  # fmt: skip
+            )
             for r in rows
         ],
         numeric=["events", "seconds", "events/s"],
@@ -434,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     (e["function"], f"{e['ncalls']:,}", f"{e['tottime_s']:.2f}", f"{e['cumtime_s']:.2f}")
                     for e in db["verify_profile"]["top_by_tottime"]
-                ],  # fmt: skip
+                ],
                 numeric=["calls", "own s", "cumulative s"],
             )
     return 0 if ok else 1

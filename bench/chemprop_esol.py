@@ -50,23 +50,44 @@ def main() -> None:
     train, test = esol.iloc[train_idx].reset_index(drop=True), esol.iloc[test_idx].reset_index(drop=True)
     y_test = test[target].to_numpy(float)
     rows = []
-    for label, models, budget in (("ridge (lifecycle)", ["ridge"], 30.0),
-                                  ("chemprop+ridge (lifecycle)", ["chemprop", "ridge"], args.budget)):  # fmt: skip
+    for label, models, budget in (
+        ("ridge (lifecycle)", ["ridge"], 30.0),
+        ("chemprop+ridge (lifecycle)", ["chemprop", "ridge"], args.budget),
+    ):
         t0 = time.monotonic()
-        model = train_model(train, target, smiles_col="smiles", featurizer=make_featurizer("morgan+rdkit2d"),
-                            budget_s=budget, models=models, seed=0, n_jobs=1)  # fmt: skip
+        model = train_model(
+            train,
+            target,
+            smiles_col="smiles",
+            featurizer=make_featurizer("morgan+rdkit2d"),
+            budget_s=budget,
+            models=models,
+            seed=0,
+            n_jobs=1,
+        )
         seconds = time.monotonic() - t0
         out = model.predict(test.drop(columns=[target])).table
         ok = out["pred_status"].eq("ok").to_numpy()
         cp = [r["cv_rmse"] for r in model.selection["leaderboard"] if r["model"] == "chemprop" and r["status"] == "ok"]
         cover = np.mean((out["pred_lower"][ok] <= y_test[ok]) & (y_test[ok] <= out["pred_upper"][ok]))
-        rows.append({"model": label, "chosen": model.selection["best"]["model"], "budget_s": budget,
-                     "seconds": round(seconds, 1), "cv_rmse": round(model.selection["cv_metrics"]["rmse"], 3),
-                     "test_rmse": round(_rmse(y_test[ok], out["prediction"][ok]), 3),
-                     "chemprop_cv_rmse": round(min(cp), 3) if cp else None, "coverage_90": round(float(cover), 3), "n_test": int(ok.sum())})  # fmt: skip
+        rows.append(
+            {
+                "model": label,
+                "chosen": model.selection["best"]["model"],
+                "budget_s": budget,
+                "seconds": round(seconds, 1),
+                "cv_rmse": round(model.selection["cv_metrics"]["rmse"], 3),
+                "test_rmse": round(_rmse(y_test[ok], out["prediction"][ok]), 3),
+                "chemprop_cv_rmse": round(min(cp), 3) if cp else None,
+                "coverage_90": round(float(cover), 3),
+                "n_test": int(ok.sum()),
+            }
+        )
     feat = make_featurizer("morgan+rdkit2d").fit()
-    canon = {name: feat.prepare(part["smiles"].tolist()).table["canonical"].to_numpy(object)
-             for name, part in (("train", train), ("test", test))}  # fmt: skip
+    canon = {
+        name: feat.prepare(part["smiles"].tolist()).table["canonical"].to_numpy(object)
+        for name, part in (("train", train), ("test", test))
+    }
     cols = list(feat.feature_names_)
     blocks = {k: feat.transform_canonical(list(v)) for k, v in canon.items()}
     import pandas as pd
@@ -76,17 +97,37 @@ def main() -> None:
     t0 = time.monotonic()
     est = ChempropEstimator(time_limit_s=args.budget, n_jobs=1, seed=0).fit(X["train"], train[target].to_numpy())
     seconds = time.monotonic() - t0
-    rows.append({"model": "chemprop (direct)", "chosen": f"chemprop, {est.epochs_run_} epochs", "budget_s": args.budget,
-                 "seconds": round(seconds, 1), "cv_rmse": None,
-                 "test_rmse": round(_rmse(y_test, est.predict(X["test"])), 3), "chemprop_cv_rmse": None,
-                 "coverage_90": None,
-                 "n_test": len(test)})  # fmt: skip
-    _common.write_result("chemprop_esol", {"machine": _common.machine_info(), "dataset": "MoleculeNet ESOL",
-                                           "split": "balanced scaffold 80/20 seed 0", "n_train": len(train),
-                                           "n_test": len(test), "rows": rows})  # fmt: skip
+    rows.append(
+        {
+            "model": "chemprop (direct)",
+            "chosen": f"chemprop, {est.epochs_run_} epochs",
+            "budget_s": args.budget,
+            "seconds": round(seconds, 1),
+            "cv_rmse": None,
+            "test_rmse": round(_rmse(y_test, est.predict(X["test"])), 3),
+            "chemprop_cv_rmse": None,
+            "coverage_90": None,
+            "n_test": len(test),
+        }
+    )
+    _common.write_result(
+        "chemprop_esol",
+        {
+            "machine": _common.machine_info(),
+            "dataset": "MoleculeNet ESOL",
+            "split": "balanced scaffold 80/20 seed 0",
+            "n_train": len(train),
+            "n_test": len(test),
+            "rows": rows,
+        },
+    )
     columns = list(rows[0])
-    _common.print_table("ESOL, scaffold split: Chemprop vs ridge", columns, [[r[c] for c in columns] for r in rows],
-                        numeric=[c for c in columns if c not in ("model", "chosen")])  # fmt: skip
+    _common.print_table(
+        "ESOL, scaffold split: Chemprop vs ridge",
+        columns,
+        [[r[c] for c in columns] for r in rows],
+        numeric=[c for c in columns if c not in ("model", "chosen")],
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,17 @@ os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
 MODELS = ["ridge", "lightgbm"]
 #: How the lifecycle's CV folds (hence its out-of-fold calibration rows) are drawn: ``--folds``.
 FOLDS = {"kind": "random"}
-PB_REGRESSION = ["pb_logd", "pb_water_solubility", "pb_ppb", "pb_cyp2c9", "pb_cyp2d6", "pb_cyp3a4",
-                 "pb_human_mic_cl", "pb_rat_mic_cl", "pb_mouse_mic_cl"]  # fmt: skip
+PB_REGRESSION = [
+    "pb_logd",
+    "pb_water_solubility",
+    "pb_ppb",
+    "pb_cyp2c9",
+    "pb_cyp2d6",
+    "pb_cyp3a4",
+    "pb_human_mic_cl",
+    "pb_rat_mic_cl",
+    "pb_mouse_mic_cl",
+]
 ARRAYS: dict[str, np.ndarray] = {}
 
 
@@ -67,13 +76,23 @@ def _coverage(model, res: pd.DataFrame, y: np.ndarray, ok: np.ndarray) -> dict:
         proba = res[[f"proba_{c}" for c in model.classes]].to_numpy(float)[ok]
         idx = np.array([model.classes.index(v) for v in y])
         score = 1.0 - proba[np.arange(len(idx)), idx]
-        size = {"set_size_plain": float((1 - proba <= plain[:, None] + 1e-12).sum(1).mean()),
-                "set_size_mondrian": float((1 - proba <= mondrian[:, None] + 1e-12).sum(1).mean())}  # fmt: skip
+        size = {
+            "set_size_plain": float((1 - proba <= plain[:, None] + 1e-12).sum(1).mean()),
+            "set_size_mondrian": float((1 - proba <= mondrian[:, None] + 1e-12).sum(1).mean()),
+        }
         sets = res["pred_set"].to_numpy()[ok]
         check = float(np.mean([str(v) in str(s).split("|") for v, s in zip(y, sets)]))
-    return {"coverage_plain": float(np.mean(score <= plain + 1e-12)),
-            "coverage_mondrian": float(np.mean(score <= mondrian + 1e-12)), "coverage_predict": check,
-            "test_novelty_median": float(np.median(novelty)), **size}, score, novelty  # fmt: skip
+    return (
+        {
+            "coverage_plain": float(np.mean(score <= plain + 1e-12)),
+            "coverage_mondrian": float(np.mean(score <= mondrian + 1e-12)),
+            "coverage_predict": check,
+            "test_novelty_median": float(np.median(novelty)),
+            **size,
+        },
+        score,
+        novelty,
+    )
 
 
 def _domain_matrix(model, res: pd.DataFrame, ok: np.ndarray) -> np.ndarray:
@@ -82,8 +101,9 @@ def _domain_matrix(model, res: pd.DataFrame, ok: np.ndarray) -> np.ndarray:
     return model.featurizer.transform_canonical(status["canonical"].tolist())[:, model.featurizer.fingerprint_columns_]
 
 
-def evaluate(name: str, split: str, train: pd.DataFrame, test: pd.DataFrame, featurizer, budget: float, seed: int,
-             task: str) -> dict:  # fmt: skip
+def evaluate(
+    name: str, split: str, train: pd.DataFrame, test: pd.DataFrame, featurizer, budget: float, seed: int, task: str
+) -> dict:
     """Train on ``train`` (columns smiles, y), predict ``test``, return one result row."""
     from pharmakon.core import train_model
 
@@ -91,9 +111,18 @@ def evaluate(name: str, split: str, train: pd.DataFrame, test: pd.DataFrame, fea
     from pharmakon.chem import murcko_scaffolds
 
     groups = murcko_scaffolds(train["smiles"].tolist()) if FOLDS["kind"] == "scaffold" else None
-    model = train_model(train[["smiles", "y"]], "y", task=task, smiles_col="smiles", featurizer=featurizer,
-                        budget_s=budget, seed=seed, models=MODELS if task == "regression" else ["logistic", "lightgbm"],
-                        n_jobs=1, groups=groups)  # fmt: skip
+    model = train_model(
+        train[["smiles", "y"]],
+        "y",
+        task=task,
+        smiles_col="smiles",
+        featurizer=featurizer,
+        budget_s=budget,
+        seed=seed,
+        models=MODELS if task == "regression" else ["logistic", "lightgbm"],
+        n_jobs=1,
+        groups=groups,
+    )
     res = model.predict(test[["smiles"]]).table
     ok = res["pred_status"].eq("ok").to_numpy()
     y = test["y"].to_numpy()[ok]
@@ -108,11 +137,22 @@ def evaluate(name: str, split: str, train: pd.DataFrame, test: pd.DataFrame, fea
     key = name.replace(" ", "_")
     ARRAYS[f"{key}__test_score"], ARRAYS[f"{key}__test_novelty"] = score, novelty
     ARRAYS[f"{key}__cal_score"], ARRAYS[f"{key}__cal_novelty"] = oof_scores, cal.difficulty_
-    row = {"set": name, "split": split, "task": task, "n_train": len(train), "n_test": int(ok.sum()),
-           "model": model.selection["best"]["model"], "bins": cal.bins(), "seconds": round(time.monotonic() - t0, 1),
-           **cov}  # fmt: skip
-    print(f"{name:28s} {split:9s} n_test={row['n_test']:5d} plain={cov['coverage_plain']:.3f} "
-          f"mondrian={cov['coverage_mondrian']:.3f} ({row['seconds']} s)", flush=True)  # fmt: skip
+    row = {
+        "set": name,
+        "split": split,
+        "task": task,
+        "n_train": len(train),
+        "n_test": int(ok.sum()),
+        "model": model.selection["best"]["model"],
+        "bins": cal.bins(),
+        "seconds": round(time.monotonic() - t0, 1),
+        **cov,
+    }
+    print(
+        f"{name:28s} {split:9s} n_test={row['n_test']:5d} plain={cov['coverage_plain']:.3f} "
+        f"mondrian={cov['coverage_mondrian']:.3f} ({row['seconds']} s)",
+        flush=True,
+    )
     return row
 
 
@@ -125,8 +165,13 @@ def _frame(endpoint, label: str | None = None) -> pd.DataFrame:
         return endpoint_frame(endpoint)
     raw = load(endpoint.dataset, endpoint.table)
     raw = raw[raw["scaffold_train_test_label"].astype(str).str.strip().eq(label)]
-    frame = pd.DataFrame({"smiles": raw[endpoint.smiles_col].astype(object).to_numpy(),
-                          "y": raw[endpoint.target].to_numpy()}).dropna().reset_index(drop=True)  # fmt: skip
+    frame = (
+        pd.DataFrame(
+            {"smiles": raw[endpoint.smiles_col].astype(object).to_numpy(), "y": raw[endpoint.target].to_numpy()}
+        )
+        .dropna()
+        .reset_index(drop=True)
+    )
     frame["y"] = frame["y"].astype(float if endpoint.task == "regression" else int)
     return frame
 
@@ -171,8 +216,19 @@ def run_pharmabench(budget: float) -> list[dict]:
     from pharmakon.chem.admet import ENDPOINTS
     from pharmakon.chem.featurizers import make_featurizer
 
-    return [evaluate(n, "scaffold", _frame(ENDPOINTS[n], "train"), _frame(ENDPOINTS[n], "test"),
-                     make_featurizer("morgan+rdkit2d"), budget, 0, "regression") for n in PB_REGRESSION]  # fmt: skip
+    return [
+        evaluate(
+            n,
+            "scaffold",
+            _frame(ENDPOINTS[n], "train"),
+            _frame(ENDPOINTS[n], "test"),
+            make_featurizer("morgan+rdkit2d"),
+            budget,
+            0,
+            "regression",
+        )
+        for n in PB_REGRESSION
+    ]
 
 
 def run_cls(budget: float) -> list[dict]:
@@ -181,13 +237,28 @@ def run_cls(budget: float) -> list[dict]:
     from pharmakon.chem.featurizers import make_featurizer
     from pharmakon.core import make_split
 
-    rows = [evaluate(n, "scaffold", _frame(ENDPOINTS[n], "train"), _frame(ENDPOINTS[n], "test"),
-                     make_featurizer("morgan+rdkit2d"), budget, 0, "classification") for n in ("pb_bbb", "pb_ames")]  # fmt: skip
+    rows = [
+        evaluate(
+            n,
+            "scaffold",
+            _frame(ENDPOINTS[n], "train"),
+            _frame(ENDPOINTS[n], "test"),
+            make_featurizer("morgan+rdkit2d"),
+            budget,
+            0,
+            "classification",
+        )
+        for n in ("pb_bbb", "pb_ames")
+    ]
     df = _frame(ENDPOINTS["bbbp"])
-    tr, te = make_split("scaffold", n=len(df), y=df["y"].to_numpy(), groups=murcko_scaffolds(df["smiles"].tolist()),
-                        seed=0)  # fmt: skip
-    rows.append(evaluate("bbbp", "scaffold", df.iloc[tr], df.iloc[te], make_featurizer("morgan+rdkit2d"), budget, 0,
-                         "classification"))  # fmt: skip
+    tr, te = make_split(
+        "scaffold", n=len(df), y=df["y"].to_numpy(), groups=murcko_scaffolds(df["smiles"].tolist()), seed=0
+    )
+    rows.append(
+        evaluate(
+            "bbbp", "scaffold", df.iloc[tr], df.iloc[te], make_featurizer("morgan+rdkit2d"), budget, 0, "classification"
+        )
+    )
     return rows
 
 
@@ -211,13 +282,24 @@ def main() -> None:
 
         report(json.loads(open(args.report).read())["rows"])
         return
-    parts = {"biogen": run_biogen, "lipo": run_lipo, "pharmabench": run_pharmabench, "molnet": run_molnet,
-             "cls": run_cls}  # fmt: skip
+    parts = {
+        "biogen": run_biogen,
+        "lipo": run_lipo,
+        "pharmabench": run_pharmabench,
+        "molnet": run_molnet,
+        "cls": run_cls,
+    }
     rows: list[dict] = []
     for key in args.only.split(","):
         rows += parts[key](args.budget)
-        payload = {"budget_s": args.budget, "models": MODELS, "folds": args.folds, "nominal": 0.9,
-                   "machine": _common.machine_info(), "rows": rows}  # fmt: skip
+        payload = {
+            "budget_s": args.budget,
+            "models": MODELS,
+            "folds": args.folds,
+            "nominal": 0.9,
+            "machine": _common.machine_info(),
+            "rows": rows,
+        }
         _common.write_result(args.name, payload)
         if args.arrays:  # for offline study of other calibration rules on the same models
             np.savez_compressed(_common.RESULTS_DIR / f"{args.name}_arrays.npz", **ARRAYS)
@@ -243,26 +325,53 @@ def report(rows: list[dict]) -> None:
 
     tests = [test(r, "mondrian") for r in rows]
     holm = _holm([t["p_value"] for t in tests])
-    _common.print_table("conformal coverage at 90% (test splits)", ["set", "split", "n_test", "plain", "mondrian",
-                        "in 88-92", "95% CI", "p", "p Holm", "P(88-92) calibrated", "size"],
-                        [[r["set"], r["split"], r["n_test"], f"{r['coverage_plain']:.3f}",
-                          f"{r['coverage_mondrian']:.3f}", hit(r["coverage_mondrian"]),
-                          f"{t['ci_low']:.3f}-{t['ci_high']:.3f}", f"{t['p_value']:.3f}", f"{h:.3f}",
-                          f"{t['p_within_2pt']:.2f}", f"{r.get('width_mondrian', r.get('set_size_mondrian')):.3f}"]
-                         for r, t, h in zip(rows, tests, holm)],
-                        caption="mondrian: the lifecycle's intervals (plain: one threshold); 95% CI: Clopper-Pearson; "
-                                "p: exact binomial test of coverage = 90%; P(88-92) calibrated: chance that an exactly "
-                                "calibrated method lands within 88-92% at this n; size: mean interval width or set size",
-                        numeric=["n_test", "plain", "mondrian", "p", "p Holm", "size"])  # fmt: skip
+    _common.print_table(
+        "conformal coverage at 90% (test splits)",
+        [
+            "set",
+            "split",
+            "n_test",
+            "plain",
+            "mondrian",
+            "in 88-92",
+            "95% CI",
+            "p",
+            "p Holm",
+            "P(88-92) calibrated",
+            "size",
+        ],
+        [
+            [
+                r["set"],
+                r["split"],
+                r["n_test"],
+                f"{r['coverage_plain']:.3f}",
+                f"{r['coverage_mondrian']:.3f}",
+                hit(r["coverage_mondrian"]),
+                f"{t['ci_low']:.3f}-{t['ci_high']:.3f}",
+                f"{t['p_value']:.3f}",
+                f"{h:.3f}",
+                f"{t['p_within_2pt']:.2f}",
+                f"{r.get('width_mondrian', r.get('set_size_mondrian')):.3f}",
+            ]
+            for r, t, h in zip(rows, tests, holm)
+        ],
+        caption="mondrian: the lifecycle's intervals (plain: one threshold); 95% CI: Clopper-Pearson; "
+        "p: exact binomial test of coverage = 90%; P(88-92) calibrated: chance that an exactly "
+        "calibrated method lands within 88-92% at this n; size: mean interval width or set size",
+        numeric=["n_test", "plain", "mondrian", "p", "p Holm", "size"],
+    )
     for task in ("regression", "classification"):
         idx = [i for i, r in enumerate(rows) if r["task"] == task]
         if not idx:
             continue
         within = sum(hit(rows[i]["coverage_mondrian"]) == "yes" for i in idx)
         expected = sum(tests[i]["p_within_2pt"] for i in idx)
-        print(f"{task}: {within} of {len(idx)} sets within 88-92% (Mondrian); an exactly calibrated method would "
-              f"average {expected:.1f} of {len(idx)} at these test sizes; coverage differs from 90% at Holm-adjusted "
-              f"p < 0.05 on {sum(holm[i] < 0.05 for i in idx)} of {len(idx)}")  # fmt: skip
+        print(
+            f"{task}: {within} of {len(idx)} sets within 88-92% (Mondrian); an exactly calibrated method would "
+            f"average {expected:.1f} of {len(idx)} at these test sizes; coverage differs from 90% at Holm-adjusted "
+            f"p < 0.05 on {sum(holm[i] < 0.05 for i in idx)} of {len(idx)}"
+        )
 
 
 def _holm(p: list[float]) -> list[float]:

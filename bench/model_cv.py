@@ -36,15 +36,29 @@ import _common
 
 MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
 BIOGEN = {"HLM": 0.719, "MDR1_ER": 0.741, "Sol": 0.651, "RLM": 0.742, "hPPB": 0.754, "rPPB": 0.713}
-TOX21 = ("NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD", "NR-PPAR-gamma", "SR-ARE",
-         "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53")  # fmt: skip
+TOX21 = (
+    "NR-AR",
+    "NR-AR-LBD",
+    "NR-AhR",
+    "NR-Aromatase",
+    "NR-ER",
+    "NR-ER-LBD",
+    "NR-PPAR-gamma",
+    "SR-ARE",
+    "SR-ATAD5",
+    "SR-HSE",
+    "SR-MMP",
+    "SR-p53",
+)
 #: name -> (file, tasks, metric, the Chemprop number the issue gives for it)
-MOLNET = {"esol": ("delaney.csv", ("logp",), "rmse", 0.555),
-          "freesolv": ("freesolv.csv", ("freesolv",), "rmse", 1.075),
-          "lipo": ("lipo.csv", ("lipo",), "rmse", 0.555),
-          "bbbp": ("bbbp.csv", ("p_np",), "auroc", 0.737),
-          "clintox": ("clintox.csv", ("FDA_APPROVED", "CT_TOX"), "auroc", 0.864),
-          "tox21": ("tox21.csv", TOX21, "auroc", 0.851)}  # fmt: skip
+MOLNET = {
+    "esol": ("delaney.csv", ("logp",), "rmse", 0.555),
+    "freesolv": ("freesolv.csv", ("freesolv",), "rmse", 1.075),
+    "lipo": ("lipo.csv", ("lipo",), "rmse", 0.555),
+    "bbbp": ("bbbp.csv", ("p_np",), "auroc", 0.737),
+    "clintox": ("clintox.csv", ("FDA_APPROVED", "CT_TOX"), "auroc", 0.864),
+    "tox21": ("tox21.csv", TOX21, "auroc", 0.851),
+}
 
 
 def _fit_eval(train: pd.DataFrame, test: pd.DataFrame, target: str, budget: float, seed: int, task: str = "auto"):
@@ -52,14 +66,20 @@ def _fit_eval(train: pd.DataFrame, test: pd.DataFrame, target: str, budget: floa
     from pharmakon.core import classification_metrics, regression_metrics, train_model
 
     t0 = time.monotonic()
-    model = train_model(train, target, task=task, smiles_col="smiles", featurizer=SmilesFeaturizer(),
-                        budget_s=budget, seed=seed)  # fmt: skip
+    model = train_model(
+        train, target, task=task, smiles_col="smiles", featurizer=SmilesFeaturizer(), budget_s=budget, seed=seed
+    )
     seconds = time.monotonic() - t0
     res = model.predict(test.drop(columns=[target])).table
     ok = res["pred_status"].eq("ok").to_numpy()
     y = test[target].to_numpy()[ok]
-    out = {"model": model.selection["best"]["model"], "train_seconds": round(seconds, 1), "n_test": int(ok.sum()),
-           "in_domain_share": float(res["in_domain"].to_numpy()[ok].mean()), "cv": model.selection["cv_metrics"]}  # fmt: skip
+    out = {
+        "model": model.selection["best"]["model"],
+        "train_seconds": round(seconds, 1),
+        "n_test": int(ok.sum()),
+        "in_domain_share": float(res["in_domain"].to_numpy()[ok].mean()),
+        "cv": model.selection["cv_metrics"],
+    }
     if model.task == "regression":
         pred = res["prediction"].to_numpy(float)[ok]
         out.update(regression_metrics(y.astype(float), pred))
@@ -86,8 +106,9 @@ def run_biogen(budget: float, folds: int = 5, endpoints: list[str] | None = None
         if holdout:
             tr, te = random_split(len(df), test_size=0.2, seed=0)
             r = _fit_eval(df.iloc[tr], df.iloc[te], "activity", budget, 0)
-            row.update({"value": r["pearson"], "beats_anchor": r["pearson"] > anchor, "cv_pearson": r["cv"]["pearson"],
-                        **r})  # fmt: skip
+            row.update(
+                {"value": r["pearson"], "beats_anchor": r["pearson"] > anchor, "cv_pearson": r["cv"]["pearson"], **r}
+            )
             print(row["set"], "hold-out", row["value"], r["model"], r["coverage_90"], flush=True)
         if folds > 1:
             fold_r, models = [], []
@@ -96,9 +117,15 @@ def run_biogen(budget: float, folds: int = 5, endpoints: list[str] | None = None
                 fold_r.append(r["pearson"])
                 models.append(r["model"])
                 print(row["set"], f"fold {k + 1}/{folds}", round(r["pearson"], 4), r["model"], flush=True)
-            row.update({f"cv{folds}_pearson": float(np.mean(fold_r)), f"cv{folds}_pearson_sd": float(np.std(fold_r, ddof=1)),
-                        f"cv{folds}_folds": fold_r, f"cv{folds}_models": models,
-                        f"cv{folds}_beats_anchor": float(np.mean(fold_r)) > anchor})  # fmt: skip
+            row.update(
+                {
+                    f"cv{folds}_pearson": float(np.mean(fold_r)),
+                    f"cv{folds}_pearson_sd": float(np.std(fold_r, ddof=1)),
+                    f"cv{folds}_folds": fold_r,
+                    f"cv{folds}_models": models,
+                    f"cv{folds}_beats_anchor": float(np.mean(fold_r)) > anchor,
+                }
+            )
             print(row["set"], f"{folds}-fold mean r", round(row[f"cv{folds}_pearson"], 4), flush=True)
         rows.append(row)
     return rows
@@ -112,8 +139,16 @@ def run_lipo(budget: float) -> list[dict]:
         parts = split(df.rename(columns={"smiles": "Drug"}), seed, [0.8, 0.0, 0.2], "Drug")
         train, test = (parts[k].rename(columns={"Drug": "smiles"}) for k in ("train", "test"))
         r = _fit_eval(train, test, "lipo", budget, seed)
-        rows.append({"set": f"lipo tdc-scaffold seed {seed}", "metric": "mae", "value": r["mae"], "anchor": 0.533,
-                     "beats_anchor": r["mae"] < 0.533, **r})  # fmt: skip
+        rows.append(
+            {
+                "set": f"lipo tdc-scaffold seed {seed}",
+                "metric": "mae",
+                "value": r["mae"],
+                "anchor": 0.533,
+                "beats_anchor": r["mae"] < 0.533,
+                **r,
+            }
+        )
         print(rows[-1]["set"], r["mae"], r["model"], r["coverage_90"], flush=True)
     return rows
 
@@ -133,10 +168,18 @@ def run_molnet(budget: float) -> list[dict]:
             per_task.append(_fit_eval(train, test, target, budget, 0, task))
         value = float(np.mean([r[metric] for r in per_task]))
         better = value > anchor if metric == "auroc" else value < anchor
-        rows.append({"set": f"molnet {name} (scaffold)", "metric": metric, "value": value, "anchor": anchor,
-                     "beats_anchor": better, "tasks": dict(zip(tasks, per_task)),
-                     "coverage_90": float(np.mean([r["coverage_90"] for r in per_task])),
-                     "model": ",".join(sorted({r["model"] for r in per_task}))})  # fmt: skip
+        rows.append(
+            {
+                "set": f"molnet {name} (scaffold)",
+                "metric": metric,
+                "value": value,
+                "anchor": anchor,
+                "beats_anchor": better,
+                "tasks": dict(zip(tasks, per_task)),
+                "coverage_90": float(np.mean([r["coverage_90"] for r in per_task])),
+                "model": ",".join(sorted({r["model"] for r in per_task})),
+            }
+        )
         print(rows[-1]["set"], round(value, 3), rows[-1]["model"], flush=True)
     return rows
 
@@ -152,12 +195,16 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[dict] = []
     endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
-    parts = {"biogen": lambda b: run_biogen(b, args.folds, endpoints, not args.no_holdout), "lipo": run_lipo,
-             "molnet": run_molnet}  # fmt: skip
+    parts = {
+        "biogen": lambda b: run_biogen(b, args.folds, endpoints, not args.no_holdout),
+        "lipo": run_lipo,
+        "molnet": run_molnet,
+    }
     for key in args.only.split(","):
         rows += parts[key](args.budget)
-        _common.write_result(args.name, {"budget_s": args.budget, "folds": args.folds, "machine": _common.machine_info(),
-                                         "rows": rows})  # fmt: skip
+        _common.write_result(
+            args.name, {"budget_s": args.budget, "folds": args.folds, "machine": _common.machine_info(), "rows": rows}
+        )
     lipo = [r["value"] for r in rows if r["set"].startswith("lipo")]
     caption = f"lipo TDC-scaffold MAE mean over seeds: {np.mean(lipo):.3f}" if lipo else None
     cv = f"cv{args.folds}_pearson"
@@ -165,12 +212,27 @@ def main() -> None:
     def fmt(v, spec=".3f"):
         return "" if v is None else format(v, spec)
 
-    _common.print_table("model lifecycle vs published anchors", ["set", "metric", "value", f"cv{args.folds} r",
-                        "anchor", "beats", "cov90", "in-domain", "model", "s"],
-                        [[r["set"], r["metric"], fmt(r.get("value")), fmt(r.get(cv)), r["anchor"],
-                          r.get("beats_anchor", r.get(f"{cv[:-8]}_beats_anchor")), fmt(r.get("coverage_90")),
-                          fmt(r.get("in_domain_share"), ".2f"), r.get("model"), r.get("train_seconds")]
-                         for r in rows], caption=caption, numeric=["value", f"cv{args.folds} r", "anchor", "cov90", "s"])  # fmt: skip
+    _common.print_table(
+        "model lifecycle vs published anchors",
+        ["set", "metric", "value", f"cv{args.folds} r", "anchor", "beats", "cov90", "in-domain", "model", "s"],
+        [
+            [
+                r["set"],
+                r["metric"],
+                fmt(r.get("value")),
+                fmt(r.get(cv)),
+                r["anchor"],
+                r.get("beats_anchor", r.get(f"{cv[:-8]}_beats_anchor")),
+                fmt(r.get("coverage_90")),
+                fmt(r.get("in_domain_share"), ".2f"),
+                r.get("model"),
+                r.get("train_seconds"),
+            ]
+            for r in rows
+        ],
+        caption=caption,
+        numeric=["value", f"cv{args.folds} r", "anchor", "cov90", "s"],
+    )
 
 
 if __name__ == "__main__":

@@ -66,9 +66,17 @@ def _worker(vcf: str, backend: str, n_jobs: int, chunk_size: int) -> None:
     poller.join()
     # polled, not ru_maxrss: Linux keeps ru_maxrss across execve, so it would report the parent's peak
     main_peak = peaks.pop(os.getpid(), 0)
-    print(json.dumps({"seconds": seconds, "summary": summary, "peak_rss_main_mib": main_peak / 2**20,
-                      "peak_rss_worker_mib": max(peaks.values(), default=0) / 2**20,
-                      "n_worker_processes_seen": len(peaks)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "summary": summary,
+                "peak_rss_main_mib": main_peak / 2**20,
+                "peak_rss_worker_mib": max(peaks.values(), default=0) / 2**20,
+                "n_worker_processes_seen": len(peaks),
+            }
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,30 +100,64 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             vcf = Path(tmp) / f"syn{n}.vcf.gz"
             write_synthetic_vcf(vcf, n, seed=n)
-            cmd = [sys.executable, __file__, "--worker", str(vcf), "--backend", args.backend,
-                   "--n-jobs", str(args.n_jobs), "--chunk-size", str(args.chunk_size)]  # fmt: skip
+            cmd = [
+                sys.executable,
+                __file__,
+                "--worker",
+                str(vcf),
+                "--backend",
+                args.backend,
+                "--n-jobs",
+                str(args.n_jobs),
+                "--chunk-size",
+                str(args.chunk_size),
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
             if proc.returncode:
                 raise SystemExit(f"worker for {n} samples failed:\n{proc.stderr[-3000:]}")
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             calls = r["summary"]["n_rows"]
-            r.update({"n_samples": n, "vcf_mib": vcf.stat().st_size / 2**20,
-                      "calls_per_s": _common.rate(calls, r["seconds"]),
-                      "samples_per_s": _common.rate(n, r["seconds"])})  # fmt: skip
+            r.update(
+                {
+                    "n_samples": n,
+                    "vcf_mib": vcf.stat().st_size / 2**20,
+                    "calls_per_s": _common.rate(calls, r["seconds"]),
+                    "samples_per_s": _common.rate(n, r["seconds"]),
+                }
+            )
             results.append(r)
-            rows.append([n, r["summary"]["n_genes"], f"{r['seconds']:.1f}", f"{r['calls_per_s']:.0f}",
-                         f"{r['peak_rss_main_mib']:.0f}", f"{r['peak_rss_worker_mib']:.0f}",
-                         r["summary"]["status_counts"]])  # fmt: skip
+            rows.append(
+                [
+                    n,
+                    r["summary"]["n_genes"],
+                    f"{r['seconds']:.1f}",
+                    f"{r['calls_per_s']:.0f}",
+                    f"{r['peak_rss_main_mib']:.0f}",
+                    f"{r['peak_rss_worker_mib']:.0f}",
+                    r["summary"]["status_counts"],
+                ]
+            )
     floor = next((r for r in results if r["n_samples"] == 10000), None)
-    payload = {"machine": _common.machine_info(), "backend": args.backend, "n_jobs": args.n_jobs,
-               "chunk_size": args.chunk_size, "results": results,
-               "floor": {"target_s": FLOOR_SECONDS, "measured_s": floor["seconds"] if floor else None,
-                         "met": bool(floor and floor["seconds"] < FLOOR_SECONDS)}}  # fmt: skip
+    payload = {
+        "machine": _common.machine_info(),
+        "backend": args.backend,
+        "n_jobs": args.n_jobs,
+        "chunk_size": args.chunk_size,
+        "results": results,
+        "floor": {
+            "target_s": FLOOR_SECONDS,
+            "measured_s": floor["seconds"] if floor else None,
+            "met": bool(floor and floor["seconds"] < FLOOR_SECONDS),
+        },
+    }
     out = _common.write_result("pgx", payload)
-    _common.print_table("PGx batch calling (synthetic VCF)",
-                        ["samples", "genes", "seconds", "calls/s", "peak MiB main", "peak MiB worker", "status"],
-                        rows, caption=f"written to {out}", numeric=["samples", "genes", "seconds", "calls/s",
-                                                                     "peak MiB main", "peak MiB worker"])  # fmt: skip
+    _common.print_table(
+        "PGx batch calling (synthetic VCF)",
+        ["samples", "genes", "seconds", "calls/s", "peak MiB main", "peak MiB worker", "status"],
+        rows,
+        caption=f"written to {out}",
+        numeric=["samples", "genes", "seconds", "calls/s", "peak MiB main", "peak MiB worker"],
+    )
     return 0
 
 

@@ -67,11 +67,19 @@ def child(data: str, truth: str) -> dict:
     scored = result.table.merge(pd.read_parquet(truth).assign(label=1), on=["drug", "event"], how="left")
     label = scored["label"].fillna(0).to_numpy()
     aucs = {s: float(roc_auc_score(label, np.nan_to_num(scored[s].to_numpy(), posinf=1e300))) for s in SCORES}
-    return {"rows": report.rows_kept, "pairs": len(result.table), "injected_observed": int(label.sum()),
-            "ingest_s": t1 - t0, "signals_s": t2 - t1, "total_s": t2 - t0,
-            "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, "auc": aucs,
-            "flagged": result.summary()["flagged"], "hyper_converged": result.hyper.converged,
-            "bad_rows": report.bad_count}  # fmt: skip
+    return {
+        "rows": report.rows_kept,
+        "pairs": len(result.table),
+        "injected_observed": int(label.sum()),
+        "ingest_s": t1 - t0,
+        "signals_s": t2 - t1,
+        "total_s": t2 - t0,
+        "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+        "auc": aucs,
+        "flagged": result.summary()["flagged"],
+        "hyper_converged": result.hyper.converged,
+        "bad_rows": report.bad_count,
+    }
 
 
 def monitoring_oc(n_sims: int, seed: int) -> tuple[object, float]:
@@ -79,13 +87,17 @@ def monitoring_oc(n_sims: int, seed: int) -> tuple[object, float]:
     from pharmakon.trials.safety.monitoring import MonitorRule
     from pharmakon.trials.safety.simulate import operating_characteristics
 
-    rules = [MonitorRule("beta-binomial", event="HEPATOTOXICITY", cutoff=0.99),
-             MonitorRule("gamma-Poisson", event="HEPATOTOXICITY", model="gamma_poisson", cutoff=0.99),
-             MonitorRule("MaxSPRT", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.002,
-                         max_expected=40.0)]  # fmt: skip
+    rules = [
+        MonitorRule("beta-binomial", event="HEPATOTOXICITY", cutoff=0.99),
+        MonitorRule("gamma-Poisson", event="HEPATOTOXICITY", model="gamma_poisson", cutoff=0.99),
+        MonitorRule(
+            "MaxSPRT", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.002, max_expected=40.0
+        ),
+    ]
     t0 = time.perf_counter()
-    oc = operating_characteristics(rules, (1.0, 1.5, 2.0, 3.0), n_sims=n_sims, n_per_arm=100, base_rate=0.002,
-                                   seed=seed)  # fmt: skip
+    oc = operating_characteristics(
+        rules, (1.0, 1.5, 2.0, 3.0), n_sims=n_sims, n_per_arm=100, base_rate=0.002, seed=seed
+    )
     return oc, time.perf_counter() - t0
 
 
@@ -99,8 +111,9 @@ def run_size(rows: int, seed: int, workdir: Path) -> dict:
     synth.truth.to_parquet(truth)
     gen_s = time.perf_counter() - t0
     del synth
-    out = subprocess.run([sys.executable, __file__, "--child", str(data), str(truth)], capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(data), str(truth)], capture_output=True, text=True, check=True
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     res["generate_s"] = gen_s
     data.unlink()
@@ -128,23 +141,55 @@ def main() -> None:
                 res["meets_floor"] = res["total_s"] < FLOOR_S and res["peak_rss_gib"] < FLOOR_GIB
             results.append(res)
     oc, oc_s = monitoring_oc(args.oc_sims or (500 if args.full else 100), args.seed)
-    _common.write_result(NAME, {"machine": _common.machine_info(), "floors": {"rows": FLOOR_ROWS, "seconds": FLOOR_S,
-                                "peak_gib": FLOOR_GIB}, "peer": "none (openEBGM needs R)", "results": results,
-                                "monitoring": {"seconds": oc_s, "rows": oc.to_dict("records")}})  # fmt: skip
-    rows_out = [[f"{r['rows']:,}", f"{r['pairs']:,}", f"{r['ingest_s']:.1f}", f"{r['signals_s']:.1f}",
-                 f"{r['total_s']:.1f}", f"{r['peak_rss_gib']:.2f}", f"{r['injected_observed']}",
-                 *(f"{r['auc'][s]:.3f}" for s in SCORES)] for r in results]  # fmt: skip
-    _common.print_table("Signal detection, ingest + EBGM/PRR/ROR/IC (sex-stratified E)",
-                        ["rows", "pairs", "ingest s", "signals s", "total s", "peak GiB", "injected seen",
-                         *(f"AUC {s}" for s in SCORES)], rows_out,
-                        numeric=["rows", "pairs", "ingest s", "signals s", "total s", "peak GiB"],
-                        caption="floor: 20M rows < 300 s and < 8 GiB; AUC: injected pairs vs all observed pairs")  # fmt: skip
-    _common.print_table(f"Trial safety monitoring, {int(oc['n_sims'].iloc[0])} simulated trials per RR ({oc_s:.0f} s)",
-                        ["rule", "true RR", "alert rate", "s.e.", "median days to alert"],
-                        [[r.rule, f"{r.rr:g}", f"{r.alert_rate:.3f}", f"{r.alert_rate_se:.3f}",
-                          f"{r.median_days_to_alert:.0f}"] for r in oc.itertuples()],
-                        numeric=["alert rate", "s.e.", "median days to alert"],
-                        caption="alert rate at RR = 1 is the false-alert rate (continuous monitoring, every record)")  # fmt: skip
+    _common.write_result(
+        NAME,
+        {
+            "machine": _common.machine_info(),
+            "floors": {"rows": FLOOR_ROWS, "seconds": FLOOR_S, "peak_gib": FLOOR_GIB},
+            "peer": "none (openEBGM needs R)",
+            "results": results,
+            "monitoring": {"seconds": oc_s, "rows": oc.to_dict("records")},
+        },
+    )
+    rows_out = [
+        [
+            f"{r['rows']:,}",
+            f"{r['pairs']:,}",
+            f"{r['ingest_s']:.1f}",
+            f"{r['signals_s']:.1f}",
+            f"{r['total_s']:.1f}",
+            f"{r['peak_rss_gib']:.2f}",
+            f"{r['injected_observed']}",
+            *(f"{r['auc'][s]:.3f}" for s in SCORES),
+        ]
+        for r in results
+    ]
+    _common.print_table(
+        "Signal detection, ingest + EBGM/PRR/ROR/IC (sex-stratified E)",
+        [
+            "rows",
+            "pairs",
+            "ingest s",
+            "signals s",
+            "total s",
+            "peak GiB",
+            "injected seen",
+            *(f"AUC {s}" for s in SCORES),
+        ],
+        rows_out,
+        numeric=["rows", "pairs", "ingest s", "signals s", "total s", "peak GiB"],
+        caption="floor: 20M rows < 300 s and < 8 GiB; AUC: injected pairs vs all observed pairs",
+    )
+    _common.print_table(
+        f"Trial safety monitoring, {int(oc['n_sims'].iloc[0])} simulated trials per RR ({oc_s:.0f} s)",
+        ["rule", "true RR", "alert rate", "s.e.", "median days to alert"],
+        [
+            [r.rule, f"{r.rr:g}", f"{r.alert_rate:.3f}", f"{r.alert_rate_se:.3f}", f"{r.median_days_to_alert:.0f}"]
+            for r in oc.itertuples()
+        ],
+        numeric=["alert rate", "s.e.", "median days to alert"],
+        caption="alert rate at RR = 1 is the false-alert rate (continuous monitoring, every record)",
+    )
 
 
 if __name__ == "__main__":

@@ -39,16 +39,43 @@ from pharmakon.trials.design import design_group_sequential, simulate_means, sim
 def design_grid(n: int) -> list[dict]:
     """A deterministic list of ``n`` designs as our kwargs."""
     out = []
-    types = [("OF", None), ("P", None), ("asOF", None), ("asP", None), ("asKD", 1.0), ("asKD", 2.0), ("asKD", 3.0),
-             ("asHSD", -4.0), ("asHSD", -2.0), ("asHSD", 1.0)]  # fmt: skip
+    types = [
+        ("OF", None),
+        ("P", None),
+        ("asOF", None),
+        ("asP", None),
+        ("asKD", 1.0),
+        ("asKD", 2.0),
+        ("asKD", 3.0),
+        ("asHSD", -4.0),
+        ("asHSD", -2.0),
+        ("asHSD", 1.0),
+    ]
     for kmax, (tod, g), sided, alpha in itertools.product((2, 3, 4, 5), types, (1, 2), (0.025, 0.01)):
-        out.append({"kmax": kmax, "alpha": alpha if sided == 1 else 2 * alpha, "sided": sided,
-                    "type_of_design": tod, "gamma_a": g})  # fmt: skip
+        out.append(
+            {
+                "kmax": kmax,
+                "alpha": alpha if sided == 1 else 2 * alpha,
+                "sided": sided,
+                "type_of_design": tod,
+                "gamma_a": g,
+            }
+        )
     for kmax, (tod, bs), binding in itertools.product((2, 3, 4, 5), (("asOF", "bsOF"), ("asP", "bsP")), (False, True)):
         rates = list(np.round(np.linspace(0, 1, kmax + 1)[1:] ** 0.8, 4))
         rates[-1] = 1.0
-        out.append({"kmax": kmax, "alpha": 0.025, "beta": 0.2, "sided": 1, "type_of_design": tod,
-                    "type_beta_spending": bs, "binding_futility": binding, "information_rates": rates})  # fmt: skip
+        out.append(
+            {
+                "kmax": kmax,
+                "alpha": 0.025,
+                "beta": 0.2,
+                "sided": 1,
+                "type_of_design": tod,
+                "type_beta_spending": bs,
+                "binding_futility": binding,
+                "information_rates": rates,
+            }
+        )
     reps = itertools.cycle(out)
     return [dict(next(reps)) for _ in range(n)]
 
@@ -58,9 +85,12 @@ def r_call(d: dict) -> str:
     if d.get("gamma_a") is not None:
         parts.append(f"gammaA={d['gamma_a']}")
     if d.get("type_beta_spending"):
-        parts += [f"beta={d['beta']}", f'typeBetaSpending="{d["type_beta_spending"]}"',
-                  f"bindingFutility={'TRUE' if d['binding_futility'] else 'FALSE'}",
-                  f"informationRates=c({','.join(str(x) for x in d['information_rates'])})"]  # fmt: skip
+        parts += [
+            f"beta={d['beta']}",
+            f'typeBetaSpending="{d["type_beta_spending"]}"',
+            f"bindingFutility={'TRUE' if d['binding_futility'] else 'FALSE'}",
+            f"informationRates=c({','.join(str(x) for x in d['information_rates'])})",
+        ]
     return f"getDesignGroupSequential({', '.join(parts)})"
 
 
@@ -118,12 +148,21 @@ def main() -> None:
     d3 = design_group_sequential(3, 0.025, type_of_design="asOF")
     sim_r = simulate_rates(d3, 0.5, 0.3, [60, 120, 180], sims=args.sims, seed=12345, backend=args.backend)
     sim_m = simulate_means(d3, 0.5, 1.0, [60, 120, 180], sims=args.sims, seed=12345, backend=args.backend)
-    result: dict = {"designs": len(designs), "pharmakon_design_seconds": t_ours, "sims": args.sims,
-                    "pharmakon_rates_sims_per_second": sim_r.sims_per_second, "pharmakon_rates_power": sim_r.power,
-                    "pharmakon_rates_mc_se": sim_r.mc_se, "pharmakon_means_sims_per_second": sim_m.sims_per_second,
-                    "pharmakon_means_power": sim_m.power, "pharmakon_means_mc_se": sim_m.mc_se}  # fmt: skip
-    rows = [["boundaries: designs", len(designs), len(designs), ""],
-            ["boundaries: total seconds", f"{t_ours:.3f}", "-", ""]]  # fmt: skip
+    result: dict = {
+        "designs": len(designs),
+        "pharmakon_design_seconds": t_ours,
+        "sims": args.sims,
+        "pharmakon_rates_sims_per_second": sim_r.sims_per_second,
+        "pharmakon_rates_power": sim_r.power,
+        "pharmakon_rates_mc_se": sim_r.mc_se,
+        "pharmakon_means_sims_per_second": sim_m.sims_per_second,
+        "pharmakon_means_power": sim_m.power,
+        "pharmakon_means_mc_se": sim_m.mc_se,
+    }
+    rows = [
+        ["boundaries: designs", len(designs), len(designs), ""],
+        ["boundaries: total seconds", f"{t_ours:.3f}", "-", ""],
+    ]
     if ref is not None:
         diffs = []
         for d, r in zip(ours, ref["crit"], strict=True):
@@ -134,32 +173,60 @@ def main() -> None:
         r_rates, r_means = it / ref["t_rates"], it / ref["t_means"]
         se_r = np.sqrt(sim_r.mc_se**2 + ref["rates_power"] * (1 - ref["rates_power"]) / it)
         se_m = np.sqrt(sim_m.mc_se**2 + ref["means_power"] * (1 - ref["means_power"]) / it)
-        result.update({
-            "rpact_version": ref["version"], "rpact_design_seconds": ref["t_design"],
-            "design_speed_ratio": ref["t_design"] / t_ours, "max_abs_boundary_diff": float(max(diffs)),
-            "rpact_iterations": it, "rpact_rates_sims_per_second": r_rates, "rpact_rates_power": ref["rates_power"],
-            "rates_speed_ratio": sim_r.sims_per_second / r_rates,
-            "rates_power_diff_in_se": abs(sim_r.power - ref["rates_power"]) / se_r,
-            "rpact_means_sims_per_second": r_means, "rpact_means_power": ref["means_power"],
-            "means_speed_ratio": sim_m.sims_per_second / r_means,
-            "means_power_diff_in_se": abs(sim_m.power - ref["means_power"]) / se_m,
-        })  # fmt: skip
+        result.update(
+            {
+                "rpact_version": ref["version"],
+                "rpact_design_seconds": ref["t_design"],
+                "design_speed_ratio": ref["t_design"] / t_ours,
+                "max_abs_boundary_diff": float(max(diffs)),
+                "rpact_iterations": it,
+                "rpact_rates_sims_per_second": r_rates,
+                "rpact_rates_power": ref["rates_power"],
+                "rates_speed_ratio": sim_r.sims_per_second / r_rates,
+                "rates_power_diff_in_se": abs(sim_r.power - ref["rates_power"]) / se_r,
+                "rpact_means_sims_per_second": r_means,
+                "rpact_means_power": ref["means_power"],
+                "means_speed_ratio": sim_m.sims_per_second / r_means,
+                "means_power_diff_in_se": abs(sim_m.power - ref["means_power"]) / se_m,
+            }
+        )
         rows = [
             ["boundaries: designs", len(designs), len(designs), ""],
-            ["boundaries: total seconds", f"{t_ours:.3f}", f"{ref['t_design']:.3f}",
-             f"{result['design_speed_ratio']:.1f}x faster"],
+            [
+                "boundaries: total seconds",
+                f"{t_ours:.3f}",
+                f"{ref['t_design']:.3f}",
+                f"{result['design_speed_ratio']:.1f}x faster",
+            ],
             ["boundaries: max |diff|", f"{result['max_abs_boundary_diff']:.1e}", "", "floor 1e-6"],
-            ["rates sim: trials/s", f"{sim_r.sims_per_second:,.0f}", f"{r_rates:,.0f}",
-             f"{result['rates_speed_ratio']:.0f}x (floor 20x)"],
-            ["rates sim: power", f"{sim_r.power:.4f}", f"{ref['rates_power']:.4f}",
-             f"{result['rates_power_diff_in_se']:.2f} SE"],
-            ["means sim: trials/s", f"{sim_m.sims_per_second:,.0f}", f"{r_means:,.0f}",
-             f"{result['means_speed_ratio']:.0f}x (floor 20x)"],
-            ["means sim: power", f"{sim_m.power:.4f}", f"{ref['means_power']:.4f}",
-             f"{result['means_power_diff_in_se']:.2f} SE"],
-        ]  # fmt: skip
-    _common.write_result("trial_design", {"result": result, "machine": _common.machine_info(
-        rpact=(ref or {}).get("version"))})  # fmt: skip
+            [
+                "rates sim: trials/s",
+                f"{sim_r.sims_per_second:,.0f}",
+                f"{r_rates:,.0f}",
+                f"{result['rates_speed_ratio']:.0f}x (floor 20x)",
+            ],
+            [
+                "rates sim: power",
+                f"{sim_r.power:.4f}",
+                f"{ref['rates_power']:.4f}",
+                f"{result['rates_power_diff_in_se']:.2f} SE",
+            ],
+            [
+                "means sim: trials/s",
+                f"{sim_m.sims_per_second:,.0f}",
+                f"{r_means:,.0f}",
+                f"{result['means_speed_ratio']:.0f}x (floor 20x)",
+            ],
+            [
+                "means sim: power",
+                f"{sim_m.power:.4f}",
+                f"{ref['means_power']:.4f}",
+                f"{result['means_power_diff_in_se']:.2f} SE",
+            ],
+        ]
+    _common.write_result(
+        "trial_design", {"result": result, "machine": _common.machine_info(rpact=(ref or {}).get("version"))}
+    )
     _common.print_table("trial design: pharmakon vs rpact", ["metric", "pharmakon", "rpact", "ratio / note"], rows)
 
 

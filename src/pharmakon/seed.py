@@ -73,8 +73,14 @@ def _demo_users(store: Store, settings: Settings) -> str:
     credentials = {name: {"role": role, "password": secrets.token_urlsafe(12)} for name, role in DEMO_USERS}
     with store.session() as session:
         for name, c in credentials.items():
-            create_user(session, username=name, password=c["password"], role=c["role"], actor=SEED_ACTOR,
-                        reason="demo user seeded by `pharmakon serve`")  # fmt: skip
+            create_user(
+                session,
+                username=name,
+                password=c["password"],
+                role=c["role"],
+                actor=SEED_ACTOR,
+                reason="demo user seeded by `pharmakon serve`",
+            )
     path = _credentials_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(credentials, indent=2))
@@ -89,13 +95,26 @@ def _demo_dataset(store: Store, settings: Settings) -> str:
     folder = fetch(name, settings=settings)
     entry = info(name)
     with store.session() as session:
-        record_event(session, actor=SEED_ACTOR, action="data.fetch", object_type="dataset", object_id=name,
-                     outputs={f.path: f.sha256 for f in entry.files},
-                     params={"source": "mirror" if settings.data_mirror else "network"})  # fmt: skip
+        record_event(
+            session,
+            actor=SEED_ACTOR,
+            action="data.fetch",
+            object_type="dataset",
+            object_id=name,
+            outputs={f.path: f.sha256 for f in entry.files},
+            params={"source": "mirror" if settings.data_mirror else "network"},
+        )
     password = demo_credentials(settings)["sam"]["password"]
     with store.session() as session:
-        sign(session, username="sam", password=password, object_type="dataset", object_id=name, meaning="reviewed",
-             reason="checksums verified on fetch; demo signature")  # fmt: skip
+        sign(
+            session,
+            username="sam",
+            password=password,
+            object_type="dataset",
+            object_id=name,
+            meaning="reviewed",
+            reason="checksums verified on fetch; demo signature",
+        )
     return f"data set {name} fetched into {folder} and signed as reviewed by sam"
 
 
@@ -127,8 +146,14 @@ def seed_examples(store: Store, settings: Settings | None = None) -> SeedReport:
             report.skipped.append(f"{example.name}: {exc.message}")
             continue
         with store.session() as session:
-            record_event(session, actor=SEED_ACTOR, action="seed.example", object_type="example",
-                         object_id=example.name, params={"summary": summary})  # fmt: skip
+            record_event(
+                session,
+                actor=SEED_ACTOR,
+                action="seed.example",
+                object_type="example",
+                object_id=example.name,
+                params={"summary": summary},
+            )
         report.seeded.append(summary)
     report.credentials = demo_credentials(settings)
     return report

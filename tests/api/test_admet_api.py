@@ -35,8 +35,10 @@ def tiny_models() -> dict[str, Any]:
         mp.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
         get_settings.cache_clear()
         try:
-            return {name: train_endpoint(ENDPOINTS[name], budget_s=1.0, max_rows=150, models=[family])
-                    for name, family in TINY.items()}  # fmt: skip
+            return {
+                name: train_endpoint(ENDPOINTS[name], budget_s=1.0, max_rows=150, models=[family])
+                for name, family in TINY.items()
+            }
         finally:
             get_settings.cache_clear()
 
@@ -75,14 +77,18 @@ def test_roles_cap_and_empty_registry(client: TestClient, store: Store, make_use
     assert none.status_code == 422 and "pharmakon admet train" in none.json()["detail"]
     cap = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": ["CCO"] * 5001}, headers=_auth(sci))
     assert cap.status_code == 422 and "at most 5,000 molecules per request, got 5,001" in cap.json()["detail"]
-    explain = client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp"},
-                          headers=_auth(viewer))  # fmt: skip
+    explain = client.post(
+        f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp"}, headers=_auth(viewer)
+    )
     assert explain.status_code == 422 and "not registered" in explain.json()["detail"]
     with store.read_session() as session:
         denied, _ = list_events(session, action="access.denied")
         assert sorted((e.object_id, e.params["status"]) for e in denied) == [
-            (f"GET {API_PREFIX}/admet/endpoints", 401), (f"POST {API_PREFIX}/admet/explain", 401),
-            (f"POST {API_PREFIX}/admet/predict", 401), (f"POST {API_PREFIX}/admet/predict", 403)]  # fmt: skip
+            (f"GET {API_PREFIX}/admet/endpoints", 401),
+            (f"POST {API_PREFIX}/admet/explain", 401),
+            (f"POST {API_PREFIX}/admet/predict", 401),
+            (f"POST {API_PREFIX}/admet/predict", 403),
+        ]
         assert list_events(session, action="admet.predict")[1] == 0  # refused and failed requests predict nothing
 
 
@@ -93,8 +99,10 @@ def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_u
     _, _, viewer = make_user("vic", "viewer")
     _, _, sci = make_user("sam", "scientist")
     listed = client.get(f"{API_PREFIX}/admet/endpoints", headers=_auth(viewer)).json()
-    assert [(e["name"], e["version"], e["task"]) for e in listed] == [("lipophilicity", 1, "regression"),
-                                                                      ("bbbp", 1, "classification")]  # fmt: skip
+    assert [(e["name"], e["version"], e["task"]) for e in listed] == [
+        ("lipophilicity", 1, "regression"),
+        ("bbbp", 1, "classification"),
+    ]
     assert listed[0]["description"] == "AstraZeneca logD at pH 7.4" and listed[1]["coverage"] == pytest.approx(0.9)
 
     ids = ["aspirin", "broken", "caffeine", "ibuprofen"]
@@ -123,20 +131,28 @@ def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_u
     assert events[0].params["models"] == out["models"] and events[0].params["channel"] == "api"
     assert events[0].inputs["smiles"] == sha256_json({"smiles": MOLECULES, "ids": ids})
 
-    subset = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": ["CCO"], "endpoints": ["bbbp"],
-                                                              "alerts": False}, headers=_auth(sci)).json()  # fmt: skip
+    subset = client.post(
+        f"{API_PREFIX}/admet/predict",
+        json={"smiles": ["CCO"], "endpoints": ["bbbp"], "alerts": False},
+        headers=_auth(sci),
+    ).json()
     assert list(subset["models"]) == ["bbbp"] and "lipophilicity" not in subset["rows"][0]
     assert "qed" not in subset["rows"][0]
     nulls = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": [None, ""]}, headers=_auth(sci)).json()
     assert [x["status"] for x in nulls["rows"]] == ["invalid: missing SMILES", "invalid: empty SMILES"]
-    for body, message in (({"smiles": ["CCO"], "ids": ["a", "b"]}, "2 ids for 1 SMILES"),
-                          ({"smiles": ["CCO"], "endpoints": ["nope"]}, "unknown endpoint 'nope'"),
-                          ({"smiles": []}, "no molecules given")):  # fmt: skip
+    for body, message in (
+        ({"smiles": ["CCO"], "ids": ["a", "b"]}, "2 ids for 1 SMILES"),
+        ({"smiles": ["CCO"], "endpoints": ["nope"]}, "unknown endpoint 'nope'"),
+        ({"smiles": []}, "no molecules given"),
+    ):
         r = client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(sci))
         assert r.status_code == 422 and message in r.json()["detail"], r.text
 
-    ex = client.post(f"{API_PREFIX}/admet/explain", json={"smiles": MOLECULES[0], "endpoint": "bbbp", "top": 4},
-                     headers=_auth(viewer))  # fmt: skip
+    ex = client.post(
+        f"{API_PREFIX}/admet/explain",
+        json={"smiles": MOLECULES[0], "endpoint": "bbbp", "top": 4},
+        headers=_auth(viewer),
+    )
     assert ex.status_code == 200, ex.text
     exp = ex.json()
     assert exp["model"] == "admet.bbbp" and exp["version"] == 1 and exp["canonical"]
@@ -153,16 +169,23 @@ def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_u
     for a in found:  # a fragment that sets a Morgan bit of this molecule is part of this molecule
         frag = Chem.MolFromSmarts(a["substructure"])
         assert frag is not None and aspirin.HasSubstructMatch(frag), a
-    for body, message in (({"smiles": "C1CC(", "endpoint": "bbbp"}, "cannot explain"),
-                          ({"smiles": "CCO", "endpoint": "pb_ames"}, "not registered")):  # fmt: skip
+    for body, message in (
+        ({"smiles": "C1CC(", "endpoint": "bbbp"}, "cannot explain"),
+        ({"smiles": "CCO", "endpoint": "pb_ames"}, "not registered"),
+    ):
         r = client.post(f"{API_PREFIX}/admet/explain", json=body, headers=_auth(viewer))
         assert r.status_code == 422 and message in r.json()["detail"], r.text
-    assert client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp", "top": 0},
-                       headers=_auth(viewer)).status_code == 422  # fmt: skip
+    assert (
+        client.post(
+            f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp", "top": 0}, headers=_auth(viewer)
+        ).status_code
+        == 422
+    )
 
 
-def test_panel_stays_loaded_between_requests_until_a_new_version(client: TestClient, store: Store, make_user,
-                                                                  monkeypatch) -> None:  # fmt: skip
+def test_panel_stays_loaded_between_requests_until_a_new_version(
+    client: TestClient, store: Store, make_user, monkeypatch
+) -> None:
     from pharmakon.chem import panel_io
     from pharmakon.core import registry
 

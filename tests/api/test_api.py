@@ -25,8 +25,12 @@ def denials(store: Store) -> list[dict]:
 
 def test_health_needs_no_token(client: TestClient, store: Store) -> None:
     body = client.get(f"{API_PREFIX}/health").json()
-    assert body["status"] == "ok" and body["store"] == {"ok": True, "dialect": store.dialect, "revision": "0002",
-                                                        "error": None}  # fmt: skip
+    assert body["status"] == "ok" and body["store"] == {
+        "ok": True,
+        "dialect": store.dialect,
+        "revision": "0002",
+        "error": None,
+    }
 
 
 def test_no_token_is_401_and_audited(client: TestClient, store: Store) -> None:
@@ -91,14 +95,21 @@ def test_admin_verifies_the_chain(client: TestClient, store: Store, make_user) -
 
 def test_user_admin_routes(client: TestClient, store: Store, make_user) -> None:
     _, _, token = make_user("alice", "admin")
-    created = client.post(f"{API_PREFIX}/users", json={"username": "carol", "password": "carol-password",
-                                                        "role": "scientist"}, headers=auth(token))  # fmt: skip
+    created = client.post(
+        f"{API_PREFIX}/users",
+        json={"username": "carol", "password": "carol-password", "role": "scientist"},
+        headers=auth(token),
+    )
     assert created.status_code == 201 and created.json()["role"] == "scientist"
-    again = client.post(f"{API_PREFIX}/users", json={"username": "carol", "password": "carol-password",
-                                                      "role": "scientist"}, headers=auth(token))  # fmt: skip
+    again = client.post(
+        f"{API_PREFIX}/users",
+        json={"username": "carol", "password": "carol-password", "role": "scientist"},
+        headers=auth(token),
+    )
     assert again.status_code == 422 and "already exists" in again.json()["detail"]
-    bad_role = client.post(f"{API_PREFIX}/users", json={"username": "dan", "password": "dan-password",
-                                                         "role": "god"}, headers=auth(token))  # fmt: skip
+    bad_role = client.post(
+        f"{API_PREFIX}/users", json={"username": "dan", "password": "dan-password", "role": "god"}, headers=auth(token)
+    )
     assert bad_role.status_code == 422 and "unknown role" in bad_role.json()["detail"]
     new_token = client.post(f"{API_PREFIX}/users/carol/tokens", json={}, headers=auth(token)).json()["token"]
     assert client.get(f"{API_PREFIX}/me", headers=auth(new_token)).json()["username"] == "carol"
@@ -116,8 +127,9 @@ def test_signature_route(client: TestClient, store: Store, make_user) -> None:
     body = {"object_type": "trial_design", "object_id": "d1", "meaning": "approved", "password": password}
     signed = client.post(f"{API_PREFIX}/audit/signatures", json=body, headers=auth(token))
     assert signed.status_code == 201 and signed.json()["params"]["meaning"] == "approved"
-    wrong = client.post(f"{API_PREFIX}/audit/signatures", json={**body, "password": "not-it-at-all"},
-                        headers=auth(token))  # fmt: skip
+    wrong = client.post(
+        f"{API_PREFIX}/audit/signatures", json={**body, "password": "not-it-at-all"}, headers=auth(token)
+    )
     assert wrong.status_code == 401
     with store.read_session() as session:
         assert list_events(session, action="esign")[1] == 1

@@ -22,8 +22,10 @@ def test_two_api_workers_one_chain(store: Store, make_user, pharmakon_home) -> N
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "pharmakon.cli.main", "serve", "--port", str(port), "--workers", "2", "--no-seed"],
-        env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         deadline = time.monotonic() + 60
@@ -39,8 +41,9 @@ def test_two_api_workers_one_chain(store: Store, make_user, pharmakon_home) -> N
 
         def add(i: int) -> int:
             body = {"username": f"user{i}", "password": "password-123", "role": "viewer"}
-            return httpx.post(f"{base}/users", json=body, headers={"Authorization": f"Bearer {token}"},
-                              timeout=60).status_code  # fmt: skip
+            return httpx.post(
+                f"{base}/users", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ).status_code
 
         with ThreadPoolExecutor(8) as pool:
             codes = list(pool.map(add, range(24)))

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs the data mirr
 
 def test_endpoint_registry_and_splits(mirror):
     assert len(ENDPOINTS) == 36
-    assert {e.name for e in resolve_endpoints(["biogen"])} == {f"biogen_{k}" for k in
-                                                             ("hlm", "rlm", "mdr1_er", "solubility", "hppb", "rppb")}  # fmt: skip
+    assert {e.name for e in resolve_endpoints(["biogen"])} == {
+        f"biogen_{k}" for k in ("hlm", "rlm", "mdr1_er", "solubility", "hppb", "rppb")
+    }
     with pytest.raises(InputError, match="unknown endpoint 'nope'"):
         resolve_endpoints(["nope"])
     pb = endpoint_frame(ENDPOINTS["pb_ppb"])
@@ -37,8 +38,20 @@ def test_train_predict_file_cli(mirror, cli, pharmakon_home, tmp_path):
     inp = tmp_path / "in.csv"
     pd.DataFrame({"name": [f"m{i}" for i in range(42)], "SMILES": smiles + ["C1CC(", ""]}).to_csv(inp, index=False)
     out = tmp_path / "out.csv"
-    res = cli("admet", "predict", str(inp), "-o", str(out), "--chunk-size", "16", "--backend", "serial",
-              "--id-col", "name", "--json")  # fmt: skip
+    res = cli(
+        "admet",
+        "predict",
+        str(inp),
+        "-o",
+        str(out),
+        "--chunk-size",
+        "16",
+        "--backend",
+        "serial",
+        "--id-col",
+        "name",
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     table = pd.read_csv(out)
     assert len(table) == 42 and table["row"].tolist() == list(range(1, 43)) and table["id"].iloc[-1] == "m41"
@@ -55,8 +68,10 @@ def test_train_predict_file_cli(mirror, cli, pharmakon_home, tmp_path):
         models = load_panel(session)
     alone = models["biogen_hlm"].predict(pd.DataFrame({"smiles": smiles})).table
     np.testing.assert_allclose(table["biogen_hlm"].iloc[:40], alone["prediction"], rtol=1e-9)
-    assert (table["bbbp_in_domain"].iloc[:40].to_numpy() ==
-            models["bbbp"].predict(pd.DataFrame({"smiles": smiles})).table["in_domain"].to_numpy()).all()  # fmt: skip
+    assert (
+        table["bbbp_in_domain"].iloc[:40].to_numpy()
+        == models["bbbp"].predict(pd.DataFrame({"smiles": smiles})).table["in_domain"].to_numpy()
+    ).all()
     # chunk size and backend do not change the result
     out2 = tmp_path / "out2.csv"
     summary = predict_file(models, inp, out2, backend="local", n_jobs=2, chunk_size=7, id_col="name")
@@ -123,8 +138,10 @@ def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session, pharm
     from pharmakon.core.registry import register_model
     from pharmakon.store import open_store
 
-    models = {name: train_endpoint(ENDPOINTS[name], budget_s=2, max_rows=150, models=["ridge", "logistic"])
-              for name in ("biogen_solubility", "bbbp")}  # fmt: skip
+    models = {
+        name: train_endpoint(ENDPOINTS[name], budget_s=2, max_rows=150, models=["ridge", "logistic"])
+        for name in ("biogen_solubility", "bbbp")
+    }
     smiles = endpoint_frame(ENDPOINTS["esol"])["smiles"].head(30).tolist() + ["C1CC("]
     inp = tmp_path / "in.smi"
     inp.write_text("".join(f"{s} m{i}\n" for i, s in enumerate(smiles)))
@@ -143,8 +160,21 @@ def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session, pharm
 
 
 def test_scaffold_folds_for_an_endpoint(mirror, cli, pharmakon_home):
-    res = cli("admet", "train", "-e", "bbbp", "--budget", "5", "--max-rows", "150", "--models", "logistic",
-              "--cv-split", "scaffold", "--json")  # fmt: skip
+    res = cli(
+        "admet",
+        "train",
+        "-e",
+        "bbbp",
+        "--budget",
+        "5",
+        "--max-rows",
+        "150",
+        "--models",
+        "logistic",
+        "--cv-split",
+        "scaffold",
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     shown = json.loads(cli("model", "show", "admet.bbbp", "--json").stdout)
     assert shown["cv_split"] == "scaffold"

@@ -29,9 +29,11 @@ def test_lipinski_veber_against_hand_counts():
     assert row["lipinski_violations"] == 0 and row["veber_violations"] == 0
     assert row["qed"] == pytest.approx(QED.qed(Chem.MolFromSmiles(aspirin)))
     # cyclosporin A: MW ~1202, many donors/acceptors, TPSA > 140 -> violates both rule sets
-    cyclosporin = ("CC[C@H]1C(=O)N(CC(=O)N([C@H](C(=O)N[C@H](C(=O)N([C@H](C(=O)N[C@H](C(=O)N[C@@H](C(=O)N([C@H]"
-                   "(C(=O)N([C@H](C(=O)N([C@H](C(=O)N([C@H](C(=O)N1)[C@@H]([C@H](C)C/C=C/C)O)C)C(C)C)C)CC(C)C)C)CC(C)C)"
-                   "C)C)C)CC(C)C)C)C(C)C)CC(C)C)C)C")  # fmt: skip
+    cyclosporin = (
+        "CC[C@H]1C(=O)N(CC(=O)N([C@H](C(=O)N[C@H](C(=O)N([C@H](C(=O)N[C@H](C(=O)N[C@@H](C(=O)N([C@H]"
+        "(C(=O)N([C@H](C(=O)N([C@H](C(=O)N([C@H](C(=O)N1)[C@@H]([C@H](C)C/C=C/C)O)C)C(C)C)C)CC(C)C)C)CC(C)C)"
+        "C)C)C)CC(C)C)C)C(C)C)CC(C)C)C)C"
+    )
     big = compute_alerts([cyclosporin]).iloc[0]
     assert big["mw"] > 1100 and big["lipinski_violations"] >= 2 and big["veber_violations"] >= 1
 

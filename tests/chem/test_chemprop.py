@@ -102,8 +102,10 @@ def test_weights_from_another_chemprop_release_refuse_to_load(fitted, monkeypatc
 
 
 def test_core_imports_without_torch():
-    code = ("import sys, pharmakon.core.lifecycle, pharmakon.core.selection, pharmakon.core.zoo, "
-            "pharmakon.core.explain; assert 'torch' not in sys.modules and 'chemprop' not in sys.modules")  # fmt: skip
+    code = (
+        "import sys, pharmakon.core.lifecycle, pharmakon.core.selection, pharmakon.core.zoo, "
+        "pharmakon.core.explain; assert 'torch' not in sys.modules and 'chemprop' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -117,8 +119,14 @@ def test_missing_deep_extra_and_missing_smiles_are_clear(monkeypatch):
         train_model(tab, "y", budget_s=5, models=["chemprop", "ridge"])
     monkeypatch.setitem(sys.modules, "chemprop", None)  # as if the deep extra were not installed
     with pytest.raises(InputError, match=r"chemprop needs the deep extra: pip install 'pharmakon\[deep\]'"):
-        train_model(df[["smiles", "y"]], "y", smiles_col="smiles", featurizer=make_featurizer("morgan", n_bits=64),
-                    budget_s=5, models=["chemprop", "ridge"])  # fmt: skip
+        train_model(
+            df[["smiles", "y"]],
+            "y",
+            smiles_col="smiles",
+            featurizer=make_featurizer("morgan", n_bits=64),
+            budget_s=5,
+            models=["chemprop", "ridge"],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +138,15 @@ def chemprop_model():
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(zoo.BASELINE, "regression", "chemprop")
         df = molecule_table(n_max=6)[["smiles", "y"]]
-        return train_model(df, "y", smiles_col="smiles", featurizer=make_featurizer("morgan+rdkit2d", n_bits=256),
-                           budget_s=8, models=["chemprop"], seed=1)  # fmt: skip
+        return train_model(
+            df,
+            "y",
+            smiles_col="smiles",
+            featurizer=make_featurizer("morgan+rdkit2d", n_bits=256),
+            budget_s=8,
+            models=["chemprop"],
+            seed=1,
+        )
 
 
 NEW = pd.DataFrame({"smiles": ["CCCCCCCO", "C1CC(", "CCCCN", "O=S(=O)(N1CCOCC1)C(F)(F)F"]})
@@ -181,8 +196,23 @@ def test_cli_train_predict_on_esol(cli, pharmakon_home, mirror, tmp_path):
     test.loc[test.index[0], "smiles"] = "not-a-molecule"
     test.drop(columns=["log_solubility"]).to_csv(tmp_path / "new.csv", index=False)
     t0 = time.monotonic()
-    r = cli("model", "train", "--data", str(tmp_path / "esol.csv"), "--target", "log_solubility", "--smiles-col",
-            "smiles", "--models", "chemprop,ridge", "--budget", "20", "--name", "esol", "--json")  # fmt: skip
+    r = cli(
+        "model",
+        "train",
+        "--data",
+        str(tmp_path / "esol.csv"),
+        "--target",
+        "log_solubility",
+        "--smiles-col",
+        "smiles",
+        "--models",
+        "chemprop,ridge",
+        "--budget",
+        "20",
+        "--name",
+        "esol",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     assert time.monotonic() - t0 < 20 + 10  # the budget, plus featurising and registering
     summary = json.loads(r.stdout)

@@ -17,9 +17,11 @@ pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs the data mirr
 
 @pytest.fixture(scope="module")
 def smiles() -> list[str]:
-    parts = [pd.read_csv(MIRROR / "moleculenet" / "hiv.csv")["smiles"].iloc[::200],  # screening library
-             pd.read_csv(MIRROR / "moleculenet" / "clintox.csv")["smiles"].iloc[::8],  # drugs, salts, charges
-             pd.read_csv(MIRROR / "moleculenet" / "freesolv.csv")["smiles"].iloc[::10]]  # fmt: skip
+    parts = [
+        pd.read_csv(MIRROR / "moleculenet" / "hiv.csv")["smiles"].iloc[::200],  # screening library
+        pd.read_csv(MIRROR / "moleculenet" / "clintox.csv")["smiles"].iloc[::8],  # drugs, salts, charges
+        pd.read_csv(MIRROR / "moleculenet" / "freesolv.csv")["smiles"].iloc[::10],
+    ]
     return pd.concat(parts).dropna().tolist()
 
 

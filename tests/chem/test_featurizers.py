@@ -53,8 +53,9 @@ def test_sklearn_contract():
     assert g.get_params() == f.get_params() and not hasattr(g, "feature_names_")
 
 
-@pytest.mark.parametrize("params, field", [({"kinds": ("ecfp",)}, "kinds"), ({"n_bits": 8}, "n_bits"),
-                                           ({"radius": 0}, "radius")])  # fmt: skip
+@pytest.mark.parametrize(
+    "params, field", [({"kinds": ("ecfp",)}, "kinds"), ({"n_bits": 8}, "n_bits"), ({"radius": 0}, "radius")]
+)
 def test_bad_parameters_name_the_parameter(params, field):
     with pytest.raises(InputError, match=field):
         SmilesFeaturizer(**params).fit()

@@ -75,15 +75,38 @@ def test_sign_with_password_on_stdin(cli, store: Store, tmp_path: Path) -> None:
     cli("users", "add", "sam", "--role", "scientist", "--password-stdin", stdin="sam-password\n")
     report = tmp_path / "report.html"
     report.write_text("<h1>design</h1>")
-    signed = cli("audit", "sign", "report", "r-1", "--meaning", "approved", "--user", "sam", "--password-stdin",
-                 "--file", str(report), "--json", stdin="sam-password\n")  # fmt: skip
+    signed = cli(
+        "audit",
+        "sign",
+        "report",
+        "r-1",
+        "--meaning",
+        "approved",
+        "--user",
+        "sam",
+        "--password-stdin",
+        "--file",
+        str(report),
+        "--json",
+        stdin="sam-password\n",
+    )
     assert signed.exit_code == 0
     event = json.loads(signed.stdout)
     assert (
         event["action"] == "esign" and event["params"]["meaning"] == "approved" and len(event["inputs"]["object"]) == 64
     )
-    refused = cli("audit", "sign", "report", "r-1", "--meaning", "approved", "--user", "sam", "--password-stdin",
-                  stdin="wrong-password\n")  # fmt: skip
+    refused = cli(
+        "audit",
+        "sign",
+        "report",
+        "r-1",
+        "--meaning",
+        "approved",
+        "--user",
+        "sam",
+        "--password-stdin",
+        stdin="wrong-password\n",
+    )
     assert refused.exit_code == 6 and "wrong user name or password" in refused.stderr
 
 

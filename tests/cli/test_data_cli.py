@@ -76,8 +76,15 @@ def test_fetch_records_audit_event(events: list[dict[str, Any]], tmp_path: Path)
     assert str(cached) in result.output
     assert (cached / "nano_tumor_de_dev.csv").is_file()
     entry = info("nano_tumor_db")
-    assert events == [{"action": "data.fetch", "object_type": "dataset", "object_id": "nano_tumor_db",
-                       "outputs": {f.path: f.sha256 for f in entry.files}, "params": {"source": "mirror"}}]  # fmt: skip
+    assert events == [
+        {
+            "action": "data.fetch",
+            "object_type": "dataset",
+            "object_id": "nano_tumor_db",
+            "outputs": {f.path: f.sha256 for f in entry.files},
+            "params": {"source": "mirror"},
+        }
+    ]
 
 
 @needs_mirror

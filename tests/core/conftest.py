@@ -31,9 +31,17 @@ def tabular_table(n: int = 300, seed: int = 0) -> pd.DataFrame:
     site = rng.choice(["A", "B", "C"], n, p=[0.6, 0.3, 0.1])
     dose = rng.uniform(0, 10, n)
     response = 0.05 * age + 0.8 * dose + (sex == "F") * 1.0 + rng.normal(0, 1.0, n)
-    return pd.DataFrame({"patient_id": [f"P{i:04d}" for i in range(n)], "age": age, "sex": sex, "site": site,
-                         "dose": dose, "response": response,
-                         "outcome": (response > np.median(response)).astype(int)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "patient_id": [f"P{i:04d}" for i in range(n)],
+            "age": age,
+            "sex": sex,
+            "site": site,
+            "dose": dose,
+            "response": response,
+            "outcome": (response > np.median(response)).astype(int),
+        }
+    )
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +66,17 @@ def mol_model(molecules, small_featurizer):
     """A regression model on the molecule table, trained once for the session."""
     from pharmakon.core import train_model
 
-    return train_model(molecules.drop(columns=["cls"]), "y", smiles_col="smiles", featurizer=small_featurizer, budget_s=6,
-                       models=["ridge", "lightgbm", "rf"], task="regression", seed=0, n_splits=3)  # fmt: skip
+    return train_model(
+        molecules.drop(columns=["cls"]),
+        "y",
+        smiles_col="smiles",
+        featurizer=small_featurizer,
+        budget_s=6,
+        models=["ridge", "lightgbm", "rf"],
+        task="regression",
+        seed=0,
+        n_splits=3,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -67,5 +84,12 @@ def cls_model(patients):
     """A classification model on the patient-like table (no SMILES)."""
     from pharmakon.core import train_model
 
-    return train_model(patients.drop(columns=["response"]), "outcome", id_cols=["patient_id"], budget_s=5,
-                       models=["logistic", "lightgbm"], seed=0, n_splits=3)  # fmt: skip
+    return train_model(
+        patients.drop(columns=["response"]),
+        "outcome",
+        id_cols=["patient_id"],
+        budget_s=5,
+        models=["logistic", "lightgbm"],
+        seed=0,
+        n_splits=3,
+    )

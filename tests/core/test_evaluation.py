@@ -58,8 +58,10 @@ def test_regression_report_matches_its_predictions(mol_model):
     inside = (pred["pred_lower"].to_numpy(float)[ok] <= y) & (y <= pred["pred_upper"].to_numpy(float)[ok])
     assert report["coverage"]["coverage"] == inside.mean() and report["coverage"]["nominal"] == pytest.approx(0.9)
     assert report["evaluated"] == ok.sum() == len(test) - 2
-    assert report["skipped"]["first"] == [{"row": 4, "reason": pred["pred_status"].iloc[3]},
-                                          {"row": 6, "reason": "no label"}]  # fmt: skip
+    assert report["skipped"]["first"] == [
+        {"row": 4, "reason": pred["pred_status"].iloc[3]},
+        {"row": 6, "reason": "no label"},
+    ]
     flag = pred["in_domain"].to_numpy(bool)[ok]
     dom = report["by_domain"]
     assert dom["in_domain"]["n"] + dom["out_of_domain"]["n"] == ok.sum() and dom["out_of_domain"]["n"] > 0
@@ -102,8 +104,20 @@ def test_cli_evaluate_prints_and_audits(cli, pharmakon_home, tmp_path):
     train, test = tmp_path / "train.csv", tmp_path / "test.csv"
     molecule_table(seed=0).drop(columns=["cls"]).to_csv(train, index=False)
     molecule_table(n_max=16, seed=5).drop(columns=["cls"]).to_csv(test, index=False)
-    r = cli("model", "train", "--data", str(train), "--target", "y", "--smiles-col", "smiles", "--budget", "5",
-            "--name", "chains")  # fmt: skip
+    r = cli(
+        "model",
+        "train",
+        "--data",
+        str(train),
+        "--target",
+        "y",
+        "--smiles-col",
+        "smiles",
+        "--budget",
+        "5",
+        "--name",
+        "chains",
+    )
     assert r.exit_code == 0, r.stderr
     r = cli("model", "evaluate", "chains", "--data", str(test), "--json")
     assert r.exit_code == 0, r.stderr

@@ -43,8 +43,9 @@ def test_fairness_report_on_patient_like_data(patients):
     n_c = int((patients["site"] == "C").sum())
     assert n_c < 40 and any("site=C" in w for w in rep.warnings)
     assert not any("sex=" in w for w in rep.warnings)
-    reg = fairness_report(patients["response"], patients["response"] + 0.5, patients[["sex"]], task="regression",
-                          n_boot=20)  # fmt: skip
+    reg = fairness_report(
+        patients["response"], patients["response"] + 0.5, patients[["sex"]], task="regression", n_boot=20
+    )
     assert reg.table.query("metric == 'mae'")["value"].tolist() == pytest.approx([0.5, 0.5])
 
 
@@ -52,8 +53,15 @@ def test_fairness_is_part_of_the_lifecycle_and_the_card(patients):
     from pharmakon.core import render_model_card, train_model
     from pharmakon.core.registry import _json_safe, model_metadata
 
-    m = train_model(patients.drop(columns=["response"]), "outcome", id_cols=["patient_id"], sensitive_cols=["sex", "site"],
-                    budget_s=3, models=["logistic"], n_splits=3)  # fmt: skip
+    m = train_model(
+        patients.drop(columns=["response"]),
+        "outcome",
+        id_cols=["patient_id"],
+        sensitive_cols=["sex", "site"],
+        budget_s=3,
+        models=["logistic"],
+        n_splits=3,
+    )
     assert {r["attribute"] for r in m.fairness["table"]} == {"sex", "site"}
     assert "model.fairness" in [s["action"] for s in m.steps]
     meta = _json_safe(model_metadata(m, name="p"))

@@ -43,8 +43,16 @@ def test_predictive_intervals_cover_held_out_molecules(small_featurizer):
 
     train = molecule_table(n_max=14, seed=1)
     test = molecule_table(n_max=14, seed=2)  # same molecules, fresh noise: exchangeable
-    m = train_model(train.drop(columns=["cls"]), "y", smiles_col="smiles", featurizer=small_featurizer, budget_s=3, models=["ridge"],
-                    task="regression", n_splits=5)  # fmt: skip
+    m = train_model(
+        train.drop(columns=["cls"]),
+        "y",
+        smiles_col="smiles",
+        featurizer=small_featurizer,
+        budget_s=3,
+        models=["ridge"],
+        task="regression",
+        n_splits=5,
+    )
     t = m.predict(test.drop(columns=["y", "cls"])).table
     cover = np.mean((test["y"] >= t["pred_lower"]) & (test["y"] <= t["pred_upper"]))
     assert cover >= 0.8  # nominal 90%; 98 rows -> binomial sd about 3 points
@@ -124,6 +132,14 @@ def test_missing_group_keys_are_one_group_of_their_own(patients, monkeypatch):
     monkeypatch.setattr(lifecycle, "cv_folds", lambda n, **kw: seen.append(kw["groups"]) or real(n, **kw))
     groups = patients["site"].astype(object).to_numpy().copy()
     groups[:10], groups[10:20] = None, np.nan
-    train_model(patients.drop(columns=["response", "site"]), "outcome", id_cols=["patient_id"], groups=groups,
-                budget_s=3, models=["logistic"], seed=0, n_splits=3)  # fmt: skip
+    train_model(
+        patients.drop(columns=["response", "site"]),
+        "outcome",
+        id_cols=["patient_id"],
+        groups=groups,
+        budget_s=3,
+        models=["logistic"],
+        seed=0,
+        n_splits=3,
+    )
     assert sorted(set(seen[0])) == ["(missing)", "A", "B", "C"] and list(seen[0][:20]) == ["(missing)"] * 20

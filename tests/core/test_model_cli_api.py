@@ -23,8 +23,25 @@ def train_csv(tmp_path):
 
 
 def test_train_then_predict(cli, pharmakon_home, tmp_path, train_csv):  # noqa: F811
-    r = cli("model", "train", "--data", str(train_csv), "--target", "y", "--smiles-col", "smiles",
-            "--id-col", "compound_id", "--budget", "5", "--name", "chains", "--alias", "production", "--json")  # fmt: skip
+    r = cli(
+        "model",
+        "train",
+        "--data",
+        str(train_csv),
+        "--target",
+        "y",
+        "--smiles-col",
+        "smiles",
+        "--id-col",
+        "compound_id",
+        "--budget",
+        "5",
+        "--name",
+        "chains",
+        "--alias",
+        "production",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["version"] == 1 and out["task"] == "regression" and out["dropped"]["invalid_structures"] == 1
@@ -53,8 +70,20 @@ def test_bad_inputs_give_one_clear_line(cli, pharmakon_home, tmp_path, train_csv
     assert r.exit_code == 2 and "'nope'" in r.stderr and "train.csv" in r.stderr
     r = cli("model", "predict", "missing-model", "--data", str(train_csv), "-o", str(tmp_path / "o.csv"))
     assert r.exit_code == 4 and not (tmp_path / "o.csv").exists()
-    r = cli("model", "train", "--data", str(train_csv), "--target", "y", "--smiles-col", "smiles", "--budget", "5",
-            "--name", "m2")  # fmt: skip
+    r = cli(
+        "model",
+        "train",
+        "--data",
+        str(train_csv),
+        "--target",
+        "y",
+        "--smiles-col",
+        "smiles",
+        "--budget",
+        "5",
+        "--name",
+        "m2",
+    )
     assert r.exit_code == 0, r.stderr
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"other": [1]}).to_csv(bad, index=False)
@@ -128,8 +157,27 @@ def test_scaffold_and_group_folds(cli, pharmakon_home, tmp_path, monkeypatch):
         return folds
 
     monkeypatch.setattr(lifecycle, "cv_folds", spy)
-    r = cli("model", "train", "--data", str(data), "--target", "y", "--smiles-col", "smiles", "--cv-split", "scaffold",
-            "--cv", "4", "--budget", "5", "--models", "ridge", "--name", "rings", "--json")  # fmt: skip
+    r = cli(
+        "model",
+        "train",
+        "--data",
+        str(data),
+        "--target",
+        "y",
+        "--smiles-col",
+        "smiles",
+        "--cv-split",
+        "scaffold",
+        "--cv",
+        "4",
+        "--budget",
+        "5",
+        "--models",
+        "ridge",
+        "--name",
+        "rings",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     groups, folds = seen[-1]
     scaffolds = murcko_scaffolds([s for s, _, _ in rows])
@@ -141,16 +189,35 @@ def test_scaffold_and_group_folds(cli, pharmakon_home, tmp_path, monkeypatch):
     with open_store().read_session() as session:
         events, _ = list_events(session, action="model.featurize", object_id="rings@1")
     assert events[0].params["split"] == "scaffold"
-    r = cli("model", "train", "--data", str(data), "--target", "y", "--smiles-col", "smiles", "--group-col", "site",
-            "--budget", "5", "--models", "ridge", "--name", "by-site", "--json")  # fmt: skip
+    r = cli(
+        "model",
+        "train",
+        "--data",
+        str(data),
+        "--target",
+        "y",
+        "--smiles-col",
+        "smiles",
+        "--group-col",
+        "site",
+        "--budget",
+        "5",
+        "--models",
+        "ridge",
+        "--name",
+        "by-site",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     groups, folds = seen[-1]
     assert sorted(set(groups)) == ["site0", "site1", "site2"] and len(folds) == 3
     shown = json.loads(cli("model", "show", "by-site", "--json").stdout)
     assert shown["cv_split"] == "group" and "site" not in shown["numeric_cols"] + shown["categorical_cols"]
-    for args, message in ((["--cv-split", "scaffold", "--group-col", "site"], "not both"),
-                          (["--cv-split", "series"], "random or scaffold"),
-                          (["--group-col", "nope"], "field 'nope': column not found")):  # fmt: skip
+    for args, message in (
+        (["--cv-split", "scaffold", "--group-col", "site"], "not both"),
+        (["--cv-split", "series"], "random or scaffold"),
+        (["--group-col", "nope"], "field 'nope': column not found"),
+    ):
         r = cli(
             "model", "train", "--data", str(data), "--target", "y", "--smiles-col", "smiles", *args, "--budget", "5"
         )

@@ -11,9 +11,13 @@ from pharmakon.errors import InputError
 
 
 def test_qc_rules_for_regression():
-    df = pd.DataFrame({"id": ["a", "b", "c", "d", "e", "f", "g", "h"],
-                       "smiles": ["CCO", "OCC", "c1ccccc1", "C1=CC=CC=C1", "CCN", "CCN", "CC", "CC"],
-                       "y": [1.0, 1.1, 2.0, 9.0, 3.0, 3.0, np.nan, 50.0]})  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d", "e", "f", "g", "h"],
+            "smiles": ["CCO", "OCC", "c1ccccc1", "C1=CC=CC=C1", "CCN", "CCN", "CC", "CC"],
+            "y": [1.0, 1.1, 2.0, 9.0, 3.0, 3.0, np.nan, 50.0],
+        }
+    )
     keys = ["CCO", "CCO", "c1ccccc1", "c1ccccc1", "CCN", "CCN", "CC", "CC"]
     clean, rep = run_qc(
         df, "y", "regression", id_cols=["id"], structure_keys=keys, structure_col="smiles", conflict_tol=1.0

@@ -44,8 +44,15 @@ def test_register_load_alias_and_audit(store, mol_model):
     assert c["featurizer"]["version"] == "1"
     assert html.count("<img") == 2 and "predicted vs observed" in html and "Leaderboard" in html
     actions = [e.action for e in events]
-    for step in ("model.data", "model.qc", "model.featurize", "model.select", "model.calibrate", "object.save",
-                 "object.alias"):  # fmt: skip
+    for step in (
+        "model.data",
+        "model.qc",
+        "model.featurize",
+        "model.select",
+        "model.calibrate",
+        "object.save",
+        "object.alias",
+    ):
         assert step in actions
     assert any(e.object_id == "mols@1" and e.action == "model.qc" for e in events)
 
@@ -143,8 +150,10 @@ def test_cache_keeps_at_most_its_byte_budget(store, mol_model, monkeypatch):
         for name in ("a", "b", "c"):
             register_model(session, mol_model, name=name, actor="t")
     with store.read_session() as session:
-        sizes = [registry._artifact_stat(registry.get_object(session, "model", n).artifacts["model.joblib"])[1]
-                 for n in ("a", "b", "c")]  # fmt: skip
+        sizes = [
+            registry._artifact_stat(registry.get_object(session, "model", n).artifacts["model.joblib"])[1]
+            for n in ("a", "b", "c")
+        ]
         monkeypatch.setattr(registry, "_cache_limit", lambda: sum(sizes) - 1)  # not room for all three
         a = load_model(session, "a", cache=True)
         load_model(session, "b", cache=True)

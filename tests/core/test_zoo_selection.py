@@ -100,8 +100,17 @@ def test_late_start_still_screens_one_model_besides_the_baseline():
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
     folds = cv_folds(60, n_splits=3, seed=0)
     # 60% of a 10 s budget already spent (e.g. slow featurization): past the 55% screening mark
-    res = select_model(frame, Y_REG, "regression", make_preprocessor(list(frame.columns), []), folds, budget_s=10,
-                       models=["ridge", "knn", "svm"], seed=0, start=time.monotonic() - 6)  # fmt: skip
+    res = select_model(
+        frame,
+        Y_REG,
+        "regression",
+        make_preprocessor(list(frame.columns), []),
+        folds,
+        budget_s=10,
+        models=["ridge", "knn", "svm"],
+        seed=0,
+        start=time.monotonic() - 6,
+    )
     status = {r["model"]: r["status"] for r in res.leaderboard if r["source"] == "screen"}
     assert status["ridge"] == "ok" and status["knn"] == "ok"
     assert status["svm"] == "skipped: budget spent"
@@ -110,11 +119,13 @@ def test_late_start_still_screens_one_model_besides_the_baseline():
 def test_averaging_ensemble_is_the_mean_of_its_members():
     members = [{"model": "ridge", "params": {"alpha": 1.0}}, {"model": "knn", "params": {"n_neighbors": 5}}]
     ens = build_estimator("ensemble", "regression", {"members": members}).fit(X, Y_REG)
-    expected = np.mean([build_estimator(m["model"], "regression", m["params"]).fit(X, Y_REG).predict(X)
-                        for m in members], axis=0)  # fmt: skip
+    expected = np.mean(
+        [build_estimator(m["model"], "regression", m["params"]).fit(X, Y_REG).predict(X) for m in members], axis=0
+    )
     np.testing.assert_allclose(ens.predict(X), expected)
-    cls = build_estimator("ensemble", "classification", {"members": [
-        {"model": "logistic", "params": {}}, {"model": "knn", "params": {}}]}).fit(X, Y_CLS)  # fmt: skip
+    cls = build_estimator(
+        "ensemble", "classification", {"members": [{"model": "logistic", "params": {}}, {"model": "knn", "params": {}}]}
+    ).fit(X, Y_CLS)
     np.testing.assert_allclose(cls.predict_proba(X).sum(1), 1.0)
     with pytest.raises(ValueError, match="fit"):
         build_estimator("ensemble", "regression", {"members": members}).predict(X)
@@ -126,8 +137,16 @@ def test_ensemble_row_competes_in_the_leaderboard():
     y = 2 * x[:, 0] + 1.5 * np.sin(3 * x[:, 1]) + r.normal(0, 0.1, 120)  # linear + non-linear parts
     frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(5)])
     folds = cv_folds(120, n_splits=3, seed=0)
-    res = select_model(frame, y, "regression", make_preprocessor(list(frame.columns), []), folds, budget_s=5,
-                       models=["ridge", "knn", "svm"], seed=0)  # fmt: skip
+    res = select_model(
+        frame,
+        y,
+        "regression",
+        make_preprocessor(list(frame.columns), []),
+        folds,
+        budget_s=5,
+        models=["ridge", "knn", "svm"],
+        seed=0,
+    )
     rows = [row for row in res.leaderboard if row["model"] == "ensemble"]
     assert len(rows) == 1  # the ensemble step always leaves one row saying what it did
     row = rows[0]

@@ -131,8 +131,17 @@ def _fake_entry(served: Path, base: str, contents: dict[str, bytes]) -> DatasetE
         (served / rel).parent.mkdir(parents=True, exist_ok=True)
         (served / rel).write_bytes(data)
         files.append(DataFile(path=rel, size_bytes=len(data), sha256=sha256_file(served / rel), url=f"{base}/{rel}"))
-    return DatasetEntry(name="tiny_fake", domain="test", title="t", description="d", licence="CC0-1.0",
-                        citation="none", source_url=base, files=files, size_bytes=sum(f.size_bytes for f in files))  # fmt: skip
+    return DatasetEntry(
+        name="tiny_fake",
+        domain="test",
+        title="t",
+        description="d",
+        licence="CC0-1.0",
+        citation="none",
+        source_url=base,
+        files=files,
+        size_bytes=sum(f.size_bytes for f in files),
+    )
 
 
 def _patch_catalog(monkeypatch: pytest.MonkeyPatch, entry: DatasetEntry) -> None:

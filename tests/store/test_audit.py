@@ -30,8 +30,16 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def append(store: Store, n: int, actor: str = "tester") -> None:
     for i in range(n):
         with store.session() as session:
-            record_event(session, actor=actor, action="test.event", object_type="thing", object_id=str(i),
-                         inputs={"in.csv": "ab" * 32}, params={"i": i, "note": "δ"}, reason="because")  # fmt: skip
+            record_event(
+                session,
+                actor=actor,
+                action="test.event",
+                object_type="thing",
+                object_id=str(i),
+                inputs={"in.csv": "ab" * 32},
+                params={"i": i, "note": "δ"},
+                reason="because",
+            )
 
 
 def verify(store: Store):
@@ -72,8 +80,9 @@ def test_empty_chain_verifies(store: Store) -> None:
     assert report.ok and report.n_events == 0
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'mallory' WHERE seq = 2",
-                                       "DELETE FROM audit_events WHERE seq = 2"])  # fmt: skip
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET actor = 'mallory' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 2"]
+)
 def test_database_refuses_update_and_delete(store: Store, statement: str) -> None:
     append(store, 3)
     with pytest.raises(DBAPIError, match="append-only"):

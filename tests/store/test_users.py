@@ -66,9 +66,12 @@ def test_disabled_user_and_revoked_token_are_refused(store: Store, make_user) ->
 
 @pytest.mark.parametrize(
     ("username", "password", "role", "message"),
-    [("Bad Name", "password1", "viewer", "user name"), ("carol", "short", "viewer", "at least 8"),
-     ("carol", "password1", "root", "unknown role")],
-)  # fmt: skip
+    [
+        ("Bad Name", "password1", "viewer", "user name"),
+        ("carol", "short", "viewer", "at least 8"),
+        ("carol", "password1", "root", "unknown role"),
+    ],
+)
 def test_bad_user_input_is_refused(store: Store, username, password, role, message) -> None:
     with pytest.raises(InputError, match=message):
         with store.session() as session:
@@ -97,8 +100,16 @@ def test_state_changes_are_audited(store: Store, make_user) -> None:
 def test_signature_is_an_audit_event_with_signer_meaning_and_time(store: Store, make_user) -> None:
     _, password, _ = make_user("sam", "scientist")
     with store.session() as session:
-        event = sign(session, username="sam", password=password, object_type="trial_design",
-                     object_id="design-1", meaning="approved", object_hash="ab" * 32, reason="final")  # fmt: skip
+        event = sign(
+            session,
+            username="sam",
+            password=password,
+            object_type="trial_design",
+            object_id="design-1",
+            meaning="approved",
+            object_hash="ab" * 32,
+            reason="final",
+        )
     assert event.action == "esign" and event.actor == "sam"
     assert event.params == {"meaning": "approved", "signer": "sam", "signer_role": "scientist"}
     assert event.inputs == {"object": "ab" * 32} and event.ts.endswith("Z")

@@ -84,8 +84,9 @@ def test_paste_upload_limits_and_molecule_page(client: TestClient, store: Store,
     assert total == 1 and events[0].params["channel"] == "workbench" and events[0].params["rows"] == n_ok + 1
     assert client.get("/models/admet.bbbp/card.html").text == "<html>card</html>"
 
-    chosen = client.post("/admet", data={"smiles": "CCO ethanol\n\n# comment\nc1ccccc1O", "csrf": csrf,
-                                         "endpoints": ["bbbp"]})  # fmt: skip
+    chosen = client.post(
+        "/admet", data={"smiles": "CCO ethanol\n\n# comment\nc1ccccc1O", "csrf": csrf, "endpoints": ["bbbp"]}
+    )
     assert chosen.status_code == 200 and chosen.text.count("admet-flag-") == 2 and ">ethanol<" in chosen.text
     assert 'href="/models/admet.lipophilicity/card.html"' not in chosen.text and ">QED<" not in chosen.text
 
@@ -96,10 +97,12 @@ def test_paste_upload_limits_and_molecule_page(client: TestClient, store: Store,
     sdf = client.post("/admet", data={"csrf": csrf}, files={"upload": ("mols.sdf", _sdf())})
     assert sdf.status_code == 200 and ">acetic<" in sdf.text and sdf.text.count("admet-flag-") == 2 * 2
     assert "invalid: RDKit could not read this SDF record" in sdf.text  # the reader's reason, not a generic one
-    for files, message in (({"upload": ("m.xlsx", b"x")}, "unsupported file type '.xlsx'"),
-                           ({"upload": ("big.smi", b"C\n" * (3 * 2**20))}, "larger than 5 MiB"),
-                           ({"upload": ("many.smi", b"C\n" * 1001)}, "at most 1,000 molecules"),
-                           ({"upload": ("cols.csv", b"a,b\n1,2\n")}, "file cols.csv: no SMILES column")):  # fmt: skip
+    for files, message in (
+        ({"upload": ("m.xlsx", b"x")}, "unsupported file type '.xlsx'"),
+        ({"upload": ("big.smi", b"C\n" * (3 * 2**20))}, "larger than 5 MiB"),
+        ({"upload": ("many.smi", b"C\n" * 1001)}, "at most 1,000 molecules"),
+        ({"upload": ("cols.csv", b"a,b\n1,2\n")}, "file cols.csv: no SMILES column"),
+    ):
         bad = client.post("/admet", data={"csrf": csrf}, files=files)
         assert bad.status_code == 422 and message in _error(bad.text), _error(bad.text)
     many = client.post("/admet", data={"smiles": "C\n" * 1001, "csrf": csrf})

@@ -86,9 +86,10 @@ def require(role: str) -> Callable[..., UserInfo]:
         if user is None:
             audit_refusal(store, request, actor="anonymous", status_code=401, reason="no credentials")
             raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "authentication required: send 'Authorization: Bearer <token>'",
+                status.HTTP_401_UNAUTHORIZED,
+                "authentication required: send 'Authorization: Bearer <token>'",
                 {"WWW-Authenticate": "Bearer"},
-            )  # fmt: skip
+            )
         if not role_allows(user.role, role):
             reason = f"role {user.role!r} may not do this; needs {role!r}"
             audit_refusal(store, request, actor=user.username, status_code=403, reason=reason)

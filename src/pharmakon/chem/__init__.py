@@ -21,7 +21,17 @@ from pharmakon.chem.standardize import (
 )
 
 __all__ = [
-    "DESCRIPTOR_NAMES", "FEATURIZER_VERSION", "FEATURIZERS", "NotFittedError", "SmilesFeaturizer",
-    "make_featurizer", "murcko_scaffold", "murcko_scaffolds", "StandardizedBatch", "canonical_smiles",
-    "rdkit_quiet", "standardize_smiles", "to_mol",
-]  # fmt: skip
+    "DESCRIPTOR_NAMES",
+    "FEATURIZER_VERSION",
+    "FEATURIZERS",
+    "NotFittedError",
+    "SmilesFeaturizer",
+    "make_featurizer",
+    "murcko_scaffold",
+    "murcko_scaffolds",
+    "StandardizedBatch",
+    "canonical_smiles",
+    "rdkit_quiet",
+    "standardize_smiles",
+    "to_mol",
+]

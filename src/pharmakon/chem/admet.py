@@ -28,8 +28,21 @@ import pandas as pd
 
 from pharmakon.errors import InputError
 
-__all__ = ["Endpoint", "ENDPOINTS", "MODEL_PREFIX", "PANEL_MODELS", "PANEL_DOMAIN_REFERENCE", "endpoint_names", "resolve_endpoints", "endpoint_frame",
-           "train_endpoint", "train_panel", "load_panel", "RegisteredPanel", "registered_panel"]  # fmt: skip
+__all__ = [
+    "Endpoint",
+    "ENDPOINTS",
+    "MODEL_PREFIX",
+    "PANEL_MODELS",
+    "PANEL_DOMAIN_REFERENCE",
+    "endpoint_names",
+    "resolve_endpoints",
+    "endpoint_frame",
+    "train_endpoint",
+    "train_panel",
+    "load_panel",
+    "RegisteredPanel",
+    "registered_panel",
+]
 
 MODEL_PREFIX = "admet."
 #: Model families the panel selects from by default: their prediction cost does not grow with the
@@ -82,8 +95,20 @@ def _mn(name: str, table: str, target: str, task: str, what: str) -> Endpoint:
     return Endpoint(name, "moleculenet", table, "smiles", target, task, "all", what)
 
 
-_TOX21 = ["NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD", "NR-PPAR-gamma", "SR-ARE",
-          "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53"]  # fmt: skip
+_TOX21 = [
+    "NR-AR",
+    "NR-AR-LBD",
+    "NR-AhR",
+    "NR-Aromatase",
+    "NR-ER",
+    "NR-ER-LBD",
+    "NR-PPAR-gamma",
+    "SR-ARE",
+    "SR-ATAD5",
+    "SR-HSE",
+    "SR-MMP",
+    "SR-p53",
+]
 
 _LIST: list[Endpoint] = [
     _biogen("biogen_hlm", "hlm", "log10 human liver microsomal CLint (mL/min/kg)"),
@@ -136,11 +161,19 @@ def resolve_endpoints(names: Sequence[str] | None) -> list[Endpoint]:
         return list(ENDPOINTS.values())
     out: list[Endpoint] = []
     for name in names:
-        group = [e for e in ENDPOINTS.values() if e.dataset.startswith(name)] if name in (
-            "biogen", "moleculenet", "pharmabench") else [ENDPOINTS[name]] if name in ENDPOINTS else None  # fmt: skip
+        group = (
+            [e for e in ENDPOINTS.values() if e.dataset.startswith(name)]
+            if name in ("biogen", "moleculenet", "pharmabench")
+            else [ENDPOINTS[name]]
+            if name in ENDPOINTS
+            else None
+        )
         if group is None:
-            raise InputError(f"unknown endpoint {name!r}; choose from {endpoint_names()} or a group "
-                             "(biogen, moleculenet, pharmabench)", field="endpoints")  # fmt: skip
+            raise InputError(
+                f"unknown endpoint {name!r}; choose from {endpoint_names()} or a group "
+                "(biogen, moleculenet, pharmabench)",
+                field="endpoints",
+            )
         out += [e for e in group if e not in out]
     return out
 
@@ -155,8 +188,9 @@ def endpoint_frame(endpoint: Endpoint, *, max_rows: int | None = None, seed: int
     raw = load(endpoint.dataset, endpoint.table)
     if endpoint.split == "scaffold_train":
         raw = raw[raw["scaffold_train_test_label"].astype(str).str.strip().eq("train")]
-    frame = pd.DataFrame({"smiles": raw[endpoint.smiles_col].astype(object).to_numpy(),
-                          "y": raw[endpoint.target].to_numpy()})  # fmt: skip
+    frame = pd.DataFrame(
+        {"smiles": raw[endpoint.smiles_col].astype(object).to_numpy(), "y": raw[endpoint.target].to_numpy()}
+    )
     frame = frame.dropna(subset=["smiles", "y"]).reset_index(drop=True)
     if endpoint.task == "classification":
         frame["y"] = frame["y"].astype(int)
@@ -167,9 +201,17 @@ def endpoint_frame(endpoint: Endpoint, *, max_rows: int | None = None, seed: int
     return frame
 
 
-def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0, featurizer: str = "morgan+rdkit2d",
-                   max_rows: int | None = None, frame: pd.DataFrame | None = None, cv_split: str = "random",
-                   **kwargs: Any):  # fmt: skip
+def train_endpoint(
+    endpoint: Endpoint,
+    *,
+    budget_s: float = 60.0,
+    seed: int = 0,
+    featurizer: str = "morgan+rdkit2d",
+    max_rows: int | None = None,
+    frame: pd.DataFrame | None = None,
+    cv_split: str = "random",
+    **kwargs: Any,
+):
     """Train one endpoint through :func:`pharmakon.core.train_model`; returns the ``TrainedModel``.
 
     ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests);
@@ -193,24 +235,60 @@ def train_endpoint(endpoint: Endpoint, *, budget_s: float = 60.0, seed: int = 0,
     wanted = kwargs.get("models") or PANEL_MODELS  # one list serves both tasks: keep the families that fit
     unknown = [m for m in wanted if m not in ZOO]
     if unknown:
-        raise InputError(f"unknown model famil{'y' if len(unknown) == 1 else 'ies'} {unknown}; choose from "
-                         f"{sorted(ZOO)}", field="models")  # fmt: skip
+        raise InputError(
+            f"unknown model famil{'y' if len(unknown) == 1 else 'ies'} {unknown}; choose from {sorted(ZOO)}",
+            field="models",
+        )
     kwargs["models"] = [m for m in zoo_names(endpoint.task) if m in wanted]
     if not kwargs["models"]:
-        raise InputError(f"none of the model families {list(wanted)} fits {endpoint.name} ({endpoint.task}); "
-                         f"choose from {zoo_names(endpoint.task)}", field="models")  # fmt: skip
-    model = train_model(data, "y", task=endpoint.task, smiles_col="smiles", featurizer=make_featurizer(featurizer),
-                        budget_s=budget_s, seed=seed, file=f"{endpoint.dataset}/{endpoint.table}", **kwargs)  # fmt: skip
-    model.steps.insert(0, {"action": "admet.endpoint", "params": {"endpoint": endpoint.name, "dataset": endpoint.dataset,
-                       "table": endpoint.table, "target": endpoint.target, "split": endpoint.split, "rows": len(data)},
-                           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})  # fmt: skip
+        raise InputError(
+            f"none of the model families {list(wanted)} fits {endpoint.name} ({endpoint.task}); "
+            f"choose from {zoo_names(endpoint.task)}",
+            field="models",
+        )
+    model = train_model(
+        data,
+        "y",
+        task=endpoint.task,
+        smiles_col="smiles",
+        featurizer=make_featurizer(featurizer),
+        budget_s=budget_s,
+        seed=seed,
+        file=f"{endpoint.dataset}/{endpoint.table}",
+        **kwargs,
+    )
+    model.steps.insert(
+        0,
+        {
+            "action": "admet.endpoint",
+            "params": {
+                "endpoint": endpoint.name,
+                "dataset": endpoint.dataset,
+                "table": endpoint.table,
+                "target": endpoint.target,
+                "split": endpoint.split,
+                "rows": len(data),
+            },
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
     return model
 
 
-def train_panel(session: Any, endpoints: Sequence[str] | None = None, *, actor: str, budget_s: float = 60.0,
-                seed: int = 0, max_rows: int | None = None, featurizer: str = "morgan+rdkit2d",
-                alias: str | None = None, reason: str | None = None,
-                progress: Callable[[str, int, int], None] | None = None, **kwargs: Any) -> list[dict[str, Any]]:  # fmt: skip
+def train_panel(
+    session: Any,
+    endpoints: Sequence[str] | None = None,
+    *,
+    actor: str,
+    budget_s: float = 60.0,
+    seed: int = 0,
+    max_rows: int | None = None,
+    featurizer: str = "morgan+rdkit2d",
+    alias: str | None = None,
+    reason: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    **kwargs: Any,
+) -> list[dict[str, Any]]:
     """Train and register endpoints as ``admet.<name>``, one after another.
 
     Each model is registered in ``session`` as soon as it is trained (a failure
@@ -230,21 +308,32 @@ def train_panel(session: Any, endpoints: Sequence[str] | None = None, *, actor: 
         if progress:
             progress(endpoint.name, k, len(chosen))
         t0 = time.monotonic()
-        model = train_endpoint(endpoint, budget_s=budget_s, seed=seed, featurizer=featurizer, max_rows=max_rows,
-                               **kwargs)  # fmt: skip
-        saved = register_model(session, model, name=MODEL_PREFIX + endpoint.name, actor=actor, alias=alias,
-                               reason=reason)  # fmt: skip
-        summary.append({"endpoint": endpoint.name, "model": MODEL_PREFIX + endpoint.name, "version": saved.version,
-                        "task": model.task, "rows": int(model.qc["n_rows_out"]),
-                        "best": model.selection["best"]["model"], "cv_metrics": model.selection["cv_metrics"],
-                        "seconds": round(time.monotonic() - t0, 1)})  # fmt: skip
+        model = train_endpoint(
+            endpoint, budget_s=budget_s, seed=seed, featurizer=featurizer, max_rows=max_rows, **kwargs
+        )
+        saved = register_model(
+            session, model, name=MODEL_PREFIX + endpoint.name, actor=actor, alias=alias, reason=reason
+        )
+        summary.append(
+            {
+                "endpoint": endpoint.name,
+                "model": MODEL_PREFIX + endpoint.name,
+                "version": saved.version,
+                "task": model.task,
+                "rows": int(model.qc["n_rows_out"]),
+                "best": model.selection["best"]["model"],
+                "cv_metrics": model.selection["cv_metrics"],
+                "seconds": round(time.monotonic() - t0, 1),
+            }
+        )
     if progress:
         progress("", len(chosen), len(chosen))
     return summary
 
 
-def load_panel(session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None,
-               cache: bool = False) -> dict[str, Any]:  # fmt: skip
+def load_panel(
+    session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None, cache: bool = False
+) -> dict[str, Any]:
     """Registered panel models, endpoint name -> ``TrainedModel`` (newest version or ``version`` alias).
 
     With ``endpoints`` None, every registered ``admet.*`` model is loaded. ``cache``
@@ -290,12 +379,15 @@ class RegisteredPanel:
         """Endpoint -> ``TrainedModel`` (needs the same ``PHARMAKON_HOME`` as the caller)."""
         from pharmakon.core.registry import load_model_artifact
 
-        return {endpoint: load_model_artifact(digest, name=name, version=version, created_at=created)
-                for endpoint, name, version, created, digest in self.entries}  # fmt: skip
+        return {
+            endpoint: load_model_artifact(digest, name=name, version=version, created_at=created)
+            for endpoint, name, version, created, digest in self.entries
+        }
 
 
-def registered_panel(session: Any, endpoints: Sequence[str] | None = None, *,
-                     version: str | None = None) -> RegisteredPanel:  # fmt: skip
+def registered_panel(
+    session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None
+) -> RegisteredPanel:
     """What :func:`load_panel` would load, resolved and version-checked but not unpickled.
 
     Raises
@@ -316,10 +408,15 @@ def _panel_names(session: Any, endpoints: Sequence[str] | None) -> list[str]:
     from pharmakon.core.registry import list_models
 
     registered = {o.name[len(MODEL_PREFIX) :] for o in list_models(session) if o.name.startswith(MODEL_PREFIX)}
-    names = [e.name for e in resolve_endpoints(endpoints)] if endpoints else [
-        n for n in [*ENDPOINTS, *sorted(registered - set(ENDPOINTS))] if n in registered]  # fmt: skip
+    names = (
+        [e.name for e in resolve_endpoints(endpoints)]
+        if endpoints
+        else [n for n in [*ENDPOINTS, *sorted(registered - set(ENDPOINTS))] if n in registered]
+    )
     missing = [n for n in names if n not in registered]
     if missing or not names:
-        raise InputError(f"ADMET endpoint model(s) not registered: {missing or 'none at all'}; "
-                         "run `pharmakon admet train` first", field="endpoints")  # fmt: skip
+        raise InputError(
+            f"ADMET endpoint model(s) not registered: {missing or 'none at all'}; run `pharmakon admet train` first",
+            field="endpoints",
+        )
     return names

@@ -30,8 +30,15 @@ import pandas as pd
 
 from pharmakon.chem.standardize import rdkit_quiet
 
-__all__ = ["ALERT_COLUMNS", "LIPINSKI_RULES", "VEBER_RULES", "alert_catalog", "mol_alerts", "compute_alerts",
-           "alerts_for_mols"]  # fmt: skip
+__all__ = [
+    "ALERT_COLUMNS",
+    "LIPINSKI_RULES",
+    "VEBER_RULES",
+    "alert_catalog",
+    "mol_alerts",
+    "compute_alerts",
+    "alerts_for_mols",
+]
 
 #: Descriptor, limit pairs: a violation is ``value > limit``.
 LIPINSKI_RULES: dict[str, float] = {"mw": 500.0, "clogp": 5.0, "hbd": 5.0, "hba": 10.0}
@@ -39,11 +46,29 @@ VEBER_RULES: dict[str, float] = {"rotatable_bonds": 10.0, "tpsa": 140.0}
 
 #: Output columns of :func:`compute_alerts`, in order.
 ALERT_COLUMNS: tuple[str, ...] = (
-    "pains_count", "pains_alerts", "brenk_count", "brenk_alerts", "mw", "clogp", "hbd", "hba", "tpsa",
-    "rotatable_bonds", "lipinski_violations", "veber_violations", "qed",
-)  # fmt: skip
-_INT_COLUMNS = ("pains_count", "brenk_count", "hbd", "hba", "rotatable_bonds", "lipinski_violations",
-                "veber_violations")  # fmt: skip
+    "pains_count",
+    "pains_alerts",
+    "brenk_count",
+    "brenk_alerts",
+    "mw",
+    "clogp",
+    "hbd",
+    "hba",
+    "tpsa",
+    "rotatable_bonds",
+    "lipinski_violations",
+    "veber_violations",
+    "qed",
+)
+_INT_COLUMNS = (
+    "pains_count",
+    "brenk_count",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "lipinski_violations",
+    "veber_violations",
+)
 _FP_SIZE = 4096
 _PICKLE_MAGIC = b"\xef\xbe\xad\xde"  # first bytes of an RDKit molecule pickle
 
@@ -59,8 +84,9 @@ def alert_catalog(family: str):
         raise ValueError(f"alert family must be 'pains' or 'brenk', got {family!r}")
     if family not in _CATALOG:
         params = FilterCatalogParams()
-        params.AddCatalog(FilterCatalogParams.FilterCatalogs.PAINS if family == "pains"
-                          else FilterCatalogParams.FilterCatalogs.BRENK)  # fmt: skip
+        params.AddCatalog(
+            FilterCatalogParams.FilterCatalogs.PAINS if family == "pains" else FilterCatalogParams.FilterCatalogs.BRENK
+        )
         _CATALOG[family] = FilterCatalog(params)
     return _CATALOG[family]
 
@@ -93,13 +119,19 @@ class _Screen:
     def __init__(self) -> None:
         from rdkit.Chem import QED
 
-        self.entries = {f: [alert_catalog(f).GetEntryWithIdx(i) for i in range(alert_catalog(f).GetNumEntries())]
-                        for f in ("pains", "brenk")}  # fmt: skip
+        self.entries = {
+            f: [alert_catalog(f).GetEntryWithIdx(i) for i in range(alert_catalog(f).GetNumEntries())]
+            for f in ("pains", "brenk")
+        }
         queries = [_entry_query(e) for f in ("pains", "brenk") for e in self.entries[f]]
         queries += list(QED.Acceptors) + list(QED.StructuralAlerts)
         n_p, n_b, n_a = len(self.entries["pains"]), len(self.entries["brenk"]), len(QED.Acceptors)
-        self.slices = {"pains": slice(0, n_p), "brenk": slice(n_p, n_p + n_b),
-                       "acceptors": slice(n_p + n_b, n_p + n_b + n_a), "qed_alerts": slice(n_p + n_b + n_a, None)}  # fmt: skip
+        self.slices = {
+            "pains": slice(0, n_p),
+            "brenk": slice(n_p, n_p + n_b),
+            "acceptors": slice(n_p + n_b, n_p + n_b + n_a),
+            "qed_alerts": slice(n_p + n_b + n_a, None),
+        }
         # An unrecoverable query gets no bits, so it is never screened out.
         self.bits = np.array([_pattern_bits(q) if q is not None else np.zeros(_FP_SIZE, np.float32) for q in queries])
         self.need = self.bits.sum(axis=1) - 0.5

@@ -72,8 +72,10 @@ def _check_versions(saved: dict[str, str]) -> None:
     for lib, now in _deep_versions().items():
         old = saved.get(lib)
         if old is not None and old.split(".")[:2] != now.split(".")[:2]:
-            raise ModelCompatibilityError(f"a chemprop model was saved with {lib} {old} but {lib} {now} is installed; "
-                                          f"retrain it or install {lib}=={old}")  # fmt: skip
+            raise ModelCompatibilityError(
+                f"a chemprop model was saved with {lib} {old} but {lib} {now} is installed; "
+                f"retrain it or install {lib}=={old}"
+            )
 
 
 @contextmanager
@@ -140,10 +142,22 @@ class ChempropEstimator(BaseEstimator):
         Epochs completed (less than ``epochs`` when the time limit stopped training).
     """
 
-    def __init__(self, task: str = "regression", depth: int = 3, hidden: int = 300, ffn_hidden: int = 300,
-                 ffn_layers: int = 1, dropout: float = 0.0, epochs: int = 50, batch_size: int = 64,
-                 max_lr: float = 1e-3, use_descriptors: bool = True, time_limit_s: float | None = None,
-                 seed: int = 0, n_jobs: int = 1) -> None:  # fmt: skip
+    def __init__(
+        self,
+        task: str = "regression",
+        depth: int = 3,
+        hidden: int = 300,
+        ffn_hidden: int = 300,
+        ffn_layers: int = 1,
+        dropout: float = 0.0,
+        epochs: int = 50,
+        batch_size: int = 64,
+        max_lr: float = 1e-3,
+        use_descriptors: bool = True,
+        time_limit_s: float | None = None,
+        seed: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
         self.task = task
         self.depth = depth
         self.hidden = hidden
@@ -164,8 +178,11 @@ class ChempropEstimator(BaseEstimator):
 
         smiles, Z = split_smiles(X)
         if smiles is None:
-            raise InputError("chemprop reads molecules: X must be a SMILES matrix (object array, column 0 the "
-                             "SMILES; pharmakon.core.zoo.with_smiles)", field="X")  # fmt: skip
+            raise InputError(
+                "chemprop reads molecules: X must be a SMILES matrix (object array, column 0 the "
+                "SMILES; pharmakon.core.zoo.with_smiles)",
+                field="X",
+            )
         return smiles, Z
 
     def _dataset(self, smiles: np.ndarray, Z: np.ndarray, y: np.ndarray | None):
@@ -191,16 +208,24 @@ class ChempropEstimator(BaseEstimator):
         from chemprop import models, nn
 
         mp = nn.BondMessagePassing(d_h=self.hidden, depth=self.depth, dropout=self.dropout)
-        head = dict(input_dim=mp.output_dim + d_xd, hidden_dim=self.ffn_hidden, n_layers=self.ffn_layers,
-                    dropout=self.dropout)  # fmt: skip
+        head = dict(
+            input_dim=mp.output_dim + d_xd, hidden_dim=self.ffn_hidden, n_layers=self.ffn_layers, dropout=self.dropout
+        )
         if self.task == "regression":
             mean, scale = y_scale if y_scale is not None else (0.0, 1.0)
             predictor = nn.RegressionFFN(output_transform=nn.UnscaleTransform([mean], [scale]), **head)
         else:
             predictor = nn.BinaryClassificationFFN(**head)
         x_transform = nn.ScaleTransform(*x_scale) if d_xd else None
-        return models.MPNN(mp, nn.MeanAggregation(), predictor, X_d_transform=x_transform, init_lr=self.max_lr / 10,
-                           max_lr=self.max_lr, final_lr=self.max_lr / 10)  # fmt: skip
+        return models.MPNN(
+            mp,
+            nn.MeanAggregation(),
+            predictor,
+            X_d_transform=x_transform,
+            init_lr=self.max_lr / 10,
+            max_lr=self.max_lr,
+            final_lr=self.max_lr / 10,
+        )
 
     # -- fit / predict ----------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> ChempropEstimator:
@@ -235,12 +260,21 @@ class ChempropEstimator(BaseEstimator):
         with _quiet(self.n_jobs if self.n_jobs > 0 else torch.get_num_threads()), torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             net = self._network(d_xd, y_scale, x_scale)
-            loader = data.build_dataloader(dataset, batch_size=self.batch_size, num_workers=0, seed=self.seed,
-                                           shuffle=True)  # fmt: skip
+            loader = data.build_dataloader(
+                dataset, batch_size=self.batch_size, num_workers=0, seed=self.seed, shuffle=True
+            )
             with tempfile.TemporaryDirectory(prefix="pharmakon-chemprop-") as tmp:
-                trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=self.epochs, max_time=limit,
-                                     logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                                     enable_model_summary=False, default_root_dir=tmp)  # fmt: skip
+                trainer = pl.Trainer(
+                    accelerator="cpu",
+                    devices=1,
+                    max_epochs=self.epochs,
+                    max_time=limit,
+                    logger=False,
+                    enable_checkpointing=False,
+                    enable_progress_bar=False,
+                    enable_model_summary=False,
+                    default_root_dir=tmp,
+                )
                 trainer.fit(net, loader)
                 self.epochs_run_ = int(trainer.current_epoch)
         net.trainer = None  # drop the trainer reference before the model is kept or pickled
@@ -257,8 +291,10 @@ class ChempropEstimator(BaseEstimator):
             raise ValueError("ChempropEstimator is not fitted yet; call fit() first")
         smiles, Z = self._inputs(X)
         if Z.shape[1] != self.n_features_in_:
-            raise InputError(f"chemprop: X has {Z.shape[1]} feature columns; the model was fitted on "
-                             f"{self.n_features_in_}", field="X")  # fmt: skip
+            raise InputError(
+                f"chemprop: X has {Z.shape[1]} feature columns; the model was fitted on {self.n_features_in_}",
+                field="X",
+            )
         loader = data.build_dataloader(self._dataset(smiles, Z, None), batch_size=256, num_workers=0, shuffle=False)
         out = []
         with _quiet(self.n_jobs if self.n_jobs > 0 else torch.get_num_threads()), torch.inference_mode():

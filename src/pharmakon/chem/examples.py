@@ -33,22 +33,47 @@ def seed_example(store: Any, settings: Any) -> str:
         if any(o.name == ESOL_MODEL for o in list_models(session)):
             return f"model {ESOL_MODEL} already registered"
     frame = load("moleculenet", "esol", settings=settings)[["smiles", "log_solubility"]]
-    train, test = (frame.iloc[rows].reset_index(drop=True)
-                   for rows in scaffold_split(murcko_scaffolds(frame["smiles"].tolist()), test_size=0.2, seed=0))  # fmt: skip
+    train, test = (
+        frame.iloc[rows].reset_index(drop=True)
+        for rows in scaffold_split(murcko_scaffolds(frame["smiles"].tolist()), test_size=0.2, seed=0)
+    )
     series = murcko_scaffolds(train["smiles"].tolist())  # CV folds by scaffold too
-    model = train_model(train, "log_solubility", task="regression", smiles_col="smiles",
-                        featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256), budget_s=4.0,
-                        n_splits=3, models=["ridge", "lightgbm"], seed=0, groups=series, groups_kind="scaffold")  # fmt: skip
+    model = train_model(
+        train,
+        "log_solubility",
+        task="regression",
+        smiles_col="smiles",
+        featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256),
+        budget_s=4.0,
+        n_splits=3,
+        models=["ridge", "lightgbm"],
+        seed=0,
+        groups=series,
+        groups_kind="scaffold",
+    )
     with store.session() as session:
-        saved = register_model(session, model, name=ESOL_MODEL, actor="seed", alias="production",
-                               reason="worked example seeded by `pharmakon serve` (not for benchmarking)")  # fmt: skip
+        saved = register_model(
+            session,
+            model,
+            name=ESOL_MODEL,
+            actor="seed",
+            alias="production",
+            reason="worked example seeded by `pharmakon serve` (not for benchmarking)",
+        )
         report = evaluate_model(model, test, file="esol scaffold test split")
-        record_evaluation(session, report, model_ref=f"{ESOL_MODEL}@{saved.version}", actor="seed",
-                          data={"esol_scaffold_test": sha256_frame(test)})  # fmt: skip
+        record_evaluation(
+            session,
+            report,
+            model_ref=f"{ESOL_MODEL}@{saved.version}",
+            actor="seed",
+            data={"esol_scaffold_test": sha256_frame(test)},
+        )
     m, c = report["metrics"], report["coverage"]
-    return (f"model {ESOL_MODEL} v{saved.version} (ESOL log solubility, {model.selection['best']['model']}) registered "
-            f"as production; on {c['n']} held-out scaffold-split molecules RMSE {m['rmse']:.2f}, "
-            f"90% interval coverage {c['coverage']:.2f} (binomial p = {c['p_value']:.2g})")  # fmt: skip
+    return (
+        f"model {ESOL_MODEL} v{saved.version} (ESOL log solubility, {model.selection['best']['model']}) registered "
+        f"as production; on {c['n']} held-out scaffold-split molecules RMSE {m['rmse']:.2f}, "
+        f"90% interval coverage {c['coverage']:.2f} (binomial p = {c['p_value']:.2g})"
+    )
 
 
 CHEMPROP_MODEL = "esol-chemprop"
@@ -77,17 +102,32 @@ def seed_chemprop_example(store: Any, settings: Any) -> str:
             return f"model {CHEMPROP_MODEL} already registered"
     esol = load("moleculenet", "esol", settings=settings)[["smiles", "log_solubility"]]
     frame = esol.sample(n=min(CHEMPROP_ROWS, len(esol)), random_state=0).reset_index(drop=True)
-    model = train_model(frame, "log_solubility", task="regression", smiles_col="smiles",
-                        featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256),
-                        budget_s=CHEMPROP_BUDGET_S, n_splits=3, models=["chemprop", "ridge"], seed=0)  # fmt: skip
+    model = train_model(
+        frame,
+        "log_solubility",
+        task="regression",
+        smiles_col="smiles",
+        featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256),
+        budget_s=CHEMPROP_BUDGET_S,
+        n_splits=3,
+        models=["chemprop", "ridge"],
+        seed=0,
+    )
     with store.session() as session:
-        saved = register_model(session, model, name=CHEMPROP_MODEL, actor="seed",
-                               reason="worked example seeded by `pharmakon serve`: Chemprop vs ridge, "
-                                      f"{len(frame)} molecules, {CHEMPROP_BUDGET_S:.0f} s (not for benchmarking)")  # fmt: skip
+        saved = register_model(
+            session,
+            model,
+            name=CHEMPROP_MODEL,
+            actor="seed",
+            reason="worked example seeded by `pharmakon serve`: Chemprop vs ridge, "
+            f"{len(frame)} molecules, {CHEMPROP_BUDGET_S:.0f} s (not for benchmarking)",
+        )
     cv: dict[str, float] = {}  # each family's best configuration
     for row in model.selection["leaderboard"]:
         if row.get("cv_rmse") is not None:
             cv[row["model"]] = min(cv.get(row["model"], np.inf), row["cv_rmse"])
     scores = ", ".join(f"{m} {v:.2f}" for m, v in sorted(cv.items()))
-    return (f"model {CHEMPROP_MODEL} v{saved.version} (Chemprop D-MPNN vs ridge on {len(frame)} ESOL molecules; "
-            f"chosen {model.selection['best']['model']}; CV RMSE {scores})")  # fmt: skip
+    return (
+        f"model {CHEMPROP_MODEL} v{saved.version} (Chemprop D-MPNN vs ridge on {len(frame)} ESOL molecules; "
+        f"chosen {model.selection['best']['model']}; CV RMSE {scores})"
+    )

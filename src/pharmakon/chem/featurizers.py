@@ -19,8 +19,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles, to_mol
 from pharmakon.errors import InputError
 
-__all__ = ["FEATURIZER_VERSION", "CACHE_BYTES", "DESCRIPTOR_NAMES", "FEATURIZERS", "SmilesFeaturizer", "make_featurizer",
-           "NotFittedError"]  # fmt: skip
+__all__ = [
+    "FEATURIZER_VERSION",
+    "CACHE_BYTES",
+    "DESCRIPTOR_NAMES",
+    "FEATURIZERS",
+    "SmilesFeaturizer",
+    "make_featurizer",
+    "NotFittedError",
+]
 
 FEATURIZER_VERSION = "1"
 #: Upper bound on one featurizer's SMILES -> vector cache, in bytes (256 MiB).
@@ -28,16 +35,57 @@ CACHE_BYTES = 256 * 1024**2
 
 #: The curated, fast RDKit 2D descriptor subset (about 1 ms a molecule in total).
 DESCRIPTOR_NAMES: tuple[str, ...] = (
-    "MolWt", "HeavyAtomMolWt", "ExactMolWt", "MolLogP", "MolMR", "TPSA", "LabuteASA", "NumHDonors",
-    "NumHAcceptors", "NHOHCount", "NOCount", "NumRotatableBonds", "NumHeteroatoms", "HeavyAtomCount",
-    "RingCount", "NumAromaticRings", "NumAliphaticRings", "NumSaturatedRings", "NumAromaticHeterocycles",
-    "NumAromaticCarbocycles", "NumAliphaticHeterocycles", "FractionCSP3", "NumValenceElectrons",
-    "BalabanJ", "HallKierAlpha", "Kappa1", "Kappa2", "Kappa3", "Chi0v", "Chi1v", "Chi2v", "Chi3v",
-    "Chi4v", "fr_halogen", "fr_COO", "fr_NH2", "fr_Ar_OH", "fr_amide", "fr_sulfonamd", "fr_ester",
-    "fr_ether", "fr_nitro", "fr_pyridine", "fr_piperdine", "fr_benzene", "fr_aniline", "fr_ketone",
-    *(f"PEOE_VSA{i}" for i in range(1, 15)), *(f"SMR_VSA{i}" for i in range(1, 11)),
+    "MolWt",
+    "HeavyAtomMolWt",
+    "ExactMolWt",
+    "MolLogP",
+    "MolMR",
+    "TPSA",
+    "LabuteASA",
+    "NumHDonors",
+    "NumHAcceptors",
+    "NHOHCount",
+    "NOCount",
+    "NumRotatableBonds",
+    "NumHeteroatoms",
+    "HeavyAtomCount",
+    "RingCount",
+    "NumAromaticRings",
+    "NumAliphaticRings",
+    "NumSaturatedRings",
+    "NumAromaticHeterocycles",
+    "NumAromaticCarbocycles",
+    "NumAliphaticHeterocycles",
+    "FractionCSP3",
+    "NumValenceElectrons",
+    "BalabanJ",
+    "HallKierAlpha",
+    "Kappa1",
+    "Kappa2",
+    "Kappa3",
+    "Chi0v",
+    "Chi1v",
+    "Chi2v",
+    "Chi3v",
+    "Chi4v",
+    "fr_halogen",
+    "fr_COO",
+    "fr_NH2",
+    "fr_Ar_OH",
+    "fr_amide",
+    "fr_sulfonamd",
+    "fr_ester",
+    "fr_ether",
+    "fr_nitro",
+    "fr_pyridine",
+    "fr_piperdine",
+    "fr_benzene",
+    "fr_aniline",
+    "fr_ketone",
+    *(f"PEOE_VSA{i}" for i in range(1, 15)),
+    *(f"SMR_VSA{i}" for i in range(1, 11)),
     *(f"SlogP_VSA{i}" for i in range(1, 13)),
-)  # fmt: skip
+)
 
 #: Short alias -> what it computes (``make_featurizer`` resolves these).
 FEATURIZERS: dict[str, str] = {
@@ -60,15 +108,36 @@ def _descriptor_functions():
 
 #: Descriptors RDKit computes in one C++ pass (``rdMolDescriptors.Properties``): same values, less overhead.
 _PROPERTY_NAMES = {
-    "MolWt": "amw", "ExactMolWt": "exactmw", "MolLogP": "CrippenClogP", "MolMR": "CrippenMR", "TPSA": "tpsa",
-    "LabuteASA": "labuteASA", "NumHDonors": "NumHBD", "NumHAcceptors": "NumHBA", "NHOHCount": "lipinskiHBD",
-    "NOCount": "lipinskiHBA", "NumRotatableBonds": "NumRotatableBonds", "NumHeteroatoms": "NumHeteroatoms",
-    "HeavyAtomCount": "NumHeavyAtoms", "RingCount": "NumRings", "NumAromaticRings": "NumAromaticRings",
-    "NumAliphaticRings": "NumAliphaticRings", "NumSaturatedRings": "NumSaturatedRings",
-    "NumAromaticHeterocycles": "NumAromaticHeterocycles", "NumAliphaticHeterocycles": "NumAliphaticHeterocycles",
-    "FractionCSP3": "FractionCSP3", "HallKierAlpha": "hallKierAlpha", "Kappa1": "kappa1", "Kappa2": "kappa2",
-    "Kappa3": "kappa3", "Chi0v": "chi0v", "Chi1v": "chi1v", "Chi2v": "chi2v", "Chi3v": "chi3v", "Chi4v": "chi4v",
-}  # fmt: skip
+    "MolWt": "amw",
+    "ExactMolWt": "exactmw",
+    "MolLogP": "CrippenClogP",
+    "MolMR": "CrippenMR",
+    "TPSA": "tpsa",
+    "LabuteASA": "labuteASA",
+    "NumHDonors": "NumHBD",
+    "NumHAcceptors": "NumHBA",
+    "NHOHCount": "lipinskiHBD",
+    "NOCount": "lipinskiHBA",
+    "NumRotatableBonds": "NumRotatableBonds",
+    "NumHeteroatoms": "NumHeteroatoms",
+    "HeavyAtomCount": "NumHeavyAtoms",
+    "RingCount": "NumRings",
+    "NumAromaticRings": "NumAromaticRings",
+    "NumAliphaticRings": "NumAliphaticRings",
+    "NumSaturatedRings": "NumSaturatedRings",
+    "NumAromaticHeterocycles": "NumAromaticHeterocycles",
+    "NumAliphaticHeterocycles": "NumAliphaticHeterocycles",
+    "FractionCSP3": "FractionCSP3",
+    "HallKierAlpha": "hallKierAlpha",
+    "Kappa1": "kappa1",
+    "Kappa2": "kappa2",
+    "Kappa3": "kappa3",
+    "Chi0v": "chi0v",
+    "Chi1v": "chi1v",
+    "Chi2v": "chi2v",
+    "Chi3v": "chi3v",
+    "Chi4v": "chi4v",
+}
 _VSA_BLOCKS = {"PEOE_VSA": "PEOE_VSA_", "SMR_VSA": "SMR_VSA_", "SlogP_VSA": "SlogP_VSA_"}
 _DESCRIPTORS: list = []
 
@@ -87,10 +156,18 @@ class _DescriptorCalculator:
         wanted = [(d, p) for d, p in _PROPERTY_NAMES.items() if d in index]
         self.properties = rdMolDescriptors.Properties([p for _, p in wanted])
         self.property_slots = np.array([index[d] for d, _ in wanted])
-        self.vsa = [(getattr(rdMolDescriptors, fn), np.array([index[n] for n in DESCRIPTOR_NAMES
-                     if n.startswith(prefix) and n[len(prefix):].isdigit()]),
-                     [int(n[len(prefix):]) - 1 for n in DESCRIPTOR_NAMES if n.startswith(prefix) and n[len(prefix):].isdigit()])
-                    for prefix, fn in _VSA_BLOCKS.items()]  # fmt: skip
+        self.vsa = [
+            (
+                getattr(rdMolDescriptors, fn),
+                np.array([index[n] for n in DESCRIPTOR_NAMES if n.startswith(prefix) and n[len(prefix) :].isdigit()]),
+                [
+                    int(n[len(prefix) :]) - 1
+                    for n in DESCRIPTOR_NAMES
+                    if n.startswith(prefix) and n[len(prefix) :].isdigit()
+                ],
+            )
+            for prefix, fn in _VSA_BLOCKS.items()
+        ]
         covered = {d for d, _ in wanted} | {n for n in DESCRIPTOR_NAMES for p in _VSA_BLOCKS if n.startswith(p)}
         functions = _descriptor_functions()
         self.rest = [(i, functions[i]) for i, n in enumerate(DESCRIPTOR_NAMES) if n not in covered]
@@ -155,8 +232,13 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
 
     _constraints = {"radius": (1, 6), "n_bits": (16, 1 << 16)}
 
-    def __init__(self, kinds: tuple[str, ...] = ("morgan", "rdkit2d"), radius: int = 2, n_bits: int = 2048,
-                 tautomer: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        kinds: tuple[str, ...] = ("morgan", "rdkit2d"),
+        radius: int = 2,
+        n_bits: int = 2048,
+        tautomer: bool = False,
+    ) -> None:
         self.kinds = kinds
         self.radius = radius
         self.n_bits = n_bits
@@ -166,13 +248,16 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
     def _validate(self) -> None:
         unknown = [k for k in self.kinds if k not in FEATURIZERS]
         if not self.kinds or unknown:
-            raise InputError(f"SmilesFeaturizer: kinds must be a non-empty tuple of {sorted(FEATURIZERS)}, "
-                             f"got {self.kinds!r}", field="kinds")  # fmt: skip
+            raise InputError(
+                f"SmilesFeaturizer: kinds must be a non-empty tuple of {sorted(FEATURIZERS)}, got {self.kinds!r}",
+                field="kinds",
+            )
         for name, (lo, hi) in self._constraints.items():
             value = getattr(self, name)
             if not isinstance(value, int) or not lo <= value <= hi:
-                raise InputError(f"SmilesFeaturizer: {name} must be an integer in [{lo}, {hi}], got {value!r}",
-                                 field=name)  # fmt: skip
+                raise InputError(
+                    f"SmilesFeaturizer: {name} must be an integer in [{lo}, {hi}], got {value!r}", field=name
+                )
 
     def fit(self, smiles: Sequence[str] | None = None, y: object = None) -> SmilesFeaturizer:
         """Validate parameters and fix the output layout (no learning from ``smiles``)."""
@@ -301,8 +386,11 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                         frag = mol.GetAtomWithIdx(atom).GetSymbol()
                     else:
                         env = Chem.FindAtomEnvironmentOfRadiusN(mol, rad, atom)
-                        atoms = {atom} | {mol.GetBondWithIdx(b).GetBeginAtomIdx() for b in env} | {
-                            mol.GetBondWithIdx(b).GetEndAtomIdx() for b in env}  # fmt: skip
+                        atoms = (
+                            {atom}
+                            | {mol.GetBondWithIdx(b).GetBeginAtomIdx() for b in env}
+                            | {mol.GetBondWithIdx(b).GetEndAtomIdx() for b in env}
+                        )
                         frag = Chem.MolFragmentToSmiles(mol, atomsToUse=sorted(atoms), bondsToUse=list(env))
                     if frag not in found:
                         found.append(frag)
@@ -323,6 +411,7 @@ def make_featurizer(spec: str = "morgan+rdkit2d", **params: object) -> SmilesFea
     kinds = tuple(part.strip() for part in spec.split("+") if part.strip())
     unknown = [k for k in kinds if k not in FEATURIZERS]
     if unknown or not kinds:
-        raise InputError(f"unknown featurizer {spec!r}; choose '+'-joined names from {sorted(FEATURIZERS)}",
-                         field="featurizer")  # fmt: skip
+        raise InputError(
+            f"unknown featurizer {spec!r}; choose '+'-joined names from {sorted(FEATURIZERS)}", field="featurizer"
+        )
     return SmilesFeaturizer(kinds=kinds, **params)  # type: ignore[arg-type]

@@ -67,8 +67,15 @@ def seed_panel_example(store: Any, settings: Any) -> str:
     if not todo:
         return f"ADMET panel example already registered ({', '.join(EXAMPLE_ENDPOINTS)})"
     with store.session() as session:
-        rows = train_panel(session, todo, actor="seed", budget_s=_BUDGET_S, max_rows=EXAMPLE_MAX_ROWS, seed=0,
-                           models=["lightgbm"],
-                           reason="worked example seeded by `pharmakon serve` (small subsets; not for benchmarking)")  # fmt: skip
+        rows = train_panel(
+            session,
+            todo,
+            actor="seed",
+            budget_s=_BUDGET_S,
+            max_rows=EXAMPLE_MAX_ROWS,
+            seed=0,
+            models=["lightgbm"],
+            reason="worked example seeded by `pharmakon serve` (small subsets; not for benchmarking)",
+        )
     trained = ", ".join(f"{r['endpoint']} ({r['best']}, {r['rows']} rows)" for r in rows)
     return f"ADMET panel example: {len(rows)} endpoint(s) registered as admet.*: {trained}; try them at /admet"

@@ -68,12 +68,16 @@ def _find_col(columns: list[str], wanted: str | None, file: str) -> str:
     for name in SMILES_COLUMNS:
         if name in lower:
             return lower[name]
-    raise InputError(f"no SMILES column found (looked for {list(SMILES_COLUMNS)}); the columns are {columns}; "
-                     "name it with --smiles-col", file=file)  # fmt: skip
+    raise InputError(
+        f"no SMILES column found (looked for {list(SMILES_COLUMNS)}); the columns are {columns}; "
+        "name it with --smiles-col",
+        file=file,
+    )
 
 
-def read_molecules(path: Path, *, chunk_size: int = 5000, smiles_col: str | None = None,
-                   id_col: str | None = None) -> Iterator[pd.DataFrame]:  # fmt: skip
+def read_molecules(
+    path: Path, *, chunk_size: int = 5000, smiles_col: str | None = None, id_col: str | None = None
+) -> Iterator[pd.DataFrame]:
     """Yield chunks of molecules from a CSV/TSV, SMILES (``.smi``) or SDF file.
 
     Yields
@@ -121,8 +125,15 @@ def _read_table(path: Path, chunk_size: int, smiles_col: str | None, id_col: str
     if id_col is not None:
         _find_col(header, id_col, file)
     start, seen = 1, False
-    reader = pd.read_csv(path, sep=sep, chunksize=chunk_size, dtype=str, keep_default_na=False,
-                         encoding="utf-8-sig", usecols=lambda c: str(c).strip() in (col, id_col))  # fmt: skip
+    reader = pd.read_csv(
+        path,
+        sep=sep,
+        chunksize=chunk_size,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        usecols=lambda c: str(c).strip() in (col, id_col),
+    )
     for raw in reader:
         raw.columns = [str(c).strip() for c in raw.columns]
         n = len(raw)
@@ -201,13 +212,15 @@ class Panel:
             tanimoto = [n for n in names if models[n].domain.metric == "tanimoto"]
             if tanimoto:
                 refs = [models[n].domain.reference_packed() for n in tanimoto]  # one featurizer: one width
-                index = TanimotoIndex.from_packed(np.concatenate([r for r, _ in refs]), refs[0][1],
-                                                  [len(r) for r, _ in refs])  # fmt: skip
+                index = TanimotoIndex.from_packed(
+                    np.concatenate([r for r, _ in refs]), refs[0][1], [len(r) for r, _ in refs]
+                )
                 self.indexes[key] = (index, tanimoto)
         self._lock = threading.Lock()
 
-    def predict_smiles(self, smiles: Sequence[object], *, ids: Sequence[str] | None = None,
-                       alerts: bool = True) -> pd.DataFrame:  # fmt: skip
+    def predict_smiles(
+        self, smiles: Sequence[object], *, ids: Sequence[str] | None = None, alerts: bool = True
+    ) -> pd.DataFrame:
         """The panel for in-memory SMILES; same columns as :meth:`predict_chunk`. Safe to call from threads
         (calls take turns: a chunk already keeps a core busy)."""
         if len(smiles) == 0:
@@ -274,8 +287,9 @@ class Panel:
         parts = [out, pd.DataFrame(cols)] + ([alerts_for_mols(mols)] if alerts else [])
         return pd.concat(parts, axis=1)
 
-    def _endpoint_columns(self, name: str, X: pd.DataFrame, block: np.ndarray, score: np.ndarray | None,
-                          ok: np.ndarray, n: int) -> dict[str, Any]:  # fmt: skip
+    def _endpoint_columns(
+        self, name: str, X: pd.DataFrame, block: np.ndarray, score: np.ndarray | None, ok: np.ndarray, n: int
+    ) -> dict[str, Any]:
         model = self.models[name]
         full = model.empty_columns(n)
         if ok.any():
@@ -297,8 +311,9 @@ def predict_chunk(models: dict[str, Any], chunk: pd.DataFrame, *, alerts: bool =
     return Panel(models).predict_chunk(chunk, alerts=alerts)
 
 
-def predict_smiles(models: dict[str, Any], smiles: Sequence[object], *, ids: Sequence[str] | None = None,
-                   alerts: bool = True) -> pd.DataFrame:  # fmt: skip
+def predict_smiles(
+    models: dict[str, Any], smiles: Sequence[object], *, ids: Sequence[str] | None = None, alerts: bool = True
+) -> pd.DataFrame:
     """The panel for in-memory SMILES; same columns as :func:`predict_chunk` (builds the :class:`Panel`)."""
     return Panel(models).predict_smiles(smiles, ids=ids, alerts=alerts)
 
@@ -362,14 +377,28 @@ def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) 
         result = _PANELS[key].predict_chunk(chunk, alerts=alerts)
     bad = ~result["status"].eq("ok")
     domain = [c for c in result.columns if c.endswith("_in_domain")]
-    return {"csv": result.to_csv(index=False, lineterminator="\n"), "rows": len(result), "invalid": int(bad.sum()),
-            "shown": result.loc[bad, ["row", "input", "status"]].head(20).to_dict("records"),
-            "in_domain": {c[: -len("_in_domain")]: int(result[c].sum()) for c in domain}}  # fmt: skip
+    return {
+        "csv": result.to_csv(index=False, lineterminator="\n"),
+        "rows": len(result),
+        "invalid": int(bad.sum()),
+        "shown": result.loc[bad, ["row", "input", "status"]].head(20).to_dict("records"),
+        "in_domain": {c[: -len("_in_domain")]: int(result[c].sum()) for c in domain},
+    }
 
 
-def predict_file(models: dict[str, Any] | RegisteredPanel, input_path: Path, output_path: Path, *, backend: str | None = None,
-                 chunk_size: int = 5000, smiles_col: str | None = None, id_col: str | None = None,
-                 n_jobs: int | None = None, alerts: bool = True, progress: Callable[[int], None] | None = None) -> dict[str, Any]:  # fmt: skip
+def predict_file(
+    models: dict[str, Any] | RegisteredPanel,
+    input_path: Path,
+    output_path: Path,
+    *,
+    backend: str | None = None,
+    chunk_size: int = 5000,
+    smiles_col: str | None = None,
+    id_col: str | None = None,
+    n_jobs: int | None = None,
+    alerts: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Stream ``input_path`` through the panel into ``output_path`` (CSV; see :func:`predict_chunk`).
 
     Parameters
@@ -437,6 +466,13 @@ def predict_file(models: dict[str, Any] | RegisteredPanel, input_path: Path, out
             with contextlib.suppress(OSError):
                 os.unlink(panel_path)
     seconds = time.monotonic() - t0
-    return {"rows": done, "invalid": invalid, "invalid_rows": shown, "in_domain": in_domain,
-            "seconds": round(seconds, 2), "molecules_per_s": round(done / seconds, 1) if seconds else None,
-            "endpoints": names, "output": str(output_path)}  # fmt: skip
+    return {
+        "rows": done,
+        "invalid": invalid,
+        "invalid_rows": shown,
+        "in_domain": in_domain,
+        "seconds": round(seconds, 2),
+        "molecules_per_s": round(done / seconds, 1) if seconds else None,
+        "endpoints": names,
+        "output": str(output_path),
+    }

@@ -33,8 +33,17 @@ def log(
     from pharmakon.store import list_events, open_store
 
     with open_store().read_session() as session:
-        events, total = list_events(session, actor=actor, action=action, object_type=object_type,
-                                    object_id=object_id, since=since, until=until, limit=limit, offset=offset)  # fmt: skip
+        events, total = list_events(
+            session,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
     if as_json:
         print_json({"total": total, "items": [e.to_dict() for e in events]})
         return
@@ -57,8 +66,15 @@ def verify(
     """Walk the hash chain; exit 8 and name the first broken event if it was tampered with."""
     from pharmakon.store import open_store, read_jsonl, verify_and_record, verify_records
 
-    with Progress(TextColumn("verifying"), BarColumn(), TextColumn("{task.completed:,} events"),
-                  TimeElapsedColumn(), console=err_console, transient=True, disable=as_json) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("verifying"),
+        BarColumn(),
+        TextColumn("{task.completed:,} events"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
+    ) as bar:
         task = bar.add_task("verify", total=None)
 
         def progress(n: int) -> None:
@@ -100,9 +116,15 @@ def export(
         head_seq, head_hash = chain_head(session)
         n = export_jsonl(session, handle)
     with store.session() as session:
-        record_event(session, actor=cli_actor(), action="audit.export", object_type="audit_chain", object_id="store",
-                     outputs={output.name: sha256_file(output)},
-                     params={"n_events": n, "head_seq": head_seq, "head_hash": head_hash})  # fmt: skip
+        record_event(
+            session,
+            actor=cli_actor(),
+            action="audit.export",
+            object_type="audit_chain",
+            object_id="store",
+            outputs={output.name: sha256_file(output)},
+            params={"n_events": n, "head_seq": head_seq, "head_hash": head_hash},
+        )
     err_console.print(f"exported {n:,} events to {output} (head {head_hash[:16]}…)", markup=False)
 
 
@@ -126,10 +148,19 @@ def sign(
 
     password = read_password(password_stdin)
     with open_store().session() as session:
-        event = sign_object(session, username=user, password=password, object_type=object_type, object_id=object_id,
-                            meaning=meaning, object_hash=sha256_file(file) if file else None, reason=reason)  # fmt: skip
+        event = sign_object(
+            session,
+            username=user,
+            password=password,
+            object_type=object_type,
+            object_id=object_id,
+            meaning=meaning,
+            object_hash=sha256_file(file) if file else None,
+            reason=reason,
+        )
     if as_json:
         print_json(event.to_dict())
     else:
-        console.print(f"signed {object_type}:{object_id} as {meaning!r} by {user} at {event.ts} (event {event.seq})",
-                      markup=False)  # fmt: skip
+        console.print(
+            f"signed {object_type}:{object_id} as {meaning!r} by {user} at {event.ts} (event {event.seq})", markup=False
+        )

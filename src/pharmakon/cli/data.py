@@ -49,19 +49,35 @@ def list_command(as_json: JsonOpt = False) -> None:
         typer.echo(json.dumps([_entry_dict(e) for e in entries], indent=2))
         return
     table = Table(title=f"{len(entries)} public data sets")
-    for col, kw in (("name", {"style": "bold", "no_wrap": True}), ("domain", {}), ("licence", {"overflow": "fold"}),
-                    ("size", {"justify": "right"}), ("files", {"justify": "right"}), ("citation", {"overflow": "fold"}),
-                    ("source", {"overflow": "fold"}), ("manifest sha256", {"overflow": "fold"})):  # fmt: skip
+    for col, kw in (
+        ("name", {"style": "bold", "no_wrap": True}),
+        ("domain", {}),
+        ("licence", {"overflow": "fold"}),
+        ("size", {"justify": "right"}),
+        ("files", {"justify": "right"}),
+        ("citation", {"overflow": "fold"}),
+        ("source", {"overflow": "fold"}),
+        ("manifest sha256", {"overflow": "fold"}),
+    ):
         table.add_column(col, **kw)
     for e in entries:
-        table.add_row(e.name, e.domain, e.licence, _human(e.size_bytes), str(e.n_files), e.citation, e.source_url,
-                      e.manifest_sha256[:16] + "…")  # fmt: skip
+        table.add_row(
+            e.name,
+            e.domain,
+            e.licence,
+            _human(e.size_bytes),
+            str(e.n_files),
+            e.citation,
+            e.source_url,
+            e.manifest_sha256[:16] + "…",
+        )
     Console().print(table)
 
 
 @app.command("info")
-def info_command(name: Annotated[str, typer.Argument(help="Data set name (see `pharmakon data list`).")],
-                 as_json: JsonOpt = False) -> None:  # fmt: skip
+def info_command(
+    name: Annotated[str, typer.Argument(help="Data set name (see `pharmakon data list`).")], as_json: JsonOpt = False
+) -> None:
     """Show all metadata of one data set, including every file's SHA-256 and URL."""
     entry = info(name)
     if as_json:
@@ -69,10 +85,16 @@ def info_command(name: Annotated[str, typer.Argument(help="Data set name (see `p
         return
     console = Console()
     console.print(f"[bold]{entry.name}[/bold]: {entry.title}")
-    for label, value in (("domain", entry.domain), ("description", entry.description), ("licence", entry.licence),
-                         ("citation", entry.citation), ("source", entry.source_url), ("commit", entry.commit or "-"),
-                         ("size", f"{_human(entry.size_bytes)} in {entry.n_files} files"),
-                         ("sha256", f"{entry.manifest_sha256} (manifest of the file hashes below)")):  # fmt: skip
+    for label, value in (
+        ("domain", entry.domain),
+        ("description", entry.description),
+        ("licence", entry.licence),
+        ("citation", entry.citation),
+        ("source", entry.source_url),
+        ("commit", entry.commit or "-"),
+        ("size", f"{_human(entry.size_bytes)} in {entry.n_files} files"),
+        ("sha256", f"{entry.manifest_sha256} (manifest of the file hashes below)"),
+    ):
         console.print(f"[cyan]{label:>11}[/cyan]  {value}", highlight=False)
     table = Table(title="files")
     table.add_column("path")
@@ -96,17 +118,36 @@ def fetch_command(
     if as_json:
         path = fetch(entry.name, force=force)
     else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[file]}"), TimeElapsedColumn(), transient=False) as bar:  # fmt: skip
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[file]}"),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as bar:
             task = bar.add_task(f"{entry.name} ({source})", total=entry.n_files, file="")
-            path = fetch(entry.name, force=force,
-                         progress=lambda f, i, n: bar.update(task, completed=i, file=f.path))  # fmt: skip
+            path = fetch(entry.name, force=force, progress=lambda f, i, n: bar.update(task, completed=i, file=f.path))
     from pharmakon.cli._common import record_cli_event  # lazy: keeps the store out of `data list`
 
-    record_cli_event("data.fetch", object_type="dataset", object_id=entry.name,
-                     outputs={f.path: f.sha256 for f in entry.files}, params={"source": source})  # fmt: skip
+    record_cli_event(
+        "data.fetch",
+        object_type="dataset",
+        object_id=entry.name,
+        outputs={f.path: f.sha256 for f in entry.files},
+        params={"source": source},
+    )
     if as_json:
-        typer.echo(json.dumps({"name": entry.name, "path": str(path.resolve()), "source": source,
-                               "n_files": entry.n_files, "size_bytes": entry.size_bytes}))  # fmt: skip
+        typer.echo(
+            json.dumps(
+                {
+                    "name": entry.name,
+                    "path": str(path.resolve()),
+                    "source": source,
+                    "n_files": entry.n_files,
+                    "size_bytes": entry.size_bytes,
+                }
+            )
+        )
     else:
         typer.echo(str(path.resolve()))

@@ -76,8 +76,15 @@ def serve(
     store.dispose()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     typer.echo(f"pharmakon workbench: {url}/   API docs: {url}/api/docs")
-    uvicorn.run("pharmakon.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)  # fmt: skip
+    uvicorn.run(
+        "pharmakon.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def main() -> None:

@@ -18,8 +18,9 @@ from pharmakon.files import atomic_path
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Governed models: train with QC, CV selection, conformal uncertainty; register; predict.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Governed models: train with QC, CV selection, conformal uncertainty; register; predict.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 NameArg = Annotated[str, typer.Argument(help="Registered model name (see `pharmakon model list`).")]
@@ -55,22 +56,55 @@ def train_command(
     data: Annotated[Path, typer.Option("--data", help="Training CSV; one row per example.")],
     target: Annotated[str, typer.Option("--target", help="Column to predict.")],
     smiles_col: Annotated[str | None, typer.Option("--smiles-col", help="Column with SMILES (featurized).")] = None,
-    id_col: Annotated[list[str] | None, typer.Option("--id-col", help="Identifier column (not a feature); repeat.")] = None,
-    sensitive_col: Annotated[list[str] | None, typer.Option("--sensitive-col", help="Attribute for the per-subgroup fairness report (sex, age band, site); repeat.")] = None,
+    id_col: Annotated[
+        list[str] | None, typer.Option("--id-col", help="Identifier column (not a feature); repeat.")
+    ] = None,
+    sensitive_col: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sensitive-col", help="Attribute for the per-subgroup fairness report (sex, age band, site); repeat."
+        ),
+    ] = None,
     task: Annotated[str, typer.Option("--task", help="auto | regression | classification.")] = "auto",
     name: Annotated[str | None, typer.Option("--name", help="Registry name (default: the file's stem).")] = None,
     budget: Annotated[float, typer.Option("--budget", min=5, max=86400, help="Seconds for the whole run.")] = 60.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (folds, models, Optuna).")] = 0,
-    alpha: Annotated[float, typer.Option("--alpha", min=0.01, max=0.5, help="Conformal miscoverage (0.1 = 90%).")] = 0.1,
-    featurizer: Annotated[str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")] = "morgan+rdkit2d",
-    cv: Annotated[int | None, typer.Option("--cv", min=2, max=20, help="CV folds (default 3, or 5 if budget >= 300 s).")] = None,
-    cv_split: Annotated[str, typer.Option("--cv-split", help="How CV folds are drawn: random (stratified for classes) | scaffold (Bemis-Murcko groups of --smiles-col: CV and conformal calibration measure new chemical series).")] = "random",
-    group_col: Annotated[str | None, typer.Option("--group-col", help="Rows sharing this column's value stay in one CV fold (patient, site, series); not a feature.")] = None,
-    models: Annotated[str | None, typer.Option("--models", help="Comma-separated model families to select from (default: the whole zoo except opt-in chemprop, which needs --smiles-col and the deep extra).")] = None,
-    alias: Annotated[str | None, typer.Option("--alias", help="Also point this alias (staging, production) at it.")] = None,
+    alpha: Annotated[
+        float, typer.Option("--alpha", min=0.01, max=0.5, help="Conformal miscoverage (0.1 = 90%).")
+    ] = 0.1,
+    featurizer: Annotated[
+        str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
+    ] = "morgan+rdkit2d",
+    cv: Annotated[
+        int | None, typer.Option("--cv", min=2, max=20, help="CV folds (default 3, or 5 if budget >= 300 s).")
+    ] = None,
+    cv_split: Annotated[
+        str,
+        typer.Option(
+            "--cv-split",
+            help="How CV folds are drawn: random (stratified for classes) | scaffold (Bemis-Murcko groups of --smiles-col: CV and conformal calibration measure new chemical series).",
+        ),
+    ] = "random",
+    group_col: Annotated[
+        str | None,
+        typer.Option(
+            "--group-col",
+            help="Rows sharing this column's value stay in one CV fold (patient, site, series); not a feature.",
+        ),
+    ] = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models",
+            help="Comma-separated model families to select from (default: the whole zoo except opt-in chemprop, which needs --smiles-col and the deep extra).",
+        ),
+    ] = None,
+    alias: Annotated[
+        str | None, typer.Option("--alias", help="Also point this alias (staging, production) at it.")
+    ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit trail).")] = None,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Train on a CSV (QC, CV model selection within --budget, conformal calibration) and register the model."""
     from pharmakon.core.lifecycle import train_model
     from pharmakon.core.registry import register_model
@@ -87,23 +121,46 @@ def train_command(
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$", name):
         raise InputError(f"model name {name!r} may use letters, digits and _.:@+- (max 256)", field="--name")
     with console.status("training...") as status:
-        model = train_model(frame, target, task=task, smiles_col=smiles_col, featurizer=feat,
-                            id_cols=[*(id_col or []), *([group_col] if group_col else [])], groups=groups, groups_kind=groups_kind,
-                            budget_s=budget, seed=seed, alpha=alpha, n_splits=cv, file=str(data), sensitive_cols=sensitive_col or [],
-                            models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
-                            progress=lambda msg: status.update(f"training: {msg}"))  # fmt: skip
+        model = train_model(
+            frame,
+            target,
+            task=task,
+            smiles_col=smiles_col,
+            featurizer=feat,
+            id_cols=[*(id_col or []), *([group_col] if group_col else [])],
+            groups=groups,
+            groups_kind=groups_kind,
+            budget_s=budget,
+            seed=seed,
+            alpha=alpha,
+            n_splits=cv,
+            file=str(data),
+            sensitive_cols=sensitive_col or [],
+            models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+            progress=lambda msg: status.update(f"training: {msg}"),
+        )
     with open_store().session() as session:
         saved = register_model(session, model, name=name, actor=cli_actor(), alias=alias, reason=reason)
-    summary = {"name": name, "version": saved.version, "task": model.task, "best": model.selection["best"],
-               "cv_metrics": model.selection["cv_metrics"], "seconds": model.selection["seconds"],
-               "rows_used": model.qc["n_rows_out"], "dropped": model.qc["dropped"], "warnings": model.qc["warnings"],
-               "alias": alias}  # fmt: skip
+    summary = {
+        "name": name,
+        "version": saved.version,
+        "task": model.task,
+        "best": model.selection["best"],
+        "cv_metrics": model.selection["cv_metrics"],
+        "seconds": model.selection["seconds"],
+        "rows_used": model.qc["n_rows_out"],
+        "dropped": model.qc["dropped"],
+        "warnings": model.qc["warnings"],
+        "alias": alias,
+    }
     if as_json:
         print_json(summary)
         return
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in model.selection["cv_metrics"].items() if v is not None and k != "n")
-    console.print(f"registered model [bold]{name}[/bold] version {saved.version}: {model.task}, "
-                  f"best {model.selection['best']['model']} (CV {metrics}) in {model.selection['seconds']} s")  # fmt: skip
+    console.print(
+        f"registered model [bold]{name}[/bold] version {saved.version}: {model.task}, "
+        f"best {model.selection['best']['model']} (CV {metrics}) in {model.selection['seconds']} s"
+    )
     for w in model.qc["warnings"]:
         err_console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     for bad in model.qc.get("invalid_structures", [])[:20]:
@@ -153,19 +210,34 @@ def predict_command(
     _write_atomic(result.table, out)
     reg = model.registry
     with store.session() as session:
-        record_event(session, actor=cli_actor(), action="model.predict", object_type="model",
-                     object_id=f"{reg['name']}@{reg['version']}", inputs={str(data.name): sha256_file(data)},
-                     outputs={str(out.name): sha256_frame(result.table)},
-                     params={"rows": len(frame), "invalid_rows": len(result.invalid)})  # fmt: skip
+        record_event(
+            session,
+            actor=cli_actor(),
+            action="model.predict",
+            object_type="model",
+            object_id=f"{reg['name']}@{reg['version']}",
+            inputs={str(data.name): sha256_file(data)},
+            outputs={str(out.name): sha256_frame(result.table)},
+            params={"rows": len(frame), "invalid_rows": len(result.invalid)},
+        )
     table = result.table
-    summary = {"model": reg["name"], "version": reg["version"], "rows": len(table), "output": str(out),
-               "invalid_rows": result.invalid.to_dict(orient="records"), "warnings": result.warnings,
-               "in_domain": int(table["in_domain"].sum())}  # fmt: skip
+    summary = {
+        "model": reg["name"],
+        "version": reg["version"],
+        "rows": len(table),
+        "output": str(out),
+        "invalid_rows": result.invalid.to_dict(orient="records"),
+        "warnings": result.warnings,
+        "in_domain": int(table["in_domain"].sum()),
+    }
     if as_json:
         print_json(summary)
         return
-    console.print(f"wrote {len(table)} rows to {out} (model {reg['name']} v{reg['version']}; "
-                  f"{summary['in_domain']} in domain, {len(result.invalid)} invalid)", markup=False)  # fmt: skip
+    console.print(
+        f"wrote {len(table)} rows to {out} (model {reg['name']} v{reg['version']}; "
+        f"{summary['in_domain']} in domain, {len(result.invalid)} invalid)",
+        markup=False,
+    )
     for w in result.warnings:
         err_console.print(f"warning: {w}", markup=False)
     for r in result.invalid.head(20).itertuples(index=False):
@@ -178,10 +250,12 @@ def predict_command(
 def evaluate_command(
     name: NameArg,
     data: Annotated[Path, typer.Option("--data", help="Labelled CSV the model has not seen (a test split).")],
-    target: Annotated[str | None, typer.Option("--target", help="Label column (default: the one it was trained on).")] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Label column (default: the one it was trained on).")
+    ] = None,
     version: VersionOpt = None,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Score a registered model on held-out labelled rows: metrics, conformal coverage test, by domain."""
     from pharmakon.core.evaluation import evaluate_model, record_evaluation
     from pharmakon.core.registry import load_model
@@ -196,8 +270,13 @@ def evaluate_command(
         report = evaluate_model(model, frame, target=target, file=str(data))
     reg = model.registry
     with store.session() as session:
-        record_evaluation(session, report, model_ref=f"{reg['name']}@{reg['version']}", actor=cli_actor(),
-                          data={str(data.name): sha256_file(data)})  # fmt: skip
+        record_evaluation(
+            session,
+            report,
+            model_ref=f"{reg['name']}@{reg['version']}",
+            actor=cli_actor(),
+            data={str(data.name): sha256_file(data)},
+        )
     report = {"model": reg["name"], "version": reg["version"], **report}
     if as_json:
         print_json(report)
@@ -209,8 +288,11 @@ def _print_evaluation(r: dict) -> None:
     from rich.table import Table
 
     c = r["coverage"]
-    console.print(f"model {r['model']} v{r['version']} on {r['evaluated']:,} of {r['rows']:,} rows "
-                  f"({r['skipped']['count']} without a prediction or label)", markup=False)  # fmt: skip
+    console.print(
+        f"model {r['model']} v{r['version']} on {r['evaluated']:,} of {r['rows']:,} rows "
+        f"({r['skipped']['count']} without a prediction or label)",
+        markup=False,
+    )
     keys = [k for k in r["metrics"] if k != "n"]
     table = Table("rows", "n", "coverage", *keys)
     for label, part in (
@@ -219,12 +301,20 @@ def _print_evaluation(r: dict) -> None:
         ("out of domain", r["by_domain"]["out_of_domain"]),
     ):
         m = part["metrics"] or {}
-        table.add_row(label, str(part["n"]), "-" if part["coverage"] is None else f"{part['coverage']:.3f}",
-                      *("-" if m.get(k) is None else f"{m[k]:.3f}" for k in keys))  # fmt: skip
+        table.add_row(
+            label,
+            str(part["n"]),
+            "-" if part["coverage"] is None else f"{part['coverage']:.3f}",
+            *("-" if m.get(k) is None else f"{m[k]:.3f}" for k in keys),
+        )
     console.print(table)
-    console.print(f"conformal coverage {c['coverage']:.3f} (95% CI {c['ci_low']:.3f}-{c['ci_high']:.3f}) vs nominal "
-                  f"{c['nominal']:.2f}: exact binomial p = {c['p_value']:.3g}; an exactly calibrated method lands in "
-                  f"{c['band_low']:.3f}-{c['band_high']:.3f} at n = {c['n']:,} (95%)", markup=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        f"conformal coverage {c['coverage']:.3f} (95% CI {c['ci_low']:.3f}-{c['ci_high']:.3f}) vs nominal "
+        f"{c['nominal']:.2f}: exact binomial p = {c['p_value']:.3g}; an exactly calibrated method lands in "
+        f"{c['band_low']:.3f}-{c['band_high']:.3f} at n = {c['n']:,} (95%)",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("list")
@@ -238,16 +328,35 @@ def list_command(as_json: JsonOpt = False) -> None:
     with open_store().read_session() as session:
         rows = [(o, model_aliases(session, o.name)) for o in list_models(session)]
     if as_json:
-        print_json([{"name": o.name, "version": o.version, "task": o.content["task"], "target": o.content["target"],
-                     "best": o.content["best"]["model"], "cv_metrics": o.content["cv_metrics"], "aliases": a,
-                     "created_at": o.created_at} for o, a in rows])  # fmt: skip
+        print_json(
+            [
+                {
+                    "name": o.name,
+                    "version": o.version,
+                    "task": o.content["task"],
+                    "target": o.content["target"],
+                    "best": o.content["best"]["model"],
+                    "cv_metrics": o.content["cv_metrics"],
+                    "aliases": a,
+                    "created_at": o.created_at,
+                }
+                for o, a in rows
+            ]
+        )
         return
     table = Table(title=f"{len(rows)} registered models")
     for col in ("name", "version", "task", "target", "best", "aliases", "created"):
         table.add_column(col)
     for o, a in rows:
-        table.add_row(o.name, str(o.version), o.content["task"], o.content["target"], o.content["best"]["model"],
-                      ", ".join(f"{k}→{v}" for k, v in sorted(a.items())), o.created_at)  # fmt: skip
+        table.add_row(
+            o.name,
+            str(o.version),
+            o.content["task"],
+            o.content["target"],
+            o.content["best"]["model"],
+            ", ".join(f"{k}→{v}" for k, v in sorted(a.items())),
+            o.created_at,
+        )
     console.print(table)
 
 
@@ -262,15 +371,23 @@ def show_command(name: NameArg, version: VersionOpt = None, as_json: JsonOpt = F
         print_json({"name": obj.name, "version": obj.version, **obj.content})
         return
     c = obj.content
-    console.print(f"[bold]{obj.name}[/bold] v{obj.version} ({c['task']} of {c['target']}), by {obj.created_by} "
-                  f"at {obj.created_at}", highlight=False)  # fmt: skip
-    console.print(f"best: {c['best']}\ncv: {c['cv_metrics']}\nqc dropped: {c['qc']['dropped']}\n"
-                  f"data sha256: {c['data_sha256']}", markup=False)  # fmt: skip
+    console.print(
+        f"[bold]{obj.name}[/bold] v{obj.version} ({c['task']} of {c['target']}), by {obj.created_by} "
+        f"at {obj.created_at}",
+        highlight=False,
+    )
+    console.print(
+        f"best: {c['best']}\ncv: {c['cv_metrics']}\nqc dropped: {c['qc']['dropped']}\ndata sha256: {c['data_sha256']}",
+        markup=False,
+    )
 
 
 @app.command("card")
-def card_command(name: NameArg, out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")],
-                 version: VersionOpt = None) -> None:  # fmt: skip
+def card_command(
+    name: NameArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")],
+    version: VersionOpt = None,
+) -> None:
     """Write a model's card (HTML with plots)."""
     from pharmakon.core.registry import model_card_html
     from pharmakon.store import open_store

@@ -15,8 +15,9 @@ from pharmakon.cli._common import console, print_json, record_cli_event
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Pharmacogenomics: VCF -> diplotypes -> phenotypes -> CPIC/DPWG advice; warfarin.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Pharmacogenomics: VCF -> diplotypes -> phenotypes -> CPIC/DPWG advice; warfarin.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 RefHelp = "GRCh38 FASTA (with .fai, or regions from samtools faidx): recognise indels shifted in long repeats."
@@ -44,11 +45,14 @@ def call_command(
 
     reports = list(call_vcf(vcf, outside_call, samples=[sample] if sample else None, reference=reference))
     written = write_reports(reports, out) if out else []
-    record_cli_event("pgx.call", object_type="pgx_report", object_id=vcf.name,
-                     inputs={"vcf": sha256_file(vcf), **({"outside_call": sha256_file(outside_call)}
-                                                         if outside_call else {})},
-                     outputs={"files": ",".join(p.name for p in written)} if written else None,
-                     params={"samples": [r["sample"] for r in reports][:20]})  # fmt: skip
+    record_cli_event(
+        "pgx.call",
+        object_type="pgx_report",
+        object_id=vcf.name,
+        inputs={"vcf": sha256_file(vcf), **({"outside_call": sha256_file(outside_call)} if outside_call else {})},
+        outputs={"files": ",".join(p.name for p in written)} if written else None,
+        params={"samples": [r["sample"] for r in reports][:20]},
+    )
     if as_json:
         print_json(_contract(reports[0]) if len(reports) == 1 else [_contract(r) for r in reports])
         return
@@ -59,9 +63,14 @@ def call_command(
         for col in ("gene", "diplotype", "phenotype", "activity", "missing", "note"):
             table.add_column(col, overflow="fold")
         for gene, r in sorted(rep["genes"].items()):
-            table.add_row(gene, " or ".join(r["diplotypes"]) or "not called", str(r["phenotype"] or ""),
-                          "" if r["activity_score"] is None else str(r["activity_score"]),
-                          str(len(r["missing_positions"])), r["not_called_reason"] or r["source"])  # fmt: skip
+            table.add_row(
+                gene,
+                " or ".join(r["diplotypes"]) or "not called",
+                str(r["phenotype"] or ""),
+                "" if r["activity_score"] is None else str(r["activity_score"]),
+                str(len(r["missing_positions"])),
+                r["not_called_reason"] or r["source"],
+            )
         console.print(table)
         console.print(f"{len(rep['recommendations'])} recommendations; caveats: {'; '.join(rep['caveats']) or 'none'}")
     if written:
@@ -70,8 +79,14 @@ def call_command(
 
 def _contract(rep: dict) -> dict:
     """The documented ``--json`` shape plus the full evidence under each gene."""
-    return {"sample": rep["sample"], "genes": rep["genes"], "recommendations": rep["recommendations"],
-            "warfarin_notes": rep["warfarin_notes"], "caveats": rep["caveats"], "notes": rep["notes"]}  # fmt: skip
+    return {
+        "sample": rep["sample"],
+        "genes": rep["genes"],
+        "recommendations": rep["recommendations"],
+        "warfarin_notes": rep["warfarin_notes"],
+        "caveats": rep["caveats"],
+        "notes": rep["notes"],
+    }
 
 
 @app.command("batch")
@@ -93,25 +108,39 @@ def batch_command(
     from pharmakon.patients.pgx.fairness import read_groups, sample_coverage_by_group
 
     group_of = read_groups(groups) if groups else None
-    with Progress(TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=as_json) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, disable=as_json
+    ) as bar:
         task = bar.add_task("samples", total=None)
-        summary = call_batch(vcf, out, backend=backend, n_jobs=n_jobs, chunk_size=chunk_size, reference=reference,
-                             progress=lambda done, total: bar.update(task, completed=done, total=total))  # fmt: skip
+        summary = call_batch(
+            vcf,
+            out,
+            backend=backend,
+            n_jobs=n_jobs,
+            chunk_size=chunk_size,
+            reference=reference,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     if group_of is not None:
         calls = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
         summary["coverage"] = coverage_by_group(calls, group_of).to_dict(orient="records")
         summary["coverage_by_sample"] = sample_coverage_by_group(calls, group_of).to_dict(orient="records")
-    record_cli_event("pgx.batch", object_type="pgx_batch", object_id=vcf.name, outputs={"tsv": str(out)},
-                     params={"n_samples": summary["n_samples"], "backend": backend})  # fmt: skip
+    record_cli_event(
+        "pgx.batch",
+        object_type="pgx_batch",
+        object_id=vcf.name,
+        outputs={"tsv": str(out)},
+        params={"n_samples": summary["n_samples"], "backend": backend},
+    )
     if as_json:
         print_json(summary)
         return
     console.print(summary)
     for row in summary.get("coverage_by_sample", []):
         if row["small_group"]:
-            console.print(f"[yellow]warning:[/] group {row['group']!r} has {row['n_samples']} samples: "
-                          "its shares are unstable")  # fmt: skip
+            console.print(
+                f"[yellow]warning:[/] group {row['group']!r} has {row['n_samples']} samples: its shares are unstable"
+            )
 
 
 @app.command("warfarin")
@@ -128,20 +157,26 @@ def warfarin_command(
     frame = read_cohort(cohort)
     doses = dose_cohort(frame)
     write_doses(doses, out)
-    result: dict = {"n_patients": len(doses), "n_dosed": int((doses["not_dosed_reason"] == "").sum()),
-                    "out": str(out)}  # fmt: skip
+    result: dict = {"n_patients": len(doses), "n_dosed": int((doses["not_dosed_reason"] == "").sum()), "out": str(out)}
     if "Therapeutic Dose of Warfarin" in frame.columns:
         result["mae_mg_week"] = iwpc_mae(frame)
         result["mae_by_race"] = warfarin_mae_by_group(frame).to_dict(orient="records")
     result["coverage_by_race"] = warfarin_coverage(frame).to_dict(orient="records")
-    record_cli_event("pgx.warfarin", object_type="warfarin_doses", object_id=out.name,
-                     inputs={"cohort": sha256_file(cohort)}, outputs={"csv": sha256_file(out)},
-                     params={"n_dosed": result["n_dosed"]})  # fmt: skip
+    record_cli_event(
+        "pgx.warfarin",
+        object_type="warfarin_doses",
+        object_id=out.name,
+        inputs={"cohort": sha256_file(cohort)},
+        outputs={"csv": sha256_file(out)},
+        params={"n_dosed": result["n_dosed"]},
+    )
     if as_json:
         print_json(result)
         return
     console.print(f"dosed {result['n_dosed']} of {result['n_patients']} patients -> {out}")
     if "mae_mg_week" in result:
         m = result["mae_mg_week"]
-        console.print(f"MAE (n={m['n']}): pharmacogenetic {m['pharmacogenetic']:.2f}, clinical {m['clinical']:.2f},"
-                      f" fixed {m['fixed']:.2f} mg/week")  # fmt: skip
+        console.print(
+            f"MAE (n={m['n']}): pharmacogenetic {m['pharmacogenetic']:.2f}, clinical {m['clinical']:.2f},"
+            f" fixed {m['fixed']:.2f} mg/week"
+        )

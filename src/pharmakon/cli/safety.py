@@ -17,16 +17,29 @@ from pharmakon.files import atomic_path
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Drug safety: signal detection in adverse-event reports; trial safety monitoring.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Drug safety: signal detection in adverse-event reports; trial safety monitoring.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Input layout: caers (openEBGM id,var1,var2,strat*), "
-                                        "faers (quarterly $-delimited DEMO/DRUG/REAC folder), long (report,drug,event "
-                                        "CSV/Parquet), counts (drug,event,n,n_drug,n_event,n_total).")]  # fmt: skip
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Input layout: caers (openEBGM id,var1,var2,strat*), "
+        "faers (quarterly $-delimited DEMO/DRUG/REAC folder), long (report,drug,event "
+        "CSV/Parquet), counts (drug,event,n,n_drug,n_event,n_total).",
+    ),
+]
 SynOpt = Annotated[Path | None, typer.Option("--synonyms", help="CSV with columns name,canonical for drug names.")]
-NormOpt = Annotated[bool | None, typer.Option("--normalise/--no-normalise", help="Normalise drug names (default: "
-                                              "on for faers/long, off for caers brand names).")]  # fmt: skip
+NormOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--normalise/--no-normalise",
+        help="Normalise drug names (default: on for faers/long, off for caers brand names).",
+    ),
+]
 RolesOpt = Annotated[str, typer.Option("--roles", help="FAERS drug role codes kept (PS,SS,C,I).")]
 
 
@@ -42,8 +55,13 @@ def _read(path: Path, fmt: str, synonyms: Path | None, normalise: bool | None, r
     from pharmakon.trials.safety.ingest import load_synonyms, read_reports
 
     syn = load_synonyms(synonyms) if synonyms else None
-    table, report = read_reports(path, fmt, synonyms=syn, normalise=normalise,
-                                 roles=tuple(r.strip().upper() for r in roles.split(",") if r.strip()))  # fmt: skip
+    table, report = read_reports(
+        path,
+        fmt,
+        synonyms=syn,
+        normalise=normalise,
+        roles=tuple(r.strip().upper() for r in roles.split(",") if r.strip()),
+    )
     for note in report.notes:
         err_console.print(f"note: {note}", markup=False)
     if report.bad_count:
@@ -73,16 +91,23 @@ def ingest_command(
     table, report = _read(input, fmt, synonyms, normalise, roles, strict)
     with atomic_path(output) as tmp:
         table.write_parquet(tmp)
-    record_cli_event("safety.ingest", object_type="file", object_id=str(output),
-                     inputs=_input_hashes(input),
-                     outputs={str(output): sha256_file(output)}, params={"format": fmt, "roles": roles})  # fmt: skip
+    record_cli_event(
+        "safety.ingest",
+        object_type="file",
+        object_id=str(output),
+        inputs=_input_hashes(input),
+        outputs={str(output): sha256_file(output)},
+        params={"format": fmt, "roles": roles},
+    )
     summary = {**report.to_dict(), "output": str(output)}
     summary["bad_rows"] = summary["bad_rows"][:100]
     if as_json:
         print_json(summary)
     else:
-        console.print(f"{report.rows_kept} rows kept of {report.rows_read} read; {report.bad_count} bad; -> {output}",
-                      markup=False)  # fmt: skip
+        console.print(
+            f"{report.rows_kept} rows kept of {report.rows_read} read; {report.bad_count} bad; -> {output}",
+            markup=False,
+        )
 
 
 @app.command("signals")
@@ -95,14 +120,14 @@ def signals_command(
     ] = "ebgm,prr,ror,ic",
     stratify: Annotated[
         list[str] | None, typer.Option("--stratify", help="Stratify expected counts by COL (repeat for several).")
-    ] = None,  # fmt: skip
+    ] = None,
     hyper_json: Annotated[
         Path | None, typer.Option("--hyper-json", help="Write the MGPS hyper-parameters here.")
     ] = None,
     squash: Annotated[
         bool | None,
         typer.Option("--squash/--no-squash", help="Fit MGPS on squashed data (default: when > 20,000 pairs)."),
-    ] = None,  # fmt: skip
+    ] = None,
     save: Annotated[
         str | None, typer.Option("--save", help="Also store the table in the store under this name.")
     ] = None,
@@ -121,8 +146,14 @@ def signals_command(
     methods = parse_methods(method)
     if hyper_json and "ebgm" not in methods:
         raise InputError("--hyper-json needs the ebgm method", field="hyper-json")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
-                  transient=True, disable=as_json) as progress:  # fmt: skip
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
+    ) as progress:
         task = progress.add_task("reading reports", total=None)
         table, report = _read(input, fmt, synonyms, normalise, roles, strict)
         progress.update(task, description="counting pairs and scoring")
@@ -146,18 +177,36 @@ def signals_command(
     }
     if result.hyper is not None:
         h = result.hyper
-        params["mgps"] = {"alpha1": h.alpha1, "beta1": h.beta1, "alpha2": h.alpha2, "beta2": h.beta2, "p": h.p,
-                          "converged": h.converged, "squashed": h.squashed}  # fmt: skip
-    record_cli_event("safety.signals", object_type="file", object_id=str(output),
-                     inputs=_input_hashes(input), outputs=outputs,
-                     params=params)  # fmt: skip
+        params["mgps"] = {
+            "alpha1": h.alpha1,
+            "beta1": h.beta1,
+            "alpha2": h.alpha2,
+            "beta2": h.beta2,
+            "p": h.p,
+            "converged": h.converged,
+            "squashed": h.squashed,
+        }
+    record_cli_event(
+        "safety.signals",
+        object_type="file",
+        object_id=str(output),
+        inputs=_input_hashes(input),
+        outputs=outputs,
+        params=params,
+    )
     if save:
         from pharmakon.store import open_store
         from pharmakon.trials.safety.persist import save_signal_table
 
         with open_store().session() as session:
-            save_signal_table(session, name=save, result=result, actor=cli_actor(),
-                              source={"input": str(input), **params}, reports=table)  # fmt: skip
+            save_signal_table(
+                session,
+                name=save,
+                result=result,
+                actor=cli_actor(),
+                source={"input": str(input), **params},
+                reports=table,
+            )
     summary = result.summary()
     if as_json:
         print_json({**summary, "output": str(output)})
@@ -181,8 +230,9 @@ def review_command(
     from pharmakon.trials.safety.persist import review_signal
 
     with open_store().session() as session:
-        out = review_signal(session, table_name=table, drug=drug, event=event, status=status, reason=reason,
-                            actor=cli_actor())  # fmt: skip
+        out = review_signal(
+            session, table_name=table, drug=drug, event=event, status=status, reason=reason, actor=cli_actor()
+        )
     if as_json:
         print_json(out)
     else:
@@ -253,8 +303,9 @@ def monitor_command(
         records.append(rec)
         if str(stream) == "-" and not as_json:
             for a in raised:
-                console.print(f"ALERT {a.rule} ({a.model}) day {a.time:.1f}: {a.statistic_name}={a.statistic:.4g}",
-                              markup=False)  # fmt: skip
+                console.print(
+                    f"ALERT {a.rule} ({a.model}) day {a.time:.1f}: {a.statistic_name}={a.statistic:.4g}", markup=False
+                )
     html = dsmb_report_html(mon, records, title=f"DSMB safety report: {trial}") if report or save else None
     if report and html:
         tmp = report.with_name(f".{report.name}.tmp")
@@ -275,8 +326,9 @@ def monitor_command(
         return
     console.print(f"{len(records)} records to day {mon.now:.1f}; {len(mon.alerts)} alert(s)", markup=False)
     for a in mon.alerts if str(stream) != "-" else []:
-        console.print(f"  ALERT {a.rule} ({a.model}) day {a.time:.1f}: {a.statistic_name}={a.statistic:.4g}",
-                      markup=False)  # fmt: skip
+        console.print(
+            f"  ALERT {a.rule} ({a.model}) day {a.time:.1f}: {a.statistic_name}={a.statistic:.4g}", markup=False
+        )
 
 
 @app.command("simulate")
@@ -296,8 +348,9 @@ def simulate_command(
         rr_values = [float(x) for x in rr.split(",") if x.strip()]
     except ValueError:
         raise InputError(f"--rr must be comma-separated numbers, got {rr!r}", field="rr") from None
-    oc = operating_characteristics(_load_rules(rules), rr_values, n_sims=n_sims, n_per_arm=n_per_arm,
-                                   base_rate=base_rate, seed=seed)  # fmt: skip
+    oc = operating_characteristics(
+        _load_rules(rules), rr_values, n_sims=n_sims, n_per_arm=n_per_arm, base_rate=base_rate, seed=seed
+    )
     if as_json:
         print_json(oc.to_dict("records"))
     else:

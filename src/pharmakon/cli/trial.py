@@ -20,8 +20,9 @@ from pharmakon.files import atomic_open
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Clinical-trial design: group-sequential boundaries, sample size, simulation.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Clinical-trial design: group-sequential boundaries, sample size, simulation.", no_args_is_help=True
+)
 design_app = typer.Typer(help="Compute a design's boundaries.", no_args_is_help=True)
 samplesize_app = typer.Typer(help="Sample size for means, rates or survival.", no_args_is_help=True)
 
@@ -35,9 +36,12 @@ class _SpecRoutingGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-simulate_app = typer.Typer(help="Simulate operating characteristics (vectorised, seeded): "
-                           "`simulate SPEC.yaml`, `simulate rates ...` or `simulate means ...`.",
-                           no_args_is_help=True, cls=_SpecRoutingGroup)  # fmt: skip
+simulate_app = typer.Typer(
+    help="Simulate operating characteristics (vectorised, seeded): "
+    "`simulate SPEC.yaml`, `simulate rates ...` or `simulate means ...`.",
+    no_args_is_help=True,
+    cls=_SpecRoutingGroup,
+)
 app.add_typer(design_app, name="design")
 app.add_typer(samplesize_app, name="samplesize")
 app.add_typer(simulate_app, name="simulate")
@@ -56,14 +60,34 @@ GammaB = Annotated[float | None, typer.Option("--gamma-b", help="Gamma of bsKD /
 Binding = Annotated[bool, typer.Option("--binding/--non-binding", help="Binding futility bounds.")]
 
 
-def _spec(kmax: int, alpha: float, beta: float, sided: int, spending: str, gamma: float | None,
-          delta_wt: float | None, info_rates: str | None, futility: str, gamma_b: float | None,
-          binding: bool) -> dict[str, Any]:  # fmt: skip
+def _spec(
+    kmax: int,
+    alpha: float,
+    beta: float,
+    sided: int,
+    spending: str,
+    gamma: float | None,
+    delta_wt: float | None,
+    info_rates: str | None,
+    futility: str,
+    gamma_b: float | None,
+    binding: bool,
+) -> dict[str, Any]:
     from pharmakon.trials.design.spec import parse_rates
 
-    return {"kmax": kmax, "alpha": alpha, "beta": beta, "sided": sided, "spending": spending, "gamma": gamma,
-            "delta_wt": delta_wt, "information_rates": parse_rates(info_rates), "futility": futility,
-            "gamma_b": gamma_b, "binding": binding}  # fmt: skip
+    return {
+        "kmax": kmax,
+        "alpha": alpha,
+        "beta": beta,
+        "sided": sided,
+        "spending": spending,
+        "gamma": gamma,
+        "delta_wt": delta_wt,
+        "information_rates": parse_rates(info_rates),
+        "futility": futility,
+        "gamma_b": gamma_b,
+        "binding": binding,
+    }
 
 
 def _print_design(design: Any, extra: dict[str, Any] | None = None) -> None:
@@ -83,13 +107,21 @@ def _print_design(design: Any, extra: dict[str, Any] | None = None) -> None:
 
 @design_app.command("gs")
 def design_gs(
-    kmax: Kmax = 3, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
-    gamma: Gamma = None, delta_wt: DeltaWT = None, info_rates: Info = None, futility: Futility = "none",
-    gamma_b: GammaB = None, binding: Binding = False,
+    kmax: Kmax = 3,
+    alpha: Alpha = 0.025,
+    beta: Beta = 0.2,
+    sided: Sided = 1,
+    spending: Spending = "OF",
+    gamma: Gamma = None,
+    delta_wt: DeltaWT = None,
+    info_rates: Info = None,
+    futility: Futility = "none",
+    gamma_b: GammaB = None,
+    binding: Binding = False,
     save: Annotated[str | None, typer.Option("--save", help="Store as trial_design NAME (new version).")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (audit trail), with --save.")] = None,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Group-sequential boundaries (rpact getDesignGroupSequential conventions, z-scale)."""
     from pharmakon.trials.design import design_characteristics, design_from_spec
 
@@ -110,17 +142,21 @@ def design_gs(
             out["stored"] = stored
         print_json(out)
         return
-    _print_design(design, {"inflation factor": f"{ch.inflation_factor:.6f}",
-                           "ASN (H1, H1/2, H0) / n_fixed": f"{ch.average_sample_number1:.4f}, "
-                           f"{ch.average_sample_number01:.4f}, {ch.average_sample_number0:.4f}",
-                           **({"stored": stored} if stored else {})})  # fmt: skip
+    _print_design(
+        design,
+        {
+            "inflation factor": f"{ch.inflation_factor:.6f}",
+            "ASN (H1, H1/2, H0) / n_fixed": f"{ch.average_sample_number1:.4f}, "
+            f"{ch.average_sample_number01:.4f}, {ch.average_sample_number0:.4f}",
+            **({"stored": stored} if stored else {}),
+        },
+    )
 
 
 def _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding):  # type: ignore[no-untyped-def]
     from pharmakon.trials.design import design_from_spec
 
-    return design_from_spec(_spec(kmax, alpha, beta, sided, spending, gamma, None, info_rates, futility, None,
-                                  binding))  # fmt: skip
+    return design_from_spec(_spec(kmax, alpha, beta, sided, spending, gamma, None, info_rates, futility, None, binding))
 
 
 def _print_result(res: Any, as_json: bool) -> None:
@@ -143,16 +179,27 @@ def samplesize_means(
     groups: Annotated[int, typer.Option(help="1 or 2.")] = 2,
     allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = 1.0,
     t_test: Annotated[bool, typer.Option("--t-test/--z-test", help="Exact t power for the fixed size.")] = False,
-    kmax: Kmax = 1, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
-    gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
+    kmax: Kmax = 1,
+    alpha: Alpha = 0.025,
+    beta: Beta = 0.2,
+    sided: Sided = 1,
+    spending: Spending = "OF",
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = "none",
+    binding: Binding = False,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Sample size for a continuous endpoint (fixed or group-sequential)."""
     from pharmakon.trials.design import sample_size_means
 
     design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _print_result(sample_size_means(design, alternative, stdev, groups=groups, allocation_ratio=allocation,
-                                    normal_approximation=not t_test), as_json)  # fmt: skip
+    _print_result(
+        sample_size_means(
+            design, alternative, stdev, groups=groups, allocation_ratio=allocation, normal_approximation=not t_test
+        ),
+        as_json,
+    )
 
 
 @samplesize_app.command("rates")
@@ -163,17 +210,27 @@ def samplesize_rates(
     theta_h0: Annotated[float, typer.Option(help="H0 rate (one group), difference or ratio (two groups).")] = 0.0,
     risk_ratio: Annotated[bool, typer.Option("--risk-ratio", help="Test the ratio pi1/pi2 against theta-h0.")] = False,
     allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = 1.0,
-    kmax: Kmax = 1, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
-    gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
+    kmax: Kmax = 1,
+    alpha: Alpha = 0.025,
+    beta: Beta = 0.2,
+    sided: Sided = 1,
+    spending: Spending = "OF",
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = "none",
+    binding: Binding = False,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Sample size for a binary endpoint (normal approximation)."""
     from pharmakon.trials.design import sample_size_rates
 
     design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _print_result(sample_size_rates(design, pi1, pi2, groups=groups, theta_h0=theta_h0, allocation_ratio=allocation,
-                                    risk_ratio=risk_ratio),
-                  as_json)  # fmt: skip
+    _print_result(
+        sample_size_rates(
+            design, pi1, pi2, groups=groups, theta_h0=theta_h0, allocation_ratio=allocation, risk_ratio=risk_ratio
+        ),
+        as_json,
+    )
 
 
 @samplesize_app.command("survival")
@@ -185,10 +242,17 @@ def samplesize_survival(
     dropout: Annotated[float, typer.Option(help="Probability of dropping out by --dropout-time (both arms).")] = 0.0,
     dropout_time: Annotated[float, typer.Option(help="Time (units) at which --dropout applies.")] = 12.0,
     method: Annotated[str, typer.Option(help="Schoenfeld, Freedman or HsiehFreedman.")] = "Schoenfeld",
-    kmax: Kmax = 1, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
-    gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
+    kmax: Kmax = 1,
+    alpha: Alpha = 0.025,
+    beta: Beta = 0.2,
+    sided: Sided = 1,
+    spending: Spending = "OF",
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = "none",
+    binding: Binding = False,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Events (Schoenfeld) and subjects for a log-rank test."""
     import math
 
@@ -199,9 +263,17 @@ def samplesize_survival(
         from pharmakon.errors import InputError
 
         raise InputError(f"median2 must be > 0, got {median2}", field="median2")
-    res = sample_size_survival(design, hazard_ratio, math.log(2) / median2, accrual_time=accrual,
-                               follow_up_time=follow_up, dropout_rate1=dropout, dropout_rate2=dropout,
-                               dropout_time=dropout_time, type_of_computation=method)  # fmt: skip
+    res = sample_size_survival(
+        design,
+        hazard_ratio,
+        math.log(2) / median2,
+        accrual_time=accrual,
+        follow_up_time=follow_up,
+        dropout_rate1=dropout,
+        dropout_rate2=dropout,
+        dropout_time=dropout_time,
+        type_of_computation=method,
+    )
     _print_result(res, as_json)
 
 
@@ -210,21 +282,38 @@ def _bar(quiet: bool) -> Iterator[Any]:
     """A Rich progress bar over executor chunks; yields the ``progress(done, total)`` callback."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=quiet) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
+    ) as bar:
         task = bar.add_task("chunks", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _simulate(kind: str, design: Any, sims: int, seed: int, backend: str | None, as_json: bool,
-              name: str | None = None, curve: int = 0, **kwargs: Any) -> None:  # fmt: skip
+def _simulate(
+    kind: str,
+    design: Any,
+    sims: int,
+    seed: int,
+    backend: str | None,
+    as_json: bool,
+    name: str | None = None,
+    curve: int = 0,
+    **kwargs: Any,
+) -> None:
     from pharmakon.store import open_store
     from pharmakon.trials.design.sim_store import save_simulation, simulate_operating_characteristics
 
     planned = kwargs.pop("planned")
     with _bar(as_json) as progress:
-        oc = simulate_operating_characteristics(design, kind, kwargs, planned, sims=sims, seed=seed, backend=backend,
-                                                curve_points=curve, progress=progress)  # fmt: skip
+        oc = simulate_operating_characteristics(
+            design, kind, kwargs, planned, sims=sims, seed=seed, backend=backend, curve_points=curve, progress=progress
+        )
     with open_store().session() as session:
         obj = save_simulation(session, name=name or f"{kind}-simulation", design=design, oc=oc, actor=cli_actor())
     stored = f"{obj.name}@{obj.version}"
@@ -249,42 +338,91 @@ Curve = Annotated[int, typer.Option("--curve", help="Also simulate a power curve
 def simulate_rates_cmd(
     pi1: Annotated[float, typer.Option(help="Treatment response rate.")],
     pi2: Annotated[float, typer.Option(help="Control response rate.")] = 0.2,
-    planned: Planned = "100,200,300", sims: Sims = 100_000, seed: Seed = 0, backend: Backend = None,
-    kmax: Kmax = 3, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
-    gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
-    name: SimName = None, curve: Curve = 0, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    planned: Planned = "100,200,300",
+    sims: Sims = 100_000,
+    seed: Seed = 0,
+    backend: Backend = None,
+    kmax: Kmax = 3,
+    alpha: Alpha = 0.025,
+    beta: Beta = 0.2,
+    sided: Sided = 1,
+    spending: Spending = "OF",
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = "none",
+    binding: Binding = False,
+    name: SimName = None,
+    curve: Curve = 0,
+    as_json: JsonOpt = False,
+) -> None:
     """Simulate a two-arm binary trial (rpact getSimulationRates conventions)."""
     from pharmakon.trials.design.spec import parse_rates
 
     design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _simulate("rates", design, sims, seed, backend, as_json, name, curve, pi1=pi1, pi2=pi2,
-              planned=parse_rates(planned, "planned"))  # fmt: skip
+    _simulate(
+        "rates",
+        design,
+        sims,
+        seed,
+        backend,
+        as_json,
+        name,
+        curve,
+        pi1=pi1,
+        pi2=pi2,
+        planned=parse_rates(planned, "planned"),
+    )
 
 
 @simulate_app.command("means")
 def simulate_means_cmd(
     alternative: Annotated[float, typer.Option(help="True mean difference.")],
     stdev: Annotated[float, typer.Option(help="Standard deviation.")] = 1.0,
-    planned: Planned = "100,200,300", sims: Sims = 100_000, seed: Seed = 0, backend: Backend = None,
-    kmax: Kmax = 3, alpha: Alpha = 0.025, beta: Beta = 0.2, sided: Sided = 1, spending: Spending = "OF",
-    gamma: Gamma = None, info_rates: Info = None, futility: Futility = "none", binding: Binding = False,
-    name: SimName = None, curve: Curve = 0, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    planned: Planned = "100,200,300",
+    sims: Sims = 100_000,
+    seed: Seed = 0,
+    backend: Backend = None,
+    kmax: Kmax = 3,
+    alpha: Alpha = 0.025,
+    beta: Beta = 0.2,
+    sided: Sided = 1,
+    spending: Spending = "OF",
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = "none",
+    binding: Binding = False,
+    name: SimName = None,
+    curve: Curve = 0,
+    as_json: JsonOpt = False,
+) -> None:
     """Simulate a two-arm continuous trial (rpact getSimulationMeans conventions, known SD)."""
     from pharmakon.trials.design.spec import parse_rates
 
     design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _simulate("means", design, sims, seed, backend, as_json, name, curve, alternative=alternative, stdev=stdev,
-              planned=parse_rates(planned, "planned"))  # fmt: skip
+    _simulate(
+        "means",
+        design,
+        sims,
+        seed,
+        backend,
+        as_json,
+        name,
+        curve,
+        alternative=alternative,
+        stdev=stdev,
+        planned=parse_rates(planned, "planned"),
+    )
 
 
 @simulate_app.command("spec")
 def simulate_spec(
     spec_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML spec (design + simulate).")],
     sims: Annotated[int | None, typer.Option("--sims", help="Override simulate.sims.")] = None,
-    backend: Backend = None, name: SimName = None, curve: Curve = 0, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    backend: Backend = None,
+    name: SimName = None,
+    curve: Curve = 0,
+    as_json: JsonOpt = False,
+) -> None:
     """Simulate the design and scenario of a YAML spec file (also: `trial simulate SPEC.yaml`)."""
     from pharmakon.errors import InputError
     from pharmakon.trials.design import design_from_spec, load_spec
@@ -296,12 +434,15 @@ def simulate_spec(
     kind = sim.pop("endpoint", "rates")
     if kind not in ("rates", "means"):
         raise InputError(f"endpoint must be rates or means, got {kind!r}", file=str(spec_file), field="endpoint")
-    allowed = {"rates": ("pi1", "pi2", "planned", "sims", "seed"),
-               "means": ("alternative", "stdev", "theta_h0", "planned", "sims", "seed")}[kind]  # fmt: skip
+    allowed = {
+        "rates": ("pi1", "pi2", "planned", "sims", "seed"),
+        "means": ("alternative", "stdev", "theta_h0", "planned", "sims", "seed"),
+    }[kind]
     check_keys(sim, allowed, f"simulate spec for {kind}", str(spec_file))
     if "planned" not in sim:
-        raise InputError("simulate needs 'planned' (cumulative total sample sizes)", file=str(spec_file),
-                         field="planned")  # fmt: skip
+        raise InputError(
+            "simulate needs 'planned' (cumulative total sample sizes)", file=str(spec_file), field="planned"
+        )
     n = sims or int(sim.pop("sims", 100_000))
     sim.pop("sims", None)
     seed = int(sim.pop("seed", 0))
@@ -319,8 +460,11 @@ def bayes(
     futility: Annotated[float, typer.Option(help="Drop an arm below this posterior probability.")] = 0.05,
     rar: Annotated[bool, typer.Option("--rar/--equal", help="Thompson-type adaptive randomisation.")] = True,
     calibrate: Annotated[float | None, typer.Option(help="Calibrate efficacy to this type I error first.")] = None,
-    sims: Sims = 10_000, seed: Seed = 0, backend: Backend = None, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    sims: Sims = 10_000,
+    seed: Seed = 0,
+    backend: Backend = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Bayesian adaptive multi-arm trial (binary --p or normal --mu): RAR, arm dropping, posterior stopping."""
     from pharmakon.errors import InputError
     from pharmakon.trials import design as td
@@ -329,12 +473,20 @@ def bayes(
     if (p is None) == (mu is None):
         raise InputError("give exactly one of --p (binary endpoint) or --mu (normal endpoint)", field="p")
     values = parse_rates(p if mu is None else mu, "p" if mu is None else "mu") or []
-    kw: dict[str, Any] = {"n_max": n_max, "block": block, "futility": futility, "rar": rar,
-                          "backend": backend or "serial"}  # fmt: skip
+    kw: dict[str, Any] = {
+        "n_max": n_max,
+        "block": block,
+        "futility": futility,
+        "rar": rar,
+        "backend": backend or "serial",
+    }
     if mu is not None:
         kw["sigma"] = sigma
-    sim, cal_fn = ((td.simulate_bayesian_multiarm, td.calibrate_efficacy) if mu is None
-                   else (td.simulate_bayesian_continuous, td.calibrate_continuous))  # fmt: skip
+    sim, cal_fn = (
+        (td.simulate_bayesian_multiarm, td.calibrate_efficacy)
+        if mu is None
+        else (td.simulate_bayesian_continuous, td.calibrate_continuous)
+    )
     from pharmakon.core import get_executor
 
     cal = None
@@ -360,8 +512,11 @@ def dosefind(
     target: Annotated[float, typer.Option(help="Target DLT rate.")] = 0.3,
     cohort_size: Annotated[int, typer.Option("--cohort-size", help="Patients per cohort.")] = 3,
     cohorts: Annotated[int, typer.Option(help="Number of cohorts.")] = 10,
-    sims: Sims = 10_000, seed: Seed = 0, backend: Backend = None, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    sims: Sims = 10_000,
+    seed: Seed = 0,
+    backend: Backend = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Dose finding (BOIN or CRM): simulated selection probabilities and allocation."""
     from pharmakon.errors import InputError
     from pharmakon.trials.design import simulate_boin, simulate_crm
@@ -375,8 +530,11 @@ def dosefind(
     if method == "crm" and sk is None:
         raise InputError("CRM needs --skeleton (prior DLT guesses per dose)", field="skeleton")
     with _bar(as_json) as progress:
-        res = simulate_boin(p, target, progress=progress, **kw) if method == "boin" else simulate_crm(
-            p, sk, target, progress=progress, **kw)  # fmt: skip
+        res = (
+            simulate_boin(p, target, progress=progress, **kw)
+            if method == "boin"
+            else simulate_crm(p, sk, target, progress=progress, **kw)
+        )
     _print_result(res, as_json)
 
 
@@ -388,15 +546,29 @@ def enrich(
     n1: Annotated[int, typer.Option(help="Stage-1 patients per arm.")] = 100,
     n2: Annotated[int, typer.Option(help="Stage-2 patients per arm.")] = 100,
     futility_c: Annotated[float, typer.Option("--futility-c", help="Enrich if complement z is below.")] = 0.0,
-    alpha: Alpha = 0.025, sims: Sims = 100_000, seed: Seed = 0, backend: Backend = None, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    alpha: Alpha = 0.025,
+    sims: Sims = 100_000,
+    seed: Seed = 0,
+    backend: Backend = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Two-stage adaptive enrichment (Bonferroni + inverse-normal combination)."""
     from pharmakon.trials.design import simulate_enrichment
 
     with _bar(as_json) as progress:
-        res = simulate_enrichment(effect_s, effect_c, prevalence=prevalence, n1=n1, n2=n2, futility_c=futility_c,
-                                  alpha=alpha, sims=sims, seed=seed, backend=backend or "serial",
-                                  progress=progress)  # fmt: skip
+        res = simulate_enrichment(
+            effect_s,
+            effect_c,
+            prevalence=prevalence,
+            n1=n1,
+            n2=n2,
+            futility_c=futility_c,
+            alpha=alpha,
+            sims=sims,
+            seed=seed,
+            backend=backend or "serial",
+            progress=progress,
+        )
     _print_result(res, as_json)
 
 
@@ -408,8 +580,17 @@ def list_designs(as_json: JsonOpt = False) -> None:
 
     with open_store().read_session() as session:
         objs = list_objects(session, KIND)
-    rows = [{"name": o.name, "version": o.version, "created_by": o.created_by, "created_at": o.created_at,
-             "type": o.content["design"]["type_of_design"], "kmax": o.content["design"]["kmax"]} for o in objs]  # fmt: skip
+    rows = [
+        {
+            "name": o.name,
+            "version": o.version,
+            "created_by": o.created_by,
+            "created_at": o.created_at,
+            "type": o.content["design"]["type_of_design"],
+            "kmax": o.content["design"]["kmax"],
+        }
+        for o in objs
+    ]
     if as_json:
         print_json(rows)
         return

@@ -25,8 +25,9 @@ def add(
 
     password = read_password(password_stdin, confirm=True)
     with open_store().session() as session:
-        user = create_user(session, username=name, password=password, role=role, actor=cli_actor(),
-                           phi_access=phi, reason=reason)  # fmt: skip
+        user = create_user(
+            session, username=name, password=password, role=role, actor=cli_actor(), phi_access=phi, reason=reason
+        )
     console.print(f"added user {user.username} ({user.role})", markup=False)
 
 

@@ -62,10 +62,18 @@ def coverage_test(covered: np.ndarray, nominal: float, *, level: float = 0.95) -
     ci = test.proportion_ci(confidence_level=level, method="exact")
     tail = (1.0 - level) / 2
     lo_k, hi_k = np.ceil(n * (nominal - 0.02) - 1e-9), np.floor(n * (nominal + 0.02) + 1e-9)  # k/n within ±0.02
-    return {"n": n, "covered": k, "coverage": k / n, "nominal": nominal, "ci_low": float(ci.low),
-            "ci_high": float(ci.high), "p_value": float(test.pvalue), "band_low": float(binom.ppf(tail, n, nominal) / n),
-            "band_high": float(binom.ppf(1 - tail, n, nominal) / n),
-            "p_within_2pt": float(binom.cdf(hi_k, n, nominal) - binom.cdf(lo_k - 1, n, nominal))}  # fmt: skip
+    return {
+        "n": n,
+        "covered": k,
+        "coverage": k / n,
+        "nominal": nominal,
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "p_value": float(test.pvalue),
+        "band_low": float(binom.ppf(tail, n, nominal) / n),
+        "band_high": float(binom.ppf(1 - tail, n, nominal) / n),
+        "p_within_2pt": float(binom.cdf(hi_k, n, nominal) - binom.cdf(lo_k - 1, n, nominal)),
+    }
 
 
 def evaluate_model(
@@ -129,11 +137,20 @@ def evaluate_model(
 
     overall, covered = score(ok)
     flag = table["in_domain"].to_numpy(bool)
-    by_domain = {name: score(rows)[0] if rows.any() else {"n": 0, "coverage": None, "metrics": None}
-                 for name, rows in (("in_domain", ok & flag), ("out_of_domain", ok & ~flag))}  # fmt: skip
-    return {"task": model.task, "target": target, "rows": len(table), "evaluated": overall["n"],
-            "skipped": {"count": len(skipped), "first": skipped[:20]}, "metrics": overall["metrics"],
-            "coverage": coverage_test(covered, 1.0 - model.alpha), "by_domain": by_domain}  # fmt: skip
+    by_domain = {
+        name: score(rows)[0] if rows.any() else {"n": 0, "coverage": None, "metrics": None}
+        for name, rows in (("in_domain", ok & flag), ("out_of_domain", ok & ~flag))
+    }
+    return {
+        "task": model.task,
+        "target": target,
+        "rows": len(table),
+        "evaluated": overall["n"],
+        "skipped": {"count": len(skipped), "first": skipped[:20]},
+        "metrics": overall["metrics"],
+        "coverage": coverage_test(covered, 1.0 - model.alpha),
+        "by_domain": by_domain,
+    }
 
 
 def _labels(model: Any, labels: pd.Series, has_label: np.ndarray, file: str | None, target: str) -> np.ndarray:
@@ -142,8 +159,12 @@ def _labels(model: Any, labels: pd.Series, has_label: np.ndarray, file: str | No
         values = pd.to_numeric(labels, errors="coerce").to_numpy(float)
         bad = np.flatnonzero(has_label & np.isnan(values))
         if bad.size:
-            raise InputError(f"{labels.iloc[bad[0]]!r} is not a number ({bad.size} such row(s))", file=file,
-                             row=int(bad[0]) + 1, field=target)  # fmt: skip
+            raise InputError(
+                f"{labels.iloc[bad[0]]!r} is not a number ({bad.size} such row(s))",
+                file=file,
+                row=int(bad[0]) + 1,
+                field=target,
+            )
         return values
     known = {str(c): c for c in model.classes}
     text = labels.astype(str).to_numpy(object)
@@ -154,8 +175,12 @@ def _labels(model: Any, labels: pd.Series, has_label: np.ndarray, file: str | No
     text = np.where(np.isin(text, list(known)), text, as_int)
     bad = np.flatnonzero(has_label & ~np.isin(text, list(known)))
     if bad.size:
-        raise InputError(f"{labels.iloc[bad[0]]!r} is not one of the model's classes {model.classes} "
-                         f"({bad.size} such row(s))", file=file, row=int(bad[0]) + 1, field=target)  # fmt: skip
+        raise InputError(
+            f"{labels.iloc[bad[0]]!r} is not one of the model's classes {model.classes} ({bad.size} such row(s))",
+            file=file,
+            row=int(bad[0]) + 1,
+            field=target,
+        )
     return np.array([known.get(t) for t in text], dtype=object)
 
 
@@ -171,10 +196,22 @@ def record_evaluation(
     from pharmakon.hashing import sha256_json
     from pharmakon.store import record_event
 
-    record_event(session, actor=actor, action="model.evaluate", object_type="model", object_id=model_ref, inputs=data, outputs={"report": sha256_json(report)},
-                 params={"target": report["target"], "evaluated": report["evaluated"],
-                         "skipped": report["skipped"]["count"], "metrics": report["metrics"],
-                         "coverage": report["coverage"]})  # fmt: skip
+    record_event(
+        session,
+        actor=actor,
+        action="model.evaluate",
+        object_type="model",
+        object_id=model_ref,
+        inputs=data,
+        outputs={"report": sha256_json(report)},
+        params={
+            "target": report["target"],
+            "evaluated": report["evaluated"],
+            "skipped": report["skipped"]["count"],
+            "metrics": report["metrics"],
+            "coverage": report["coverage"],
+        },
+    )
 
 
 def model_evaluations(session: Any, name: str, version: int, *, limit: int = 50) -> list[dict[str, Any]]:
@@ -185,7 +222,18 @@ def model_evaluations(session: Any, name: str, version: int, *, limit: int = 50)
     """
     from pharmakon.store import list_events
 
-    events, _ = list_events(session, action="model.evaluate", object_type="model", object_id=f"{name}@{version}",
-                            limit=limit)  # fmt: skip
-    return [{"seq": e.seq, "ts": e.ts, "actor": e.actor, "data": e.inputs, "evaluated": e.params.get("evaluated"),
-             "metrics": e.params.get("metrics") or {}, "coverage": e.params.get("coverage") or {}} for e in events]  # fmt: skip
+    events, _ = list_events(
+        session, action="model.evaluate", object_type="model", object_id=f"{name}@{version}", limit=limit
+    )
+    return [
+        {
+            "seq": e.seq,
+            "ts": e.ts,
+            "actor": e.actor,
+            "data": e.inputs,
+            "evaluated": e.params.get("evaluated"),
+            "metrics": e.params.get("metrics") or {},
+            "coverage": e.params.get("coverage") or {},
+        }
+        for e in events
+    ]

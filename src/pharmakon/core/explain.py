@@ -53,8 +53,9 @@ def _explainer(est: Any, background: np.ndarray, task: str):
     return shap.KernelExplainer(fn, shap.kmeans(background, min(10, len(background)))), "kernel"
 
 
-def shap_values(model: Any, frame: pd.DataFrame, *, background: pd.DataFrame | None = None, seed: int = 0,
-                n_background: int = 100) -> ShapResult:  # fmt: skip
+def shap_values(
+    model: Any, frame: pd.DataFrame, *, background: pd.DataFrame | None = None, seed: int = 0, n_background: int = 100
+) -> ShapResult:
     """SHAP values of ``model`` (a TrainedModel) for the valid rows of ``frame``.
 
     ``background`` defaults to ``frame`` itself (a random sample of ``n_background`` rows).
@@ -65,9 +66,12 @@ def shap_values(model: Any, frame: pd.DataFrame, *, background: pd.DataFrame | N
         For a model that reads the molecular graph (``model.smiles_input``, chemprop).
     """
     if getattr(model, "smiles_input", False):
-        raise InputError(f"SHAP explanations are not available for a {model.selection['best']['model']} model: it "
-                         "learns from the molecular graph, not from feature columns SHAP could attribute to; "
-                         "train another model family to explain its predictions", field="model")  # fmt: skip
+        raise InputError(
+            f"SHAP explanations are not available for a {model.selection['best']['model']} model: it "
+            "learns from the molecular graph, not from feature columns SHAP could attribute to; "
+            "train another model family to explain its predictions",
+            field="model",
+        )
     X, status, _ = model.design(frame.reset_index(drop=True))
     if status is not None:
         X = X.loc[status["status"].eq("ok").to_numpy()]
@@ -110,8 +114,9 @@ def _substructure(model: Any, feature: str, smiles: list[str]) -> str:
     return found[0] if found else ""
 
 
-def global_importance(model: Any, frame: pd.DataFrame | None = None, *, top: int = 20, max_rows: int = 200,
-                      seed: int = 0) -> pd.DataFrame:  # fmt: skip
+def global_importance(
+    model: Any, frame: pd.DataFrame | None = None, *, top: int = 20, max_rows: int = 200, seed: int = 0
+) -> pd.DataFrame:
     """Mean |SHAP| per feature over up to ``max_rows`` rows (default: the training molecules).
 
     Returns a DataFrame with ``feature``, ``mean_abs_shap``, ``substructure`` (a SMILES
@@ -128,12 +133,18 @@ def global_importance(model: Any, frame: pd.DataFrame | None = None, *, top: int
     imp = np.abs(res.values).mean(axis=0)
     order = np.argsort(-imp)[:top]
     smiles = rows[model.smiles_col].astype(str).tolist() if model.smiles_col else []
-    return pd.DataFrame({"feature": [res.feature_names[i] for i in order], "mean_abs_shap": imp[order],
-                         "substructure": [_substructure(model, res.feature_names[i], smiles) for i in order]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "feature": [res.feature_names[i] for i in order],
+            "mean_abs_shap": imp[order],
+            "substructure": [_substructure(model, res.feature_names[i], smiles) for i in order],
+        }
+    )
 
 
-def explain_predictions(model: Any, frame: pd.DataFrame, *, top: int = 5,
-                        background: pd.DataFrame | None = None) -> list[list[dict[str, Any]]]:  # fmt: skip
+def explain_predictions(
+    model: Any, frame: pd.DataFrame, *, top: int = 5, background: pd.DataFrame | None = None
+) -> list[list[dict[str, Any]]]:
     """For each valid row of ``frame``, its ``top`` features by |SHAP| with value and substructure."""
     if background is None and model.smiles_col:
         background = pd.DataFrame({model.smiles_col: model.train_smiles[:300]})
@@ -148,6 +159,14 @@ def explain_predictions(model: Any, frame: pd.DataFrame, *, top: int = 5,
     for i, row in enumerate(res.values):
         order = np.argsort(-np.abs(row))[:top]
         smi = [str(valid[model.smiles_col].iloc[i])] if model.smiles_col else []
-        out.append([{"feature": res.feature_names[j], "shap": float(row[j]),
-                     "substructure": _substructure(model, res.feature_names[j], smi)} for j in order])  # fmt: skip
+        out.append(
+            [
+                {
+                    "feature": res.feature_names[j],
+                    "shap": float(row[j]),
+                    "substructure": _substructure(model, res.feature_names[j], smi),
+                }
+                for j in order
+            ]
+        )
     return out

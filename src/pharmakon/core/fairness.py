@@ -34,8 +34,11 @@ def _default_metrics(task: str) -> dict[str, Callable]:
             "mae": lambda t, p: float(np.abs(t - p).mean()),
             "rmse": lambda t, p: float(np.sqrt(((t - p) ** 2).mean())),
         }
-    return {"accuracy": lambda t, p: float((t == p).mean()), "recall": _recall,
-            "selection_rate": lambda t, p: float(np.mean(p))}  # fmt: skip
+    return {
+        "accuracy": lambda t, p: float((t == p).mean()),
+        "recall": _recall,
+        "selection_rate": lambda t, p: float(np.mean(p)),
+    }
 
 
 DEFAULT_METRICS = {"regression": ("mae", "rmse"), "classification": ("accuracy", "recall", "selection_rate")}
@@ -50,13 +53,24 @@ class FairnessReport:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table.to_dict(orient="records"), "disparities": self.disparities,
-                "warnings": self.warnings}  # fmt: skip
+        return {
+            "table": self.table.to_dict(orient="records"),
+            "disparities": self.disparities,
+            "warnings": self.warnings,
+        }
 
 
-def fairness_report(y_true: Sequence[Any], y_pred: Sequence[Any], sensitive: Mapping[str, Sequence[Any]] | pd.DataFrame,
-                    *, task: str = "classification", metrics: Mapping[str, Callable] | None = None,
-                    n_boot: int = 200, min_group_size: int = 30, seed: int = 0) -> FairnessReport:  # fmt: skip
+def fairness_report(
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    sensitive: Mapping[str, Sequence[Any]] | pd.DataFrame,
+    *,
+    task: str = "classification",
+    metrics: Mapping[str, Callable] | None = None,
+    n_boot: int = 200,
+    min_group_size: int = 30,
+    seed: int = 0,
+) -> FairnessReport:
     """Metrics per subgroup of each sensitive attribute.
 
     Parameters
@@ -98,6 +112,15 @@ def fairness_report(y_true: Sequence[Any], y_pred: Sequence[Any], sensitive: Map
                     boots[k].append(float(fn(t[b], p[b])))
             for k in fns:
                 lo, hi = np.percentile(boots[k], [2.5, 97.5])
-                rows.append({"attribute": attr, "group": str(g), "metric": k, "value": float(values[k]),
-                             "ci_low": float(lo), "ci_high": float(hi), "n": int(len(idx))})  # fmt: skip
+                rows.append(
+                    {
+                        "attribute": attr,
+                        "group": str(g),
+                        "metric": k,
+                        "value": float(values[k]),
+                        "ci_low": float(lo),
+                        "ci_high": float(hi),
+                        "n": int(len(idx)),
+                    }
+                )
     return FairnessReport(pd.DataFrame(rows), disparities, warnings)

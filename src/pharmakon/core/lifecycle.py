@@ -39,8 +39,18 @@ def _installed_versions() -> tuple[tuple[str, str], ...]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = [("python", platform.python_version())]
-    libraries = ("pharmakon", "scikit-learn", "numpy", "pandas", "lightgbm", "xgboost", "rdkit", "scipy", "torch",
-                 "chemprop")  # fmt: skip
+    libraries = (
+        "pharmakon",
+        "scikit-learn",
+        "numpy",
+        "pandas",
+        "lightgbm",
+        "xgboost",
+        "rdkit",
+        "scipy",
+        "torch",
+        "chemprop",
+    )
     for dist in libraries:
         try:
             out.append((dist, version(dist)))
@@ -149,8 +159,11 @@ class TrainedModel:
         needed = ([self.smiles_col] if self.smiles_col else []) + self.numeric_cols + self.categorical_cols
         missing = [c for c in needed if c not in frame.columns]
         if missing:
-            raise InputError(f"missing column(s) {missing} that the model needs; it was trained on {needed}",
-                             file=file, field=missing[0])  # fmt: skip
+            raise InputError(
+                f"missing column(s) {missing} that the model needs; it was trained on {needed}",
+                file=file,
+                field=missing[0],
+            )
 
     def predict(self, frame: pd.DataFrame, *, file: str | None = None) -> PredictionResult:
         """Predictions for every row, in input order.
@@ -167,8 +180,10 @@ class TrainedModel:
         for c in self.numeric_cols:
             bad = pd.to_numeric(out[c], errors="coerce").isna() & out[c].notna()
             if bad.any():
-                warnings.append(f"column {c!r}: {int(bad.sum())} non-numeric value(s) treated as missing "
-                                f"(first at row {int(np.flatnonzero(bad)[0]) + 1})")  # fmt: skip
+                warnings.append(
+                    f"column {c!r}: {int(bad.sum())} non-numeric value(s) treated as missing "
+                    f"(first at row {int(np.flatnonzero(bad)[0]) + 1})"
+                )
         X, status, raw = self.design(out)
         ok = np.ones(n, bool) if status is None else status["status"].eq("ok").to_numpy()
         pred_status = np.array(["ok"] * n, dtype=object)
@@ -182,8 +197,11 @@ class TrainedModel:
             empty[idx] = cols[name]
             out[name] = empty
         out["pred_status"] = pred_status
-        invalid = (status.loc[~ok, ["row", "input", "reason"]].reset_index(drop=True) if status is not None
-                   else pd.DataFrame(columns=["row", "input", "reason"]))  # fmt: skip
+        invalid = (
+            status.loc[~ok, ["row", "input", "reason"]].reset_index(drop=True)
+            if status is not None
+            else pd.DataFrame(columns=["row", "input", "reason"])
+        )
         return PredictionResult(out, invalid, warnings)
 
     def empty_columns(self, n: int) -> dict[str, np.ndarray]:
@@ -191,13 +209,17 @@ class TrainedModel:
         if self.task == "regression":
             cols = {c: np.full(n, np.nan) for c in ("prediction", "pred_lower", "pred_upper")}
         else:
-            cols = {"prediction": np.full(n, None, dtype=object), "pred_set": np.full(n, "", dtype=object),
-                    **{f"proba_{c}": np.full(n, np.nan) for c in self.classes}}  # fmt: skip
+            cols = {
+                "prediction": np.full(n, None, dtype=object),
+                "pred_set": np.full(n, "", dtype=object),
+                **{f"proba_{c}": np.full(n, np.nan) for c in self.classes},
+            }
         cols["in_domain"] = np.zeros(n, bool)
         return cols
 
-    def predict_rows(self, X: pd.DataFrame, *, raw: np.ndarray | None = None,
-                     domain_score: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    def predict_rows(
+        self, X: pd.DataFrame, *, raw: np.ndarray | None = None, domain_score: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """Prediction columns for design rows that all have a valid structure (see :meth:`predict`).
 
         Parameters
@@ -228,10 +250,13 @@ class TrainedModel:
             p = np.zeros((len(X), len(self.classes)))
             p[:, est.classes_] = est.predict_proba(Z)
             member = self.conformal.sets(p, novelty)
-            cols = {"prediction": np.asarray(self.classes, dtype=object)[p.argmax(1)],
-                    "pred_set": np.array(["|".join(str(c) for c, m in zip(self.classes, row) if m) for row in member],
-                                         dtype=object),
-                    **{f"proba_{c}": p[:, k] for k, c in enumerate(self.classes)}}  # fmt: skip
+            cols = {
+                "prediction": np.asarray(self.classes, dtype=object)[p.argmax(1)],
+                "pred_set": np.array(
+                    ["|".join(str(c) for c, m in zip(self.classes, row) if m) for row in member], dtype=object
+                ),
+                **{f"proba_{c}": p[:, k] for k, c in enumerate(self.classes)},
+            }
         cols["in_domain"] = self.domain.flag(score)
         return cols
 
@@ -255,8 +280,13 @@ def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np
     parts = [p for p in getattr(prep, "transformers_", []) if not (p[1] == "drop" and len(p[2]) == 0)]
     if len(parts) == 1 and parts[0][0] == "num" and list(parts[0][2]) == list(X.columns):
         steps = [step for _, step in parts[0][1].steps]
-        if (len(steps) == 3 and type(steps[0]) is SimpleImputer and type(steps[1]) is MinSupport
-                and type(steps[2]) in (StandardScaler, CountAwareScaler) and getattr(steps[2], "scale_", None) is not None):  # fmt: skip
+        if (
+            len(steps) == 3
+            and type(steps[0]) is SimpleImputer
+            and type(steps[1]) is MinSupport
+            and type(steps[2]) in (StandardScaler, CountAwareScaler)
+            and getattr(steps[2], "scale_", None) is not None
+        ):
             imputer, support, scaler = steps
             keep = support.keep_
             # np.take gathers columns about 2x faster than fancy indexing; most chunks have no NaN to impute.
@@ -275,13 +305,27 @@ def _step(steps: list, action: str, **params: Any) -> None:
     steps.append({"action": action, "params": params, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
 
-def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_col: str | None = None,
-                featurizer: Any = None, id_cols: Sequence[str] = (), budget_s: float = 60.0, seed: int = 0,
-                n_splits: int | None = None, alpha: float = 0.1, n_jobs: int = 1, models: list[str] | None = None,
-                groups: Sequence[object] | None = None, groups_kind: str = "group", sensitive_cols: Sequence[str] = (),
-                file: str | None = None,
-                max_reference: int | None = None,
-                progress: Callable[[str], None] | None = None) -> TrainedModel:  # fmt: skip
+def train_model(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    task: str = "auto",
+    smiles_col: str | None = None,
+    featurizer: Any = None,
+    id_cols: Sequence[str] = (),
+    budget_s: float = 60.0,
+    seed: int = 0,
+    n_splits: int | None = None,
+    alpha: float = 0.1,
+    n_jobs: int = 1,
+    models: list[str] | None = None,
+    groups: Sequence[object] | None = None,
+    groups_kind: str = "group",
+    sensitive_cols: Sequence[str] = (),
+    file: str | None = None,
+    max_reference: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
     """Run the lifecycle on ``frame`` and return a :class:`TrainedModel`.
 
     Parameters
@@ -342,8 +386,9 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
         bad = y_num.isna() & frame[target].notna()
         if bad.any():
             r = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-            raise InputError(f"target {frame[target].iloc[r - 1]!r} is not a number (regression)", file=file, row=r,
-                             field=target)  # fmt: skip
+            raise InputError(
+                f"target {frame[target].iloc[r - 1]!r} is not a number (regression)", file=file, row=r, field=target
+            )
     data_hash = sha256_frame(frame)
     keys, status = None, None
     work = frame.reset_index(drop=True)
@@ -356,17 +401,23 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     qc = report.to_dict()
     if status is not None:
         bad = status.loc[status["status"].ne("ok") & status.index.isin(clean.index)]
-        qc["invalid_structures"] = [{"row": int(r), "input": str(s), "reason": w}
-                                    for r, s, w in bad[["row", "input", "reason"]].itertuples(index=False)]  # fmt: skip
+        qc["invalid_structures"] = [
+            {"row": int(r), "input": str(s), "reason": w}
+            for r, s, w in bad[["row", "input", "reason"]].itertuples(index=False)
+        ]
         qc["dropped"]["invalid_structures"] = len(bad)
         clean = clean.loc[~clean.index.isin(bad.index)]
     if len(clean) < 2 * n_splits:
-        raise InputError(f"only {len(clean)} usable rows after QC; need at least {2 * n_splits} for "
-                         f"{n_splits}-fold cross-validation", file=file)  # fmt: skip
+        raise InputError(
+            f"only {len(clean)} usable rows after QC; need at least {2 * n_splits} for "
+            f"{n_splits}-fold cross-validation",
+            file=file,
+        )
     _step(steps, "model.qc", rows_out=len(clean), dropped=qc["dropped"], warnings=qc["warnings"])
     feature_cols = [c for c in work.columns if c not in {target, smiles_col, *id_cols}]
-    numeric = [c for c in feature_cols if pd.api.types.is_numeric_dtype(work[c]) and not
-               pd.api.types.is_bool_dtype(work[c])]  # fmt: skip
+    numeric = [
+        c for c in feature_cols if pd.api.types.is_numeric_dtype(work[c]) and not pd.api.types.is_bool_dtype(work[c])
+    ]
     categorical = [c for c in feature_cols if c not in numeric]
     for c in list(categorical):  # a text column with a distinct value on every row is an identifier
         if len(work) > 20 and work[c].nunique(dropna=True) == len(work):
@@ -377,23 +428,49 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     if task == "classification":
         classes = sorted(y_raw.unique().tolist(), key=lambda v: (str(type(v)), v))
         if len(classes) > 50 or len(classes) > 0.5 * len(y_raw):
-            raise InputError(f"target {target!r} has {len(classes)} distinct values in {len(y_raw)} rows: too many "
-                             "classes; pass --task regression if it is a measurement", file=file, field=target)  # fmt: skip
+            raise InputError(
+                f"target {target!r} has {len(classes)} distinct values in {len(y_raw)} rows: too many "
+                "classes; pass --task regression if it is a measurement",
+                file=file,
+                field=target,
+            )
         if len(classes) < 2:
             raise InputError(f"target {target!r} has a single class {classes}; classification needs two", field=target)
         y = y_raw.to_numpy(object)
     else:
         y = pd.to_numeric(y_raw).to_numpy(float)
     metric = "tanimoto" if smiles_col and len(featurizer.fingerprint_columns_) else "euclidean"
-    model = TrainedModel(task, target, smiles_col, list(id_cols), numeric, categorical, featurizer, None, classes,
-                         None, ApplicabilityDomain(metric, max_reference=max_reference), alpha, seed, qc, {},
-                         np.array([]), np.array([]), data_hash, library_versions(), steps)  # fmt: skip
+    model = TrainedModel(
+        task,
+        target,
+        smiles_col,
+        list(id_cols),
+        numeric,
+        categorical,
+        featurizer,
+        None,
+        classes,
+        None,
+        ApplicabilityDomain(metric, max_reference=max_reference),
+        alpha,
+        seed,
+        qc,
+        {},
+        np.array([]),
+        np.array([]),
+        data_hash,
+        library_versions(),
+        steps,
+    )
     model.smiles_input = any(needs_smiles(m) for m in models or [])  # selection gets the SMILES column too
     X, _, raw = model.design(clean, None if status is None else status.loc[clean.index].reset_index(drop=True))
     struct_cols = list(featurizer.feature_names_) if smiles_col else []
     prep = make_preprocessor(struct_cols + numeric, categorical)
-    grp = None if groups is None else np.asarray(["(missing)" if pd.isna(g) else g for g in groups],
-                                                 dtype=object)[clean.index.to_numpy()]  # fmt: skip
+    grp = (
+        None
+        if groups is None
+        else np.asarray(["(missing)" if pd.isna(g) else g for g in groups], dtype=object)[clean.index.to_numpy()]
+    )
     folds = cv_folds(len(y), n_splits=n_splits, y=y if task == "classification" else None, groups=grp, seed=seed)
     cv_split = groups_kind if grp is not None else "stratified" if task == "classification" else "random"
     _step(
@@ -407,8 +484,19 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # sklearn metric/convergence chatter in CV
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        selection = select_model(X, y, task, prep, folds, budget_s=max(1.0, budget_s - (time.monotonic() - start)),
-                                 seed=seed, n_jobs=n_jobs, models=models, classes=classes, progress=progress)  # fmt: skip
+        selection = select_model(
+            X,
+            y,
+            task,
+            prep,
+            folds,
+            budget_s=max(1.0, budget_s - (time.monotonic() - start)),
+            seed=seed,
+            n_jobs=n_jobs,
+            models=models,
+            classes=classes,
+            progress=progress,
+        )
     best = selection.best
     _step(
         steps,
@@ -436,9 +524,16 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
     else:
         model.conformal = ConformalClassifier(alpha).fit(y_fit, selection.oof, novelty)
     model.oof_y, model.oof_pred = y, selection.oof
-    model.selection = {"best": best, "leaderboard": selection.leaderboard, "cv_metrics": selection.cv_metrics,
-                       "n_trials": selection.n_trials, "n_splits": len(folds), "cv_split": cv_split, "budget_s": budget_s,
-                       "seconds": round(time.monotonic() - start, 1)}  # fmt: skip
+    model.selection = {
+        "best": best,
+        "leaderboard": selection.leaderboard,
+        "cv_metrics": selection.cv_metrics,
+        "n_trials": selection.n_trials,
+        "n_splits": len(folds),
+        "cv_split": cv_split,
+        "budget_s": budget_s,
+        "seconds": round(time.monotonic() - start, 1),
+    }
     if smiles_col:
         model.train_smiles = clean[smiles_col].astype(str).tolist()
     if sensitive_cols:
@@ -449,8 +544,13 @@ def train_model(frame: pd.DataFrame, target: str, *, task: str = "auto", smiles_
         else:  # class indices; the last class is the positive one for recall/selection rate
             truth, pred = y_fit, selection.oof.argmax(1)
         model.fairness = fairness_report(truth, pred, clean[list(sensitive_cols)], task=task, seed=seed).to_dict()
-        _step(steps, "model.fairness", attributes=list(sensitive_cols), warnings=model.fairness["warnings"],
-              disparities=model.fairness["disparities"])  # fmt: skip
+        _step(
+            steps,
+            "model.fairness",
+            attributes=list(sensitive_cols),
+            warnings=model.fairness["warnings"],
+            disparities=model.fairness["disparities"],
+        )
     _step(
         steps,
         "model.calibrate",

@@ -17,8 +17,19 @@ __all__ = ["regression_metrics", "classification_metrics", "PRIMARY_METRIC", "GR
 
 #: Metric used for model selection per task, and its direction.
 PRIMARY_METRIC = {"regression": "rmse", "classification": "auroc"}
-GREATER_IS_BETTER = {"mae": False, "rmse": False, "r2": True, "pearson": True, "spearman": True, "auroc": True,
-                     "auprc": True, "balanced_accuracy": True, "mcc": True, "brier": False, "accuracy": True}  # fmt: skip
+GREATER_IS_BETTER = {
+    "mae": False,
+    "rmse": False,
+    "r2": True,
+    "pearson": True,
+    "spearman": True,
+    "auroc": True,
+    "auprc": True,
+    "balanced_accuracy": True,
+    "mcc": True,
+    "brier": False,
+    "accuracy": True,
+}
 
 
 def _clean(value: float) -> float | None:
@@ -38,8 +49,12 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict
     t, p = np.asarray(y_true, float), np.asarray(y_pred, float)
     err = p - t
     ss_tot = float(((t - t.mean()) ** 2).sum())
-    out = {"n": float(len(t)), "mae": float(np.abs(err).mean()), "rmse": float(np.sqrt((err**2).mean())),
-           "r2": 1.0 - float((err**2).sum()) / ss_tot if ss_tot > 0 else None}  # fmt: skip
+    out = {
+        "n": float(len(t)),
+        "mae": float(np.abs(err).mean()),
+        "rmse": float(np.sqrt((err**2).mean())),
+        "r2": 1.0 - float((err**2).sum()) / ss_tot if ss_tot > 0 else None,
+    }
     if len(t) > 2 and np.std(p) > 0 and np.std(t) > 0:
         out["pearson"] = _clean(stats.pearsonr(t, p)[0])
         out["spearman"] = _clean(stats.spearmanr(t, p)[0])
@@ -76,9 +91,12 @@ def classification_metrics(
     idx = np.array([classes.index(v) for v in y])
     pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
     onehot = np.eye(len(classes))[idx]
-    out: dict[str, float | None] = {"n": float(len(y)), "accuracy": float((pred == y.astype(object)).mean()),
-                                    "balanced_accuracy": float(m.balanced_accuracy_score(idx, proba.argmax(1))),
-                                    "mcc": float(m.matthews_corrcoef(idx, proba.argmax(1)))}  # fmt: skip
+    out: dict[str, float | None] = {
+        "n": float(len(y)),
+        "accuracy": float((pred == y.astype(object)).mean()),
+        "balanced_accuracy": float(m.balanced_accuracy_score(idx, proba.argmax(1))),
+        "mcc": float(m.matthews_corrcoef(idx, proba.argmax(1))),
+    }
     present = np.unique(idx)
     if len(classes) == 2:
         out["brier"] = float(((proba[:, 1] - idx) ** 2).mean())

@@ -58,8 +58,12 @@ def card_plots(model: Any) -> dict[str, str]:
             fig, ax = plt.subplots(figsize=(4.2, 4))
             ax.stairs([b["q"] for b in bins], edges, color="tab:red", lw=1.5)
             ax.axhline(model.conformal.q_, color="k", ls=":", lw=1)
-            ax.set(xlabel="novelty (1 - nearest-neighbour Tanimoto)", ylabel="interval half-width q",
-                   title="Conformal q per novelty bin (dotted: pooled)", ylim=(0, None))  # fmt: skip
+            ax.set(
+                xlabel="novelty (1 - nearest-neighbour Tanimoto)",
+                ylabel="interval half-width q",
+                title="Conformal q per novelty bin (dotted: pooled)",
+                ylim=(0, None),
+            )
             plots["interval_by_novelty"] = _png(fig)
         return plots
     from sklearn.calibration import calibration_curve
@@ -103,21 +107,28 @@ def _fairness(report: dict[str, Any] | None) -> str:
     if not report:
         return ""
     warn = "".join(f"<li>{html.escape(w)}</li>" for w in report["warnings"])
-    return (f"<h2>Fairness (out-of-fold, per subgroup, bootstrap 95% CI)</h2>"
-            f"{_table(report['table'], ['attribute', 'group', 'metric', 'value', 'ci_low', 'ci_high', 'n'])}"
-            f"<p>Largest between-group differences: {html.escape(str(report['disparities']))}</p>"
-            f"{'<ul>' + warn + '</ul>' if warn else ''}")  # fmt: skip
+    return (
+        f"<h2>Fairness (out-of-fold, per subgroup, bootstrap 95% CI)</h2>"
+        f"{_table(report['table'], ['attribute', 'group', 'metric', 'value', 'ci_low', 'ci_high', 'n'])}"
+        f"<p>Largest between-group differences: {html.escape(str(report['disparities']))}</p>"
+        f"{'<ul>' + warn + '</ul>' if warn else ''}"
+    )
 
 
 def render_model_card(model: Any, *, name: str, metadata: dict[str, Any]) -> str:
     """The model card as a standalone HTML string."""
     metric_keys = [k for k, v in metadata["cv_metrics"].items() if v is not None]
-    board_cols = ["model", "source", "status"] + [c for c in ("cv_rmse", "cv_mae", "cv_r2", "cv_pearson", "cv_auroc",
-                                                              "cv_auprc", "cv_mcc", "seconds")
-                                                  if any(c in r for r in metadata["leaderboard"])]  # fmt: skip
+    board_cols = ["model", "source", "status"] + [
+        c
+        for c in ("cv_rmse", "cv_mae", "cv_r2", "cv_pearson", "cv_auroc", "cv_auprc", "cv_mcc", "seconds")
+        if any(c in r for r in metadata["leaderboard"])
+    ]
     board = sorted(metadata["leaderboard"], key=lambda r: (r.get("status") != "ok", r.get("source") != "screen"))
-    plots = "".join(f'<figure><img alt="{k}" src="data:image/png;base64,{v}"><figcaption>{k.replace("_", " ")}'
-                    f"</figcaption></figure>" for k, v in card_plots(model).items())  # fmt: skip
+    plots = "".join(
+        f'<figure><img alt="{k}" src="data:image/png;base64,{v}"><figcaption>{k.replace("_", " ")}'
+        f"</figcaption></figure>"
+        for k, v in card_plots(model).items()
+    )
     qc = metadata["qc"]
     unc = metadata["uncertainty"]
     dom = metadata["domain"]

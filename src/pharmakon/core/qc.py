@@ -61,10 +61,16 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
     return np.zeros_like(x) if not mad > 0 else (x - med) / mad
 
 
-def run_qc(frame: pd.DataFrame, target: str, task: str, *, id_cols: Sequence[str] = (),
-           structure_keys: Sequence[str | None] | None = None, structure_col: str | None = None,
-           conflict_tol: float | None = None
-           ) -> tuple[pd.DataFrame, QCReport]:  # fmt: skip
+def run_qc(
+    frame: pd.DataFrame,
+    target: str,
+    task: str,
+    *,
+    id_cols: Sequence[str] = (),
+    structure_keys: Sequence[str | None] | None = None,
+    structure_col: str | None = None,
+    conflict_tol: float | None = None,
+) -> tuple[pd.DataFrame, QCReport]:
     """Apply the QC rules to ``frame`` (not modified) and report.
 
     Parameters
@@ -96,8 +102,13 @@ def run_qc(frame: pd.DataFrame, target: str, task: str, *, id_cols: Sequence[str
     key_col = "__structure_key__"
     if structure_keys is not None:
         df[key_col] = list(structure_keys)
-    report = QCReport(n_rows_in=len(df), n_rows_out=0, columns={c: str(t) for c, t in frame.dtypes.items()},
-                      missing={c: int(v) for c, v in frame.isna().sum().items() if v}, rules=QC_RULES)  # fmt: skip
+    report = QCReport(
+        n_rows_in=len(df),
+        n_rows_out=0,
+        columns={c: str(t) for c, t in frame.dtypes.items()},
+        missing={c: int(v) for c, v in frame.isna().sum().items() if v},
+        rules=QC_RULES,
+    )
     missing_y = df[target].isna()
     report.dropped["missing_target"] = int(missing_y.sum())
     df = df.loc[~missing_y]
@@ -108,8 +119,7 @@ def run_qc(frame: pd.DataFrame, target: str, task: str, *, id_cols: Sequence[str
     df = df.loc[~dup]
     if structure_keys is not None:
         others = [c for c in record_cols if c not in (target, structure_col)]
-        df = _resolve_structures(df, target, task, key_col, others, ignore,
-                                 conflict_tol, report)  # fmt: skip
+        df = _resolve_structures(df, target, task, key_col, others, ignore, conflict_tol, report)
         df = df.drop(columns=[key_col])
     y = df[target]
     if task == "regression":
@@ -121,8 +131,10 @@ def run_qc(frame: pd.DataFrame, target: str, task: str, *, id_cols: Sequence[str
         counts = y.astype(str).value_counts()
         report.class_balance = {str(k): int(v) for k, v in counts.items()}
         if len(counts) and counts.min() / counts.sum() < 0.10:
-            report.warnings.append(f"class imbalance: smallest class {counts.idxmin()!r} is "
-                                   f"{100 * counts.min() / counts.sum():.1f}% of rows")  # fmt: skip
+            report.warnings.append(
+                f"class imbalance: smallest class {counts.idxmin()!r} is "
+                f"{100 * counts.min() / counts.sum():.1f}% of rows"
+            )
     feat_counts = {}
     for col in df.columns:
         if col in ignore or col == target or not pd.api.types.is_numeric_dtype(df[col]):
@@ -182,14 +194,21 @@ def _resolve_structures(df, target, task, key_col, other_cols, ignore, conflict_
             out[target] = out[target].astype(float)
         out.loc[list(relabel), target] = list(relabel.values())
     if info["n_conflicting_groups"]:
-        report.warnings.append(f"{info['n_conflicting_groups']} structures have conflicting labels and were dropped "
-                               f"(rule: {'label range > ' + format(conflict_tol, '.3g') if task == 'regression' else 'tied majority vote'})")  # fmt: skip
+        report.warnings.append(
+            f"{info['n_conflicting_groups']} structures have conflicting labels and were dropped "
+            f"(rule: {'label range > ' + format(conflict_tol, '.3g') if task == 'regression' else 'tied majority vote'})"
+        )
     return out
 
 
-def leakage_report(train_keys: Sequence[str | None], test_keys: Sequence[str | None], *,
-                   train_fp: np.ndarray | None = None, test_fp: np.ndarray | None = None,
-                   threshold: float = 0.9) -> dict[str, Any]:  # fmt: skip
+def leakage_report(
+    train_keys: Sequence[str | None],
+    test_keys: Sequence[str | None],
+    *,
+    train_fp: np.ndarray | None = None,
+    test_fp: np.ndarray | None = None,
+    threshold: float = 0.9,
+) -> dict[str, Any]:
     """Identical and near-identical structures across a train/test split.
 
     Returns ``{"identical": n, "near_identical": n, "threshold": t, "examples": [...]}``;
@@ -197,8 +216,12 @@ def leakage_report(train_keys: Sequence[str | None], test_keys: Sequence[str | N
     """
     train_set = {k for k in train_keys if k is not None}
     same = [k for k in test_keys if k is not None and k in train_set]
-    out: dict[str, Any] = {"identical": len(same), "examples": same[:10], "threshold": threshold,
-                           "near_identical": None}  # fmt: skip
+    out: dict[str, Any] = {
+        "identical": len(same),
+        "examples": same[:10],
+        "threshold": threshold,
+        "near_identical": None,
+    }
     if train_fp is not None and test_fp is not None and len(train_fp) and len(test_fp):
         from pharmakon.core.uncertainty import tanimoto_max
 

@@ -37,9 +37,22 @@ from pharmakon.errors import PharmakonError, StoreError
 from pharmakon.store import get_object, list_objects, object_versions, read_artifact, record_event, save_object
 from pharmakon.store import set_alias as _set_alias
 
-__all__ = ["ModelCompatibilityError", "register_model", "load_model", "promote_model", "list_models",
-           "model_versions", "model_card_html", "model_metadata", "check_versions", "ALIASES", "model_aliases",
-           "clear_model_cache", "resolve_model", "load_model_artifact"]  # fmt: skip
+__all__ = [
+    "ModelCompatibilityError",
+    "register_model",
+    "load_model",
+    "promote_model",
+    "list_models",
+    "model_versions",
+    "model_card_html",
+    "model_metadata",
+    "check_versions",
+    "ALIASES",
+    "model_aliases",
+    "clear_model_cache",
+    "resolve_model",
+    "load_model_artifact",
+]
 
 KIND = "model"
 ALIASES = ("staging", "production")
@@ -85,8 +98,10 @@ def check_versions(saved: dict[str, str], *, what: str, featurizer_version: str 
 
         current = getattr(import_module("pharmakon.chem"), "FEATURIZER_VERSION", None)
         if current is not None and current != featurizer_version:
-            raise ModelCompatibilityError(f"{what} was trained on featurizer version {featurizer_version}, but this "
-                                          f"pharmakon computes version {current}; retrain the model")  # fmt: skip
+            raise ModelCompatibilityError(
+                f"{what} was trained on featurizer version {featurizer_version}, but this "
+                f"pharmakon computes version {current}; retrain the model"
+            )
     return issued
 
 
@@ -96,26 +111,46 @@ def model_metadata(model: Any, *, name: str) -> dict[str, Any]:
 
     feat = model.featurizer
     return {
-        "name": name, "task": model.task, "target": model.target, "smiles_col": model.smiles_col,
-        "id_cols": model.id_cols, "numeric_cols": model.numeric_cols, "categorical_cols": model.categorical_cols,
-        "classes": [str(c) for c in model.classes], "data_sha256": model.data_hash, "code_version": __version__,
-        "library_versions": model.versions, "seed": model.seed,
-        "featurizer": None if feat is None else {"class": type(feat).__name__, "params": feat.get_params(),
-                                                 "version": getattr(feat, "version_", None)},
-        "best": model.selection["best"], "cv_metrics": model.selection["cv_metrics"],
-        "leaderboard": model.selection["leaderboard"], "n_trials": model.selection["n_trials"],
-        "n_splits": model.selection["n_splits"], "cv_split": model.selection.get("cv_split"),
+        "name": name,
+        "task": model.task,
+        "target": model.target,
+        "smiles_col": model.smiles_col,
+        "id_cols": model.id_cols,
+        "numeric_cols": model.numeric_cols,
+        "categorical_cols": model.categorical_cols,
+        "classes": [str(c) for c in model.classes],
+        "data_sha256": model.data_hash,
+        "code_version": __version__,
+        "library_versions": model.versions,
+        "seed": model.seed,
+        "featurizer": None
+        if feat is None
+        else {"class": type(feat).__name__, "params": feat.get_params(), "version": getattr(feat, "version_", None)},
+        "best": model.selection["best"],
+        "cv_metrics": model.selection["cv_metrics"],
+        "leaderboard": model.selection["leaderboard"],
+        "n_trials": model.selection["n_trials"],
+        "n_splits": model.selection["n_splits"],
+        "cv_split": model.selection.get("cv_split"),
         "budget_s": model.selection["budget_s"],
-        "train_seconds": model.selection["seconds"], "qc": model.qc,
-        "uncertainty": {"alpha": model.alpha, "nominal_coverage": 1 - model.alpha, "conformal_q": model.conformal.q_,
-                        "method": "Mondrian conformal by novelty (out-of-fold scores)",
-                        "bins": model.conformal.bins()},
-        "domain": {"metric": model.domain.metric, "threshold": model.domain.threshold_,
-                   "quantile": model.domain.quantile,
-                   "max_reference": getattr(model.domain, "max_reference", None)},
+        "train_seconds": model.selection["seconds"],
+        "qc": model.qc,
+        "uncertainty": {
+            "alpha": model.alpha,
+            "nominal_coverage": 1 - model.alpha,
+            "conformal_q": model.conformal.q_,
+            "method": "Mondrian conformal by novelty (out-of-fold scores)",
+            "bins": model.conformal.bins(),
+        },
+        "domain": {
+            "metric": model.domain.metric,
+            "threshold": model.domain.threshold_,
+            "quantile": model.domain.quantile,
+            "max_reference": getattr(model.domain, "max_reference", None),
+        },
         "steps": model.steps,
         "fairness": getattr(model, "fairness", None),
-    }  # fmt: skip
+    }
 
 
 def _json_safe(obj: Any) -> Any:
@@ -134,8 +169,16 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-def register_model(session: Session, model: Any, *, name: str, actor: str, alias: str | None = None,
-                   reason: str | None = None, card: bytes | None = None) -> Any:  # fmt: skip
+def register_model(
+    session: Session,
+    model: Any,
+    *,
+    name: str,
+    actor: str,
+    alias: str | None = None,
+    reason: str | None = None,
+    card: bytes | None = None,
+) -> Any:
     """Store ``model`` as a new version of ``name``; audit its lifecycle steps; optionally alias it.
 
     Returns the :class:`~pharmakon.store.ObjectVersion`. Everything happens in the
@@ -151,23 +194,38 @@ def register_model(session: Session, model: Any, *, name: str, actor: str, alias
     card = card if card is not None else render_model_card(model, name=name, metadata=content).encode("utf-8")
     version = len(object_versions(session, KIND, name)) + 1
     for step in model.steps:
-        record_event(session, actor=actor, action=step["action"], object_type=KIND, object_id=f"{name}@{version}",
-                     params=_json_safe({**step["params"], "at": step["at"]}))  # fmt: skip
-    saved = save_object(session, kind=KIND, name=name, content=content, actor=actor, reason=reason,
-                        artifacts={"model.joblib": buffer.getvalue(), "card.html": card})  # fmt: skip
+        record_event(
+            session,
+            actor=actor,
+            action=step["action"],
+            object_type=KIND,
+            object_id=f"{name}@{version}",
+            params=_json_safe({**step["params"], "at": step["at"]}),
+        )
+    saved = save_object(
+        session,
+        kind=KIND,
+        name=name,
+        content=content,
+        actor=actor,
+        reason=reason,
+        artifacts={"model.joblib": buffer.getvalue(), "card.html": card},
+    )
     if alias:
         promote_model(session, name=name, version=saved.version, alias=alias, actor=actor, reason=reason)
     return saved
 
 
-def promote_model(session: Session, *, name: str, version: int, alias: str, actor: str,
-                  reason: str | None = None) -> None:  # fmt: skip
+def promote_model(
+    session: Session, *, name: str, version: int, alias: str, actor: str, reason: str | None = None
+) -> None:
     """Point ``alias`` (staging, production or another lower-case word) at a version; audited."""
     _set_alias(session, kind=KIND, name=name, alias=alias, version=version, actor=actor, reason=reason)
 
 
-def load_model(session: Session, name: str, version: int | str | None = None, *, actor: str | None = None,
-               cache: bool = False) -> Any:  # fmt: skip
+def load_model(
+    session: Session, name: str, version: int | str | None = None, *, actor: str | None = None, cache: bool = False
+) -> Any:
     """Load a registered model (newest, a version number or an alias), version-checked.
 
     With ``cache=True`` the loaded model is kept (see module notes) and the same object
@@ -210,8 +268,11 @@ def resolve_model(session: Session, name: str, version: int | str | None = None)
     """
     obj = get_object(session, KIND, name, version)
     feat = obj.content.get("featurizer") or {}
-    check_versions(obj.content.get("library_versions", {}), what=f"model {name!r} version {obj.version}",
-                   featurizer_version=feat.get("version"))  # fmt: skip
+    check_versions(
+        obj.content.get("library_versions", {}),
+        what=f"model {name!r} version {obj.version}",
+        featurizer_version=feat.get("version"),
+    )
     return obj
 
 
@@ -232,8 +293,9 @@ def load_model_artifact(digest: str, *, name: str, version: int, created_at: Any
     try:
         model = joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a corrupt/incompatible artifact
-        raise StoreError(f"model {name!r} version {version}: the model artifact could not be loaded "
-                         f"({type(exc).__name__}: {exc})") from exc  # fmt: skip
+        raise StoreError(
+            f"model {name!r} version {version}: the model artifact could not be loaded ({type(exc).__name__}: {exc})"
+        ) from exc
     model.registry = {"name": name, "version": version, "created_at": created_at}
     return model
 
@@ -288,6 +350,7 @@ def model_aliases(session: Session, name: str) -> dict[str, int]:
 
     from pharmakon.store.schema import ObjectAlias
 
-    rows = session.execute(select(ObjectAlias.alias, ObjectAlias.version).where(
-        ObjectAlias.kind == KIND, ObjectAlias.name == name)).all()  # fmt: skip
+    rows = session.execute(
+        select(ObjectAlias.alias, ObjectAlias.version).where(ObjectAlias.kind == KIND, ObjectAlias.name == name)
+    ).all()
     return {a: int(v) for a, v in rows}

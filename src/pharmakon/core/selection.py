@@ -88,9 +88,19 @@ def _score(task: str, y: np.ndarray, pred: np.ndarray, classes: list[Any]) -> di
     return regression_metrics(y, pred) if task == "regression" else classification_metrics(y, pred, classes)
 
 
-def cross_validate(name: str, params: dict[str, Any], task: str, folds_X: list, y: np.ndarray,
-                   folds: list, classes: list[Any], *, seed: int = 0, n_jobs: int = 1,
-                   deadline: float | None = None) -> tuple[np.ndarray, list[dict[str, float | None]], float]:  # fmt: skip
+def cross_validate(
+    name: str,
+    params: dict[str, Any],
+    task: str,
+    folds_X: list,
+    y: np.ndarray,
+    folds: list,
+    classes: list[Any],
+    *,
+    seed: int = 0,
+    n_jobs: int = 1,
+    deadline: float | None = None,
+) -> tuple[np.ndarray, list[dict[str, float | None]], float]:
     """K-fold CV of one configuration on pre-transformed folds.
 
     ``folds_X[k]`` is ``(X_train_k, X_test_k)`` already preprocessed. Raises
@@ -125,8 +135,13 @@ def cross_validate(name: str, params: dict[str, Any], task: str, folds_X: list, 
 
 
 def _row(name: str, params: dict[str, Any], source: str, per_fold: list[dict], seconds: float) -> dict[str, Any]:
-    row: dict[str, Any] = {"model": name, "params": params, "source": source, "status": "ok",
-                           "seconds": round(seconds, 2)}  # fmt: skip
+    row: dict[str, Any] = {
+        "model": name,
+        "params": params,
+        "source": source,
+        "status": "ok",
+        "seconds": round(seconds, 2),
+    }
     for key in per_fold[0]:
         if key == "n":
             continue
@@ -136,9 +151,21 @@ def _row(name: str, params: dict[str, Any], source: str, per_fold: list[dict], s
     return row
 
 
-def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, folds: list, *,
-                 budget_s: float = 60.0, seed: int = 0, n_jobs: int = 1, models: list[str] | None = None,
-                 classes: list[Any] | None = None, start: float | None = None, progress=None) -> SelectionResult:  # fmt: skip
+def select_model(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    task: str,
+    preprocessor: Any,
+    folds: list,
+    *,
+    budget_s: float = 60.0,
+    seed: int = 0,
+    n_jobs: int = 1,
+    models: list[str] | None = None,
+    classes: list[Any] | None = None,
+    start: float | None = None,
+    progress=None,
+) -> SelectionResult:
     """Screen the zoo and tune the best two with Optuna inside ``budget_s`` seconds.
 
     Parameters
@@ -186,8 +213,18 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
 
     def run(name: str, params: dict[str, Any], source: str, deadline: float | None) -> float | None:
         try:
-            oof, per_fold, secs = cross_validate(name, params, task, folds_S if needs_smiles(name) else folds_X, y,
-                                                 folds, classes, seed=seed, n_jobs=n_jobs, deadline=deadline)  # fmt: skip
+            oof, per_fold, secs = cross_validate(
+                name,
+                params,
+                task,
+                folds_S if needs_smiles(name) else folds_X,
+                y,
+                folds,
+                classes,
+                seed=seed,
+                n_jobs=n_jobs,
+                deadline=deadline,
+            )
         except _OutOfTime as exc:
             board.append({"model": name, "params": params, "source": source, "status": f"skipped: {exc}"})
             return None
@@ -212,12 +249,17 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
         run(name, {}, "screen", deadline)
 
     def best_index() -> int:
-        scored = [(i, r[f"cv_{metric}"]) for i, r in enumerate(board) if r["status"] == "ok" and r.get(f"cv_{metric}")
-                  is not None]  # fmt: skip
+        scored = [
+            (i, r[f"cv_{metric}"])
+            for i, r in enumerate(board)
+            if r["status"] == "ok" and r.get(f"cv_{metric}") is not None
+        ]
         return max(scored, key=lambda t: sign * t[1])[0] if scored else next(i for i in oofs)
 
-    ranked = sorted((r for r in board if r["status"] == "ok" and r.get(f"cv_{metric}") is not None),
-                    key=lambda r: -sign * r[f"cv_{metric}"])  # fmt: skip
+    ranked = sorted(
+        (r for r in board if r["status"] == "ok" and r.get(f"cv_{metric}") is not None),
+        key=lambda r: -sign * r[f"cv_{metric}"],
+    )
     candidates = list(dict.fromkeys(r["model"] for r in ranked))[:2]
     n_trials = 0
     if candidates and time.monotonic() < tune_end - 1:
@@ -238,21 +280,35 @@ def select_model(X: pd.DataFrame, y: np.ndarray, task: str, preprocessor: Any, f
                 raise optuna.TrialPruned()
             return value
 
-        study = optuna.create_study(direction="maximize" if sign > 0 else "minimize",
-                                    sampler=optuna.samplers.TPESampler(seed=seed))  # fmt: skip
+        study = optuna.create_study(
+            direction="maximize" if sign > 0 else "minimize", sampler=optuna.samplers.TPESampler(seed=seed)
+        )
         study.optimize(objective, timeout=max(0.0, tune_end - time.monotonic()), catch=(ValueError,))
         n_trials = len(study.trials)
     i = best_index()
     i = _try_ensemble(board, oofs, i, task, y, folds, classes, metric, sign, deadline=start + budget_s)
     winner = board[i]
-    result = SelectionResult(best={"model": winner["model"], "params": winner["params"]}, leaderboard=board,
-                             oof=oofs[i], cv_metrics=_score(task, y, oofs[i], classes), n_trials=n_trials,
-                             seconds=time.monotonic() - start)  # fmt: skip
+    result = SelectionResult(
+        best={"model": winner["model"], "params": winner["params"]},
+        leaderboard=board,
+        oof=oofs[i],
+        cv_metrics=_score(task, y, oofs[i], classes),
+        n_trials=n_trials,
+        seconds=time.monotonic() - start,
+    )
     return result
 
 
-def _greedy_members(candidates: list[int], oofs: dict[int, np.ndarray], task: str, y: np.ndarray,
-                    classes: list[Any], metric: str, sign: float, rounds: int) -> list[int]:  # fmt: skip
+def _greedy_members(
+    candidates: list[int],
+    oofs: dict[int, np.ndarray],
+    task: str,
+    y: np.ndarray,
+    classes: list[Any],
+    metric: str,
+    sign: float,
+    rounds: int,
+) -> list[int]:
     """Greedy forward selection with replacement (Caruana et al. 2004) of ``candidates``' OOF predictions.
 
     Each round adds the candidate whose inclusion gives the best pooled ``metric`` of the
@@ -281,8 +337,19 @@ def _greedy_members(candidates: list[int], oofs: dict[int, np.ndarray], task: st
     return chosen
 
 
-def _try_ensemble(board: list[dict[str, Any]], oofs: dict[int, np.ndarray], best: int, task: str, y: np.ndarray,
-                  folds: list, classes: list[Any], metric: str, sign: float, *, deadline: float) -> int:  # fmt: skip
+def _try_ensemble(
+    board: list[dict[str, Any]],
+    oofs: dict[int, np.ndarray],
+    best: int,
+    task: str,
+    y: np.ndarray,
+    folds: list,
+    classes: list[Any],
+    metric: str,
+    sign: float,
+    *,
+    deadline: float,
+) -> int:
     """Append a weighted average of the model families' best configurations if it beats ``best``.
 
     Candidates are the best configuration of each family (at most one per family, so
@@ -294,8 +361,14 @@ def _try_ensemble(board: list[dict[str, Any]], oofs: dict[int, np.ndarray], best
     other configuration.
     """
     key = f"cv_{metric}"
-    ok = sorted((i for i in oofs if board[i].get(key) is not None and board[i]["model"] != "ensemble"
-                 and not needs_smiles(board[i]["model"])), key=lambda i: -sign * board[i][key])  # fmt: skip
+    ok = sorted(
+        (
+            i
+            for i in oofs
+            if board[i].get(key) is not None and board[i]["model"] != "ensemble" and not needs_smiles(board[i]["model"])
+        ),
+        key=lambda i: -sign * board[i][key],
+    )
     families, seen = [], set()
     for i in ok:
         if board[i]["model"] not in seen:
@@ -305,20 +378,34 @@ def _try_ensemble(board: list[dict[str, Any]], oofs: dict[int, np.ndarray], best
         return best
     members = _greedy_members(families, oofs, task, y, classes, metric, sign, ENSEMBLE_ROUNDS)
     if len(set(members)) < 2:
-        board.append({"model": "ensemble", "params": {}, "source": "ensemble",
-                      "status": "not chosen: greedy selection kept a single model family"})  # fmt: skip
+        board.append(
+            {
+                "model": "ensemble",
+                "params": {},
+                "source": "ensemble",
+                "status": "not chosen: greedy selection kept a single model family",
+            }
+        )
         return best
     oof = np.mean([oofs[i] for i in members], axis=0)
     unique = list(dict.fromkeys(members))
     per_fold = [_score(task, y[te], oof[te], classes) for _tr, te in folds]
     refit = sum(board[i]["seconds"] for i in unique) / len(folds) * 1.5
-    row = _row("ensemble", {"members": [{"model": board[i]["model"], "params": board[i]["params"]} for i in members]},
-               "ensemble", per_fold, sum(board[i]["seconds"] for i in unique))  # fmt: skip
+    row = _row(
+        "ensemble",
+        {"members": [{"model": board[i]["model"], "params": board[i]["params"]} for i in members]},
+        "ensemble",
+        per_fold,
+        sum(board[i]["seconds"] for i in unique),
+    )
     row["weights"] = {board[i]["model"]: members.count(i) / len(members) for i in unique}
     row[f"oof_{metric}"] = _score(task, y, oof, classes)[metric]
     if row[key] is None or sign * row[key] <= sign * board[best][key] or time.monotonic() + refit > deadline:
-        row["status"] = "not chosen: " + ("no better than the best single model" if row[key] is not None and
-                                          sign * row[key] <= sign * board[best][key] else "refit would pass the budget")  # fmt: skip
+        row["status"] = "not chosen: " + (
+            "no better than the best single model"
+            if row[key] is not None and sign * row[key] <= sign * board[best][key]
+            else "refit would pass the budget"
+        )
         board.append(row)
         return best
     oofs[len(board)] = oof

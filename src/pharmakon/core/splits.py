@@ -14,8 +14,16 @@ import numpy as np
 
 from pharmakon.errors import InputError
 
-__all__ = ["SPLITS", "random_split", "stratified_split", "group_split", "scaffold_split", "temporal_split",
-           "make_split", "cv_folds"]  # fmt: skip
+__all__ = [
+    "SPLITS",
+    "random_split",
+    "stratified_split",
+    "group_split",
+    "scaffold_split",
+    "temporal_split",
+    "make_split",
+    "cv_folds",
+]
 
 SPLITS = ("random", "stratified", "scaffold", "group", "temporal")
 
@@ -81,8 +89,9 @@ def group_split(groups: Sequence[object], *, test_size: float = 0.2, seed: int =
     return _out(np.flatnonzero(np.isin(inverse, chosen)), len(groups))
 
 
-def scaffold_split(scaffolds: Sequence[str | None], *, test_size: float = 0.2, seed: int = 0,
-                   balanced: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def scaffold_split(
+    scaffolds: Sequence[str | None], *, test_size: float = 0.2, seed: int = 0, balanced: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Scaffold split (Bemis-Murcko keys given): no scaffold is on both sides.
 
     With ``balanced=True`` (chemprop's "scaffold_balanced"), scaffold sets larger than
@@ -125,8 +134,11 @@ def temporal_split(times: Sequence[object], *, test_size: float = 0.2) -> tuple[
     """The latest ``test_size`` share of rows (by ``times``, ties kept together) is the test set."""
     import pandas as pd
 
-    t = pd.Series(pd.to_datetime(pd.Series(times), errors="coerce") if not np.issubdtype(
-        np.asarray(times).dtype, np.number) else pd.Series(times))  # fmt: skip
+    t = pd.Series(
+        pd.to_datetime(pd.Series(times), errors="coerce")
+        if not np.issubdtype(np.asarray(times).dtype, np.number)
+        else pd.Series(times)
+    )
     if t.isna().any():
         bad = int(np.flatnonzero(t.isna().to_numpy())[0]) + 1
         raise InputError("time value is missing or not a date", row=bad, field="time")
@@ -136,8 +148,16 @@ def temporal_split(times: Sequence[object], *, test_size: float = 0.2) -> tuple[
     return _out(np.flatnonzero(t.to_numpy() >= cutoff), len(t))
 
 
-def make_split(kind: str, *, n: int, y: Sequence[object] | None = None, groups: Sequence[object] | None = None,
-               times: Sequence[object] | None = None, test_size: float = 0.2, seed: int = 0):  # fmt: skip
+def make_split(
+    kind: str,
+    *,
+    n: int,
+    y: Sequence[object] | None = None,
+    groups: Sequence[object] | None = None,
+    times: Sequence[object] | None = None,
+    test_size: float = 0.2,
+    seed: int = 0,
+):
     """Dispatch on ``kind`` (one of :data:`SPLITS`); ``groups`` are scaffold keys for ``scaffold``."""
     if kind == "random":
         return random_split(n, test_size=test_size, seed=seed)
@@ -155,8 +175,14 @@ def make_split(kind: str, *, n: int, y: Sequence[object] | None = None, groups: 
     )
 
 
-def cv_folds(n: int, *, n_splits: int = 5, y: Sequence[object] | None = None, groups: Sequence[object] | None = None,
-             seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+def cv_folds(
+    n: int,
+    *,
+    n_splits: int = 5,
+    y: Sequence[object] | None = None,
+    groups: Sequence[object] | None = None,
+    seed: int = 0,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """K folds: grouped when ``groups`` is given, stratified when ``y`` is, else shuffled K-fold."""
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 

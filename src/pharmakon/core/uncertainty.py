@@ -51,8 +51,15 @@ import numpy as np
 from pharmakon.core.nearest import TanimotoIndex, binary_bits
 from pharmakon.errors import InputError
 
-__all__ = ["ConformalRegressor", "ConformalClassifier", "ApplicabilityDomain", "conformal_quantile",
-           "tanimoto_max", "split_conformal_regression", "mondrian_edges"]  # fmt: skip
+__all__ = [
+    "ConformalRegressor",
+    "ConformalClassifier",
+    "ApplicabilityDomain",
+    "conformal_quantile",
+    "tanimoto_max",
+    "split_conformal_regression",
+    "mondrian_edges",
+]
 
 
 def conformal_quantile(scores: Sequence[float], alpha: float) -> float:
@@ -119,8 +126,9 @@ class _Mondrian:
         if difficulty is not None:
             d = np.asarray(difficulty, float)
             if d.shape != scores.shape or not np.isfinite(d).all():
-                raise InputError(f"difficulty must be {len(scores)} finite numbers, one per calibration row",
-                                 field="difficulty")  # fmt: skip
+                raise InputError(
+                    f"difficulty must be {len(scores)} finite numbers, one per calibration row", field="difficulty"
+                )
             self.difficulty_ = d
             self.edges_ = mondrian_edges(d, min_rows=self.min_rows, max_bins=self.max_bins)
             b = np.searchsorted(self.edges_, d, side="left")
@@ -140,8 +148,10 @@ class _Mondrian:
         bounds = [None, *(float(e) for e in edges), None]
         rows = getattr(self, "bin_rows_", [self.n_calibration_])
         qs = getattr(self, "bin_q_", [self.q_])
-        return [{"lower": bounds[k], "upper": bounds[k + 1], "rows": int(rows[k]), "q": float(qs[k])}
-                for k in range(len(bounds) - 1)]  # fmt: skip
+        return [
+            {"lower": bounds[k], "upper": bounds[k + 1], "rows": int(rows[k]), "q": float(qs[k])}
+            for k in range(len(bounds) - 1)
+        ]
 
 
 class ConformalRegressor(_Mondrian):
@@ -193,8 +203,9 @@ class ConformalClassifier(_Mondrian):
         return 1.0 - p <= self.threshold(difficulty, len(p))[:, None] + 1e-12
 
 
-def split_conformal_regression(estimator, X: np.ndarray, y: np.ndarray, *, alpha: float = 0.1,
-                               cal_fraction: float = 0.25, seed: int = 0):  # fmt: skip
+def split_conformal_regression(
+    estimator, X: np.ndarray, y: np.ndarray, *, alpha: float = 0.1, cal_fraction: float = 0.25, seed: int = 0
+):
     """Split conformal: fit ``estimator`` on a proper training part, calibrate on the rest.
 
     Returns the fitted estimator and its :class:`ConformalRegressor`.
@@ -292,8 +303,9 @@ class ApplicabilityDomain:
             raise InputError("the applicability domain needs at least 2 training rows")
         if self.metric == "tanimoto":
             if self.max_reference is not None and self.max_reference < 2:
-                raise InputError(f"max_reference must be >= 2 or None, got {self.max_reference!r}",
-                                 field="max_reference")  # fmt: skip
+                raise InputError(
+                    f"max_reference must be >= 2 or None, got {self.max_reference!r}", field="max_reference"
+                )
             bits = binary_bits(X)
             keep = self._reference(bits)
             self.packed_reference_, self.n_bits_ = np.packbits(bits[keep], axis=1), bits.shape[1]

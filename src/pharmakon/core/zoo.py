@@ -23,9 +23,22 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from pharmakon.errors import InputError
 
-__all__ = ["ZooEntry", "ZOO", "zoo_names", "build_estimator", "make_preprocessor", "BASELINE", "MinSupport",
-           "CountAwareScaler", "AveragingEnsemble", "SMILES_COLUMN", "needs_smiles", "with_smiles", "split_smiles",
-           "set_time_limit"]  # fmt: skip
+__all__ = [
+    "ZooEntry",
+    "ZOO",
+    "zoo_names",
+    "build_estimator",
+    "make_preprocessor",
+    "BASELINE",
+    "MinSupport",
+    "CountAwareScaler",
+    "AveragingEnsemble",
+    "SMILES_COLUMN",
+    "needs_smiles",
+    "with_smiles",
+    "split_smiles",
+    "set_time_limit",
+]
 
 BASELINE = {"regression": "ridge", "classification": "logistic"}
 #: Design-frame column with the canonical SMILES, present only for families that read molecules.
@@ -63,8 +76,13 @@ def _rf(task: str, p: dict[str, Any], seed: int, n_jobs: int):
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
     cls = RandomForestRegressor if task == "regression" else RandomForestClassifier
-    return cls(n_estimators=p.get("n_estimators", 200), max_features=p.get("max_features", 0.1),
-               min_samples_leaf=p.get("min_samples_leaf", 1), random_state=seed, n_jobs=n_jobs)  # fmt: skip
+    return cls(
+        n_estimators=p.get("n_estimators", 200),
+        max_features=p.get("max_features", 0.1),
+        min_samples_leaf=p.get("min_samples_leaf", 1),
+        random_state=seed,
+        n_jobs=n_jobs,
+    )
 
 
 def _svm(task: str, p: dict[str, Any], seed: int, n_jobs: int):
@@ -79,20 +97,39 @@ def _lgbm(task: str, p: dict[str, Any], seed: int, n_jobs: int):
     import lightgbm as lgb
 
     cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
-    return cls(n_estimators=p.get("n_estimators", 500), learning_rate=p.get("learning_rate", 0.05),
-               num_leaves=p.get("num_leaves", 31), colsample_bytree=p.get("colsample_bytree", 0.3),
-               subsample=p.get("subsample", 0.8), subsample_freq=1, min_child_samples=p.get("min_child_samples", 10),
-               reg_lambda=p.get("reg_lambda", 1.0), max_bin=63, random_state=seed, n_jobs=n_jobs, verbose=-1)  # fmt: skip
+    return cls(
+        n_estimators=p.get("n_estimators", 500),
+        learning_rate=p.get("learning_rate", 0.05),
+        num_leaves=p.get("num_leaves", 31),
+        colsample_bytree=p.get("colsample_bytree", 0.3),
+        subsample=p.get("subsample", 0.8),
+        subsample_freq=1,
+        min_child_samples=p.get("min_child_samples", 10),
+        reg_lambda=p.get("reg_lambda", 1.0),
+        max_bin=63,
+        random_state=seed,
+        n_jobs=n_jobs,
+        verbose=-1,
+    )
 
 
 def _xgb(task: str, p: dict[str, Any], seed: int, n_jobs: int):
     import xgboost as xgb
 
     cls = xgb.XGBRegressor if task == "regression" else xgb.XGBClassifier
-    return cls(n_estimators=p.get("n_estimators", 500), learning_rate=p.get("learning_rate", 0.05),
-               max_depth=p.get("max_depth", 6), colsample_bytree=p.get("colsample_bytree", 0.3),
-               subsample=p.get("subsample", 0.8), min_child_weight=p.get("min_child_weight", 1.0),
-               tree_method="hist", max_bin=64, random_state=seed, n_jobs=n_jobs, verbosity=0)  # fmt: skip
+    return cls(
+        n_estimators=p.get("n_estimators", 500),
+        learning_rate=p.get("learning_rate", 0.05),
+        max_depth=p.get("max_depth", 6),
+        colsample_bytree=p.get("colsample_bytree", 0.3),
+        subsample=p.get("subsample", 0.8),
+        min_child_weight=p.get("min_child_weight", 1.0),
+        tree_method="hist",
+        max_bin=64,
+        random_state=seed,
+        n_jobs=n_jobs,
+        verbosity=0,
+    )
 
 
 def _mlp(task: str, p: dict[str, Any], seed: int, n_jobs: int):
@@ -101,8 +138,15 @@ def _mlp(task: str, p: dict[str, Any], seed: int, n_jobs: int):
     cls = MLPRegressor if task == "regression" else MLPClassifier
     width = p.get("width", 128)
     layers = (width,) * p.get("depth", 1)
-    return cls(hidden_layer_sizes=layers, alpha=p.get("alpha", 1e-3), learning_rate_init=p.get("lr", 1e-3),
-               max_iter=100, early_stopping=True, n_iter_no_change=10, random_state=seed)  # fmt: skip
+    return cls(
+        hidden_layer_sizes=layers,
+        alpha=p.get("alpha", 1e-3),
+        learning_rate_init=p.get("lr", 1e-3),
+        max_iter=100,
+        early_stopping=True,
+        n_iter_no_change=10,
+        random_state=seed,
+    )
 
 
 def _chemprop(task: str, p: dict[str, Any], seed: int, n_jobs: int):
@@ -112,11 +156,15 @@ def _chemprop(task: str, p: dict[str, Any], seed: int, n_jobs: int):
 
 
 def _space_chemprop(t):
-    return {"depth": t.suggest_int("depth", 2, 5), "hidden": t.suggest_categorical("hidden", [200, 300, 500]),
-            "ffn_layers": t.suggest_int("ffn_layers", 1, 3), "dropout": t.suggest_float("dropout", 0.0, 0.3),
-            "epochs": t.suggest_int("epochs", 20, 100, log=True),
-            "max_lr": t.suggest_float("max_lr", 3e-4, 3e-3, log=True),
-            "use_descriptors": t.suggest_categorical("use_descriptors", [True, False])}  # fmt: skip
+    return {
+        "depth": t.suggest_int("depth", 2, 5),
+        "hidden": t.suggest_categorical("hidden", [200, 300, 500]),
+        "ffn_layers": t.suggest_int("ffn_layers", 1, 3),
+        "dropout": t.suggest_float("dropout", 0.0, 0.3),
+        "epochs": t.suggest_int("epochs", 20, 100, log=True),
+        "max_lr": t.suggest_float("max_lr", 3e-4, 3e-3, log=True),
+        "use_descriptors": t.suggest_categorical("use_descriptors", [True, False]),
+    }
 
 
 def _space_linear(t):
@@ -127,40 +175,91 @@ def _space_logistic(t):
     return {"C": t.suggest_float("C", 1e-4, 1e2, log=True)}
 
 
-ZOO: dict[str, ZooEntry] = {e.name: e for e in [
-    ZooEntry("ridge", ("regression",), _linear, _space_linear, "ridge regression (baseline)"),
-    ZooEntry("logistic", ("classification",), _linear, _space_logistic, "L2 logistic regression (baseline)"),
-    ZooEntry("lightgbm", ("regression", "classification"), _lgbm, lambda t: {
-        "n_estimators": t.suggest_int("n_estimators", 200, 1500, log=True),
-        "learning_rate": t.suggest_float("learning_rate", 0.01, 0.2, log=True),
-        "num_leaves": t.suggest_int("num_leaves", 8, 128, log=True),
-        "colsample_bytree": t.suggest_float("colsample_bytree", 0.1, 0.8),
-        "min_child_samples": t.suggest_int("min_child_samples", 3, 50, log=True),
-        "reg_lambda": t.suggest_float("reg_lambda", 1e-3, 10.0, log=True)}, "LightGBM gradient boosting"),
-    ZooEntry("rf", ("regression", "classification"), _rf, lambda t: {
-        "n_estimators": t.suggest_int("n_estimators", 100, 600, log=True),
-        "max_features": t.suggest_float("max_features", 0.05, 0.6),
-        "min_samples_leaf": t.suggest_int("min_samples_leaf", 1, 8)}, "random forest"),
-    ZooEntry("xgboost", ("regression", "classification"), _xgb, lambda t: {
-        "n_estimators": t.suggest_int("n_estimators", 200, 1500, log=True),
-        "learning_rate": t.suggest_float("learning_rate", 0.01, 0.2, log=True),
-        "max_depth": t.suggest_int("max_depth", 3, 10),
-        "colsample_bytree": t.suggest_float("colsample_bytree", 0.1, 0.8),
-        "min_child_weight": t.suggest_float("min_child_weight", 0.5, 10.0, log=True)}, "XGBoost (hist)"),
-    ZooEntry("svm", ("regression", "classification"), _svm, lambda t: {
-        "C": t.suggest_float("C", 0.1, 100.0, log=True),
-        "epsilon": t.suggest_float("epsilon", 0.01, 0.5, log=True)}, "support vector machine, RBF kernel"),
-    ZooEntry("knn", ("regression", "classification"), _knn, lambda t: {
-        "n_neighbors": t.suggest_int("n_neighbors", 2, 40, log=True),
-        "weights": t.suggest_categorical("weights", ["uniform", "distance"])}, "k nearest neighbours"),
-    ZooEntry("mlp", ("regression", "classification"), _mlp, lambda t: {
-        "width": t.suggest_categorical("width", [128, 256, 512]), "depth": t.suggest_int("depth", 1, 3),
-        "alpha": t.suggest_float("alpha", 1e-5, 1e-1, log=True),
-        "lr": t.suggest_float("lr", 1e-4, 1e-2, log=True)}, "multi-layer perceptron"),
-    ZooEntry("chemprop", ("regression", "classification"), _chemprop, _space_chemprop,
-             "Chemprop D-MPNN on the molecular graph (+ the other features); opt-in, needs the deep extra",
-             needs_smiles=True),
-]}  # fmt: skip
+ZOO: dict[str, ZooEntry] = {
+    e.name: e
+    for e in [
+        ZooEntry("ridge", ("regression",), _linear, _space_linear, "ridge regression (baseline)"),
+        ZooEntry("logistic", ("classification",), _linear, _space_logistic, "L2 logistic regression (baseline)"),
+        ZooEntry(
+            "lightgbm",
+            ("regression", "classification"),
+            _lgbm,
+            lambda t: {
+                "n_estimators": t.suggest_int("n_estimators", 200, 1500, log=True),
+                "learning_rate": t.suggest_float("learning_rate", 0.01, 0.2, log=True),
+                "num_leaves": t.suggest_int("num_leaves", 8, 128, log=True),
+                "colsample_bytree": t.suggest_float("colsample_bytree", 0.1, 0.8),
+                "min_child_samples": t.suggest_int("min_child_samples", 3, 50, log=True),
+                "reg_lambda": t.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
+            },
+            "LightGBM gradient boosting",
+        ),
+        ZooEntry(
+            "rf",
+            ("regression", "classification"),
+            _rf,
+            lambda t: {
+                "n_estimators": t.suggest_int("n_estimators", 100, 600, log=True),
+                "max_features": t.suggest_float("max_features", 0.05, 0.6),
+                "min_samples_leaf": t.suggest_int("min_samples_leaf", 1, 8),
+            },
+            "random forest",
+        ),
+        ZooEntry(
+            "xgboost",
+            ("regression", "classification"),
+            _xgb,
+            lambda t: {
+                "n_estimators": t.suggest_int("n_estimators", 200, 1500, log=True),
+                "learning_rate": t.suggest_float("learning_rate", 0.01, 0.2, log=True),
+                "max_depth": t.suggest_int("max_depth", 3, 10),
+                "colsample_bytree": t.suggest_float("colsample_bytree", 0.1, 0.8),
+                "min_child_weight": t.suggest_float("min_child_weight", 0.5, 10.0, log=True),
+            },
+            "XGBoost (hist)",
+        ),
+        ZooEntry(
+            "svm",
+            ("regression", "classification"),
+            _svm,
+            lambda t: {
+                "C": t.suggest_float("C", 0.1, 100.0, log=True),
+                "epsilon": t.suggest_float("epsilon", 0.01, 0.5, log=True),
+            },
+            "support vector machine, RBF kernel",
+        ),
+        ZooEntry(
+            "knn",
+            ("regression", "classification"),
+            _knn,
+            lambda t: {
+                "n_neighbors": t.suggest_int("n_neighbors", 2, 40, log=True),
+                "weights": t.suggest_categorical("weights", ["uniform", "distance"]),
+            },
+            "k nearest neighbours",
+        ),
+        ZooEntry(
+            "mlp",
+            ("regression", "classification"),
+            _mlp,
+            lambda t: {
+                "width": t.suggest_categorical("width", [128, 256, 512]),
+                "depth": t.suggest_int("depth", 1, 3),
+                "alpha": t.suggest_float("alpha", 1e-5, 1e-1, log=True),
+                "lr": t.suggest_float("lr", 1e-4, 1e-2, log=True),
+            },
+            "multi-layer perceptron",
+        ),
+        ZooEntry(
+            "chemprop",
+            ("regression", "classification"),
+            _chemprop,
+            _space_chemprop,
+            "Chemprop D-MPNN on the molecular graph (+ the other features); opt-in, needs the deep extra",
+            needs_smiles=True,
+        ),
+    ]
+}
 
 
 def zoo_names(task: str) -> list[str]:
@@ -246,8 +345,9 @@ class AveragingEnsemble(BaseEstimator):
         for m in self.members:
             key = json.dumps([m["model"], m["params"]], sort_keys=True, default=str)
             if key not in fitted:
-                fitted[key] = build_estimator(m["model"], self.task, m["params"], seed=self.seed,
-                                              n_jobs=self.n_jobs).fit(X, y)  # fmt: skip
+                fitted[key] = build_estimator(
+                    m["model"], self.task, m["params"], seed=self.seed, n_jobs=self.n_jobs
+                ).fit(X, y)
             self.estimators_.append(fitted[key])
         if self.task == "classification":
             self.classes_ = np.unique(y)
@@ -315,8 +415,10 @@ class MinSupport(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Any = None) -> Any:
         import numpy as np
 
-        names = np.asarray(input_features if input_features is not None else
-                           [f"x{i}" for i in range(self.n_features_in_)], dtype=object)  # fmt: skip
+        names = np.asarray(
+            input_features if input_features is not None else [f"x{i}" for i in range(self.n_features_in_)],
+            dtype=object,
+        )
         return names[self.keep_]
 
 
@@ -357,8 +459,10 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Any = None) -> Any:
         import numpy as np
 
-        return np.asarray(input_features if input_features is not None else
-                          [f"x{i}" for i in range(self.n_features_in_)], dtype=object)  # fmt: skip
+        return np.asarray(
+            input_features if input_features is not None else [f"x{i}" for i in range(self.n_features_in_)],
+            dtype=object,
+        )
 
 
 def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str], smiles: str | None = None):
@@ -381,12 +485,26 @@ def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str], smiles
 
     parts: list[tuple[str, Any, list[str]]] = [("smiles", "passthrough", [smiles])] if smiles else []
     if numeric:
-        parts.append(("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
-                                           MinSupport(), CountAwareScaler()), list(numeric)))  # fmt: skip
+        parts.append(
+            (
+                "num",
+                make_pipeline(
+                    SimpleImputer(strategy="median", keep_empty_features=True), MinSupport(), CountAwareScaler()
+                ),
+                list(numeric),
+            )
+        )
     if categorical:
-        parts.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                                           OneHotEncoder(handle_unknown="ignore", max_categories=50,
-                                                         sparse_output=False)), list(categorical)))  # fmt: skip
+        parts.append(
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore", max_categories=50, sparse_output=False),
+                ),
+                list(categorical),
+            )
+        )
     if not parts:
         raise InputError("no feature columns left after removing target, id and SMILES columns")
     return ColumnTransformer(parts, sparse_threshold=0.0, verbose_feature_names_out=False)

@@ -43,8 +43,14 @@ def _registry() -> dict[str, list[Table]]:
     )
 
     registry: dict[str, list[Table]] = {}
-    for module in (loaders_molecules, loaders_nano_process, loaders_clinical, loaders_pgx, loaders_text,
-                   loaders_signals):  # fmt: skip
+    for module in (
+        loaders_molecules,
+        loaders_nano_process,
+        loaders_clinical,
+        loaders_pgx,
+        loaders_text,
+        loaders_signals,
+    ):
         registry.update(module.TABLES)
     return registry
 

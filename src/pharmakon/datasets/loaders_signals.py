@@ -42,9 +42,11 @@ def _breastmnist_labels(folder: Path) -> pd.DataFrame:
     rel = "medmnist/breastmnist.npz"
     try:
         with np.load(folder / rel, allow_pickle=False) as npz:
-            rows = [{"split": split, "index": i, "label": int(lab)}
-                    for split in ("train", "val", "test")
-                    for i, lab in enumerate(np.asarray(npz[f"{split}_labels"]).reshape(-1))]  # fmt: skip
+            rows = [
+                {"split": split, "index": i, "label": int(lab)}
+                for split in ("train", "val", "test")
+                for i, lab in enumerate(np.asarray(npz[f"{split}_labels"]).reshape(-1))
+            ]
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"cannot read the npz archive: {exc}", file=rel) from exc
     return frame(rows, {"split": S, "index": I, "label": I}, file=rel)
@@ -67,9 +69,16 @@ def _nrrd_headers(folder: Path) -> pd.DataFrame:
                     fields[key.strip()] = value.strip().lstrip("=")
         dirs = re.findall(r"\(([^)]*)\)", fields.get("space directions", ""))
         spacing = [float(np.linalg.norm([float(x) for x in d.split(",")])) for d in dirs]
-        rows.append({"file": rel, "type": fields.get("type"), "dimension": fields.get("dimension"),
-                     "sizes": fields.get("sizes"), "spacing_mm": " ".join(f"{s:.6g}" for s in spacing) or None,
-                     "encoding": fields.get("encoding")})  # fmt: skip
+        rows.append(
+            {
+                "file": rel,
+                "type": fields.get("type"),
+                "dimension": fields.get("dimension"),
+                "sizes": fields.get("sizes"),
+                "spacing_mm": " ".join(f"{s:.6g}" for s in spacing) or None,
+                "encoding": fields.get("encoding"),
+            }
+        )
     return frame(rows, _NRRD_SCHEMA, file="pyradiomics/*.nrrd")
 
 
@@ -81,20 +90,37 @@ def _dicom_files(folder: Path) -> pd.DataFrame:
     for path in sorted((folder / "pydicom").glob("*.dcm")):
         with path.open("rb") as fh:
             head = fh.read(132)
-        rows.append({"file": path.relative_to(folder).as_posix(), "size_bytes": path.stat().st_size,
-                     "has_preamble": head[128:132] == b"DICM"})  # fmt: skip
+        rows.append(
+            {
+                "file": path.relative_to(folder).as_posix(),
+                "size_bytes": path.stat().st_size,
+                "has_preamble": head[128:132] == b"DICM",
+            }
+        )
     return frame(rows, {"file": S, "size_bytes": I, "has_preamble": B}, file="pydicom/*.dcm")
 
 
 _IMAGING = [
-    Table("radiomics_baseline", _radiomics_baseline, _RADIOMICS_SCHEMA,
-          "pyradiomics reference features, long format (value_text keeps non-numeric diagnostics)"),
-    Table("breastmnist_labels", _breastmnist_labels, {"split": S, "index": I, "label": I},
-          "BreastMNIST labels per split (0 = malignant, 1 = normal/benign)"),
+    Table(
+        "radiomics_baseline",
+        _radiomics_baseline,
+        _RADIOMICS_SCHEMA,
+        "pyradiomics reference features, long format (value_text keeps non-numeric diagnostics)",
+    ),
+    Table(
+        "breastmnist_labels",
+        _breastmnist_labels,
+        {"split": S, "index": I, "label": I},
+        "BreastMNIST labels per split (0 = malignant, 1 = normal/benign)",
+    ),
     Table("nrrd_headers", _nrrd_headers, _NRRD_SCHEMA, "headers of the NRRD image/mask files (spacing in mm)"),
-    Table("dicom_files", _dicom_files, {"file": S, "size_bytes": I, "has_preamble": B},
-          "inventory of the DICOM test files (has_preamble False: read with force=True)"),
-]  # fmt: skip
+    Table(
+        "dicom_files",
+        _dicom_files,
+        {"file": S, "size_bytes": I, "has_preamble": B},
+        "inventory of the DICOM test files (has_preamble False: read with force=True)",
+    ),
+]
 
 
 # ---------------------------------------------------------------------------- ECG (WFDB)
@@ -119,20 +145,33 @@ def parse_wfdb_header(path: Path, *, file: str) -> tuple[dict[str, object], list
         raise InputError("empty WFDB header", file=file)
     row, first = body[0]
     try:
-        record = {"record": first[0], "n_signals": int(first[1]), "fs": float(first[2].split("/")[0]),
-                  "n_samples": int(first[3]) if len(first) > 3 else None, "comments": " | ".join(comments)}  # fmt: skip
+        record = {
+            "record": first[0],
+            "n_signals": int(first[1]),
+            "fs": float(first[2].split("/")[0]),
+            "n_samples": int(first[3]) if len(first) > 3 else None,
+            "comments": " | ".join(comments),
+        }
         signals = []
         for _row, parts in body[1:]:
             m = _GAIN.match(parts[2])
             if not m:
                 raise ValueError(f"bad gain field {parts[2]!r}")
             adc_zero = int(parts[4]) if len(parts) > 4 else 0
-            signals.append({"file": parts[0], "format": parts[1], "gain": float(m.group(1)) or 200.0,
-                            "baseline": int(m.group(2)) if m.group(2) else adc_zero, "units": m.group(3) or "mV",
-                            "adc_resolution": int(parts[3]), "adc_zero": adc_zero,
-                            "initial_value": int(parts[5]) if len(parts) > 5 else None,
-                            "checksum": int(parts[6]) if len(parts) > 6 else None,
-                            "description": " ".join(parts[8:]) or None})  # fmt: skip
+            signals.append(
+                {
+                    "file": parts[0],
+                    "format": parts[1],
+                    "gain": float(m.group(1)) or 200.0,
+                    "baseline": int(m.group(2)) if m.group(2) else adc_zero,
+                    "units": m.group(3) or "mV",
+                    "adc_resolution": int(parts[3]),
+                    "adc_zero": adc_zero,
+                    "initial_value": int(parts[5]) if len(parts) > 5 else None,
+                    "checksum": int(parts[6]) if len(parts) > 6 else None,
+                    "description": " ".join(parts[8:]) or None,
+                }
+            )
     except (IndexError, ValueError) as exc:
         raise InputError(f"malformed WFDB header line: {exc}", file=file, row=row) from exc
     if len(signals) != record["n_signals"]:
@@ -166,8 +205,20 @@ def _wfdb_headers(folder: Path) -> tuple[list[dict[str, object]], list[dict[str,
 
 
 _RECORD_SCHEMA = {"folder": S, "record": S, "n_signals": I, "fs": F, "n_samples": I, "comments": S}
-_SIGNAL_SCHEMA = {"record": S, "channel": I, "file": S, "format": S, "gain": F, "baseline": I, "units": S,
-                  "adc_resolution": I, "adc_zero": I, "initial_value": I, "checksum": I, "description": S}  # fmt: skip
+_SIGNAL_SCHEMA = {
+    "record": S,
+    "channel": I,
+    "file": S,
+    "format": S,
+    "gain": F,
+    "baseline": I,
+    "units": S,
+    "adc_resolution": I,
+    "adc_zero": I,
+    "initial_value": I,
+    "checksum": I,
+    "description": S,
+}
 
 
 def _mitdb_100_signal(folder: Path) -> pd.DataFrame:
@@ -180,25 +231,43 @@ def _mitdb_100_signal(folder: Path) -> pd.DataFrame:
         total = int(digital[:, k].astype(np.int64).sum())
         checksum = ((total + 2**15) % 2**16) - 2**15
         if s["checksum"] is not None and checksum != s["checksum"]:
-            raise InputError(f"checksum {checksum} differs from the header's {s['checksum']}", file=rel,
-                             field=str(s["description"]))  # fmt: skip
-    data = {"sample": pd.array(np.arange(len(digital)), dtype="Int64"),
-            "time_s": np.arange(len(digital)) / float(rec["fs"])}  # type: ignore[arg-type]  # fmt: skip
+            raise InputError(
+                f"checksum {checksum} differs from the header's {s['checksum']}", file=rel, field=str(s["description"])
+            )
+    data = {
+        "sample": pd.array(np.arange(len(digital)), dtype="Int64"),
+        "time_s": np.arange(len(digital)) / float(rec["fs"]),
+    }  # type: ignore[arg-type]
     for k, s in enumerate(sigs):
         data[str(s["description"])] = (digital[:, k] - s["baseline"]) / s["gain"]  # type: ignore[operator]
     return pd.DataFrame(data)
 
 
 _ECG = [
-    csv_table("mitdb_100_annotations", "mitdb_100/100_atr.csv",
-              {"sample": I, "time_s": F, "symbol": S, "aux_note": S},
-              description="MIT-BIH record 100 beat annotations (N normal, A atrial premature, V PVC, + rhythm)"),
-    Table("records", lambda folder: frame(_wfdb_headers(folder)[0], _RECORD_SCHEMA, file="*/*.hea"),
-          _RECORD_SCHEMA, "one row per WFDB record: signals, sampling frequency (Hz), length, header comments"),
-    Table("signals", lambda folder: frame(_wfdb_headers(folder)[1], _SIGNAL_SCHEMA, file="*/*.hea"),
-          _SIGNAL_SCHEMA, "one row per channel: storage format, gain (adu per unit), baseline, description"),
-    Table("mitdb_100_signal", _mitdb_100_signal, {"sample": I, "time_s": F, "MLII": F, "V5": F},
-          "MIT-BIH record 100 decoded to physical units (mV), 360 Hz, checksums verified"),
-]  # fmt: skip
+    csv_table(
+        "mitdb_100_annotations",
+        "mitdb_100/100_atr.csv",
+        {"sample": I, "time_s": F, "symbol": S, "aux_note": S},
+        description="MIT-BIH record 100 beat annotations (N normal, A atrial premature, V PVC, + rhythm)",
+    ),
+    Table(
+        "records",
+        lambda folder: frame(_wfdb_headers(folder)[0], _RECORD_SCHEMA, file="*/*.hea"),
+        _RECORD_SCHEMA,
+        "one row per WFDB record: signals, sampling frequency (Hz), length, header comments",
+    ),
+    Table(
+        "signals",
+        lambda folder: frame(_wfdb_headers(folder)[1], _SIGNAL_SCHEMA, file="*/*.hea"),
+        _SIGNAL_SCHEMA,
+        "one row per channel: storage format, gain (adu per unit), baseline, description",
+    ),
+    Table(
+        "mitdb_100_signal",
+        _mitdb_100_signal,
+        {"sample": I, "time_s": F, "MLII": F, "V5": F},
+        "MIT-BIH record 100 decoded to physical units (mV), 360 Hz, checksums verified",
+    ),
+]
 
 TABLES: dict[str, list[Table]] = {"medical_imaging": _IMAGING, "ecg_wfdb": _ECG}

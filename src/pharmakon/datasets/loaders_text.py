@@ -27,8 +27,14 @@ def _queries(file: str = "queries.jsonl") -> Table:
 
 
 def _qrels(name: str, path: str, extra: dict[str, str] | None = None, description: str = "") -> Table:
-    return csv_table(name, path, {**_QREL, **(extra or {})}, rename=_QREL_RENAME, sep="\t",
-                     description=description or "official judgments: 0 not relevant, 1 excluded/consider, 2 eligible")  # fmt: skip
+    return csv_table(
+        name,
+        path,
+        {**_QREL, **(extra or {})},
+        rename=_QREL_RENAME,
+        sep="\t",
+        description=description or "official judgments: 0 not relevant, 1 excluded/consider, 2 eligible",
+    )
 
 
 def _trials(file: str, fields: dict[str, str], rename: dict[str, str] | None = None) -> Table:
@@ -54,14 +60,36 @@ def _flat(v: object) -> object:
 _SIGIR = [
     _qrels("qrels", "qrels/test.tsv", description="judgments: 0 would not refer, 1 consider, 2 highly likely"),
     _queries(),
-    _trials("judged_trial_sample/trials.jsonl",
-            {"nct_id": S, "brief_title": S, "phase": S, "drugs_list": S, "diseases_list": S, "enrollment": F,
-             "inclusion_criteria": S, "exclusion_criteria": S, "brief_summary": S}),
+    _trials(
+        "judged_trial_sample/trials.jsonl",
+        {
+            "nct_id": S,
+            "brief_title": S,
+            "phase": S,
+            "drugs_list": S,
+            "diseases_list": S,
+            "enrollment": F,
+            "inclusion_criteria": S,
+            "exclusion_criteria": S,
+            "brief_summary": S,
+        },
+    ),
     _qrels("judged_pairs", "judged_trial_sample/pairs.tsv", description="official scores of the sampled trials"),
-]  # fmt: skip
-_TREC_TRIAL_FIELDS = {"nctid": S, "title": S, "brief_summary": S, "study_type": S, "phases": S, "primary_purpose": S,
-                      "raw_criteria": S, "minimum_age": S, "maximum_age": S, "sex": S, "condition": S,
-                      "overall_status": S}  # fmt: skip
+]
+_TREC_TRIAL_FIELDS = {
+    "nctid": S,
+    "title": S,
+    "brief_summary": S,
+    "study_type": S,
+    "phases": S,
+    "primary_purpose": S,
+    "raw_criteria": S,
+    "minimum_age": S,
+    "maximum_age": S,
+    "sex": S,
+    "condition": S,
+    "overall_status": S,
+}
 _TREC21 = [
     _qrels("qrels", "qrels/test.tsv"),
     _queries(),
@@ -70,12 +98,26 @@ _TREC21 = [
 ]
 _TREC22 = [_qrels("qrels", "qrels/test.tsv"), _queries()]
 _TREC21_TRIALS = [
-    _trials("trials.jsonl", {**_TREC_TRIAL_FIELDS, "inclusion_criteria": S, "exclusion_criteria": S,
-                             "criteria_split": S, "min_age_years": F, "max_age_years": F, "sampled_for": S},
-            {"nctid": "nct_id"}),
-    _qrels("pairs", "pairs.tsv", {"selected_topic": B},
-           description="all TREC 2021 judgments of these trials; selected_topic marks the sampled topic pairs"),
-]  # fmt: skip
+    _trials(
+        "trials.jsonl",
+        {
+            **_TREC_TRIAL_FIELDS,
+            "inclusion_criteria": S,
+            "exclusion_criteria": S,
+            "criteria_split": S,
+            "min_age_years": F,
+            "max_age_years": F,
+            "sampled_for": S,
+        },
+        {"nctid": "nct_id"},
+    ),
+    _qrels(
+        "pairs",
+        "pairs.tsv",
+        {"selected_topic": B},
+        description="all TREC 2021 judgments of these trials; selected_topic marks the sampled topic pairs",
+    ),
+]
 
 
 def _reports(folder: Path) -> pd.DataFrame:
@@ -86,23 +128,59 @@ def _reports(folder: Path) -> pd.DataFrame:
     return frame(rows, {"pmcid": S, "kind": S, "text": S}, file="markdown/*.md")
 
 
-_RCT_ANN = {"id": I, "evidence_inference_prompt_id": S, "pmcid": S, "outcome": S, "intervention": S,
-            "comparator": S, "outcome_type": S, "intervention_events": F, "intervention_group_size": F,
-            "comparator_events": F, "comparator_group_size": F, "intervention_mean": F,
-            "intervention_standard_deviation": F, "comparator_mean": F, "comparator_standard_deviation": F,
-            "notes": S, "is_data_in_figure_graphics": B, "is_relevant_data_in_table": B,
-            "is_table_in_graphic_format": B, "is_data_complete": B, "split": S}  # fmt: skip
+_RCT_ANN = {
+    "id": I,
+    "evidence_inference_prompt_id": S,
+    "pmcid": S,
+    "outcome": S,
+    "intervention": S,
+    "comparator": S,
+    "outcome_type": S,
+    "intervention_events": F,
+    "intervention_group_size": F,
+    "comparator_events": F,
+    "comparator_group_size": F,
+    "intervention_mean": F,
+    "intervention_standard_deviation": F,
+    "comparator_mean": F,
+    "comparator_standard_deviation": F,
+    "notes": S,
+    "is_data_in_figure_graphics": B,
+    "is_relevant_data_in_table": B,
+    "is_table_in_graphic_format": B,
+    "is_data_complete": B,
+    "split": S,
+}
 _RCT = [
-    csv_table("annotations", "annotated_rct_dataset.csv", _RCT_ANN,
-              description="ICO rows with reference events/n (binary) or mean/SD/n (continuous); blank = not reported"),
+    csv_table(
+        "annotations",
+        "annotated_rct_dataset.csv",
+        _RCT_ANN,
+        description="ICO rows with reference events/n (binary) or mean/SD/n (continuous); blank = not reported",
+    ),
     Table("reports", _reports, {"pmcid": S, "kind": S, "text": S}, "trial report texts (abstract + results, Markdown)"),
-    csv_table("case_study", "meta_analysis_case_study.csv",
-              {"pmcid": S, "study": S, "outcome": S, "intervention_events": F, "intervention_group_size": F,
-               "comparator_events": F, "comparator_group_size": F, "risk_ratio": F},
-              description="mortality meta-analysis case study (4 RCTs)"),
-    csv_table("published_metrics", "published_metrics_summary.csv", {"task": S, "file": S, "model": S},
-              description="authors' scores per task and model on the TEST split"),
-]  # fmt: skip
+    csv_table(
+        "case_study",
+        "meta_analysis_case_study.csv",
+        {
+            "pmcid": S,
+            "study": S,
+            "outcome": S,
+            "intervention_events": F,
+            "intervention_group_size": F,
+            "comparator_events": F,
+            "comparator_group_size": F,
+            "risk_ratio": F,
+        },
+        description="mortality meta-analysis case study (4 RCTs)",
+    ),
+    csv_table(
+        "published_metrics",
+        "published_metrics_summary.csv",
+        {"task": S, "file": S, "model": S},
+        description="authors' scores per task and model on the TEST split",
+    ),
+]
 
 
 def _abstracts(folder: Path) -> pd.DataFrame:
@@ -114,15 +192,34 @@ def _abstracts(folder: Path) -> pd.DataFrame:
 
 
 _EVIDENCE = [
-    csv_table("prompts", "prompts_v2.csv", {"PromptID": S, "PMCID": S, "Outcome": S, "Intervention": S,
-              "Comparator": S, "split": S}, description="intervention/comparator/outcome prompts"),  # fmt: skip
-    csv_table("annotations", "annotations_v2.csv",
-              {"UserID": S, "PromptID": S, "PMCID": S, "Valid Label": B, "Valid Reasoning": B, "Label": S,
-               "Annotations": S, "Label Code": I, "In Abstract": S, "Evidence Start": I, "Evidence End": I,
-               "split": S, "evidence_in_abstract": B},
-              description="annotator labels (-1/0/1) and evidence spans (offsets into full texts); test sealed"),
+    csv_table(
+        "prompts",
+        "prompts_v2.csv",
+        {"PromptID": S, "PMCID": S, "Outcome": S, "Intervention": S, "Comparator": S, "split": S},
+        description="intervention/comparator/outcome prompts",
+    ),
+    csv_table(
+        "annotations",
+        "annotations_v2.csv",
+        {
+            "UserID": S,
+            "PromptID": S,
+            "PMCID": S,
+            "Valid Label": B,
+            "Valid Reasoning": B,
+            "Label": S,
+            "Annotations": S,
+            "Label Code": I,
+            "In Abstract": S,
+            "Evidence Start": I,
+            "Evidence End": I,
+            "split": S,
+            "evidence_in_abstract": B,
+        },
+        description="annotator labels (-1/0/1) and evidence spans (offsets into full texts); test sealed",
+    ),
     Table("abstracts", _abstracts, {"pmcid": S, "split": S, "title": S, "abstract": S}, "article abstracts"),
-]  # fmt: skip
+]
 
 
 def _matrix(path: str) -> Table:
@@ -136,24 +233,46 @@ def _matrix(path: str) -> Table:
 
 
 _REPURPOSING = [
-    csv_table("indications", "pharmacotherapydb/indications.tsv",
-              {"doid_id": S, "drugbank_id": S, "disease": S, "drug": S, "category": S, "n_curators": I,
-               "n_resources": I}, sep="\t",
-              description="PharmacotherapyDB: DM disease-modifying, SYM symptomatic, NOT non-indication"),
-    csv_table("pharmacotherapydb_drugs", "pharmacotherapydb/drugs.tsv", {"drugbank_id": S, "drug": S}, rest=I,
-              sep="\t", description="indication counts per drug"),
-    csv_table("pharmacotherapydb_diseases", "pharmacotherapydb/diseases.tsv", {"doid_id": S, "disease": S},
-              rest=I, sep="\t", description="indication counts per disease"),
-    *[t for ds in ("gottlieb_fdataset", "luo_cdataset") for t in (
-        csv_table(f"{ds.split('_')[1]}_associations", f"{ds}/associations.csv",
-                  {"drug_idx": I, "disease_idx": I, "drug_drugbank": S, "disease_omim": S},
-                  description="known drug-disease associations"),
-        csv_table(f"{ds.split('_')[1]}_drugs", f"{ds}/drugs.csv", {"drug_idx": I, "drugbank_id": S}),
-        csv_table(f"{ds.split('_')[1]}_diseases", f"{ds}/diseases.csv", {"disease_idx": I, "omim_id": S}),
-        _matrix(f"{ds}/drug_similarity.csv.gz"),
-        _matrix(f"{ds}/disease_similarity.csv.gz"),
-    )],
-]  # fmt: skip
+    csv_table(
+        "indications",
+        "pharmacotherapydb/indications.tsv",
+        {"doid_id": S, "drugbank_id": S, "disease": S, "drug": S, "category": S, "n_curators": I, "n_resources": I},
+        sep="\t",
+        description="PharmacotherapyDB: DM disease-modifying, SYM symptomatic, NOT non-indication",
+    ),
+    csv_table(
+        "pharmacotherapydb_drugs",
+        "pharmacotherapydb/drugs.tsv",
+        {"drugbank_id": S, "drug": S},
+        rest=I,
+        sep="\t",
+        description="indication counts per drug",
+    ),
+    csv_table(
+        "pharmacotherapydb_diseases",
+        "pharmacotherapydb/diseases.tsv",
+        {"doid_id": S, "disease": S},
+        rest=I,
+        sep="\t",
+        description="indication counts per disease",
+    ),
+    *[
+        t
+        for ds in ("gottlieb_fdataset", "luo_cdataset")
+        for t in (
+            csv_table(
+                f"{ds.split('_')[1]}_associations",
+                f"{ds}/associations.csv",
+                {"drug_idx": I, "disease_idx": I, "drug_drugbank": S, "disease_omim": S},
+                description="known drug-disease associations",
+            ),
+            csv_table(f"{ds.split('_')[1]}_drugs", f"{ds}/drugs.csv", {"drug_idx": I, "drugbank_id": S}),
+            csv_table(f"{ds.split('_')[1]}_diseases", f"{ds}/diseases.csv", {"disease_idx": I, "omim_id": S}),
+            _matrix(f"{ds}/drug_similarity.csv.gz"),
+            _matrix(f"{ds}/disease_similarity.csv.gz"),
+        )
+    ],
+]
 
 TABLES: dict[str, list[Table]] = {
     "sigir_2016": _SIGIR,

@@ -56,9 +56,20 @@ __all__ = [
 
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = (
-    "seq", "event_id", "ts", "actor", "action", "object_type", "object_id",
-    "inputs", "outputs", "params", "reason", "code_version", "prev_hash",
-)  # fmt: skip
+    "seq",
+    "event_id",
+    "ts",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "inputs",
+    "outputs",
+    "params",
+    "reason",
+    "code_version",
+    "prev_hash",
+)
 _JSON_FIELDS = ("inputs", "outputs", "params")
 _VERIFY_BATCH = 20_000
 # Built once: statement construction is a third of an append's cost, paid under the head lock.
@@ -329,8 +340,14 @@ def verify_and_record(store: Store, *, actor: str, progress: Callable[[int], Non
     with store.read_session() as session:
         report = verify_chain(session, progress=progress)
     with store.session() as session:
-        record_event(session, actor=actor, action="audit.verify", object_type="audit_chain", object_id="store",
-                     params={"ok": report.ok, "n_events": report.n_events, "first_bad_seq": report.first_bad_seq})  # fmt: skip
+        record_event(
+            session,
+            actor=actor,
+            action="audit.verify",
+            object_type="audit_chain",
+            object_id="store",
+            params={"ok": report.ok, "n_events": report.n_events, "first_bad_seq": report.first_bad_seq},
+        )
     return report
 
 

@@ -58,8 +58,16 @@ class ObjectVersion:
 
     @classmethod
     def from_row(cls, row: StoredObject) -> ObjectVersion:
-        return cls(row.kind, row.name, row.version, json.loads(row.content), row.content_hash,
-                   json.loads(row.artifacts), row.created_by, row.created_at)  # fmt: skip
+        return cls(
+            row.kind,
+            row.name,
+            row.version,
+            json.loads(row.content),
+            row.content_hash,
+            json.loads(row.artifacts),
+            row.created_by,
+            row.created_at,
+        )
 
 
 def _artifact_root() -> Path:
@@ -140,13 +148,28 @@ def save_object(
     latest = session.execute(
         select(func.max(StoredObject.version)).where(StoredObject.kind == kind, StoredObject.name == name)
     ).scalar_one()
-    row = StoredObject(kind=kind, name=name, version=(latest or 0) + 1, content=text,
-                       content_hash=sha256_bytes(text.encode("utf-8")), artifacts=canonical_json(stored),
-                       created_by=actor, created_at=utc_now())  # fmt: skip
+    row = StoredObject(
+        kind=kind,
+        name=name,
+        version=(latest or 0) + 1,
+        content=text,
+        content_hash=sha256_bytes(text.encode("utf-8")),
+        artifacts=canonical_json(stored),
+        created_by=actor,
+        created_at=utc_now(),
+    )
     session.add(row)
     session.flush()
-    record_event(session, actor=actor, action="object.save", object_type=kind, object_id=f"{name}@{row.version}",
-                 outputs={"content": row.content_hash, **stored}, params={"version": row.version}, reason=reason)  # fmt: skip
+    record_event(
+        session,
+        actor=actor,
+        action="object.save",
+        object_type=kind,
+        object_id=f"{name}@{row.version}",
+        outputs={"content": row.content_hash, **stored},
+        params={"version": row.version},
+        reason=reason,
+    )
     return ObjectVersion.from_row(row)
 
 
@@ -224,5 +247,12 @@ def set_alias(
     else:
         row.version = version
     session.flush()
-    record_event(session, actor=actor, action="object.alias", object_type=kind, object_id=f"{name}@{version}",
-                 params={"alias": alias, "previous_version": previous}, reason=reason)  # fmt: skip
+    record_event(
+        session,
+        actor=actor,
+        action="object.alias",
+        object_type=kind,
+        object_id=f"{name}@{version}",
+        params={"alias": alias, "previous_version": previous},
+        reason=reason,
+    )

@@ -327,8 +327,9 @@ def sign(
         Unknown meaning (see :data:`SIGNATURE_MEANINGS`).
     """
     if meaning not in SIGNATURE_MEANINGS:
-        raise InputError(f"unknown signature meaning {meaning!r}; choose one of {', '.join(SIGNATURE_MEANINGS)}",
-                         field="meaning")  # fmt: skip
+        raise InputError(
+            f"unknown signature meaning {meaning!r}; choose one of {', '.join(SIGNATURE_MEANINGS)}", field="meaning"
+        )
     user = authenticate_password(session, username, password)
     require_role(user, "scientist")
     return record_event(

@@ -16,25 +16,66 @@ class Capability:
 
 
 CAPABILITIES: list[Capability] = [
-    Capability("Audit trail", "Hash-chained, append-only record of who did what, with which data and model; "
-               "electronic signatures.", "QA / regulatory", "pharmakon audit log|verify|export|sign", "/audit"),
-    Capability("Data catalogue", "Public data sets with licence, citation and SHA-256; fetched and verified "
-               "into the local cache.", "everyone", "pharmakon data list|fetch|info", "/data"),
-    Capability("Users and roles", "Viewer < scientist < admin; API tokens stored only as Argon2 hashes.",
-               "administrators", "pharmakon users add|list|token|disable", "/users", "admin"),
-    Capability("Pharmacogenomics", "VCF -> star-allele diplotypes (PharmCAT rules, 11 genes + CYP2D6 outside calls) -> "
-               "phenotypes -> CPIC/DPWG advice; IWPC warfarin doses.", "clinical pharmacists",
-               "pharmakon pgx call|batch|warfarin", "/pgx"),
-    Capability("Models", "Governed model lifecycle on any table, with or without SMILES: QC, CV selection over a "
-               "model zoo (Optuna), conformal intervals, applicability domain, registry with model cards.",
-               "data scientists, chemists", "pharmakon model train|predict|list|card|promote", "/models"),
-    Capability("Drug safety", "Disproportionality signals (MGPS EBGM/EB05 checked against openEBGM, PRR, ROR, IC) at "
-               "FAERS scale; signal review; trial safety monitoring.", "drug-safety scientists",
-               "pharmakon safety signals|review|monitor", "/safety"),
-    Capability("Trial design", "Group-sequential boundaries (checked against rpact), sample size, vectorised "
-               "simulation; designs stored, signed and reported.", "biostatisticians",
-               "pharmakon trial design|samplesize|simulate|bayes|dosefind|enrich", "/trial"),
-    Capability("ADMET panel", "36 endpoints (Biogen ADME, MoleculeNet, PharmaBench) with conformal intervals/sets, "
-               "applicability-domain flags, structural alerts, QED and SHAP per molecule.",
-               "medicinal / computational chemists", "pharmakon admet endpoints|train|predict", "/admet"),
-]  # fmt: skip
+    Capability(
+        "Audit trail",
+        "Hash-chained, append-only record of who did what, with which data and model; electronic signatures.",
+        "QA / regulatory",
+        "pharmakon audit log|verify|export|sign",
+        "/audit",
+    ),
+    Capability(
+        "Data catalogue",
+        "Public data sets with licence, citation and SHA-256; fetched and verified into the local cache.",
+        "everyone",
+        "pharmakon data list|fetch|info",
+        "/data",
+    ),
+    Capability(
+        "Users and roles",
+        "Viewer < scientist < admin; API tokens stored only as Argon2 hashes.",
+        "administrators",
+        "pharmakon users add|list|token|disable",
+        "/users",
+        "admin",
+    ),
+    Capability(
+        "Pharmacogenomics",
+        "VCF -> star-allele diplotypes (PharmCAT rules, 11 genes + CYP2D6 outside calls) -> "
+        "phenotypes -> CPIC/DPWG advice; IWPC warfarin doses.",
+        "clinical pharmacists",
+        "pharmakon pgx call|batch|warfarin",
+        "/pgx",
+    ),
+    Capability(
+        "Models",
+        "Governed model lifecycle on any table, with or without SMILES: QC, CV selection over a "
+        "model zoo (Optuna), conformal intervals, applicability domain, registry with model cards.",
+        "data scientists, chemists",
+        "pharmakon model train|predict|list|card|promote",
+        "/models",
+    ),
+    Capability(
+        "Drug safety",
+        "Disproportionality signals (MGPS EBGM/EB05 checked against openEBGM, PRR, ROR, IC) at "
+        "FAERS scale; signal review; trial safety monitoring.",
+        "drug-safety scientists",
+        "pharmakon safety signals|review|monitor",
+        "/safety",
+    ),
+    Capability(
+        "Trial design",
+        "Group-sequential boundaries (checked against rpact), sample size, vectorised "
+        "simulation; designs stored, signed and reported.",
+        "biostatisticians",
+        "pharmakon trial design|samplesize|simulate|bayes|dosefind|enrich",
+        "/trial",
+    ),
+    Capability(
+        "ADMET panel",
+        "36 endpoints (Biogen ADME, MoleculeNet, PharmaBench) with conformal intervals/sets, "
+        "applicability-domain flags, structural alerts, QED and SHAP per molecule.",
+        "medicinal / computational chemists",
+        "pharmakon admet endpoints|train|predict",
+        "/admet",
+    ),
+]

@@ -32,8 +32,16 @@ def _endpoints() -> list[dict[str, Any]]:
 def _context(text: str, chosen: list[str] | None, alerts: bool, error: str = "") -> dict[str, Any]:
     endpoints = _endpoints()
     names = [e["name"] for e in endpoints]
-    return {"endpoints": endpoints, "chosen": chosen or names, "text": text, "alerts": alerts, "error": error,
-            "max_molecules": MAX_PAGE_MOLECULES, "max_upload_mib": MAX_UPLOAD_BYTES // 2**20, "result": None}  # fmt: skip
+    return {
+        "endpoints": endpoints,
+        "chosen": chosen or names,
+        "text": text,
+        "alerts": alerts,
+        "error": error,
+        "max_molecules": MAX_PAGE_MOLECULES,
+        "max_upload_mib": MAX_UPLOAD_BYTES // 2**20,
+        "result": None,
+    }
 
 
 @router.get("/admet", response_class=HTMLResponse)
@@ -73,8 +81,11 @@ def _read_upload(upload: UploadFile) -> tuple[list[object], list[str], list[str]
         raise InputError(f"unsupported file type {suffix or '(none)'!r}; upload .csv, .tsv, .smi or .sdf", file=name)
     data = upload.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError(f"the upload is larger than {MAX_UPLOAD_BYTES // 2**20} MiB; use `pharmakon admet "
-                         "predict FILE` for large files", file=name)  # fmt: skip
+        raise InputError(
+            f"the upload is larger than {MAX_UPLOAD_BYTES // 2**20} MiB; use `pharmakon admet "
+            "predict FILE` for large files",
+            file=name,
+        )
     fd, tmp = tempfile.mkstemp(prefix="admet-upload-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -91,8 +102,11 @@ def _read_upload(upload: UploadFile) -> tuple[list[object], list[str], list[str]
 
 def _check_count(n: int) -> None:
     if n > MAX_PAGE_MOLECULES:
-        raise InputError(f"the workbench takes at most {MAX_PAGE_MOLECULES:,} molecules per run; use the REST API "
-                         "(5,000 per request) or `pharmakon admet predict FILE` for more", field="smiles")  # fmt: skip
+        raise InputError(
+            f"the workbench takes at most {MAX_PAGE_MOLECULES:,} molecules per run; use the REST API "
+            "(5,000 per request) or `pharmakon admet predict FILE` for more",
+            field="smiles",
+        )
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -116,10 +130,13 @@ def _cells(row: dict[str, Any], endpoints: list[dict[str, Any]]) -> list[dict[st
         else:
             text = f"p={_fmt(row[f'{n}_p1'])}"
             detail = _set(row[f"{n}_set"])
-            title = (f"probability of class {e['positive_class']}; conformal {coverage}prediction set "
-                     f"(predicted class {row[n]})")  # fmt: skip
-        cells.append({"endpoint": n, "text": text, "detail": detail, "title": title,
-                      "in_domain": bool(row[f"{n}_in_domain"])})  # fmt: skip
+            title = (
+                f"probability of class {e['positive_class']}; conformal {coverage}prediction set "
+                f"(predicted class {row[n]})"
+            )
+        cells.append(
+            {"endpoint": n, "text": text, "detail": detail, "title": title, "in_domain": bool(row[f"{n}_in_domain"])}
+        )
     return cells
 
 
@@ -129,16 +146,43 @@ def _table(frame: Any, rows: list[dict[str, Any]], endpoints: list[dict[str, Any
     for row in rows:
         ok = row["status"] == "ok"
         link = "/admet/molecule?" + urlencode({"smiles": row["input"] or "", "endpoint": endpoints[0]["name"]})
-        shown.append({"row": row["row"], "id": row["id"], "input": row["input"] or "", "canonical": row["canonical"],
-                      "status": row["status"], "ok": ok, "link": link if ok else "",
-                      "cells": _cells(row, endpoints) if ok else [],
-                      "alerts": {k: row.get(k) for k in ("pains_count", "pains_alerts", "brenk_count", "brenk_alerts",
-                                                         "qed", "lipinski_violations", "mw", "clogp", "tpsa")}})  # fmt: skip
+        shown.append(
+            {
+                "row": row["row"],
+                "id": row["id"],
+                "input": row["input"] or "",
+                "canonical": row["canonical"],
+                "status": row["status"],
+                "ok": ok,
+                "link": link if ok else "",
+                "cells": _cells(row, endpoints) if ok else [],
+                "alerts": {
+                    k: row.get(k)
+                    for k in (
+                        "pains_count",
+                        "pains_alerts",
+                        "brenk_count",
+                        "brenk_alerts",
+                        "qed",
+                        "lipinski_violations",
+                        "mw",
+                        "clogp",
+                        "tpsa",
+                    )
+                },
+            }
+        )
     ok = frame["status"].eq("ok")
     in_domain = sum(int(frame.loc[ok, f"{e['name']}_in_domain"].astype(bool).sum()) for e in endpoints)
     csv = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
-    return {"rows": shown, "n": len(frame), "invalid": int((~ok).sum()), "in_domain": in_domain,
-            "cells": int(ok.sum()) * len(endpoints), "csv": csv}  # fmt: skip
+    return {
+        "rows": shown,
+        "n": len(frame),
+        "invalid": int((~ok).sum()),
+        "in_domain": in_domain,
+        "cells": int(ok.sum()) * len(endpoints),
+        "csv": csv,
+    }
 
 
 @router.post("/admet", response_class=HTMLResponse)
@@ -165,14 +209,27 @@ def admet_predict(
             inputs, ids = _parse_text(smiles)
             _check_count(len(inputs))
             errors, source = None, None
-        frame, rows, refs = predict_panel(get_store(), inputs, ids=ids, endpoints=endpoints or None,
-                                          alerts=bool(alerts), actor=user.username, channel="workbench",
-                                          parse_errors=errors, source=source)  # fmt: skip
+        frame, rows, refs = predict_panel(
+            get_store(),
+            inputs,
+            ids=ids,
+            endpoints=endpoints or None,
+            alerts=bool(alerts),
+            actor=user.username,
+            channel="workbench",
+            parse_errors=errors,
+            source=source,
+        )
     except PharmakonError as exc:
         return render(request, "admet_panel.html", user, status_code=422, **(ctx | {"error": str(exc)}))
     shown = [e for e in ctx["endpoints"] if e["name"] in refs]
-    ctx |= {"chosen": list(refs), "result": _table(frame, rows, shown), "shown": shown, "models": refs,
-            "source": source}  # fmt: skip
+    ctx |= {
+        "chosen": list(refs),
+        "result": _table(frame, rows, shown),
+        "shown": shown,
+        "models": refs,
+        "source": source,
+    }
     return render(request, "admet_panel.html", user, **ctx)
 
 
@@ -185,8 +242,15 @@ def admet_molecule(request: Request, smiles: str = "", endpoint: str = "", top: 
 
     endpoints = _endpoints()
     endpoint = endpoint or (endpoints[0]["name"] if endpoints else "")
-    ctx: dict[str, Any] = {"smiles": smiles, "endpoint": endpoint, "endpoints": endpoints, "top": top,
-                           "max_top": MAX_TOP, "error": "", "explained": None}  # fmt: skip
+    ctx: dict[str, Any] = {
+        "smiles": smiles,
+        "endpoint": endpoint,
+        "endpoints": endpoints,
+        "top": top,
+        "max_top": MAX_TOP,
+        "error": "",
+        "explained": None,
+    }
     if smiles and endpoints:
         try:
             ctx["explained"] = _explained(explain_molecule(get_store(), smiles, endpoint, top=top))

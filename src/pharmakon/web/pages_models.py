@@ -41,8 +41,16 @@ def model_page(request: Request, name: str, version: str | None = None) -> Respo
         aliases = model_aliases(session, name)
         evaluations = model_evaluations(session, name, obj.version)
     primary = "rmse" if obj.content["task"] == "regression" else "auroc"
-    return render(request, "models_detail.html", user, obj=obj, versions=versions, aliases=aliases,
-                  evaluations=evaluations, primary=primary)  # fmt: skip
+    return render(
+        request,
+        "models_detail.html",
+        user,
+        obj=obj,
+        versions=versions,
+        aliases=aliases,
+        evaluations=evaluations,
+        primary=primary,
+    )
 
 
 @router.get("/models/{name}/card.html", response_class=HTMLResponse)

@@ -66,8 +66,14 @@ def pgx_stored(request: Request, name: str) -> Response:
 
     with get_store().read_session() as session:
         obj = get_object(session, KIND, name)
-    return render(request, "pgx_report.html", user, reports=[obj.content["report"]], saved=True,
-                  stored_name=f"{obj.name}@{obj.version}")  # fmt: skip
+    return render(
+        request,
+        "pgx_report.html",
+        user,
+        reports=[obj.content["report"]],
+        saved=True,
+        stored_name=f"{obj.name}@{obj.version}",
+    )
 
 
 def _iwpc_tables() -> dict:
@@ -79,8 +85,10 @@ def _iwpc_tables() -> dict:
         frame = read_cohort(data_folder("iwpc_warfarin") / "warfarin.csv")
     except PharmakonError as exc:
         return {"iwpc_error": f"IWPC cohort not available: {exc}"}
-    return {"iwpc_coverage": warfarin_coverage(frame).to_dict(orient="records"),
-            "iwpc_mae": warfarin_mae_by_group(frame).to_dict(orient="records")}  # fmt: skip
+    return {
+        "iwpc_coverage": warfarin_coverage(frame).to_dict(orient="records"),
+        "iwpc_mae": warfarin_mae_by_group(frame).to_dict(orient="records"),
+    }
 
 
 @router.get("/pgx/fairness", response_class=HTMLResponse)
@@ -117,6 +125,9 @@ def pgx_fairness_vcf(
     except PharmakonError as exc:
         message = str(exc).replace(tmp, "<upload>")
         return render(request, "pgx_fairness.html", user, status_code=422, **{**ctx, "error": message})
-    ctx |= {"vcf_name": vcf.filename, "by_sample": by_sample.to_dict(orient="records"),
-            "by_gene": by_gene.to_dict(orient="records")}  # fmt: skip
+    ctx |= {
+        "vcf_name": vcf.filename,
+        "by_sample": by_sample.to_dict(orient="records"),
+        "by_gene": by_gene.to_dict(orient="records"),
+    }
     return render(request, "pgx_fairness.html", user, **ctx)

@@ -35,8 +35,12 @@ def signal_table(request: Request, name: str) -> Response:
     from pharmakon.web.routes import get_store
 
     q = request.query_params
-    filters = {"method": q.get("method") or None, "drug": q.get("drug") or None, "event": q.get("event") or None,
-               "status": q.get("status") or None}  # fmt: skip
+    filters = {
+        "method": q.get("method") or None,
+        "drug": q.get("drug") or None,
+        "event": q.get("event") or None,
+        "status": q.get("status") or None,
+    }
     try:
         min_n = int(q.get("min_n") or 0)
         offset = max(int(q.get("offset") or 0), 0)
@@ -47,8 +51,19 @@ def signal_table(request: Request, name: str) -> Response:
         reviews = list_reviews(session, name)
     rows, total = table_rows(table, reviews, min_n=min_n, limit=100, offset=offset, **filters)
     form = {k: v or "" for k, v in filters.items()} | {"min_n": str(min_n)}
-    return render(request, "safety_table.html", user, name=name, meta=content, rows=rows, total=total, offset=offset,
-                  form=form, query=urlencode({k: v for k, v in form.items() if v}), quote=quote)  # fmt: skip
+    return render(
+        request,
+        "safety_table.html",
+        user,
+        name=name,
+        meta=content,
+        rows=rows,
+        total=total,
+        offset=offset,
+        form=form,
+        query=urlencode({k: v for k, v in form.items() if v}),
+        quote=quote,
+    )
 
 
 @router.get("/safety/tables/{name}/pair", response_class=HTMLResponse)
@@ -61,8 +76,9 @@ def signal_pair(request: Request, name: str, drug: str, event: str) -> Response:
     with get_store().read_session() as session:
         view = pair_view(session, name, drug, event)
     plot = _trend_svg(view["trend"]) if view["trend"] else ""
-    return render(request, "safety_pair.html", user, name=name, v=view, plot=plot,
-                  error=request.query_params.get("error", ""))  # fmt: skip
+    return render(
+        request, "safety_pair.html", user, name=name, v=view, plot=plot, error=request.query_params.get("error", "")
+    )
 
 
 @router.post("/safety/tables/{name}/review", response_class=HTMLResponse)
@@ -84,8 +100,9 @@ def signal_review(
     back = f"/safety/tables/{quote(name)}/pair?{urlencode({'drug': drug, 'event': event})}"
     try:
         with get_store().session() as session:
-            review_signal(session, table_name=name, drug=drug, event=event, status=status, reason=reason,
-                          actor=user.username)  # fmt: skip
+            review_signal(
+                session, table_name=name, drug=drug, event=event, status=status, reason=reason, actor=user.username
+            )
     except PharmakonError as exc:
         return RedirectResponse(f"{back}&{urlencode({'error': exc.message})}", status_code=303)
     return RedirectResponse(back, status_code=303)

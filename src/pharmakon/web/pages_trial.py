@@ -14,18 +14,33 @@ from pharmakon.web.routes import check_csrf, page_user, render
 router = APIRouter(include_in_schema=False)
 
 _FIELDS = ("kmax", "alpha", "beta", "sided", "spending", "gamma", "information_rates", "futility", "binding")
-_DEFAULT = {"kmax": "3", "alpha": "0.025", "beta": "0.2", "sided": "1", "spending": "asOF", "gamma": "",
-            "information_rates": "", "futility": "none", "binding": ""}  # fmt: skip
+_DEFAULT = {
+    "kmax": "3",
+    "alpha": "0.025",
+    "beta": "0.2",
+    "sided": "1",
+    "spending": "asOF",
+    "gamma": "",
+    "information_rates": "",
+    "futility": "none",
+    "binding": "",
+}
 
 
 def _spec(form: dict[str, str]) -> dict[str, Any]:
     from pharmakon.trials.design.spec import parse_rates
 
-    return {"kmax": int(form["kmax"]), "alpha": float(form["alpha"]), "beta": float(form["beta"]),
-            "sided": int(form["sided"]), "spending": form["spending"],
-            "gamma": float(form["gamma"]) if form.get("gamma") else None,
-            "information_rates": parse_rates(form.get("information_rates") or None),
-            "futility": form.get("futility") or "none", "binding": bool(form.get("binding"))}  # fmt: skip
+    return {
+        "kmax": int(form["kmax"]),
+        "alpha": float(form["alpha"]),
+        "beta": float(form["beta"]),
+        "sided": int(form["sided"]),
+        "spending": form["spending"],
+        "gamma": float(form["gamma"]) if form.get("gamma") else None,
+        "information_rates": parse_rates(form.get("information_rates") or None),
+        "futility": form.get("futility") or "none",
+        "binding": bool(form.get("binding")),
+    }
 
 
 @router.get("/trial", response_class=HTMLResponse)
@@ -37,8 +52,13 @@ def trial_page(request: Request) -> Response:
     from pharmakon.web.routes import get_store
 
     form = {k: request.query_params.get(k, v) for k, v in _DEFAULT.items()}
-    ctx: dict[str, Any] = {"form": form, "error": request.query_params.get("error", ""), "design": None,
-                           "plots": {}, "oc": None}  # fmt: skip
+    ctx: dict[str, Any] = {
+        "form": form,
+        "error": request.query_params.get("error", ""),
+        "design": None,
+        "plots": {},
+        "oc": None,
+    }
     try:
         design = td.design_from_spec(_spec(form))
         ctx["oc"] = td.operating_characteristics(design, n_points=21)
@@ -89,8 +109,17 @@ def trial_design_report(request: Request, name: str, version: int | None = None)
     return HTMLResponse(td.design_report_html(design, f"{obj.name}@{obj.version}"))
 
 
-_SIM_DEFAULT = {"endpoint": "means", "alternative": "0.4", "stdev": "1", "pi1": "0.5", "pi2": "0.3",
-                "planned": "60,120,180", "sims": "20000", "seed": "1", "curve": "5"}  # fmt: skip
+_SIM_DEFAULT = {
+    "endpoint": "means",
+    "alternative": "0.4",
+    "stdev": "1",
+    "pi1": "0.5",
+    "pi2": "0.3",
+    "planned": "60,120,180",
+    "sims": "20000",
+    "seed": "1",
+    "curve": "5",
+}
 _MAX_PAGE_SIMS = 200_000  # keeps a page request to a few seconds
 
 
@@ -105,21 +134,30 @@ def trial_simulate_page(request: Request) -> Response:
 
     form = {k: request.query_params.get(k, v) for k, v in _DEFAULT.items()}
     sim = {k: request.query_params.get(k, v) for k, v in _SIM_DEFAULT.items()}
-    ctx: dict[str, Any] = {"form": form, "sim": sim, "error": "", "oc": None, "plots": {},
-                           "query": urlencode(form)}  # fmt: skip
+    ctx: dict[str, Any] = {"form": form, "sim": sim, "error": "", "oc": None, "plots": {}, "query": urlencode(form)}
     if "run" in request.query_params:
         try:
             design = td.design_from_spec(_spec(form))
             n = int(sim["sims"])
             if not 1 <= n <= _MAX_PAGE_SIMS:
-                raise InputError(f"sims must be in [1, {_MAX_PAGE_SIMS}] on this page (use the CLI for more)",
-                                 field="sims")  # fmt: skip
-            scenario = ({"pi1": float(sim["pi1"]), "pi2": float(sim["pi2"])} if sim["endpoint"] == "rates"
-                        else {"alternative": float(sim["alternative"]), "stdev": float(sim["stdev"])})  # fmt: skip
-            oc = simulate_operating_characteristics(design, sim["endpoint"], scenario,
-                                                    parse_rates(sim["planned"], "planned") or [], sims=n,
-                                                    seed=int(sim["seed"]), curve_points=min(int(sim["curve"]), 11),
-                                                    backend="serial")  # fmt: skip
+                raise InputError(
+                    f"sims must be in [1, {_MAX_PAGE_SIMS}] on this page (use the CLI for more)", field="sims"
+                )
+            scenario = (
+                {"pi1": float(sim["pi1"]), "pi2": float(sim["pi2"])}
+                if sim["endpoint"] == "rates"
+                else {"alternative": float(sim["alternative"]), "stdev": float(sim["stdev"])}
+            )
+            oc = simulate_operating_characteristics(
+                design,
+                sim["endpoint"],
+                scenario,
+                parse_rates(sim["planned"], "planned") or [],
+                sims=n,
+                seed=int(sim["seed"]),
+                curve_points=min(int(sim["curve"]), 11),
+                backend="serial",
+            )
             ctx.update(oc=oc, plots=simulation_plots(oc), design=design)
         except (PharmakonError, ValueError, KeyError) as exc:
             ctx["error"] = str(exc)

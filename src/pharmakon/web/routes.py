@@ -127,12 +127,25 @@ def login(
             user = authenticate_password(session, username, password)
     except AuthenticationError as exc:
         with store.session() as session:
-            record_event(session, actor="anonymous", action="auth.login_failed", object_type="user",
-                         object_id=username[:64], params={"channel": "workbench"}, reason=exc.message)  # fmt: skip
+            record_event(
+                session,
+                actor="anonymous",
+                action="auth.login_failed",
+                object_type="user",
+                object_id=username[:64],
+                params={"channel": "workbench"},
+                reason=exc.message,
+            )
         return render(request, "login.html", None, status_code=401, error=exc.message, next=next)
     with store.session() as session:
-        record_event(session, actor=user.username, action="auth.login", object_type="user", object_id=user.username,
-                     params={"channel": "workbench"})  # fmt: skip
+        record_event(
+            session,
+            actor=user.username,
+            action="auth.login",
+            object_type="user",
+            object_id=user.username,
+            params={"channel": "workbench"},
+        )
     request.session.clear()
     request.session["user"] = user.username
     return RedirectResponse(next if next.startswith("/") else "/", status_code=303)
@@ -163,16 +176,32 @@ def audit_page(
     page = max(page, 1)
     store = get_store()
     with store.read_session() as session:
-        events, total = list_events(session, actor=actor or None, action=action or None,
-                                    object_type=object_type or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
+        events, total = list_events(
+            session,
+            actor=actor or None,
+            action=action or None,
+            object_type=object_type or None,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
         head_seq, _ = chain_head(session)
         chain = verify_chain(session) if head_seq <= LIVE_VERIFY_MAX_EVENTS else None
         last_check = None if chain else next(iter(list_events(session, action="audit.verify", limit=1)[0]), None)
     filters = {"actor": actor, "action": action, "object_type": object_type}
     pages = max(1, -(-total // PAGE_SIZE))
-    return render(request, "audit.html", user, events=events, total=total, chain=chain, last_check=last_check,
-                  head_seq=head_seq, filters=filters,
-                  page=page, pages=pages)  # fmt: skip
+    return render(
+        request,
+        "audit.html",
+        user,
+        events=events,
+        total=total,
+        chain=chain,
+        last_check=last_check,
+        head_seq=head_seq,
+        filters=filters,
+        page=page,
+        pages=pages,
+    )
 
 
 @router.post("/audit/verify", response_class=HTMLResponse)

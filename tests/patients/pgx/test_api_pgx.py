@@ -18,8 +18,10 @@ def client(store: Store) -> TestClient:
 
 
 def _files():
-    return {"vcf": ("example2.vcf", (EX / "pharmcat.example2.vcf").read_bytes()),
-            "outside_call": ("oc.tsv", (EX / "pharmcat.example.outsideCall.tsv").read_bytes())}  # fmt: skip
+    return {
+        "vcf": ("example2.vcf", (EX / "pharmcat.example2.vcf").read_bytes()),
+        "outside_call": ("oc.tsv", (EX / "pharmcat.example.outsideCall.tsv").read_bytes()),
+    }
 
 
 def test_call_and_store_report(client: TestClient, store: Store, make_user) -> None:
@@ -31,8 +33,9 @@ def test_call_and_store_report(client: TestClient, store: Store, make_user) -> N
     assert rep["genes"]["CYP2C19"]["diplotypes"] == ["*2/*2"] and rep["genes"]["CYP2D6"]["phenotype"]
     denied = client.post(f"{API_PREFIX}/pgx/reports", files=_files(), headers={"Authorization": f"Bearer {viewer}"})
     assert denied.status_code == 403
-    saved = client.post(f"{API_PREFIX}/pgx/reports", files=_files(), data={"reason": "test"},
-                        headers={"Authorization": f"Bearer {sci}"})  # fmt: skip
+    saved = client.post(
+        f"{API_PREFIX}/pgx/reports", files=_files(), data={"reason": "test"}, headers={"Authorization": f"Bearer {sci}"}
+    )
     assert saved.status_code == 201, saved.text
     name = saved.json()[0]["name"]
     got = client.get(f"{API_PREFIX}/pgx/reports/{name}", headers={"Authorization": f"Bearer {viewer}"}).json()
@@ -45,16 +48,26 @@ def test_call_and_store_report(client: TestClient, store: Store, make_user) -> N
 def test_bad_vcf_is_422(client: TestClient, make_user) -> None:
     _, _, viewer = make_user("vic", "viewer")
     bad = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\nchr10\tabc\t.\tC\n"
-    res = client.post(f"{API_PREFIX}/pgx/call", files={"vcf": ("bad.vcf", bad)},
-                      headers={"Authorization": f"Bearer {viewer}"})  # fmt: skip
+    res = client.post(
+        f"{API_PREFIX}/pgx/call", files={"vcf": ("bad.vcf", bad)}, headers={"Authorization": f"Bearer {viewer}"}
+    )
     assert res.status_code == 422 and "malformed" in res.json()["detail"]
     assert "bad.vcf" in res.json()["detail"] and "/tmp" not in res.json()["detail"]
 
 
 def test_warfarin_endpoint(client: TestClient, make_user) -> None:
     _, _, viewer = make_user("vic", "viewer")
-    body = [{"id": "p1", "race": "White", "age": "50 - 59", "height_cm": 175, "weight_kg": 80, "cyp2c9": "*1/*1",
-             "vkorc1_1639": "G/G"}]  # fmt: skip
+    body = [
+        {
+            "id": "p1",
+            "race": "White",
+            "age": "50 - 59",
+            "height_cm": 175,
+            "weight_kg": 80,
+            "cyp2c9": "*1/*1",
+            "vkorc1_1639": "G/G",
+        }
+    ]
     res = client.post(f"{API_PREFIX}/pgx/warfarin", json=body, headers={"Authorization": f"Bearer {viewer}"})
     assert res.status_code == 200, res.text
     expected = (5.6044 - 0.2614 * 5 + 0.0087 * 175 + 0.0128 * 80) ** 2
@@ -63,12 +76,22 @@ def test_warfarin_endpoint(client: TestClient, make_user) -> None:
 
 def test_warfarin_endpoint_takes_each_inducer_and_amiodarone(client: TestClient, make_user) -> None:
     _, _, viewer = make_user("vic", "viewer")
-    base = {"race": "Asian", "age": "60 - 69", "height_cm": 160, "weight_kg": 60, "cyp2c9": "*1/*3",
-            "vkorc1_1639": "A/A"}  # fmt: skip
-    body = [{**base, "id": "none"}, {**base, "id": "cbz", "carbamazepine": True},
-            {**base, "id": "pht", "phenytoin": True}, {**base, "id": "rif", "rifampin": True},
-            {**base, "id": "ami", "amiodarone": True},
-            {**base, "id": "both", "phenytoin": True, "rifampin": True, "amiodarone": True}]  # fmt: skip
+    base = {
+        "race": "Asian",
+        "age": "60 - 69",
+        "height_cm": 160,
+        "weight_kg": 60,
+        "cyp2c9": "*1/*3",
+        "vkorc1_1639": "A/A",
+    }
+    body = [
+        {**base, "id": "none"},
+        {**base, "id": "cbz", "carbamazepine": True},
+        {**base, "id": "pht", "phenytoin": True},
+        {**base, "id": "rif", "rifampin": True},
+        {**base, "id": "ami", "amiodarone": True},
+        {**base, "id": "both", "phenytoin": True, "rifampin": True, "amiodarone": True},
+    ]
     res = client.post(f"{API_PREFIX}/pgx/warfarin", json=body, headers={"Authorization": f"Bearer {viewer}"})
     assert res.status_code == 200, res.text
     dose = {r["PharmGKB Subject ID"]: r["pgx_dose_mg_week"] for r in res.json()}
@@ -78,8 +101,11 @@ def test_warfarin_endpoint_takes_each_inducer_and_amiodarone(client: TestClient,
         assert dose[drug] == pytest.approx((s0 + 1.1816) ** 2)
     assert dose["ami"] == pytest.approx((s0 - 0.5503) ** 2)
     assert dose["both"] == pytest.approx((s0 + 1.1816 - 0.5503) ** 2)  # one inducer term, not two
-    old = client.post(f"{API_PREFIX}/pgx/warfarin", json=[{**base, "id": "x", "enzyme_inducer": True}],
-                      headers={"Authorization": f"Bearer {viewer}"})  # fmt: skip
+    old = client.post(
+        f"{API_PREFIX}/pgx/warfarin",
+        json=[{**base, "id": "x", "enzyme_inducer": True}],
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
     assert old.status_code == 422
 
 

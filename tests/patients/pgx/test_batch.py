@@ -24,8 +24,9 @@ def test_frequencies_sum_to_one():
 def test_batch_matches_single_sample_calls(cohort_vcf, tmp_path, backend):
     seen = []
     out = tmp_path / "calls.tsv"
-    summary = call_batch(cohort_vcf, out, backend=backend, n_jobs=2, chunk_size=25,
-                         progress=lambda d, t: seen.append((d, t)))  # fmt: skip
+    summary = call_batch(
+        cohort_vcf, out, backend=backend, n_jobs=2, chunk_size=25, progress=lambda d, t: seen.append((d, t))
+    )
     assert summary["n_samples"] == 60 and summary["n_rows"] == 60 * 11
     assert seen[-1] == (60, 60)
     table = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)

@@ -20,8 +20,14 @@ def _home(pharmakon_home, monkeypatch):
 
 
 def test_call_json_contract(cli):
-    res = cli("pgx", "call", str(EX / "pharmcat.example2.vcf"), "--outside-call",
-              str(EX / "pharmcat.example.outsideCall.tsv"), "--json")  # fmt: skip
+    res = cli(
+        "pgx",
+        "call",
+        str(EX / "pharmcat.example2.vcf"),
+        "--outside-call",
+        str(EX / "pharmcat.example.outsideCall.tsv"),
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["sample"] == "Sample_2"
@@ -62,8 +68,12 @@ def test_warfarin_contract(cli, tmp_path):
     assert by_race["Black or African American"]["mae_pharmacogenetic"] > by_race["Asian"]["mae_pharmacogenetic"]
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 5700
-    assert list(rows[0])[:4] == ["PharmGKB Subject ID", "pgx_dose_mg_week", "clinical_dose_mg_week",
-                                 "fixed_dose_mg_week"]  # fmt: skip
+    assert list(rows[0])[:4] == [
+        "PharmGKB Subject ID",
+        "pgx_dose_mg_week",
+        "clinical_dose_mg_week",
+        "fixed_dose_mg_week",
+    ]
     undosed = [r for r in rows if not r["pgx_dose_mg_week"]]
     assert undosed and all(r["not_dosed_reason"].startswith("missing") for r in undosed)
 
@@ -74,8 +84,18 @@ def test_batch_command_with_groups(cli, tmp_path):
     vcf = write_synthetic_vcf(tmp_path / "c.vcf", 20, seed=5)
     groups = tmp_path / "g.csv"
     groups.write_text("sample,group\n" + "".join(f"S{i:06d},{'X' if i % 2 else 'Y'}\n" for i in range(20)))
-    res = cli("pgx", "batch", str(vcf), "-o", str(tmp_path / "o.tsv"), "--backend", "serial", "--groups", str(groups),
-              "--json")  # fmt: skip
+    res = cli(
+        "pgx",
+        "batch",
+        str(vcf),
+        "-o",
+        str(tmp_path / "o.tsv"),
+        "--backend",
+        "serial",
+        "--groups",
+        str(groups),
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["n_rows"] == 220 and {c["group"] for c in data["coverage"]} == {"X", "Y"}

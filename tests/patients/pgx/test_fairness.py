@@ -31,9 +31,18 @@ def test_mae_by_race_adds_up_to_the_pinned_overall_mae(cohort):
 
 
 def test_mae_by_group_by_hand():
-    base = {"PharmGKB Subject ID": "P", "Age": "50 - 59", "Height (cm)": 170.0, "Weight (kg)": 70.0,
-            "Amiodarone (Cordarone)": 0, "Carbamazepine (Tegretol)": 0, "Phenytoin (Dilantin)": 0,
-            "Rifampin or Rifampicin": 0, "CYP2C9 consensus": "*1/*1", "VKORC1 -1639 consensus": "G/G"}  # fmt: skip
+    base = {
+        "PharmGKB Subject ID": "P",
+        "Age": "50 - 59",
+        "Height (cm)": 170.0,
+        "Weight (kg)": 70.0,
+        "Amiodarone (Cordarone)": 0,
+        "Carbamazepine (Tegretol)": 0,
+        "Phenytoin (Dilantin)": 0,
+        "Rifampin or Rifampicin": 0,
+        "CYP2C9 consensus": "*1/*1",
+        "VKORC1 -1639 consensus": "G/G",
+    }
     rows = [{**base, "Race": "White", "Therapeutic Dose of Warfarin": d} for d in (20.0, 40.0)]
     rows.append({**base, "Race": "Asian", "Therapeutic Dose of Warfarin": 30.0})
     frame = pd.DataFrame(rows)
@@ -46,8 +55,13 @@ def test_mae_by_group_by_hand():
 
 
 def test_sample_coverage_by_group():
-    summary = pd.DataFrame({"sample": ["a", "a", "b", "b", "c", "c"], "gene": ["X", "Y"] * 3,
-                            "status": ["called", "uncertain", "called", "called", "incomplete", "not called"]})  # fmt: skip
+    summary = pd.DataFrame(
+        {
+            "sample": ["a", "a", "b", "b", "c", "c"],
+            "gene": ["X", "Y"] * 3,
+            "status": ["called", "uncertain", "called", "called", "incomplete", "not called"],
+        }
+    )
     out = sample_coverage_by_group(summary, {"a": "G1", "b": "G1", "c": "G2"}, min_group=2).set_index("group")
     assert out.loc["G1", "n_samples"] == 2 and out.loc["G1", "share_any_uncertain"] == 0.5
     assert out.loc["G1", "share_any_not_fully_called"] == 0.5 and not out.loc["G1", "small_group"]

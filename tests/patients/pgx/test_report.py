@@ -50,9 +50,14 @@ def test_outside_call_file(tmp_path):
     assert "HLA-B" in notes[0]
 
 
-@pytest.mark.parametrize("text, message", [("FOO1\t*1/*2\n", "unknown gene 'FOO1'"),
-                                           ("CYP2D6\t*1/*999\n", "not two known alleles"),
-                                           ("CYP2D6\t*1/*2\nCYP2D6\t*1/*1\n", "listed twice")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("FOO1\t*1/*2\n", "unknown gene 'FOO1'"),
+        ("CYP2D6\t*1/*999\n", "not two known alleles"),
+        ("CYP2D6\t*1/*2\nCYP2D6\t*1/*1\n", "listed twice"),
+    ],
+)
 def test_bad_outside_call(tmp_path, text, message):
     f = tmp_path / "oc.tsv"
     f.write_text(text)
@@ -79,8 +84,10 @@ def test_recommendations_match_lookup_keys():
 
 
 def _vcf(tmp_path, body: str, header: str = "##reference=GRCh38\n", gz: bool = False):
-    text = ("##fileformat=VCFv4.2\n" + header + '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
-            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" + body)  # fmt: skip
+    text = (
+        "##fileformat=VCFv4.2\n" + header + '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" + body
+    )
     path = tmp_path / ("x.vcf.gz" if gz else "x.vcf")
     if gz:
         with gzip.open(path, "wt") as fh:

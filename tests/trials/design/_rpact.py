@@ -18,12 +18,22 @@ from tests.conftest import MIRROR
 GS_DIR = Path(MIRROR) / "group_sequential"
 
 _RPACT_TO_OURS = {
-    "kMax": "kmax", "alpha": "alpha", "beta": "beta", "sided": "sided", "typeOfDesign": "type_of_design",
-    "informationRates": "information_rates", "gammaA": "gamma_a", "deltaWT": "delta_wt",
-    "typeBetaSpending": "type_beta_spending", "gammaB": "gamma_b", "bindingFutility": "binding_futility",
-    "futilityBounds": "futility_bounds", "userAlphaSpending": "user_alpha_spending",
-    "userBetaSpending": "user_beta_spending", "betaAdjustment": "beta_adjustment",
-}  # fmt: skip
+    "kMax": "kmax",
+    "alpha": "alpha",
+    "beta": "beta",
+    "sided": "sided",
+    "typeOfDesign": "type_of_design",
+    "informationRates": "information_rates",
+    "gammaA": "gamma_a",
+    "deltaWT": "delta_wt",
+    "typeBetaSpending": "type_beta_spending",
+    "gammaB": "gamma_b",
+    "bindingFutility": "binding_futility",
+    "futilityBounds": "futility_bounds",
+    "userAlphaSpending": "user_alpha_spending",
+    "userBetaSpending": "user_beta_spending",
+    "betaAdjustment": "beta_adjustment",
+}
 
 
 def _c(*xs: Any) -> np.ndarray:

@@ -72,8 +72,10 @@ def test_calibration_holds_on_fresh_seed() -> None:
     assert abs(check.power - 0.05) < 4 * se + 0.004  # + bisection resolution at 10 steps
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"mu": [0.0]}, "mu"), ({"sigma": 0.0}, "sigma"),
-                                              ({"block": 500}, "block"), ({"efficacy": 0.4}, "efficacy")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"mu": [0.0]}, "mu"), ({"sigma": 0.0}, "sigma"), ({"block": 500}, "block"), ({"efficacy": 0.4}, "efficacy")],
+)
 def test_bad_input(kwargs: dict, field: str) -> None:
     args = {"mu": [0.0, 0.3], "sims": 10} | kwargs
     with pytest.raises(InputError) as info:
@@ -91,16 +93,16 @@ RUNS = {
         seed=7,
         chunk_size=5_000,
         backend=b,
-    ),  # fmt: skip
+    ),
     "binary": lambda b: simulate_bayesian_multiarm(
         [0.2, 0.2, 0.4], sims=600, seed=5, backend=b, chunk_size=200, draws=64
-    ),  # fmt: skip
+    ),
     "continuous": lambda b: simulate_bayesian_continuous([0.0, 0.1, 0.4], sims=600, seed=5, backend=b, chunk_size=200),
     "enrichment": lambda b: simulate_enrichment(0.3, 0.0, sims=3000, seed=5, backend=b, chunk_size=1000),
     "boin": lambda b: simulate_boin([0.05, 0.15, 0.3, 0.5], sims=600, seed=5, backend=b, chunk_size=200),
     "crm": lambda b: simulate_crm(
         [0.05, 0.15, 0.3, 0.5], [0.1, 0.2, 0.3, 0.4], sims=300, seed=5, backend=b, chunk_size=100
-    ),  # fmt: skip
+    ),
 }
 
 

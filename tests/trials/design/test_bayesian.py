@@ -33,8 +33,7 @@ def test_reproducible_and_sensible() -> None:
 def test_calibration_reaches_target_type_one_error() -> None:
     cal = calibrate_efficacy([0.3, 0.3], 0.05, sims=3000, seed=1, iterations=7, n_max=120, block=40)
     assert cal["type_one_error"] <= 0.05
-    check = simulate_bayesian_multiarm([0.3, 0.3], n_max=120, block=40, efficacy=cal["efficacy"], sims=6000,
-                                       seed=99)  # fmt: skip
+    check = simulate_bayesian_multiarm([0.3, 0.3], n_max=120, block=40, efficacy=cal["efficacy"], sims=6000, seed=99)
     assert check.power < 0.05 + 4 * check.mc_se
 
 

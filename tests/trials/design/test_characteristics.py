@@ -15,10 +15,18 @@ import pytest
 from pharmakon.trials.design import design_characteristics, design_group_sequential, stage_probabilities
 from tests.trials.design._rpact import anchors, design_kwargs, r_args, records
 
-FIELDS = {"nFixed": "n_fixed", "shift": "shift", "inflationFactor": "inflation_factor",
-          "information": "information", "power": "power", "rejectionProbabilities": "rejection_probabilities",
-          "futilityProbabilities": "futility_probabilities", "averageSampleNumber1": "average_sample_number1",
-          "averageSampleNumber01": "average_sample_number01", "averageSampleNumber0": "average_sample_number0"}  # fmt: skip
+FIELDS = {
+    "nFixed": "n_fixed",
+    "shift": "shift",
+    "inflationFactor": "inflation_factor",
+    "information": "information",
+    "power": "power",
+    "rejectionProbabilities": "rejection_probabilities",
+    "futilityProbabilities": "futility_probabilities",
+    "averageSampleNumber1": "average_sample_number1",
+    "averageSampleNumber01": "average_sample_number01",
+    "averageSampleNumber0": "average_sample_number0",
+}
 
 CHAR_ANCHORS = [r for r in anchors() if r["id"].startswith("char_")]
 

@@ -22,12 +22,21 @@ def test_posterior_mean_matches_quadrature() -> None:
         return float(np.exp(np.sum(s[0] * logp + (n[0] - s[0]) * np.log(-np.expm1(logp))) - 0.5 * (a / sd) ** 2))
 
     z = integrate.quad(post, -6, 6, limit=200)[0]
-    exact = [integrate.quad(lambda a, j=j: SKELETON[j] ** np.exp(a) * post(a), -6, 6, limit=200)[0] / z
-             for j in range(5)]  # fmt: skip
+    exact = [
+        integrate.quad(lambda a, j=j: SKELETON[j] ** np.exp(a) * post(a), -6, 6, limit=200)[0] / z for j in range(5)
+    ]
     p_mean, p1_over = crm_posterior(SKELETON, n, s, sd, 0.3)
     np.testing.assert_allclose(p_mean[0], exact, rtol=1e-5)
-    over = integrate.quad(lambda a: post(a) * (SKELETON[0] ** np.exp(a) > 0.3), -6, 6, limit=200, points=[
-        np.log(np.log(0.3) / np.log(0.1))])[0] / z  # fmt: skip
+    over = (
+        integrate.quad(
+            lambda a: post(a) * (SKELETON[0] ** np.exp(a) > 0.3),
+            -6,
+            6,
+            limit=200,
+            points=[np.log(np.log(0.3) / np.log(0.1))],
+        )[0]
+        / z
+    )
     assert p1_over[0] == pytest.approx(over, abs=5e-3)  # grid step in a
 
 

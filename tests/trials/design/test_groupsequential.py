@@ -28,10 +28,12 @@ BOUNDARY_TOL = 1e-6
 
 
 def _anchor_kwargs(call: str) -> dict:
-    kw = {"kmax": int(re.search(r"kMax=(\d+)", call).group(1)),
-          "alpha": float(re.search(r"alpha=([\d.]+)", call).group(1)),
-          "sided": int(re.search(r"sided=(\d)", call).group(1)),
-          "type_of_design": re.search(r'typeOfDesign="(\w+)"', call).group(1)}  # fmt: skip
+    kw = {
+        "kmax": int(re.search(r"kMax=(\d+)", call).group(1)),
+        "alpha": float(re.search(r"alpha=([\d.]+)", call).group(1)),
+        "sided": int(re.search(r"sided=(\d)", call).group(1)),
+        "type_of_design": re.search(r'typeOfDesign="(\w+)"', call).group(1),
+    }
     if m := re.search(r"gammaA=(-?[\d.]+)", call):
         kw["gamma_a"] = float(m.group(1))
     if m := re.search(r"beta=([\d.]+)", call):
@@ -82,8 +84,13 @@ def test_matches_rpact_unit_tests(rec: dict) -> None:
     # (checked by quadrature in test_tiny_alpha_bound_by_quadrature); compare at 2e-4 there.
     tol[np.diff(np.concatenate(([0.0], d.alpha_spent))) < 1e-5] = 2e-4
     assert np.all(np.abs(np.asarray(d.critical_values) - exp["criticalValues"]) <= tol)
-    for key, ours in (("alphaSpent", "alpha_spent"), ("stageLevels", "stage_levels"), ("futilityBounds",
-                      "futility_bounds"), ("betaSpent", "beta_spent"), ("power", "power")):  # fmt: skip
+    for key, ours in (
+        ("alphaSpent", "alpha_spent"),
+        ("stageLevels", "stage_levels"),
+        ("futilityBounds", "futility_bounds"),
+        ("betaSpent", "beta_spent"),
+        ("power", "power"),
+    ):
         if key in exp:
             # rpact prints 8 significant digits and solves the drift to ~1e-6: compare at 1e-6 absolute
             ours_v = np.array([np.nan if x is None else x for x in getattr(d, ours)], dtype=float)
@@ -106,8 +113,14 @@ def test_tiny_alpha_bound_by_quadrature() -> None:
     inc = spend("asOF", 0.025, np.array([0.15, 0.25]), sided=2) @ [-1, 1]
 
     def exit2(c: float) -> float:
-        f = quad(lambda z: norm.pdf(z) * norm.sf((c - rho * z) / np.sqrt(1 - rho**2)), -c1, c1,
-                 epsabs=1e-16, epsrel=1e-12, limit=200)[0]  # fmt: skip
+        f = quad(
+            lambda z: norm.pdf(z) * norm.sf((c - rho * z) / np.sqrt(1 - rho**2)),
+            -c1,
+            c1,
+            epsabs=1e-16,
+            epsrel=1e-12,
+            limit=200,
+        )[0]
         return 2 * f
 
     assert abs(exit2(c2) / inc - 1) < 1e-6
@@ -167,8 +180,14 @@ def test_wt_optimum_matches_rpact(rec: dict) -> None:
     from pharmakon.trials.design.optimum import design_wt_optimum
 
     a = r_args(rec["args"])
-    d = design_wt_optimum(a["kMax"], a["alpha"], a["beta"], a["sided"], list(a["informationRates"]),
-                          optimization_criterion=a.get("optimizationCriterion", "ASNH1"))  # fmt: skip
+    d = design_wt_optimum(
+        a["kMax"],
+        a["alpha"],
+        a["beta"],
+        a["sided"],
+        list(a["informationRates"]),
+        optimization_criterion=a.get("optimizationCriterion", "ASNH1"),
+    )
     ref = rec["expected"]
     assert d.delta_wt == pytest.approx(ref["deltaWT"][0], abs=1e-12)
     np.testing.assert_allclose(d.critical_values, ref["criticalValues"], atol=1e-6)
@@ -186,22 +205,40 @@ def test_pampallona_tsiatis_matches_rpact(rec: dict) -> None:
     from pharmakon.trials.design.pampallona import design_pampallona_tsiatis
 
     a = r_args(rec["args"])
-    d = design_pampallona_tsiatis(a["kMax"], a["alpha"], a["beta"], list(a["informationRates"]),
-                                  delta_pt1=a["deltaPT1"], delta_pt0=a["deltaPT0"],
-                                  binding_futility=a["bindingFutility"])  # fmt: skip
+    d = design_pampallona_tsiatis(
+        a["kMax"],
+        a["alpha"],
+        a["beta"],
+        list(a["informationRates"]),
+        delta_pt1=a["deltaPT1"],
+        delta_pt0=a["deltaPT0"],
+        binding_futility=a["bindingFutility"],
+    )
     ref = rec["expected"]
     np.testing.assert_allclose(d.critical_values, ref["criticalValues"], atol=1e-6)
     np.testing.assert_allclose(d.futility_bounds, ref["futilityBounds"], atol=1e-6)
-    for key, ours in (("alphaSpent", d.alpha_spent), ("stageLevels", d.stage_levels), ("betaSpent", d.beta_spent),
-                      ("power", d.power)):  # fmt: skip
+    for key, ours in (
+        ("alphaSpent", d.alpha_spent),
+        ("stageLevels", d.stage_levels),
+        ("betaSpent", d.beta_spent),
+        ("power", d.power),
+    ):
         np.testing.assert_allclose(ours, ref[key], atol=1e-7, err_msg=key)
 
 
 def test_pt_and_wt_optimum_through_a_spec() -> None:
     from pharmakon.trials.design import design_from_spec
 
-    spec = {"kmax": 3, "alpha": 0.035, "beta": 0.1, "information_rates": [0.3, 0.8, 1], "spending": "PT",
-            "delta_pt1": 0.2, "delta_pt0": 0.3, "binding": True}  # fmt: skip
+    spec = {
+        "kmax": 3,
+        "alpha": 0.035,
+        "beta": 0.1,
+        "information_rates": [0.3, 0.8, 1],
+        "spending": "PT",
+        "delta_pt1": 0.2,
+        "delta_pt0": 0.3,
+        "binding": True,
+    }
     assert design_from_spec(spec).critical_values[0] == pytest.approx(2.6664156, abs=1e-6)
     with pytest.raises(InputError) as info:
         design_from_spec(spec | {"delta_pt1": 2})

@@ -28,8 +28,9 @@ def test_three_stage_against_monte_carlo() -> None:
     b2 = b1 + rng.normal(drift * (t[1] - t[0]), np.sqrt(t[1] - t[0]), n)
     b3 = b2 + rng.normal(drift * (t[2] - t[1]), np.sqrt(t[2] - t[1]), n)
     z2, z3 = b2 / np.sqrt(t[1]), b3
-    rej = (z2 >= d.critical_values[1]) | ((z2 > d.futility_bounds[1]) & (z2 < d.critical_values[1])
-                                          & (z3 >= d.critical_values[2]))  # fmt: skip
+    rej = (z2 >= d.critical_values[1]) | (
+        (z2 > d.futility_bounds[1]) & (z2 < d.critical_values[1]) & (z3 >= d.critical_values[2])
+    )
     p = rej.mean()
     assert abs(conditional_power(d, 1, z1, drift) - p) < 4 * np.sqrt(p * (1 - p) / n)
 

@@ -37,8 +37,9 @@ def test_seed_example_signed_by_demo_scientist(store: Store, make_user, monkeypa
     import pharmakon.seed
 
     _, password, _ = make_user("sam", "scientist")
-    monkeypatch.setattr(pharmakon.seed, "demo_credentials",
-                        lambda settings=None: {"sam": {"role": "scientist", "password": password}})  # fmt: skip
+    monkeypatch.setattr(
+        pharmakon.seed, "demo_credentials", lambda settings=None: {"sam": {"role": "scientist", "password": password}}
+    )
     summary = seed_example(store, None)
     assert "signed by sam" in summary
     assert "already present" in seed_example(store, None)
@@ -97,8 +98,18 @@ def test_workbench_simulation_page(client: TestClient, make_user) -> None:
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     client.post("/login", data={"username": "val", "password": "val-password", "csrf": csrf, "next": "/"})
     assert "trial-simulate-link" in client.get("/trial", params={"kmax": "3", "spending": "OF"}).text
-    q = {"kmax": "3", "spending": "OF", "endpoint": "means", "alternative": "0.5", "stdev": "1",
-         "planned": "60,120,180", "sims": "20000", "seed": "4", "curve": "3", "run": "1"}  # fmt: skip
+    q = {
+        "kmax": "3",
+        "spending": "OF",
+        "endpoint": "means",
+        "alternative": "0.5",
+        "stdev": "1",
+        "planned": "60,120,180",
+        "sims": "20000",
+        "seed": "4",
+        "curve": "3",
+        "run": "1",
+    }
     r = client.get("/trial/simulate", params=q)
     assert r.status_code == 200 and "sim-stages" in r.text and "sim-curve" in r.text, r.text[-2000:]
     for key in ("power_curve", "stopping", "sample_size"):

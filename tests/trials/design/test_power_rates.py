@@ -11,8 +11,13 @@ from pharmakon.trials.design.power_rates import power_rates
 from tests.trials.design import _rpact
 from tests.trials.design._rpact import design_kwargs, r_args, records
 
-OUT = {"effect": "effect", "overallReject": "overall_reject", "futilityStop": "futility_stop",
-       "earlyStop": "early_stop", "expectedNumberOfSubjects": "expected_number_of_subjects"}  # fmt: skip
+OUT = {
+    "effect": "effect",
+    "overallReject": "overall_reject",
+    "futilityStop": "futility_stop",
+    "earlyStop": "early_stop",
+    "expectedNumberOfSubjects": "expected_number_of_subjects",
+}
 ROWS = {"rejectPerStage": "reject_per_stage", "futilityPerStage": "futility_per_stage"}
 
 
@@ -32,10 +37,17 @@ def test_rpact_records(rec: dict) -> None:
     d = design_group_sequential(**dkw)
     checked = 0
     for i, p1 in enumerate(np.atleast_1d(a["pi1"])):
-        out = power_rates(d, float(p1), a["maxNumberOfSubjects"], pi2=a.get("pi2", 0.2), groups=a.get("groups", 2),
-                          theta_h0=a.get("thetaH0"), risk_ratio=a.get("riskRatio", False),
-                          allocation_ratio=a.get("allocationRatioPlanned", 1.0),
-                          direction_upper=a.get("directionUpper", True))  # fmt: skip
+        out = power_rates(
+            d,
+            float(p1),
+            a["maxNumberOfSubjects"],
+            pi2=a.get("pi2", 0.2),
+            groups=a.get("groups", 2),
+            theta_h0=a.get("thetaH0"),
+            risk_ratio=a.get("riskRatio", False),
+            allocation_ratio=a.get("allocationRatioPlanned", 1.0),
+            direction_upper=a.get("directionUpper", True),
+        )
         for key, values in rec["expected"].items():
             base, _, row = key.partition("[")
             if base in OUT:
@@ -44,8 +56,9 @@ def test_rpact_records(rec: dict) -> None:
                 got = out[ROWS[base]][int(row[0]) - 1]
             else:
                 continue
-            np.testing.assert_allclose(got, values[min(i, len(values) - 1)], rtol=1e-6, atol=1e-9,
-                                       err_msg=f"{key} scenario {i}")  # fmt: skip
+            np.testing.assert_allclose(
+                got, values[min(i, len(values) - 1)], rtol=1e-6, atol=1e-9, err_msg=f"{key} scenario {i}"
+            )
             checked += 1
     assert checked >= 5
 

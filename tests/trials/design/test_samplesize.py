@@ -45,8 +45,10 @@ def test_rates_and_survival_anchors() -> None:
     r = sample_size_rates(design_group_sequential(1, 0.025, 0.2), 0.4, 0.25)
     assert r.max_number_of_subjects == pytest.approx(A["ss_rates_fixed_0.40_vs_0.25"]["maxNumberOfSubjects"], rel=1e-9)
     lam = np.log(2) / 12
-    for rid, d in (("ss_surv_fixed_hr0.75_b0.1", design_group_sequential(1, 0.025, 0.1)),
-                   ("ss_surv_k3asOF_hr0.75_b0.1", design_group_sequential(3, 0.025, 0.1, type_of_design="asOF"))):  # fmt: skip
+    for rid, d in (
+        ("ss_surv_fixed_hr0.75_b0.1", design_group_sequential(1, 0.025, 0.1)),
+        ("ss_surv_k3asOF_hr0.75_b0.1", design_group_sequential(3, 0.025, 0.1, type_of_design="asOF")),
+    ):
         ref = A[rid]
         s = sample_size_survival(d, 0.75, lam, accrual_time=24, follow_up_time=12)
         assert s.max_number_of_events == pytest.approx(ref["maxNumberOfEvents"], rel=1e-7)
@@ -57,9 +59,13 @@ def test_rates_and_survival_anchors() -> None:
             np.testing.assert_allclose(s.critical_values_effect_scale, ref["criticalValuesEffectScale"], rtol=1e-7)
 
 
-MAP = {"maxNumberOfSubjects": "max_number_of_subjects", "earlyStop": "early_stop",
-       "expectedNumberOfSubjectsH0": "expected_number_h0", "expectedNumberOfSubjectsH01": "expected_number_h01",
-       "expectedNumberOfSubjectsH1": "expected_number_h1"}  # fmt: skip
+MAP = {
+    "maxNumberOfSubjects": "max_number_of_subjects",
+    "earlyStop": "early_stop",
+    "expectedNumberOfSubjectsH0": "expected_number_h0",
+    "expectedNumberOfSubjectsH01": "expected_number_h01",
+    "expectedNumberOfSubjectsH1": "expected_number_h1",
+}
 
 
 def _case(rec: dict):  # type: ignore[no-untyped-def]
@@ -82,13 +88,22 @@ CASES = [r for r in records("getSampleSizeMeans") + records("getSampleSizeRates"
 def test_unit_records(rec: dict) -> None:
     dkw, args = _case(rec)
     d = design_group_sequential(**dkw)
-    common = {"groups": args.get("groups", 2), "theta_h0": args.get("thetaH0", 0.0),
-              "allocation_ratio": args.get("allocationRatioPlanned", 1.0)}  # fmt: skip
+    common = {
+        "groups": args.get("groups", 2),
+        "theta_h0": args.get("thetaH0", 0.0),
+        "allocation_ratio": args.get("allocationRatioPlanned", 1.0),
+    }
     if rec["function"] == "getSampleSizeMeans":
         if args.get("meanRatio"):
             common["theta_h0"] = args.get("thetaH0", 1.0)
-        res = sample_size_means(d, args["alternative"], args.get("stDev", 1.0), mean_ratio=args.get("meanRatio", False),
-                                normal_approximation=args.get("normalApproximation", False), **common)  # fmt: skip
+        res = sample_size_means(
+            d,
+            args["alternative"],
+            args.get("stDev", 1.0),
+            mean_ratio=args.get("meanRatio", False),
+            normal_approximation=args.get("normalApproximation", False),
+            **common,
+        )
     else:
         res = sample_size_rates(d, args["pi1"], args.get("pi2"), risk_ratio=args.get("riskRatio", False), **common)
     out = res.to_dict()
@@ -113,21 +128,28 @@ def test_power_means_inverts_sample_size() -> None:
     assert power_means(d, 0.4, 1.2, n)["overall_reject"] == pytest.approx(0.9, abs=1e-7)
 
 
-@pytest.mark.parametrize(("call", "field"), [
-    (lambda d: sample_size_means(d, 0.0, 1.0), "alternative"),
-    (lambda d: sample_size_means(d, 0.5, -1.0), "stdev"),
-    (lambda d: sample_size_rates(d, 1.2, 0.3), "pi1"),
-    (lambda d: sample_size_rates(d, 0.3, 0.3), "pi1"),
-    (lambda d: sample_size_survival(d, 1.0, 0.05), "hazard_ratio"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda d: sample_size_means(d, 0.0, 1.0), "alternative"),
+        (lambda d: sample_size_means(d, 0.5, -1.0), "stdev"),
+        (lambda d: sample_size_rates(d, 1.2, 0.3), "pi1"),
+        (lambda d: sample_size_rates(d, 0.3, 0.3), "pi1"),
+        (lambda d: sample_size_survival(d, 1.0, 0.05), "hazard_ratio"),
+    ],
+)
 def test_impossible_requests(call, field) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError) as info:
         call(design_group_sequential(2, 0.025, 0.2))
     assert info.value.field == field
 
 
-POWER_MAP = {"overallReject": "overall_reject", "futilityStop": "futility_stop", "earlyStop": "early_stop",
-             "expectedNumberOfSubjects": "expected_number_of_subjects"}  # fmt: skip
+POWER_MAP = {
+    "overallReject": "overall_reject",
+    "futilityStop": "futility_stop",
+    "earlyStop": "early_stop",
+    "expectedNumberOfSubjects": "expected_number_of_subjects",
+}
 
 
 def _power_case(rec: dict):  # type: ignore[no-untyped-def]
@@ -148,12 +170,18 @@ def test_power_means_unit_records(rec: dict) -> None:
     dkw, a = _power_case(rec)
     design = design_group_sequential(**dkw)
     for i, alt in enumerate(np.atleast_1d(a["alternative"])):
-        out = power_means(design, float(alt), a["stDev"], a["maxNumberOfSubjects"], groups=a.get("groups", 2),
-                          theta_h0=a.get("thetaH0", 1.0 if a.get("meanRatio") else 0.0),
-                          allocation_ratio=a.get("allocationRatioPlanned", 1.0),
-                          direction_upper=a.get("directionUpper", True),
-                          normal_approximation=a.get("normalApproximation", False),
-                          mean_ratio=a.get("meanRatio", False))  # fmt: skip
+        out = power_means(
+            design,
+            float(alt),
+            a["stDev"],
+            a["maxNumberOfSubjects"],
+            groups=a.get("groups", 2),
+            theta_h0=a.get("thetaH0", 1.0 if a.get("meanRatio") else 0.0),
+            allocation_ratio=a.get("allocationRatioPlanned", 1.0),
+            direction_upper=a.get("directionUpper", True),
+            normal_approximation=a.get("normalApproximation", False),
+            mean_ratio=a.get("meanRatio", False),
+        )
         for key, value in rec["expected"].items():
             value = value[min(i, len(value) - 1)]
             if key in POWER_MAP:

@@ -19,8 +19,9 @@ def _analytic_means(design, delta: float, sd: float, n_max: float) -> dict:  # t
 @pytest.mark.parametrize("futility", ["none", "bsOF"])
 @pytest.mark.parametrize("delta", [0.0, 0.4])
 def test_means_agree_with_analytic_within_4_se(futility: str, delta: float) -> None:
-    d = design_group_sequential(3, 0.025, 0.2, type_of_design="asOF", type_beta_spending=futility,
-                                binding_futility=futility != "none")  # fmt: skip
+    d = design_group_sequential(
+        3, 0.025, 0.2, type_of_design="asOF", type_beta_spending=futility, binding_futility=futility != "none"
+    )
     sim = simulate_means(d, delta, 1.0, PLANNED, sims=200_000, seed=11, backend="serial")
     exact = _analytic_means(d, delta, 1.0, PLANNED[-1])
     power = float(exact["reject"].sum())
@@ -57,13 +58,16 @@ def test_same_seed_same_answer_across_backends_and_workers() -> None:
 # Ray: see test_bayes_continuous.test_same_seed_same_answer_on_ray (one Ray start for all simulators).
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"planned": [60, 120]}, "planned"),
-    ({"planned": [60, 50, 180]}, "planned"),
-    ({"planned": [61, 121, 181]}, "planned"),
-    ({"pi1": 1.5}, "pi1"),
-    ({"sims": 0}, "sims"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"planned": [60, 120]}, "planned"),
+        ({"planned": [60, 50, 180]}, "planned"),
+        ({"planned": [61, 121, 181]}, "planned"),
+        ({"pi1": 1.5}, "pi1"),
+        ({"sims": 0}, "sims"),
+    ],
+)
 def test_bad_simulation_input(kwargs: dict, field: str) -> None:
     d = design_group_sequential(3, 0.025, type_of_design="asOF")
     args = {"pi1": 0.5, "pi2": 0.3, "planned": PLANNED, "sims": 100} | kwargs

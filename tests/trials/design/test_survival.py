@@ -15,28 +15,56 @@ from pharmakon.errors import InputError
 from pharmakon.trials.design import design_group_sequential, sample_size_survival
 from tests.trials.design._rpact import design_kwargs, r_args, records
 
-SCALAR = {"hazardRatio": "hazard_ratio", "lambda1": "lambda1", "lambda2": "lambda2", "median1": "median1",
-          "median2": "median2", "accrualIntensity": "accrual_intensity", "studyDuration": "study_duration_h1",
-          "expectedNumberOfSubjectsH1": "expected_subjects_h1"}  # fmt: skip
-TOP = {"maxNumberOfSubjects": "max_number_of_subjects", "maxNumberOfEvents": "max_number_of_events",
-       "expectedEventsH0": "expected_number_h0", "expectedEventsH01": "expected_number_h01",
-       "expectedEventsH1": "expected_number_h1", "earlyStop": "early_stop"}  # fmt: skip
-ROWS = {"numberOfSubjects": "number_of_subjects", "rejectPerStage": "reject_per_stage",
-        "cumulativeEventsPerStage": "events_per_stage", "criticalValuesEffectScale": "critical_values_effect_scale"}  # fmt: skip
+SCALAR = {
+    "hazardRatio": "hazard_ratio",
+    "lambda1": "lambda1",
+    "lambda2": "lambda2",
+    "median1": "median1",
+    "median2": "median2",
+    "accrualIntensity": "accrual_intensity",
+    "studyDuration": "study_duration_h1",
+    "expectedNumberOfSubjectsH1": "expected_subjects_h1",
+}
+TOP = {
+    "maxNumberOfSubjects": "max_number_of_subjects",
+    "maxNumberOfEvents": "max_number_of_events",
+    "expectedEventsH0": "expected_number_h0",
+    "expectedEventsH01": "expected_number_h01",
+    "expectedEventsH1": "expected_number_h1",
+    "earlyStop": "early_stop",
+}
+ROWS = {
+    "numberOfSubjects": "number_of_subjects",
+    "rejectPerStage": "reject_per_stage",
+    "cumulativeEventsPerStage": "events_per_stage",
+    "criticalValuesEffectScale": "critical_values_effect_scale",
+}
 
 
 def _case(rec: dict):  # type: ignore[no-untyped-def]
     a = rec["args"]
-    if (not rec["referenced_objects"] or "accountForObservationTimes = TRUE" not in a or "accrualTime = 8" not in a
-            or not a.startswith("design")):  # fmt: skip
+    if (
+        not rec["referenced_objects"]
+        or "accountForObservationTimes = TRUE" not in a
+        or "accrualTime = 8" not in a
+        or not a.startswith("design")
+    ):
         return None
     (ref,) = rec["referenced_objects"].values()
     args = r_args(a.split(",", 1)[1])
-    kw = {"pi1": args["pi1"], "pi2": args["pi2"], "event_time": args["eventTime"],
-          "accrual_time": args["accrualTime"], "follow_up_time": args["followUpTime"],
-          "allocation_ratio": args.get("allocationRatioPlanned", 1.0), "theta_h0": args.get("thetaH0", 1.0),
-          "dropout_rate1": args.get("dropoutRate1", 0.0), "dropout_rate2": args.get("dropoutRate2", 0.0),
-          "dropout_time": args.get("dropoutTime", 12.0), "type_of_computation": args["typeOfComputation"]}  # fmt: skip
+    kw = {
+        "pi1": args["pi1"],
+        "pi2": args["pi2"],
+        "event_time": args["eventTime"],
+        "accrual_time": args["accrualTime"],
+        "follow_up_time": args["followUpTime"],
+        "allocation_ratio": args.get("allocationRatioPlanned", 1.0),
+        "theta_h0": args.get("thetaH0", 1.0),
+        "dropout_rate1": args.get("dropoutRate1", 0.0),
+        "dropout_rate2": args.get("dropoutRate2", 0.0),
+        "dropout_time": args.get("dropoutTime", 12.0),
+        "type_of_computation": args["typeOfComputation"],
+    }
     if np.ndim(kw["pi1"]) or "maxNumberOfSubjects" in args:
         return None  # vectors of scenarios / given maximum N: not part of this API
     if kw["allocation_ratio"] == 0:

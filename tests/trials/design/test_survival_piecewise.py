@@ -24,14 +24,32 @@ from pharmakon.trials.design.survival_model import Accrual, ArmHazard, expected_
 from tests.trials.design._rpact import design_kwargs, r_args, records
 from tests.trials.design.test_survival import CASES as COVERED
 
-RPACT_DEFAULTS = {"pi2": 0.2, "eventTime": 12.0, "accrualTime": [0.0, 12.0], "accrualIntensity": 0.1,
-                  "followUpTime": 6.0}  # fmt: skip
-ARG = {"hazardRatio": "hazard_ratio", "lambda1": "lambda1", "lambda2": "lambda2", "pi1": "pi1", "pi2": "pi2",
-       "piecewiseSurvivalTime": "piecewise_survival_time", "eventTime": "event_time", "accrualTime": "accrual_time",
-       "accrualIntensity": "accrual_intensity", "followUpTime": "follow_up_time",
-       "maxNumberOfSubjects": "max_number_of_subjects", "allocationRatioPlanned": "allocation_ratio",
-       "dropoutRate1": "dropout_rate1", "dropoutRate2": "dropout_rate2", "dropoutTime": "dropout_time",
-       "thetaH0": "theta_h0", "typeOfComputation": "type_of_computation"}  # fmt: skip
+RPACT_DEFAULTS = {
+    "pi2": 0.2,
+    "eventTime": 12.0,
+    "accrualTime": [0.0, 12.0],
+    "accrualIntensity": 0.1,
+    "followUpTime": 6.0,
+}
+ARG = {
+    "hazardRatio": "hazard_ratio",
+    "lambda1": "lambda1",
+    "lambda2": "lambda2",
+    "pi1": "pi1",
+    "pi2": "pi2",
+    "piecewiseSurvivalTime": "piecewise_survival_time",
+    "eventTime": "event_time",
+    "accrualTime": "accrual_time",
+    "accrualIntensity": "accrual_intensity",
+    "followUpTime": "follow_up_time",
+    "maxNumberOfSubjects": "max_number_of_subjects",
+    "allocationRatioPlanned": "allocation_ratio",
+    "dropoutRate1": "dropout_rate1",
+    "dropoutRate2": "dropout_rate2",
+    "dropoutTime": "dropout_time",
+    "thetaH0": "theta_h0",
+    "typeOfComputation": "type_of_computation",
+}
 DESIGN_ARGS = ("alpha", "beta", "sided")
 
 
@@ -105,19 +123,39 @@ def _get(res: Any, key: str, r: float) -> Any:
     base, _, row = key.partition("[")
     k = int(row[0]) - 1 if row else None
     n = res.max_number_of_subjects
-    table = {"maxNumberOfSubjects": n, "nFixed": n, "maxNumberOfSubjects1": n * r / (1 + r), "nFixed1": n * r / (1 + r),
-             "maxNumberOfSubjects2": n / (1 + r), "nFixed2": n / (1 + r), "maxNumberOfEvents": res.max_number_of_events,
-             "eventsFixed": res.max_number_of_events, "expectedEventsH0": res.expected_number_h0,
-             "expectedEventsH01": res.expected_number_h01, "expectedEventsH1": res.expected_number_h1,
-             "earlyStop": res.early_stop, "studyDuration": extra["study_duration_h1"],
-             "expectedNumberOfSubjectsH1": extra["expected_subjects_h1"], "accrualTime": extra["accrual_time"], "totalAccrualTime": extra["accrual_time"],
-             "followUpTime": extra["follow_up_time"], "hazardRatio": extra["hazard_ratio"], "median1": extra["median1"],
-             "median2": extra["median2"], "lambda1": extra["lambda1"], "lambda2": extra["lambda2"]}  # fmt: skip
+    table = {
+        "maxNumberOfSubjects": n,
+        "nFixed": n,
+        "maxNumberOfSubjects1": n * r / (1 + r),
+        "nFixed1": n * r / (1 + r),
+        "maxNumberOfSubjects2": n / (1 + r),
+        "nFixed2": n / (1 + r),
+        "maxNumberOfEvents": res.max_number_of_events,
+        "eventsFixed": res.max_number_of_events,
+        "expectedEventsH0": res.expected_number_h0,
+        "expectedEventsH01": res.expected_number_h01,
+        "expectedEventsH1": res.expected_number_h1,
+        "earlyStop": res.early_stop,
+        "studyDuration": extra["study_duration_h1"],
+        "expectedNumberOfSubjectsH1": extra["expected_subjects_h1"],
+        "accrualTime": extra["accrual_time"],
+        "totalAccrualTime": extra["accrual_time"],
+        "followUpTime": extra["follow_up_time"],
+        "hazardRatio": extra["hazard_ratio"],
+        "median1": extra["median1"],
+        "median2": extra["median2"],
+        "lambda1": extra["lambda1"],
+        "lambda2": extra["lambda2"],
+    }
     if base in table:
         return table[base]
-    rows = {"numberOfSubjects": out["number_of_subjects"], "rejectPerStage": out["reject_per_stage"],
-            "cumulativeEventsPerStage": out["events_per_stage"], "analysisTime": extra["analysis_times"],
-            "criticalValuesEffectScale": out["critical_values_effect_scale"]}  # fmt: skip
+    rows = {
+        "numberOfSubjects": out["number_of_subjects"],
+        "rejectPerStage": out["reject_per_stage"],
+        "cumulativeEventsPerStage": out["events_per_stage"],
+        "analysisTime": extra["analysis_times"],
+        "criticalValuesEffectScale": out["critical_values_effect_scale"],
+    }
     return rows[base][k] if base in rows and k is not None else None
 
 

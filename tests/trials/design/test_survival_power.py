@@ -18,19 +18,47 @@ from pharmakon.trials.design.survival_power import power_survival
 from tests.trials.design import _rpact
 from tests.trials.design._rpact import design_kwargs, r_args, records
 
-ARG = {"hazardRatio": "hazard_ratio", "lambda1": "lambda1", "lambda2": "lambda2", "pi1": "pi1", "pi2": "pi2",
-       "piecewiseSurvivalTime": "piecewise_survival_time", "eventTime": "event_time", "accrualTime": "accrual_time",
-       "accrualIntensity": "accrual_intensity", "maxNumberOfSubjects": "max_number_of_subjects",
-       "maxNumberOfEvents": "max_number_of_events", "allocationRatioPlanned": "allocation_ratio",
-       "dropoutRate1": "dropout_rate1", "dropoutRate2": "dropout_rate2", "dropoutTime": "dropout_time",
-       "thetaH0": "theta_h0", "typeOfComputation": "type_of_computation", "directionUpper": "direction_upper"}  # fmt: skip
-OUT = {"overallReject": "overall_reject", "earlyStop": "early_stop", "expectedNumberOfEvents": "expected_number_of_events",
-       "expectedNumberOfSubjects": "expected_number_of_subjects", "studyDuration": "study_duration",
-       "maxStudyDuration": "max_study_duration", "followUpTime": "follow_up_time", "accrualIntensity": "accrual_intensity",
-       "hazardRatio": "hazard_ratio", "lambda1": "lambda1", "lambda2": "lambda2", "median1": "median1",
-       "median2": "median2"}  # fmt: skip
-ROWS = {"rejectPerStage": "reject_per_stage", "analysisTime": "analysis_times", "numberOfSubjects": "number_of_subjects",
-        "criticalValuesEffectScale": "critical_values_effect_scale"}  # fmt: skip
+ARG = {
+    "hazardRatio": "hazard_ratio",
+    "lambda1": "lambda1",
+    "lambda2": "lambda2",
+    "pi1": "pi1",
+    "pi2": "pi2",
+    "piecewiseSurvivalTime": "piecewise_survival_time",
+    "eventTime": "event_time",
+    "accrualTime": "accrual_time",
+    "accrualIntensity": "accrual_intensity",
+    "maxNumberOfSubjects": "max_number_of_subjects",
+    "maxNumberOfEvents": "max_number_of_events",
+    "allocationRatioPlanned": "allocation_ratio",
+    "dropoutRate1": "dropout_rate1",
+    "dropoutRate2": "dropout_rate2",
+    "dropoutTime": "dropout_time",
+    "thetaH0": "theta_h0",
+    "typeOfComputation": "type_of_computation",
+    "directionUpper": "direction_upper",
+}
+OUT = {
+    "overallReject": "overall_reject",
+    "earlyStop": "early_stop",
+    "expectedNumberOfEvents": "expected_number_of_events",
+    "expectedNumberOfSubjects": "expected_number_of_subjects",
+    "studyDuration": "study_duration",
+    "maxStudyDuration": "max_study_duration",
+    "followUpTime": "follow_up_time",
+    "accrualIntensity": "accrual_intensity",
+    "hazardRatio": "hazard_ratio",
+    "lambda1": "lambda1",
+    "lambda2": "lambda2",
+    "median1": "median1",
+    "median2": "median2",
+}
+ROWS = {
+    "rejectPerStage": "reject_per_stage",
+    "analysisTime": "analysis_times",
+    "numberOfSubjects": "number_of_subjects",
+    "criticalValuesEffectScale": "critical_values_effect_scale",
+}
 
 
 def _parse(rec: dict):  # type: ignore[no-untyped-def]
@@ -41,8 +69,14 @@ def _parse(rec: dict):  # type: ignore[no-untyped-def]
             dkw = design_kwargs(r_args(ref["args"]))
             if dkw is None:
                 return None
-    env = {"getDesignGroupSequential": lambda **kw: ("design", kw), "c": _rpact._c, "log": np.log,
-           "seq": lambda a, b, s: np.arange(a, b + s / 2, s), "TRUE": True, "FALSE": False}  # fmt: skip
+    env = {
+        "getDesignGroupSequential": lambda **kw: ("design", kw),
+        "c": _rpact._c,
+        "log": np.log,
+        "seq": lambda a, b, s: np.arange(a, b + s / 2, s),
+        "TRUE": True,
+        "FALSE": False,
+    }
     try:
         args = eval(f"dict({text})", env)  # noqa: S307 - trusted reference file
     except Exception:  # noqa: BLE001 - names defined elsewhere in rpact's test file
@@ -56,8 +90,11 @@ def _parse(rec: dict):  # type: ignore[no-untyped-def]
     if "lambda2" not in args:
         args.setdefault("pi2", 0.2)
     kw = {ARG[k]: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-    n = 1 if "piecewise_survival_time" in kw and "hazard_ratio" not in kw else max(
-        np.size(kw.get(k, 0)) for k in ("pi1", "hazard_ratio", "lambda1"))  # fmt: skip
+    n = (
+        1
+        if "piecewise_survival_time" in kw and "hazard_ratio" not in kw
+        else max(np.size(kw.get(k, 0)) for k in ("pi1", "hazard_ratio", "lambda1"))
+    )
     return dkw, kw, n
 
 

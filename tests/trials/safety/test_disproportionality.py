@@ -33,8 +33,12 @@ def test_hand_computed_table():
 
 def test_reumofan_against_openebgm_check(caers_expected):
     ref = caers_expected["frequentist_checks_computed_here"]
-    a, b, c, d = two_by_two(np.array([ref["a"]]), np.array([ref["n_drug_reports"]]),
-                            np.array([ref["n_event_reports"]]), np.array([ref["N_reports"]]))  # fmt: skip
+    a, b, c, d = two_by_two(
+        np.array([ref["a"]]),
+        np.array([ref["n_drug_reports"]]),
+        np.array([ref["n_event_reports"]]),
+        np.array([ref["N_reports"]]),
+    )
     assert (a[0], b[0], c[0], d[0]) == (16, 28, 15, 3297)
     assert prr(a, b, c, d)[0][0] == pytest.approx(ref["PRR"], rel=1e-5)
     assert ror(a, b, c, d)[0][0] == pytest.approx(ref["ROR"], rel=1e-9)
@@ -51,8 +55,17 @@ def test_zero_cells():
 
 
 def test_disproportionality_frame_does_not_mutate_input():
-    counts = pd.DataFrame({"drug": ["A"], "event": ["X"], "n": [10], "expected": [5.0], "n_drug": [100],
-                           "n_event": [50], "n_total": [1000]})  # fmt: skip
+    counts = pd.DataFrame(
+        {
+            "drug": ["A"],
+            "event": ["X"],
+            "n": [10],
+            "expected": [5.0],
+            "n_drug": [100],
+            "n_event": [50],
+            "n_total": [1000],
+        }
+    )
     before = counts.copy()
     out = disproportionality(counts)
     pd.testing.assert_frame_equal(counts, before)

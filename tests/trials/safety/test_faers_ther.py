@@ -38,8 +38,13 @@ OUTC = "primaryid$caseid$outc_cod\n1001$100$HO\n1001$100$DE\n3001$300$ZZ\n"
 
 @pytest.fixture
 def faers_ther(tmp_path: Path) -> Path:
-    for name, text in (("DEMO23Q1.txt", DEMO), ("DRUG23Q1.txt", DRUG), ("REAC23Q1.txt", REAC),
-                       ("THER23Q1.txt", THER), ("OUTC23Q1.txt", OUTC)):  # fmt: skip
+    for name, text in (
+        ("DEMO23Q1.txt", DEMO),
+        ("DRUG23Q1.txt", DRUG),
+        ("REAC23Q1.txt", REAC),
+        ("THER23Q1.txt", THER),
+        ("OUTC23Q1.txt", OUTC),
+    ):
         (tmp_path / name).write_text(text)
     return tmp_path
 

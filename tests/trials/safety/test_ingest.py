@@ -109,14 +109,26 @@ def test_cli_ingest_then_signals(cli, faers_dir: Path, tmp_path: Path):
     assert summary["bad_count"] == 4 and summary["rows_kept"] == 2 and out.exists()
     res = cli("safety", "ingest", str(faers_dir), "--format", "faers", "-o", str(out), "--strict")
     assert res.exit_code == 2 and "--strict" in res.stderr
-    res = cli("safety", "signals", str(out), "--format", "long", "--method", "prr,ror,ic", "-o",
-              str(tmp_path / "s.csv"))  # fmt: skip
+    res = cli(
+        "safety", "signals", str(out), "--format", "long", "--method", "prr,ror,ic", "-o", str(tmp_path / "s.csv")
+    )
     assert res.exit_code == 0, res.stderr
     assert sorted(pd.read_csv(tmp_path / "s.csv")["drug"]) == ["GLUCOPHAGE", "METFORMIN"]
     syn = tmp_path / "syn.csv"
     syn.write_text("name,canonical\nGlucophage,metformin hydrochloride\n")
-    res = cli("safety", "signals", str(faers_dir), "--format", "faers", "--synonyms", str(syn), "--method", "prr",
-              "-o", str(tmp_path / "s.csv"))  # fmt: skip
+    res = cli(
+        "safety",
+        "signals",
+        str(faers_dir),
+        "--format",
+        "faers",
+        "--synonyms",
+        str(syn),
+        "--method",
+        "prr",
+        "-o",
+        str(tmp_path / "s.csv"),
+    )
     assert res.exit_code == 0, res.stderr
     assert pd.read_csv(tmp_path / "s.csv")[["drug", "n"]].values.tolist() == [["METFORMIN", 2]]
 
@@ -125,13 +137,15 @@ def test_read_counts_rejects_bad_rows(tmp_path: Path):
     from pharmakon.trials.safety.ingest import read_counts
 
     path = tmp_path / "counts.csv"
-    path.write_text("drug,event,n,n_drug,n_event,n_total\n"
-                    "A,X,3,10,20,100\n"
-                    "B,X,-1,10,20,100\n"
-                    "C,X,2.5,10,20,100\n"
-                    "D,X,30,10,20,100\n"
-                    "E,X,two,10,20,100\n"
-                    "F,Y,1,5,5,100\n")  # fmt: skip
+    path.write_text(
+        "drug,event,n,n_drug,n_event,n_total\n"
+        "A,X,3,10,20,100\n"
+        "B,X,-1,10,20,100\n"
+        "C,X,2.5,10,20,100\n"
+        "D,X,30,10,20,100\n"
+        "E,X,two,10,20,100\n"
+        "F,Y,1,5,5,100\n"
+    )
     table, report = read_counts(path)
     assert table["drug"].to_list() == ["A", "F"] and table["expected"].to_list() == [2.0, 0.25]
     reasons = {b.line: b.reason for b in report.bad_rows}

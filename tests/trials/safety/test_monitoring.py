@@ -28,13 +28,16 @@ def test_posterior_probabilities_against_monte_carlo():
     pt, pc = rng.beta(0.5 + 9, 0.5 + 41, m), rng.beta(0.5 + 4, 0.5 + 46, m)
     assert posterior_prob_rr_beta(9, 50, 4, 50, 1.5, 0.5, 0.5) == pytest.approx(np.mean(pt / pc > 1.5), abs=3e-3)
     lt, lc = rng.gamma(1 + 12, 1 / (1 + 800.0), m), rng.gamma(1 + 5, 1 / (1 + 900.0), m)
-    assert posterior_prob_rr_gamma(12, 800.0, 5, 900.0, 1.2, 1.0, 1.0) == pytest.approx(np.mean(lt / lc > 1.2),
-                                                                                         abs=3e-3)  # fmt: skip
+    assert posterior_prob_rr_gamma(12, 800.0, 5, 900.0, 1.2, 1.0, 1.0) == pytest.approx(
+        np.mean(lt / lc > 1.2), abs=3e-3
+    )
     # versus a historical rate: exact gamma / beta tails
     assert posterior_prob_rr_gamma(12, 800.0, None, None, 1.0, 1.0, 1.0, rate_hist=0.01) == pytest.approx(
-        np.mean(lt > 0.01), abs=3e-3)  # fmt: skip
+        np.mean(lt > 0.01), abs=3e-3
+    )
     assert posterior_prob_rr_beta(9, 50, None, None, 2.0, 0.5, 0.5, p_hist=0.05) == pytest.approx(
-        np.mean(pt > 0.1), abs=3e-3)  # fmt: skip
+        np.mean(pt > 0.1), abs=3e-3
+    )
 
 
 def test_maxsprt_llr_and_level():
@@ -89,9 +92,12 @@ def test_monitor_alerts_once_and_counts_exposure():
 
 
 def test_simulated_operating_characteristics():
-    rules = [MonitorRule("bb", event="HEPATOTOXICITY", cutoff=0.99),
-             MonitorRule("sprt", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.002,
-                         max_expected=30)]  # fmt: skip
+    rules = [
+        MonitorRule("bb", event="HEPATOTOXICITY", cutoff=0.99),
+        MonitorRule(
+            "sprt", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.002, max_expected=30
+        ),
+    ]
     oc = operating_characteristics(rules, (1.0, 4.0), n_sims=25, n_per_arm=60, seed=5)
     by = oc.set_index(["rule", "rr"])
     for name in ("bb", "sprt"):
@@ -135,9 +141,11 @@ def test_kaplan_meier_against_scipy_and_censoring():
     # a stream: subjects censored at exit or at the data cut, not counted as event-free to the end
     mon = Monitor([])
     for rec in [{"type": "enroll", "subject": s, "arm": "a", "time": 0} for s in "ABCD"] + [
-        {"type": "exit", "subject": "A", "time": 10}, {"type": "ae", "subject": "B", "event": "X", "time": 20},
-        {"type": "ae", "subject": "C", "event": "X", "time": 30}, {"type": "ae", "subject": "C", "event": "X", "time": 35},
-    ]:  # fmt: skip
+        {"type": "exit", "subject": "A", "time": 10},
+        {"type": "ae", "subject": "B", "event": "X", "time": 20},
+        {"type": "ae", "subject": "C", "event": "X", "time": 30},
+        {"type": "ae", "subject": "C", "event": "X", "time": 35},
+    ]:
         mon.update(rec)
     t, e = mon.subject_times("a", "X")
     assert t.tolist() == [10, 20, 30, 35] and e.tolist() == [0, 1, 1, 0]
@@ -153,8 +161,19 @@ def test_cli_monitor_and_simulate(cli, tmp_path: Path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - name: hep\n    event: HEPATOTOXICITY\n    model: beta_binomial\n    cutoff: 0.95\n")
     report = tmp_path / "dsmb.html"
-    res = cli("safety", "monitor", "--stream", str(stream), "--rules", str(rules), "--report", str(report),
-              "--trial", "t1", "--json")  # fmt: skip
+    res = cli(
+        "safety",
+        "monitor",
+        "--stream",
+        str(stream),
+        "--rules",
+        str(rules),
+        "--report",
+        str(report),
+        "--trial",
+        "t1",
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["alerts"] and out["alerts"][0]["rule"] == "hep" and report.exists()
@@ -166,7 +185,8 @@ def test_cli_monitor_and_simulate(cli, tmp_path: Path):
     stream.write_text('{"type": "enroll", "subject": "a", "arm": "treatment", "time": 0}\nnot json\n')
     res = cli("safety", "monitor", "--stream", str(stream), "--rules", str(rules))
     assert res.exit_code == 2 and "row 2" in " ".join(res.stderr.split())
-    res = cli("safety", "simulate", "--rules", str(rules), "--rr", "1,3", "--n-sims", "5", "--n-per-arm", "20",
-              "--json")  # fmt: skip
+    res = cli(
+        "safety", "simulate", "--rules", str(rules), "--rr", "1,3", "--n-sims", "5", "--n-per-arm", "20", "--json"
+    )
     assert res.exit_code == 0, res.stderr
     assert len(json.loads(res.stdout)) == 2

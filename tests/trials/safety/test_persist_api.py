@@ -46,13 +46,22 @@ def test_save_review_and_audit(store: Store, small: pd.DataFrame) -> None:
         content, table = load_signal_table(session, "syn")
         assert len(table) == len(result.table) and content["version"] == 1
         with pytest.raises(InputError, match="reason"):
-            review_signal(session, table_name="syn", drug=top.drug, event=top.event, status="dismissed", reason=" ",
-                          actor="ann")  # fmt: skip
+            review_signal(
+                session, table_name="syn", drug=top.drug, event=top.event, status="dismissed", reason=" ", actor="ann"
+            )
         with pytest.raises(InputError, match="status"):
-            review_signal(session, table_name="syn", drug=top.drug, event=top.event, status="maybe", reason="x",
-                          actor="ann")  # fmt: skip
-        review_signal(session, table_name="syn", drug=top.drug, event=top.event, status="dismissed",
-                      reason="known labelled reaction", actor="ann")  # fmt: skip
+            review_signal(
+                session, table_name="syn", drug=top.drug, event=top.event, status="maybe", reason="x", actor="ann"
+            )
+        review_signal(
+            session,
+            table_name="syn",
+            drug=top.drug,
+            event=top.event,
+            status="dismissed",
+            reason="known labelled reaction",
+            actor="ann",
+        )
     with store.read_session() as session:
         reviews = list_reviews(session, "syn")
         events, _ = list_events(session, action="safety.signal.dismissed")
@@ -63,8 +72,12 @@ def test_save_review_and_audit(store: Store, small: pd.DataFrame) -> None:
 def test_api_tables_reviews_and_roles(client: TestClient, make_user, small: pd.DataFrame) -> None:
     _, _, viewer = make_user("vic", "viewer")
     _, _, sci = make_user("sam", "scientist")
-    body = {"name": "api-syn", "rows": small.head(8_000)[["report", "drug", "event", "sex", "quarter"]].to_dict("records"),
-            "methods": ["ebgm", "prr", "ror", "ic"], "strata": ["sex"]}  # fmt: skip
+    body = {
+        "name": "api-syn",
+        "rows": small.head(8_000)[["report", "drug", "event", "sex", "quarter"]].to_dict("records"),
+        "methods": ["ebgm", "prr", "ror", "ic"],
+        "strata": ["sex"],
+    }
     denied = client.post(f"{API_PREFIX}/safety/tables", json=body, headers={"Authorization": f"Bearer {viewer}"})
     assert denied.status_code == 403
     made = client.post(f"{API_PREFIX}/safety/tables", json=body, headers={"Authorization": f"Bearer {sci}"})
@@ -75,19 +88,25 @@ def test_api_tables_reviews_and_roles(client: TestClient, make_user, small: pd.D
     assert page["total"] == made.json()["flagged"]["ebgm"] and len(page["items"]) <= 5
     first = page["items"][0]
     assert first["review_status"] == "open" and first["eb05"] >= 2
-    pair = client.get(f"{API_PREFIX}/safety/tables/api-syn/pair", params={"drug": first["drug"],
-                      "event": first["event"]}, headers=hv).json()  # fmt: skip
+    pair = client.get(
+        f"{API_PREFIX}/safety/tables/api-syn/pair", params={"drug": first["drug"], "event": first["event"]}, headers=hv
+    ).json()
     assert pair["two_by_two"]["a"] == first["n"] and pair["trend"] and pair["strata"]
     review = {"drug": first["drug"], "event": first["event"], "status": "reviewed", "reason": "case series done"}
     assert client.post(f"{API_PREFIX}/safety/tables/api-syn/reviews", json=review, headers=hv).status_code == 403
-    ok = client.post(f"{API_PREFIX}/safety/tables/api-syn/reviews", json=review,
-                     headers={"Authorization": f"Bearer {sci}"})  # fmt: skip
+    ok = client.post(
+        f"{API_PREFIX}/safety/tables/api-syn/reviews", json=review, headers={"Authorization": f"Bearer {sci}"}
+    )
     assert ok.status_code == 201, ok.text
-    page = client.get(f"{API_PREFIX}/safety/tables/api-syn", params={"drug": first["drug"], "event": first["event"]},
-                      headers=hv).json()  # fmt: skip
+    page = client.get(
+        f"{API_PREFIX}/safety/tables/api-syn", params={"drug": first["drug"], "event": first["event"]}, headers=hv
+    ).json()
     assert page["items"][0]["review_status"] == "reviewed"
-    bad = client.post(f"{API_PREFIX}/safety/tables/api-syn/reviews", json={**review, "drug": "NOPE"},
-                      headers={"Authorization": f"Bearer {sci}"})  # fmt: skip
+    bad = client.post(
+        f"{API_PREFIX}/safety/tables/api-syn/reviews",
+        json={**review, "drug": "NOPE"},
+        headers={"Authorization": f"Bearer {sci}"},
+    )
     assert bad.status_code == 422 and "not in signal table" in bad.json()["detail"]
 
 
@@ -100,8 +119,9 @@ def test_api_monitor_stream(client: TestClient, make_user, store: Store) -> None
     records = simulate_trial_stream(50, 0.004, 4.0, seed=1)
     alerts = []
     for start in range(0, len(records), 60):  # arrives in batches, as from an EDC
-        res = client.post(f"{API_PREFIX}/safety/monitors/t9/events", json={"records": records[start : start + 60]},
-                          headers=hs)  # fmt: skip
+        res = client.post(
+            f"{API_PREFIX}/safety/monitors/t9/events", json={"records": records[start : start + 60]}, headers=hs
+        )
         assert res.status_code == 200, res.text
         alerts += res.json()["alerts"]
     assert len(alerts) == 1 and alerts[0]["rule"] == "hep"
@@ -117,12 +137,19 @@ def test_api_monitor_stream(client: TestClient, make_user, store: Store) -> None
     assert [a.to_dict() for a in inc.alerts] == [a.to_dict() for a in rep.alerts] and inc.history == rep.history
     for arm in ("treatment", "control"):
         assert inc.arm_counts(arm, "HEPATOTOXICITY") == rep.arm_counts(arm, "HEPATOTOXICITY")
-        assert all(np.array_equal(x, y) for x, y in zip(inc.subject_times(arm, "HEPATOTOXICITY"),
-                                                         rep.subject_times(arm, "HEPATOTOXICITY"), strict=True))  # fmt: skip
+        assert all(
+            np.array_equal(x, y)
+            for x, y in zip(
+                inc.subject_times(arm, "HEPATOTOXICITY"), rep.subject_times(arm, "HEPATOTOXICITY"), strict=True
+            )
+        )
     html = client.get(f"{API_PREFIX}/safety/monitors/t9/report", headers={"Authorization": f"Bearer {viewer}"})
     assert html.status_code == 200 and "data:image/png;base64" in html.text
-    bad = client.post(f"{API_PREFIX}/safety/monitors/t9/events", json={"records": [{"type": "ae", "subject": "ZZ",
-                      "event": "X", "time": 999}]}, headers=hs)  # fmt: skip
+    bad = client.post(
+        f"{API_PREFIX}/safety/monitors/t9/events",
+        json={"records": [{"type": "ae", "subject": "ZZ", "event": "X", "time": 999}]},
+        headers=hs,
+    )
     assert bad.status_code == 422 and "before enrolment" in bad.json()["detail"]
 
 
@@ -151,9 +178,14 @@ def test_monitor_stored_before_state_is_replayed(store: Store) -> None:
     records = simulate_trial_stream(20, 0.004, 3.0, seed=4)
     rules = [{"name": "hep", "event": "HEPATOTOXICITY", "model": "gamma_poisson", "cutoff": 0.95}]
     with store.session() as session:
-        save_object(session, kind="safety_monitor", name="old", content={"trial": "old", "rules": rules,
-                    "records": 30}, actor="ann",
-                    artifacts={"records.jsonl": "".join(json.dumps(r) + "\n" for r in records[:30]).encode()})  # fmt: skip
+        save_object(
+            session,
+            kind="safety_monitor",
+            name="old",
+            content={"trial": "old", "rules": rules, "records": 30},
+            actor="ann",
+            artifacts={"records.jsonl": "".join(json.dumps(r) + "\n" for r in records[:30]).encode()},
+        )
         append_records(session, trial="old", records=records[30:], actor="ann")
     with store.read_session() as session:
         inc, rep = load_monitor(session, "old"), replay_monitor(session, "old")

@@ -15,8 +15,16 @@ from pharmakon.trials.safety.synthetic import make_reports
 
 
 def _toy() -> pd.DataFrame:
-    rows = [("r1", "A", "X", "F"), ("r1", "A", "X", "F"), ("r1", "B", "Y", "F"), ("r2", "A", "X", "M"),
-            ("r3", "A", "Y", "M"), ("r4", "B", "X", "F"), ("r5", "C", "Z", "F"), ("r6", "A", "Z", "M")]  # fmt: skip
+    rows = [
+        ("r1", "A", "X", "F"),
+        ("r1", "A", "X", "F"),
+        ("r1", "B", "Y", "F"),
+        ("r2", "A", "X", "M"),
+        ("r3", "A", "Y", "M"),
+        ("r4", "B", "X", "F"),
+        ("r5", "C", "Z", "F"),
+        ("r6", "A", "Z", "M"),
+    ]
     return pd.DataFrame(rows, columns=["report", "drug", "event", "sex"])
 
 
@@ -80,8 +88,20 @@ def test_cli_signals_contract_on_caers(cli, tmp_path: Path, caers_expected):
     from tests.trials.safety.conftest import CAERS_DIR
 
     out, hyper = tmp_path / "signals.csv", tmp_path / "hyper.json"
-    res = cli("safety", "signals", str(CAERS_DIR / "caers.csv"), "--format", "caers", "--method", "ebgm,prr,ror,ic",
-              "-o", str(out), "--hyper-json", str(hyper), "--json")  # fmt: skip
+    res = cli(
+        "safety",
+        "signals",
+        str(CAERS_DIR / "caers.csv"),
+        "--format",
+        "caers",
+        "--method",
+        "ebgm,prr,ror,ic",
+        "-o",
+        str(out),
+        "--hyper-json",
+        str(hyper),
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     table = pd.read_csv(out)
     assert list(table.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
@@ -94,13 +114,26 @@ def test_cli_signals_contract_on_caers(cli, tmp_path: Path, caers_expected):
     row = table[(table.drug == "REUMOFAN PLUS") & (table.event == "WEIGHT INCREASED")].iloc[0]
     assert row["n"] == 16 and row["expected"] == pytest.approx(0.40643623, rel=1e-7)
     # stratified by gender: runs and changes E
-    res = cli("safety", "signals", str(CAERS_DIR / "caers.csv"), "--format", "caers", "--method", "prr,ic",
-              "--stratify", "strat1", "-o", str(out))  # fmt: skip
+    res = cli(
+        "safety",
+        "signals",
+        str(CAERS_DIR / "caers.csv"),
+        "--format",
+        "caers",
+        "--method",
+        "prr,ic",
+        "--stratify",
+        "strat1",
+        "-o",
+        str(out),
+    )
     assert res.exit_code == 0, res.stderr
     strat = pd.read_csv(out)
     assert np.isnan(strat.get("ebgm", pd.Series([np.nan]))).all()
-    assert not np.allclose(strat.sort_values(["drug", "event"])["expected"].to_numpy(),
-                           table.sort_values(["drug", "event"])["expected"].to_numpy())  # fmt: skip
+    assert not np.allclose(
+        strat.sort_values(["drug", "event"])["expected"].to_numpy(),
+        table.sort_values(["drug", "event"])["expected"].to_numpy(),
+    )
 
 
 @pytest.mark.usefixtures("pharmakon_home")
@@ -121,8 +154,9 @@ def test_cli_non_converging_fit_is_reported(cli, tmp_path: Path):
     data = tmp_path / "flat.parquet"
     synth.rows.to_parquet(data)
     hyper = tmp_path / "h.json"
-    res = cli("safety", "signals", str(data), "--method", "ebgm", "-o", str(tmp_path / "s.csv"), "--hyper-json",
-              str(hyper))  # fmt: skip
+    res = cli(
+        "safety", "signals", str(data), "--method", "ebgm", "-o", str(tmp_path / "s.csv"), "--hyper-json", str(hyper)
+    )
     assert res.exit_code == 0, res.stderr
     assert "warning:" in res.stderr and "not converged" in " ".join(res.stderr.split())
     fit = json.loads(hyper.read_text())
@@ -139,8 +173,20 @@ def test_cli_save_and_review(cli, tmp_path: Path):
     res = cli("safety", "signals", str(data), "-o", str(tmp_path / "s.csv"), "--save", "cli-table")
     assert res.exit_code == 0, res.stderr
     top = pd.read_csv(tmp_path / "s.csv").iloc[0]
-    res = cli("safety", "review", "cli-table", "--drug", top["drug"], "--event", top["event"], "--status",
-              "reviewed", "--reason", "labelled", "--json")  # fmt: skip
+    res = cli(
+        "safety",
+        "review",
+        "cli-table",
+        "--drug",
+        top["drug"],
+        "--event",
+        top["event"],
+        "--status",
+        "reviewed",
+        "--reason",
+        "labelled",
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["status"] == "reviewed"
     res = cli("safety", "review", "cli-table", "--drug", "X", "--event", "Y", "--status", "reviewed", "--reason", "r")

@@ -59,15 +59,21 @@ def test_faers_pair_shows_onset_outcomes_and_serious(page, make_user, store: Sto
     from pharmakon.trials.safety import read_faers
     from tests.trials.safety.test_faers_ther import DEMO, DRUG, OUTC, REAC, THER
 
-    for name, text in (("DEMO23Q1.txt", DEMO), ("DRUG23Q1.txt", DRUG), ("REAC23Q1.txt", REAC),
-                       ("THER23Q1.txt", THER), ("OUTC23Q1.txt", OUTC)):  # fmt: skip
+    for name, text in (
+        ("DEMO23Q1.txt", DEMO),
+        ("DRUG23Q1.txt", DRUG),
+        ("REAC23Q1.txt", REAC),
+        ("THER23Q1.txt", THER),
+        ("OUTC23Q1.txt", OUTC),
+    ):
         (tmp_path / name).write_text(text)
     table, _ = read_faers(tmp_path)
     other = pl.DataFrame({"report": [f"9{i}" for i in range(30)], "drug": "DRUGC", "event": "HEADACHE"})
     reports = pl.concat([table, other], how="diagonal")
     with store.session() as session:
-        save_signal_table(session, name="faers", result=detect_signals(reports, methods="prr"), actor="t",
-                          reports=reports)  # fmt: skip
+        save_signal_table(
+            session, name="faers", result=detect_signals(reports, methods="prr"), actor="t", reports=reports
+        )
     _, password, _ = make_user("vic", "viewer")
     log_in(page, "vic", password)
     page.wait_for_url("**/")

@@ -80,8 +80,15 @@ def list_endpoints(store: StoreDep, _user: ViewerUser) -> list[EndpointInfo]:
 @router.post("/predict", response_model=PredictResponse)
 def predict(body: PredictRequest, store: StoreDep, user: ScientistUser) -> PredictResponse:
     """The panel for up to 5,000 SMILES; invalid SMILES come back as rows with their ``status``. Audited."""
-    frame, rows, refs = predict_panel(store, body.smiles, ids=body.ids, endpoints=body.endpoints,
-                                      alerts=body.alerts, actor=user.username, channel="api")  # fmt: skip
+    frame, rows, refs = predict_panel(
+        store,
+        body.smiles,
+        ids=body.ids,
+        endpoints=body.endpoints,
+        alerts=body.alerts,
+        actor=user.username,
+        channel="api",
+    )
     return PredictResponse(models=refs, count=len(frame), invalid=int(frame["status"].ne("ok").sum()), rows=rows)
 
 

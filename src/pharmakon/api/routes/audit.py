@@ -26,8 +26,17 @@ def events(
 ) -> AuditPage:
     """Audit events, newest first, filtered and paged."""
     with store.read_session() as session:
-        items, total = list_events(session, actor=actor, action=action, object_type=object_type,
-                                   object_id=object_id, since=since, until=until, limit=limit, offset=offset)  # fmt: skip
+        items, total = list_events(
+            session,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
     return AuditPage(total=total, limit=limit, offset=offset, items=[AuditEventPublic(**e.to_dict()) for e in items])
 
 
@@ -41,6 +50,14 @@ def verify(store: StoreDep, user: AdminUser) -> ChainReportPublic:
 @router.post("/signatures", response_model=AuditEventPublic, status_code=201)
 def create_signature(body: SignatureCreate, session: SessionDep, user: ScientistUser) -> AuditEventPublic:
     """Sign an object as the current user, who re-enters their password."""
-    event = sign(session, username=user.username, password=body.password, object_type=body.object_type,
-                 object_id=body.object_id, meaning=body.meaning, object_hash=body.object_hash, reason=body.reason)  # fmt: skip
+    event = sign(
+        session,
+        username=user.username,
+        password=body.password,
+        object_type=body.object_type,
+        object_id=body.object_id,
+        meaning=body.meaning,
+        object_hash=body.object_hash,
+        reason=body.reason,
+    )
     return AuditEventPublic(**event.to_dict())

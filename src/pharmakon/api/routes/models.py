@@ -52,9 +52,17 @@ class AliasRequest(BaseModel):
 
 def _summary(obj: Any, aliases: dict[str, int]) -> dict[str, Any]:
     c = obj.content
-    return {"name": obj.name, "version": obj.version, "task": c["task"], "target": c["target"],
-            "best_model": c["best"]["model"], "cv_metrics": c["cv_metrics"], "aliases": aliases,
-            "created_by": obj.created_by, "created_at": obj.created_at}  # fmt: skip
+    return {
+        "name": obj.name,
+        "version": obj.version,
+        "task": c["task"],
+        "target": c["target"],
+        "best_model": c["best"]["model"],
+        "cv_metrics": c["cv_metrics"],
+        "aliases": aliases,
+        "created_by": obj.created_by,
+        "created_at": obj.created_at,
+    }
 
 
 @router.get("", response_model=list[ModelSummary])
@@ -67,8 +75,12 @@ def list_registered(store: StoreDep, _user: ViewerUser) -> list[ModelSummary]:
 
 
 @router.get("/{name}", response_model=ModelDetail)
-def model_detail(name: str, store: StoreDep, _user: ViewerUser,
-                 version: Annotated[str | None, Query(description="number or alias")] = None) -> ModelDetail:  # fmt: skip
+def model_detail(
+    name: str,
+    store: StoreDep,
+    _user: ViewerUser,
+    version: Annotated[str | None, Query(description="number or alias")] = None,
+) -> ModelDetail:
     """A model's full metadata (metrics, leaderboard, QC report, versions, lifecycle steps)."""
     from pharmakon.core.registry import model_aliases
     from pharmakon.store import get_object
@@ -88,8 +100,12 @@ def model_card(name: str, store: StoreDep, _user: ViewerUser, version: str | Non
 
 
 @router.get("/{name}/evaluations")
-def model_evaluation_list(name: str, store: StoreDep, _user: ViewerUser,
-                          version: Annotated[str | None, Query(description="number or alias")] = None) -> list[dict[str, Any]]:  # fmt: skip
+def model_evaluation_list(
+    name: str,
+    store: StoreDep,
+    _user: ViewerUser,
+    version: Annotated[str | None, Query(description="number or alias")] = None,
+) -> list[dict[str, Any]]:
     """Held-out evaluations of a version (``pharmakon model evaluate``), newest first, from the audit trail."""
     from pharmakon.core.evaluation import model_evaluations
     from pharmakon.store import get_object
@@ -100,8 +116,9 @@ def model_evaluation_list(name: str, store: StoreDep, _user: ViewerUser,
 
 
 @router.post("/{name}/predict", response_model=PredictResponse)
-def predict(name: str, body: PredictRequest, store: StoreDep, user: ScientistUser,
-            version: str | None = None) -> PredictResponse:  # fmt: skip
+def predict(
+    name: str, body: PredictRequest, store: StoreDep, user: ScientistUser, version: str | None = None
+) -> PredictResponse:
     """Batch prediction; invalid rows come back with ``pred_status`` and in ``invalid_rows``. Audited."""
     import json
 
@@ -119,12 +136,23 @@ def predict(name: str, body: PredictRequest, store: StoreDep, user: ScientistUse
     rows = json.loads(result.table.to_json(orient="records"))
     reg = model.registry
     with store.session() as session:
-        record_event(session, actor=user.username, action="model.predict", object_type="model",
-                     object_id=f"{reg['name']}@{reg['version']}", inputs={"rows": sha256_json(body.rows)},
-                     outputs={"predictions": sha256_json(rows)},
-                     params={"rows": len(rows), "invalid_rows": len(result.invalid), "channel": "api"})  # fmt: skip
-    return PredictResponse(model=reg["name"], version=reg["version"], rows=rows, warnings=result.warnings,
-                           invalid_rows=json.loads(result.invalid.to_json(orient="records")))  # fmt: skip
+        record_event(
+            session,
+            actor=user.username,
+            action="model.predict",
+            object_type="model",
+            object_id=f"{reg['name']}@{reg['version']}",
+            inputs={"rows": sha256_json(body.rows)},
+            outputs={"predictions": sha256_json(rows)},
+            params={"rows": len(rows), "invalid_rows": len(result.invalid), "channel": "api"},
+        )
+    return PredictResponse(
+        model=reg["name"],
+        version=reg["version"],
+        rows=rows,
+        warnings=result.warnings,
+        invalid_rows=json.loads(result.invalid.to_json(orient="records")),
+    )
 
 
 @router.post("/{name}/aliases", status_code=204)
@@ -137,9 +165,17 @@ def set_model_alias(name: str, body: AliasRequest, store: StoreDep, user: Scient
         from pharmakon.store import record_event
 
         with store.session() as session:
-            record_event(session, actor=user.username, action="access.denied", object_type="model", object_id=name,
-                         params={"status": 403, "alias": body.alias}, reason="production needs the admin role")  # fmt: skip
+            record_event(
+                session,
+                actor=user.username,
+                action="access.denied",
+                object_type="model",
+                object_id=name,
+                params={"status": 403, "alias": body.alias},
+                reason="production needs the admin role",
+            )
         raise PermissionDeniedError(f"role {user.role!r} may not promote to production; needs 'admin'")
     with store.session() as session:
-        promote_model(session, name=name, version=body.version, alias=body.alias, actor=user.username,
-                      reason=body.reason)  # fmt: skip
+        promote_model(
+            session, name=name, version=body.version, alias=body.alias, actor=user.username, reason=body.reason
+        )

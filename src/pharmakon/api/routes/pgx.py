@@ -54,18 +54,23 @@ def run_call(vcf: UploadFile, outside_call: UploadFile | None) -> list[dict]:
 
 
 @router.post("/call")
-def call(user: ViewerUser, vcf: Annotated[UploadFile, File(description="VCF (.vcf or .vcf.gz), GRCh38")],
-         outside_call: Annotated[UploadFile | None, File(description="GENE<TAB>DIPLOTYPE TSV")] = None
-         ) -> list[dict[str, Any]]:  # fmt: skip
+def call(
+    user: ViewerUser,
+    vcf: Annotated[UploadFile, File(description="VCF (.vcf or .vcf.gz), GRCh38")],
+    outside_call: Annotated[UploadFile | None, File(description="GENE<TAB>DIPLOTYPE TSV")] = None,
+) -> list[dict[str, Any]]:
     """Diplotypes, phenotypes, recommendations and evidence for every sample of an uploaded VCF."""
     return run_call(vcf, outside_call)
 
 
 @router.post("/reports", status_code=201)
-def save_reports(user: ScientistUser, session: SessionDep,
-                 vcf: Annotated[UploadFile, File(description="VCF (.vcf or .vcf.gz), GRCh38")],
-                 outside_call: Annotated[UploadFile | None, File()] = None,
-                 reason: Annotated[str | None, Form()] = None) -> list[dict[str, Any]]:  # fmt: skip
+def save_reports(
+    user: ScientistUser,
+    session: SessionDep,
+    vcf: Annotated[UploadFile, File(description="VCF (.vcf or .vcf.gz), GRCh38")],
+    outside_call: Annotated[UploadFile | None, File()] = None,
+    reason: Annotated[str | None, Form()] = None,
+) -> list[dict[str, Any]]:
     """Call an uploaded VCF and store one ``pgx_report`` per sample (audited)."""
     from pharmakon.patients.pgx.persist import save_report
 
@@ -83,8 +88,10 @@ def list_reports(user: ViewerUser, session: SessionDep) -> list[dict[str, Any]]:
     from pharmakon.patients.pgx.persist import KIND
     from pharmakon.store import list_objects
 
-    return [{"name": o.name, "version": o.version, "created_by": o.created_by, "created_at": o.created_at}
-            for o in list_objects(session, KIND)]  # fmt: skip
+    return [
+        {"name": o.name, "version": o.version, "created_by": o.created_by, "created_at": o.created_at}
+        for o in list_objects(session, KIND)
+    ]
 
 
 @router.get("/reports/{name}")
@@ -125,11 +132,22 @@ def warfarin(user: ViewerUser, patients: list[WarfarinPatient]) -> list[dict[str
 
     from pharmakon.patients.pgx import dose_cohort
 
-    rows = [{"PharmGKB Subject ID": p.id, "Race": p.race, "Age": p.age, "Height (cm)": p.height_cm,
-             "Weight (kg)": p.weight_kg, "Amiodarone (Cordarone)": int(p.amiodarone),
-             "Carbamazepine (Tegretol)": int(p.carbamazepine), "Phenytoin (Dilantin)": int(p.phenytoin),
-             "Rifampin or Rifampicin": int(p.rifampin), "CYP2C9 consensus": p.cyp2c9, "VKORC1 -1639 consensus": p.vkorc1_1639}
-            for p in patients]  # fmt: skip
+    rows = [
+        {
+            "PharmGKB Subject ID": p.id,
+            "Race": p.race,
+            "Age": p.age,
+            "Height (cm)": p.height_cm,
+            "Weight (kg)": p.weight_kg,
+            "Amiodarone (Cordarone)": int(p.amiodarone),
+            "Carbamazepine (Tegretol)": int(p.carbamazepine),
+            "Phenytoin (Dilantin)": int(p.phenytoin),
+            "Rifampin or Rifampicin": int(p.rifampin),
+            "CYP2C9 consensus": p.cyp2c9,
+            "VKORC1 -1639 consensus": p.vkorc1_1639,
+        }
+        for p in patients
+    ]
     if not rows:
         raise InputError("no patients given", field="patients")
     doses = dose_cohort(pd.DataFrame(rows)).astype(object)

@@ -51,9 +51,17 @@ class StreamRecords(BaseModel):
 
 def _summary(obj: Any) -> dict[str, Any]:
     c = obj.content
-    return {"name": obj.name, "version": obj.version, "created_by": obj.created_by, "created_at": obj.created_at,
-            "pairs": c.get("pairs"), "reports": c.get("reports"), "methods": c.get("methods"),
-            "flagged": c.get("flagged"), "strata": c.get("strata")}  # fmt: skip
+    return {
+        "name": obj.name,
+        "version": obj.version,
+        "created_by": obj.created_by,
+        "created_at": obj.created_at,
+        "pairs": c.get("pairs"),
+        "reports": c.get("reports"),
+        "methods": c.get("methods"),
+        "flagged": c.get("flagged"),
+        "strata": c.get("strata"),
+    }
 
 
 @router.get("/tables")
@@ -75,8 +83,14 @@ def create_table(body: SignalsCreate, session: SessionDep, user: ScientistUser) 
 
     reports = pd.DataFrame([r.model_dump() for r in body.rows]).astype(str)
     result = detect_signals(reports, methods=body.methods, strata=body.strata)
-    obj = save_signal_table(session, name=body.name, result=result, actor=user.username, reports=reports,
-                            source={"via": "api", "rows": len(reports)})  # fmt: skip
+    obj = save_signal_table(
+        session,
+        name=body.name,
+        result=result,
+        actor=user.username,
+        reports=reports,
+        source={"via": "api", "rows": len(reports)},
+    )
     return _summary(obj)
 
 
@@ -99,8 +113,9 @@ def get_table(
     with store.read_session() as session:
         content, table = load_signal_table(session, name)
         reviews = list_reviews(session, name)
-    rows, total = table_rows(table, reviews, method=method, flagged=flagged, drug=drug, event=event, min_n=min_n,
-                             limit=limit, offset=offset)  # fmt: skip
+    rows, total = table_rows(
+        table, reviews, method=method, flagged=flagged, drug=drug, event=event, min_n=min_n, limit=limit, offset=offset
+    )
     meta = {k: v for k, v in content.items() if k not in ("rows", "details")}
     return {**meta, "total": total, "limit": limit, "offset": offset, "items": rows}
 
@@ -119,8 +134,15 @@ def review(name: str, body: ReviewCreate, session: SessionDep, user: ScientistUs
     """Mark a pair reviewed / dismissed / open with a reason (audited)."""
     from pharmakon.trials.safety.persist import review_signal
 
-    return review_signal(session, table_name=name, drug=body.drug, event=body.event, status=body.status,
-                         reason=body.reason, actor=user.username)  # fmt: skip
+    return review_signal(
+        session,
+        table_name=name,
+        drug=body.drug,
+        event=body.event,
+        status=body.status,
+        reason=body.reason,
+        actor=user.username,
+    )
 
 
 @router.get("/monitors")
@@ -129,9 +151,16 @@ def list_monitors(store: StoreDep, _user: ViewerUser) -> list[dict[str, Any]]:
     from pharmakon.store import list_objects
 
     with store.read_session() as session:
-        return [{"trial": o.name, "version": o.version, "records": o.content.get("records"),
-                 "data_cut_day": o.content.get("data_cut_day"), "alerts": len(o.content.get("alerts", []))}
-                for o in list_objects(session, kind="safety_monitor")]  # fmt: skip
+        return [
+            {
+                "trial": o.name,
+                "version": o.version,
+                "records": o.content.get("records"),
+                "data_cut_day": o.content.get("data_cut_day"),
+                "alerts": len(o.content.get("alerts", [])),
+            }
+            for o in list_objects(session, kind="safety_monitor")
+        ]
 
 
 @router.put("/monitors/{trial}", status_code=201)

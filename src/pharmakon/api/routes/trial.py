@@ -96,8 +96,16 @@ def list_designs(store: StoreDep, _user: ViewerUser) -> list[dict[str, Any]]:
 
     with store.read_session() as session:
         objs = list_objects(session, td.KIND)
-    return [{"name": o.name, "version": o.version, "created_by": o.created_by, "created_at": o.created_at,
-             "critical_values": o.content["design"]["critical_values"]} for o in objs]  # fmt: skip
+    return [
+        {
+            "name": o.name,
+            "version": o.version,
+            "created_by": o.created_by,
+            "created_at": o.created_at,
+            "critical_values": o.content["design"]["critical_values"],
+        }
+        for o in objs
+    ]
 
 
 @router.post("/designs/{name}", status_code=201)
@@ -108,8 +116,9 @@ def save_design(name: str, body: DesignSave, session: SessionDep, user: Scientis
 
 
 @router.get("/designs/{name}")
-def get_design(name: str, store: StoreDep, _user: ViewerUser,
-               version: int | None = Query(None, ge=1)) -> dict[str, Any]:  # fmt: skip
+def get_design(
+    name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1)
+) -> dict[str, Any]:
     """One stored design version (latest by default)."""
     with store.read_session() as session:
         obj, _ = td.load_design(session, name, version)
@@ -125,8 +134,9 @@ def design_report(name: str, store: StoreDep, _user: ViewerUser, version: int | 
 
 
 @router.post("/samplesize/{endpoint}")
-def sample_size(endpoint: Literal["means", "rates", "survival"], body: SampleSizeRequest,
-                _user: ViewerUser) -> dict[str, Any]:  # fmt: skip
+def sample_size(
+    endpoint: Literal["means", "rates", "survival"], body: SampleSizeRequest, _user: ViewerUser
+) -> dict[str, Any]:
     """Sample size for means, rates or survival (fixed or group-sequential)."""
     import math
 
@@ -137,8 +147,9 @@ def sample_size(endpoint: Literal["means", "rates", "survival"], body: SampleSiz
     if endpoint == "means":
         if body.alternative is None:
             raise InputError("means need 'alternative'", field="alternative")
-        res = td.sample_size_means(design, body.alternative, body.stdev,
-                                   normal_approximation=body.normal_approximation, **common)  # fmt: skip
+        res = td.sample_size_means(
+            design, body.alternative, body.stdev, normal_approximation=body.normal_approximation, **common
+        )
     elif endpoint == "rates":
         if body.pi1 is None:
             raise InputError("rates need 'pi1'", field="pi1")
@@ -146,9 +157,14 @@ def sample_size(endpoint: Literal["means", "rates", "survival"], body: SampleSiz
     else:
         if body.hazard_ratio is None or body.median2 is None or body.median2 <= 0:
             raise InputError("survival needs 'hazard_ratio' and a positive 'median2'", field="median2")
-        res = td.sample_size_survival(design, body.hazard_ratio, math.log(2) / body.median2,
-                                      accrual_time=body.accrual_time, follow_up_time=body.follow_up_time,
-                                      allocation_ratio=body.allocation_ratio)  # fmt: skip
+        res = td.sample_size_survival(
+            design,
+            body.hazard_ratio,
+            math.log(2) / body.median2,
+            accrual_time=body.accrual_time,
+            follow_up_time=body.follow_up_time,
+            allocation_ratio=body.allocation_ratio,
+        )
     return res.to_dict()
 
 
@@ -157,11 +173,19 @@ def simulate(body: SimulateRequest, session: SessionDep, user: ScientistUser) ->
     """Simulate operating characteristics in this process (serial backend; audited)."""
     design = td.design_from_spec(_spec(body.design))
     if body.endpoint == "rates":
-        res = td.simulate_rates(design, body.pi1, body.pi2, body.planned, sims=body.sims, seed=body.seed,
-                                backend="serial")  # fmt: skip
+        res = td.simulate_rates(
+            design, body.pi1, body.pi2, body.planned, sims=body.sims, seed=body.seed, backend="serial"
+        )
     else:
-        res = td.simulate_means(design, body.alternative, body.stdev, body.planned, sims=body.sims, seed=body.seed,
-                                backend="serial")  # fmt: skip
-    record_event(session, actor=user.username, action="trial.simulate", object_type="trial_simulation",
-                 object_id=body.endpoint, params=body.model_dump())  # fmt: skip
+        res = td.simulate_means(
+            design, body.alternative, body.stdev, body.planned, sims=body.sims, seed=body.seed, backend="serial"
+        )
+    record_event(
+        session,
+        actor=user.username,
+        action="trial.simulate",
+        object_type="trial_simulation",
+        object_id=body.endpoint,
+        params=body.model_dump(),
+    )
     return res.to_dict()

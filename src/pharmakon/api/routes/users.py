@@ -26,21 +26,30 @@ def users(session: SessionDep, _admin: AdminUser) -> list[UserPublic]:
 @router.post("/users", response_model=UserPublic, status_code=201)
 def add_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> UserPublic:
     """Create a user (admin; audited)."""
-    user = create_user(session, username=body.username, password=body.password, role=body.role,
-                       actor=admin.username, phi_access=body.phi_access, reason=body.reason)  # fmt: skip
+    user = create_user(
+        session,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        actor=admin.username,
+        phi_access=body.phi_access,
+        reason=body.reason,
+    )
     return UserPublic(**asdict(user))
 
 
 @router.post("/users/{username}/disable", response_model=UserPublic)
 def disable_user(username: str, session: SessionDep, admin: AdminUser, reason: str | None = None) -> UserPublic:
     """Disable a user (admin; audited)."""
-    return UserPublic(**asdict(set_user_active(session, username=username, active=False, actor=admin.username,
-                                               reason=reason)))  # fmt: skip
+    return UserPublic(
+        **asdict(set_user_active(session, username=username, active=False, actor=admin.username, reason=reason))
+    )
 
 
 @router.post("/users/{username}/tokens", response_model=TokenPublic, status_code=201)
 def add_token(username: str, body: TokenCreate, session: SessionDep, admin: AdminUser) -> TokenPublic:
     """Issue an API token for a user (admin; audited). Shown once."""
-    token = issue_token(session, username=username, name=body.label, actor=admin.username,
-                        expires_days=body.expires_days)  # fmt: skip
+    token = issue_token(
+        session, username=username, name=body.label, actor=admin.username, expires_days=body.expires_days
+    )
     return TokenPublic(user=username, token=token)

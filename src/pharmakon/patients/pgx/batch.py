@@ -24,8 +24,7 @@ from pharmakon.patients.pgx.vcf import GenotypeBlock
 
 __all__ = ["BATCH_COLUMNS", "STATUSES", "call_chunk", "call_batch"]
 
-BATCH_COLUMNS = ["sample", "gene", "diplotypes", "phenotype", "activity_score", "status", "n_missing",
-                 "n_ref_mismatch"]  # fmt: skip
+BATCH_COLUMNS = ["sample", "gene", "diplotypes", "phenotype", "activity_score", "status", "n_missing", "n_ref_mismatch"]
 STATUSES = ("called", "uncertain", "incomplete", "not called")
 
 
@@ -49,15 +48,32 @@ def call_chunk(block: GenotypeBlock) -> list[tuple]:
             labels = sorted({str(p.phenotype) for p in ph})
             score = ph[0].activity_score if len({p.activity_score for p in ph}) == 1 else None
             status = "uncertain" if len(call.diplotypes) > 1 else "incomplete" if call.missing_positions else "called"
-            rows.append((name, gene, " OR ".join(call.diplotypes), " or ".join(labels), format_score(score) or "",
-                         status, len(call.missing_positions), bad))  # fmt: skip
+            rows.append(
+                (
+                    name,
+                    gene,
+                    " OR ".join(call.diplotypes),
+                    " or ".join(labels),
+                    format_score(score) or "",
+                    status,
+                    len(call.missing_positions),
+                    bad,
+                )
+            )
     return rows
 
 
-def call_batch(vcf: Path | str, out_tsv: Path | str, *, backend: str | None = None, n_jobs: int | None = None,
-               chunk_size: int = 1000, genes: tuple[str, ...] = VCF_GENES,
-               progress: Callable[[int, int], None] | None = None,
-               reference: Path | str | None = None) -> dict:  # fmt: skip
+def call_batch(
+    vcf: Path | str,
+    out_tsv: Path | str,
+    *,
+    backend: str | None = None,
+    n_jobs: int | None = None,
+    chunk_size: int = 1000,
+    genes: tuple[str, ...] = VCF_GENES,
+    progress: Callable[[int, int], None] | None = None,
+    reference: Path | str | None = None,
+) -> dict:
     """Call all samples of a VCF and write one TSV row per (sample, gene).
 
     Parameters
@@ -80,9 +96,12 @@ def call_batch(vcf: Path | str, out_tsv: Path | str, *, backend: str | None = No
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}", field="chunk_size")
     counts: dict[str, int] = {}
     n_rows = done = 0
-    with (tempfile.TemporaryDirectory(prefix="pgx-spool-") as folder,
-          spool_genotypes(vcf, tuple(genes), folder, reference=reference) as spooled,
-          atomic_open(out_tsv) as fh, get_executor(backend, n_jobs=n_jobs) as ex):  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory(prefix="pgx-spool-") as folder,
+        spool_genotypes(vcf, tuple(genes), folder, reference=reference) as spooled,
+        atomic_open(out_tsv) as fh,
+        get_executor(backend, n_jobs=n_jobs) as ex,
+    ):
         n = spooled.n
         bounds = [(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
         fh.write("\t".join(BATCH_COLUMNS) + "\n")

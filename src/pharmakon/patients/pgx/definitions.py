@@ -240,8 +240,11 @@ def load_phenotypes(gene: str, folder: Path | None = None) -> GenePhenotypes:
     table = {}
     for row in doc.get("diplotypes") or []:
         key = frozenset((k, int(n)) for k, n in (row.get("diplotypekey") or {}).items())
-        table[key] = {"phenotype": row.get("generesult"), "activity_score": _float(row.get("activityScore")),
-                      "lookup_key": row.get("lookupkey")}  # fmt: skip
+        table[key] = {
+            "phenotype": row.get("generesult"),
+            "activity_score": _float(row.get("activityScore")),
+            "lookup_key": row.get("lookupkey"),
+        }
     return GenePhenotypes(
         gene=gene,
         functions={k: v for k, v in (doc.get("haplotypes") or {}).items()},

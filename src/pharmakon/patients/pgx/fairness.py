@@ -17,8 +17,15 @@ import pandas as pd
 
 from pharmakon.patients.pgx.batch import STATUSES
 
-__all__ = ["MIN_GROUP", "batch_coverage", "coverage_by_group", "read_groups", "sample_coverage_by_group",
-           "warfarin_coverage", "warfarin_mae_by_group"]  # fmt: skip
+__all__ = [
+    "MIN_GROUP",
+    "batch_coverage",
+    "coverage_by_group",
+    "read_groups",
+    "sample_coverage_by_group",
+    "warfarin_coverage",
+    "warfarin_mae_by_group",
+]
 
 MIN_GROUP = 50
 """Groups with fewer samples than this are flagged ``small_group`` (estimates unstable)."""
@@ -47,15 +54,22 @@ def coverage_by_group(summary: pd.DataFrame, groups: pd.Series | dict, min_group
             table[col] = 0.0
     n = frame.groupby(["group", "gene"]).size().rename("n")
     out = table[list(STATUSES)].join(n).reset_index()
-    out = out.rename(columns={"called": "share_called", "uncertain": "share_uncertain",
-                              "incomplete": "share_incomplete", "not called": "share_not_called"})  # fmt: skip
+    out = out.rename(
+        columns={
+            "called": "share_called",
+            "uncertain": "share_uncertain",
+            "incomplete": "share_incomplete",
+            "not called": "share_not_called",
+        }
+    )
     out["share_uncertain_or_incomplete"] = out["share_uncertain"] + out["share_incomplete"]
     out["small_group"] = out["n"] < min_group
     return out
 
 
-def sample_coverage_by_group(summary: pd.DataFrame, groups: pd.Series | dict,
-                             min_group: int = MIN_GROUP) -> pd.DataFrame:  # fmt: skip
+def sample_coverage_by_group(
+    summary: pd.DataFrame, groups: pd.Series | dict, min_group: int = MIN_GROUP
+) -> pd.DataFrame:
     """Per group: samples, and the share with at least one gene uncertain, incomplete or not called.
 
     Returns
@@ -70,10 +84,17 @@ def sample_coverage_by_group(summary: pd.DataFrame, groups: pd.Series | dict,
     per = frame.groupby("sample")[["uncertain", "incomplete", "not called"]].any()
     per["any"] = per.any(axis=1)
     per["group"] = per.index.map(dict(groups)).fillna("not given")
-    out = per.groupby("group").agg(n_samples=("any", "size"), share_any_uncertain=("uncertain", "mean"),
-                                   share_any_incomplete=("incomplete", "mean"),
-                                   share_any_not_called=("not called", "mean"),
-                                   share_any_not_fully_called=("any", "mean")).reset_index()  # fmt: skip
+    out = (
+        per.groupby("group")
+        .agg(
+            n_samples=("any", "size"),
+            share_any_uncertain=("uncertain", "mean"),
+            share_any_incomplete=("incomplete", "mean"),
+            share_any_not_called=("not called", "mean"),
+            share_any_not_fully_called=("any", "mean"),
+        )
+        .reset_index()
+    )
     out["small_group"] = out["n_samples"] < min_group
     return out
 
@@ -105,8 +126,9 @@ def read_groups(path) -> dict[str, str]:
     return dict(zip(table["sample"], table["group"].replace("", "not given"), strict=True))
 
 
-def batch_coverage(vcf, groups: dict[str, str], min_group: int = MIN_GROUP,
-                   backend: str | None = "serial") -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def batch_coverage(
+    vcf, groups: dict[str, str], min_group: int = MIN_GROUP, backend: str | None = "serial"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Call a multi-sample VCF and return (per-sample coverage, per-gene coverage) by group."""
     import tempfile
     from pathlib import Path
@@ -126,17 +148,22 @@ def warfarin_coverage(frame: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.Dat
 
     doses = dose_cohort(frame)
     race = frame["Race"].fillna("Unknown")
-    data = pd.DataFrame({
-        "group": race.to_numpy(),
-        "cyp2c9_unknown": frame["CYP2C9 consensus"].isna().to_numpy(),
-        "vkorc1_unknown": frame["VKORC1 -1639 consensus"].isna().to_numpy(),
-        "not_dosable": (doses["not_dosed_reason"] != "").to_numpy(),
-    })  # fmt: skip
+    data = pd.DataFrame(
+        {
+            "group": race.to_numpy(),
+            "cyp2c9_unknown": frame["CYP2C9 consensus"].isna().to_numpy(),
+            "vkorc1_unknown": frame["VKORC1 -1639 consensus"].isna().to_numpy(),
+            "not_dosable": (doses["not_dosed_reason"] != "").to_numpy(),
+        }
+    )
     data["any_genotype_unknown"] = data["cyp2c9_unknown"] | data["vkorc1_unknown"]
-    out = data.groupby("group").agg(n=("group", "size"), share_cyp2c9_unknown=("cyp2c9_unknown", "mean"),
-                                    share_vkorc1_unknown=("vkorc1_unknown", "mean"),
-                                    share_any_genotype_unknown=("any_genotype_unknown", "mean"),
-                                    share_not_dosable=("not_dosable", "mean"))  # fmt: skip
+    out = data.groupby("group").agg(
+        n=("group", "size"),
+        share_cyp2c9_unknown=("cyp2c9_unknown", "mean"),
+        share_vkorc1_unknown=("vkorc1_unknown", "mean"),
+        share_any_genotype_unknown=("any_genotype_unknown", "mean"),
+        share_not_dosable=("not_dosable", "mean"),
+    )
     out = out.reset_index()
     out["small_group"] = out["n"] < min_group
     return out
@@ -165,12 +192,18 @@ def warfarin_mae_by_group(frame: pd.DataFrame, min_group: int = MIN_GROUP) -> pd
     for group in sorted(set(race[keep])):
         mask = keep & (race == group)
         row: dict = {"group": group, "n": int(mask.sum())}
-        for col, alg in (("pgx_dose_mg_week", "pharmacogenetic"), ("clinical_dose_mg_week", "clinical"),
-                         ("fixed_dose_mg_week", "fixed")):  # fmt: skip
+        for col, alg in (
+            ("pgx_dose_mg_week", "pharmacogenetic"),
+            ("clinical_dose_mg_week", "clinical"),
+            ("fixed_dose_mg_week", "fixed"),
+        ):
             err = np.abs(doses[col].to_numpy()[mask] - truth[mask])
             half = 1.96 * err.std(ddof=1) / np.sqrt(len(err)) if len(err) > 1 else float("nan")
-            row |= {f"mae_{alg}": float(err.mean()), f"ci_low_{alg}": float(err.mean() - half),
-                    f"ci_high_{alg}": float(err.mean() + half)}  # fmt: skip
+            row |= {
+                f"mae_{alg}": float(err.mean()),
+                f"ci_low_{alg}": float(err.mean() - half),
+                f"ci_high_{alg}": float(err.mean() + half),
+            }
         row["small_group"] = row["n"] < min_group
         rows.append(row)
     return pd.DataFrame(rows)

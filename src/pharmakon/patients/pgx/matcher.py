@@ -237,7 +237,8 @@ def _dpyd_lowest_function(definition: GeneDefinition, genotypes: tuple, present:
     ref = definition.reference_allele.name
     copies += [ref, ref]
     # lowest activity first; among equal activity a variant allele before the reference
-    ranked = sorted(copies, key=lambda n: (activity.get(n) if activity.get(n) is not None else 9.0, n == ref,
-                                           natural_key(n)))  # fmt: skip
+    ranked = sorted(
+        copies, key=lambda n: (activity.get(n) if activity.get(n) is not None else 9.0, n == ref, natural_key(n))
+    )
     name = diplotype_name(ranked[0], ranked[1])
     return GeneCall(diplotypes=[name], candidates=[(name, 0)], lowest_function=True, **base)

@@ -121,8 +121,11 @@ class Resolver:
             for s in sites:
                 got = "".join(bases.get(s.start + k, "?") for k in range(len(s.ref)))
                 if "?" not in got and got != s.ref:
-                    raise InputError(f"reference FASTA has {got} at {c}:{s.start} where the GRCh38 definition of "
-                                     f"{s.gene} has {s.ref}: not GRCh38?", file=str(path))  # fmt: skip
+                    raise InputError(
+                        f"reference FASTA has {got} at {c}:{s.start} where the GRCh38 definition of "
+                        f"{s.gene} has {s.ref}: not GRCh38?",
+                        file=str(path),
+                    )
             known = self.known[c]
             for p, base in bases.items():
                 known.setdefault(p, base)

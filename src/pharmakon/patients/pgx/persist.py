@@ -19,8 +19,9 @@ def _safe_name(text: str) -> str:
     return name if name and name[0].isalnum() else f"r-{name}"
 
 
-def save_report(session: Any, report: dict, *, name: str | None = None, actor: str, source: str,
-                reason: str | None = None) -> Any:  # fmt: skip
+def save_report(
+    session: Any, report: dict, *, name: str | None = None, actor: str, source: str, reason: str | None = None
+) -> Any:
     """Save one sample report (JSON content + HTML artifact); audited by the store as ``object.save``.
 
     Parameters
@@ -34,8 +35,15 @@ def save_report(session: Any, report: dict, *, name: str | None = None, actor: s
     from pharmakon.store import save_object
 
     content = {"report": json.loads(json.dumps(report, default=str)), "source": source}
-    return save_object(session, kind=KIND, name=_safe_name(name or report["sample"]), content=content, actor=actor,
-                       artifacts={"report.html": report_html(report).encode()}, reason=reason)  # fmt: skip
+    return save_object(
+        session,
+        kind=KIND,
+        name=_safe_name(name or report["sample"]),
+        content=content,
+        actor=actor,
+        artifacts={"report.html": report_html(report).encode()},
+        reason=reason,
+    )
 
 
 def seed_example(store: Any, settings: Any) -> str:
@@ -60,12 +68,27 @@ def seed_example(store: Any, settings: Any) -> str:
     cohort = Path(fetch("iwpc_warfarin", settings=settings)) / "warfarin.csv"
     mae = iwpc_mae(read_cohort(cohort))
     with store.session() as session:
-        obj = save_report(session, report, name=name, actor=SEED_ACTOR, source=f"{vcf.name} sha256:{sha256_file(vcf)}",
-                          reason="worked example: PharmCAT example2 VCF + CYP2D6 outside call")  # fmt: skip
-        record_event(session, actor=SEED_ACTOR, action="pgx.warfarin", object_type="dataset", object_id="iwpc_warfarin",
-                     inputs={"warfarin.csv": sha256_file(cohort)}, outputs={k: f"{v:.4f}" for k, v in mae.items()},
-                     params={"algorithms": "IWPC 2009 pharmacogenetic, clinical, fixed 35 mg/week"})  # fmt: skip
+        obj = save_report(
+            session,
+            report,
+            name=name,
+            actor=SEED_ACTOR,
+            source=f"{vcf.name} sha256:{sha256_file(vcf)}",
+            reason="worked example: PharmCAT example2 VCF + CYP2D6 outside call",
+        )
+        record_event(
+            session,
+            actor=SEED_ACTOR,
+            action="pgx.warfarin",
+            object_type="dataset",
+            object_id="iwpc_warfarin",
+            inputs={"warfarin.csv": sha256_file(cohort)},
+            outputs={k: f"{v:.4f}" for k, v in mae.items()},
+            params={"algorithms": "IWPC 2009 pharmacogenetic, clinical, fixed 35 mg/week"},
+        )
     cyp = report["genes"]["CYP2C19"]
-    return (f"pgx report {name}@{obj.version}: CYP2C19 {'/'.join(cyp['diplotypes'])} {cyp['phenotype']}, "
-            f"{len(report['recommendations'])} recommendations; IWPC warfarin MAE (n={mae['n']}) "
-            f"{mae['pharmacogenetic']:.2f} / {mae['clinical']:.2f} / {mae['fixed']:.2f} mg/week")  # fmt: skip
+    return (
+        f"pgx report {name}@{obj.version}: CYP2C19 {'/'.join(cyp['diplotypes'])} {cyp['phenotype']}, "
+        f"{len(report['recommendations'])} recommendations; IWPC warfarin MAE (n={mae['n']}) "
+        f"{mae['pharmacogenetic']:.2f} / {mae['clinical']:.2f} / {mae['fixed']:.2f} mg/week"
+    )

@@ -18,8 +18,9 @@ from pharmakon.patients.pgx.matcher import diplotype_name
 
 __all__ = ["OTHER_PHARMCAT_GENES", "Phenotype", "OutsideCall", "format_score", "phenotype_of", "read_outside_calls"]
 
-OTHER_PHARMCAT_GENES = frozenset({"CACNA1S", "CFTR", "CYP2B6", "CYP3A4", "G6PD", "HLA-A", "HLA-B", "IFNL3",
-                                  "MT-RNR1", "NAT2", "RYR1"})  # fmt: skip
+OTHER_PHARMCAT_GENES = frozenset(
+    {"CACNA1S", "CFTR", "CYP2B6", "CYP3A4", "G6PD", "HLA-A", "HLA-B", "IFNL3", "MT-RNR1", "NAT2", "RYR1"}
+)
 """Genes PharmCAT reports that pharmakon does not cover: their outside calls are listed as ignored."""
 
 
@@ -128,8 +129,12 @@ def read_outside_calls(path: Path | str, ignored: list[str] | None = None) -> di
                     ignored.append(f"{gene}: outside call (row {row_no}) ignored: gene not covered by pharmakon")
                 continue
             if gene not in GENES:
-                raise InputError(f"unknown gene {gene!r}; outside calls are accepted for {', '.join(GENES)}",
-                                 file=str(path), row=row_no, field="gene")  # fmt: skip
+                raise InputError(
+                    f"unknown gene {gene!r}; outside calls are accepted for {', '.join(GENES)}",
+                    file=str(path),
+                    row=row_no,
+                    field="gene",
+                )
             if gene in calls:
                 raise InputError(f"gene {gene} is listed twice", file=str(path), row=row_no, field="gene")
             text = row[1].strip() if len(row) > 1 else ""
@@ -141,11 +146,14 @@ def read_outside_calls(path: Path | str, ignored: list[str] | None = None) -> di
                 for d in text.split(" OR "):
                     parts = d.strip().split("/")
                     if len(parts) != 2 or any(p not in known for p in parts):
-                        raise InputError(f"{gene} diplotype {d.strip()!r} is not two known alleles A/B",
-                                         file=str(path), row=row_no, field="diplotype")  # fmt: skip
+                        raise InputError(
+                            f"{gene} diplotype {d.strip()!r} is not two known alleles A/B",
+                            file=str(path),
+                            row=row_no,
+                            field="diplotype",
+                        )
                     diplotypes.append(diplotype_name(*parts))
             elif phenotype is None and score is None:
-                raise InputError(f"{gene} has no diplotype, phenotype or activity score",
-                                 file=str(path), row=row_no)  # fmt: skip
+                raise InputError(f"{gene} has no diplotype, phenotype or activity score", file=str(path), row=row_no)
             calls[gene] = OutsideCall(gene, diplotypes, phenotype, score, row_no)
     return calls

@@ -86,10 +86,18 @@ def recommend(lookups: dict[str, dict], drugs: list[str] | None = None) -> list[
         if not key or drugs and row.drug not in drugs:
             continue
         if all(g in lookups and key_matches(v, lookups[g]) for g, v in key.items()):
-            out.append({"source": row.source, "drug": row.drug, "guideline": row.guideline_name,
-                        "guideline_id": row.guideline_id, "genes": row.genes, "lookup": key,
-                        "population": None if pd.isna(row.population) else row.population,
-                        "classification": None if pd.isna(row.classification) else row.classification,
-                        "recommendation": row.recommendation,
-                        "implications": row.implications})  # fmt: skip
+            out.append(
+                {
+                    "source": row.source,
+                    "drug": row.drug,
+                    "guideline": row.guideline_name,
+                    "guideline_id": row.guideline_id,
+                    "genes": row.genes,
+                    "lookup": key,
+                    "population": None if pd.isna(row.population) else row.population,
+                    "classification": None if pd.isna(row.classification) else row.classification,
+                    "recommendation": row.recommendation,
+                    "implications": row.implications,
+                }
+            )
     return sorted(out, key=lambda r: (r["drug"], r["source"], r["population"] or ""))

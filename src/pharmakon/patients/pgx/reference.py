@@ -78,8 +78,9 @@ def _from_plain(path: Path) -> dict[str, dict[int, str]]:
     return out
 
 
-def load_reference_windows(path: Path | str, windows: dict[str, list[tuple[int, int]]],
-                           max_plain_bytes: int = 64 * 2**20) -> dict[str, dict[int, str]]:  # fmt: skip
+def load_reference_windows(
+    path: Path | str, windows: dict[str, list[tuple[int, int]]], max_plain_bytes: int = 64 * 2**20
+) -> dict[str, dict[int, str]]:
     """Reference bases ``{chrom: {position: base}}`` inside ``windows`` (chrom -> [(start, end)]).
 
     Parameters
@@ -98,12 +99,15 @@ def load_reference_windows(path: Path | str, windows: dict[str, list[tuple[int, 
         raise InputError(f"reference FASTA {path} not found", file=str(path))
     with path.open("rb") as fh:
         if fh.read(2) == b"\x1f\x8b":
-            raise InputError("compressed FASTA is not supported; decompress it or extract regions with "
-                             "'samtools faidx'", file=str(path))  # fmt: skip
+            raise InputError(
+                "compressed FASTA is not supported; decompress it or extract regions with 'samtools faidx'",
+                file=str(path),
+            )
     fai = path.with_name(path.name + ".fai")
     if fai.is_file():
         return _from_fai(path, fai, windows)
     if path.stat().st_size > max_plain_bytes:
-        raise InputError(f"FASTA larger than {max_plain_bytes // 2**20} MiB needs a samtools .fai index next to it",
-                         file=str(path))  # fmt: skip
+        raise InputError(
+            f"FASTA larger than {max_plain_bytes // 2**20} MiB needs a samtools .fai index next to it", file=str(path)
+        )
     return _from_plain(path)

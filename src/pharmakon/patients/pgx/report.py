@@ -18,8 +18,17 @@ from pharmakon.patients.pgx.vcf import GenotypeBlock, read_genotypes
 
 __all__ = ["call_vcf", "gene_result", "sample_report", "write_reports", "report_html", "TSV_COLUMNS"]
 
-TSV_COLUMNS = ["sample", "gene", "diplotypes", "phenotype", "activity_score", "source", "n_candidates",
-               "missing_positions", "not_called_reason"]  # fmt: skip
+TSV_COLUMNS = [
+    "sample",
+    "gene",
+    "diplotypes",
+    "phenotype",
+    "activity_score",
+    "source",
+    "n_candidates",
+    "missing_positions",
+    "not_called_reason",
+]
 VCF_GENES = tuple(g for g in GENES if g != "CYP2D6")
 """Genes called from the VCF by default; CYP2D6 needs copy number, so it comes from an outside call."""
 
@@ -52,14 +61,25 @@ def _outside_result(oc: OutsideCall) -> dict:
     phenos = [phenotype_of(oc.gene, d) for d in oc.diplotypes]
     labels = {p.phenotype for p in phenos} if phenos else {oc.phenotype}
     scores = {p.activity_score for p in phenos} if phenos else {oc.activity_score}
-    return {"diplotypes": oc.diplotypes, "phenotype": oc.phenotype or (labels.pop() if len(labels) == 1 else None),
-            "activity_score": oc.activity_score if oc.activity_score is not None else
-            (scores.pop() if len(scores) == 1 else None),
-            "functions": [list(p.functions) for p in phenos], "lookup_keys": sorted({p.lookup_key for p in phenos
-                                                                                    if p.lookup_key}),
-            "phenotypes": [p.phenotype for p in phenos], "score": None, "candidates": [], "missing_positions": [],
-            "matched_positions": [], "phased": None, "lowest_function_rule": False,
-            "not_called_reason": None, "ref_mismatches": [], "source": f"outside call (row {oc.row})"}  # fmt: skip
+    return {
+        "diplotypes": oc.diplotypes,
+        "phenotype": oc.phenotype or (labels.pop() if len(labels) == 1 else None),
+        "activity_score": oc.activity_score
+        if oc.activity_score is not None
+        else (scores.pop() if len(scores) == 1 else None),
+        "functions": [list(p.functions) for p in phenos],
+        "lookup_keys": sorted({p.lookup_key for p in phenos if p.lookup_key}),
+        "phenotypes": [p.phenotype for p in phenos],
+        "score": None,
+        "candidates": [],
+        "missing_positions": [],
+        "matched_positions": [],
+        "phased": None,
+        "lowest_function_rule": False,
+        "not_called_reason": None,
+        "ref_mismatches": [],
+        "source": f"outside call (row {oc.row})",
+    }
 
 
 def _lookups(genes: dict[str, dict]) -> dict[str, dict]:
@@ -76,8 +96,12 @@ def _lookups(genes: dict[str, dict]) -> dict[str, dict]:
     return out
 
 
-def sample_report(sample: str, calls: dict[str, GeneCall], outside: dict[str, OutsideCall] | None = None,
-                  notes: list[str] | None = None) -> dict:  # fmt: skip
+def sample_report(
+    sample: str,
+    calls: dict[str, GeneCall],
+    outside: dict[str, OutsideCall] | None = None,
+    notes: list[str] | None = None,
+) -> dict:
     """Assemble the report of one sample (the ``--json`` contract)."""
     genes = {g: gene_result(c) for g, c in calls.items()}
     for gene, oc in (outside or {}).items():
@@ -85,19 +109,34 @@ def sample_report(sample: str, calls: dict[str, GeneCall], outside: dict[str, Ou
             genes[gene]["caveat"] = "outside call replaced the VCF call"
         genes[gene] = _outside_result(oc)
     caveats = [f"{g}: not called: {r['not_called_reason']}" for g, r in genes.items() if r["not_called_reason"]]
-    caveats += [f"{g}: {len(r['diplotypes'])} possible diplotypes ({', '.join(r['diplotypes'])})"
-                for g, r in genes.items() if len(r["diplotypes"]) > 1]  # fmt: skip
-    caveats += [f"{g}: REF disagrees with GRCh38 at {', '.join(str(m['position']) for m in r['ref_mismatches'])}"
-                " (wrong genome build?); those positions were not used" for g, r in genes.items()
-                if r.get("ref_mismatches")]  # fmt: skip
-    caveats += [f"{g}: {len(r['missing_positions'])} defined positions missing in the VCF"
-                for g, r in genes.items() if r["missing_positions"] and r["diplotypes"]]  # fmt: skip
+    caveats += [
+        f"{g}: {len(r['diplotypes'])} possible diplotypes ({', '.join(r['diplotypes'])})"
+        for g, r in genes.items()
+        if len(r["diplotypes"]) > 1
+    ]
+    caveats += [
+        f"{g}: REF disagrees with GRCh38 at {', '.join(str(m['position']) for m in r['ref_mismatches'])}"
+        " (wrong genome build?); those positions were not used"
+        for g, r in genes.items()
+        if r.get("ref_mismatches")
+    ]
+    caveats += [
+        f"{g}: {len(r['missing_positions'])} defined positions missing in the VCF"
+        for g, r in genes.items()
+        if r["missing_positions"] and r["diplotypes"]
+    ]
     if "CYP2D6" not in genes:
         caveats.append("CYP2D6: not called: needs copy-number data; supply an outside call")
     from pharmakon.patients.pgx.warfarin import cpic_warfarin_notes
 
-    return {"sample": sample, "genes": genes, "recommendations": recommend(_lookups(genes)),
-            "warfarin_notes": cpic_warfarin_notes(genes), "caveats": caveats, "notes": list(notes or [])}  # fmt: skip
+    return {
+        "sample": sample,
+        "genes": genes,
+        "recommendations": recommend(_lookups(genes)),
+        "warfarin_notes": cpic_warfarin_notes(genes),
+        "caveats": caveats,
+        "notes": list(notes or []),
+    }
 
 
 def _block_calls(block: GenotypeBlock, s: int) -> dict[str, GeneCall]:
@@ -115,8 +154,13 @@ def _block_calls(block: GenotypeBlock, s: int) -> dict[str, GeneCall]:
     return out
 
 
-def call_vcf(path: Path | str, outside_call: Path | str | None = None, genes: tuple[str, ...] = VCF_GENES,
-             samples: list[str] | None = None, reference: Path | str | None = None) -> Iterator[dict]:  # fmt: skip
+def call_vcf(
+    path: Path | str,
+    outside_call: Path | str | None = None,
+    genes: tuple[str, ...] = VCF_GENES,
+    samples: list[str] | None = None,
+    reference: Path | str | None = None,
+) -> Iterator[dict]:
     """Yield one report per sample of a VCF (single- or multi-sample); ``reference``: optional GRCh38 FASTA."""
     ignored: list[str] = []
     outside = read_outside_calls(outside_call, ignored) if outside_call else None
@@ -127,11 +171,20 @@ def call_vcf(path: Path | str, outside_call: Path | str | None = None, genes: tu
 
 def tsv_rows(report: dict) -> list[dict]:
     """Summary rows (one per gene) of a report."""
-    return [{"sample": report["sample"], "gene": g, "diplotypes": " OR ".join(r["diplotypes"]),
-             "phenotype": r["phenotype"] or "", "activity_score": format_score(r["activity_score"]) or "",
-             "source": r["source"], "n_candidates": len(r["candidates"]),
-             "missing_positions": ",".join(map(str, r["missing_positions"])),
-             "not_called_reason": r["not_called_reason"] or ""} for g, r in sorted(report["genes"].items())]  # fmt: skip
+    return [
+        {
+            "sample": report["sample"],
+            "gene": g,
+            "diplotypes": " OR ".join(r["diplotypes"]),
+            "phenotype": r["phenotype"] or "",
+            "activity_score": format_score(r["activity_score"]) or "",
+            "source": r["source"],
+            "n_candidates": len(r["candidates"]),
+            "missing_positions": ",".join(map(str, r["missing_positions"])),
+            "not_called_reason": r["not_called_reason"] or "",
+        }
+        for g, r in sorted(report["genes"].items())
+    ]
 
 
 def report_html(report: dict) -> str:
@@ -150,16 +203,18 @@ def report_html(report: dict) -> str:
         for r in report["recommendations"]
     )
     cav = "".join(f"<li>{e(c)}</li>" for c in [*report["caveats"], *report.get("warfarin_notes", [])])
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>PGx report {e(report['sample'])}</title>"
-            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;"
-            "padding:3px 6px;vertical-align:top}</style></head><body>"
-            f"<h1>Pharmacogenomic report: {e(report['sample'])}</h1><h2>Genotypes and phenotypes</h2>"
-            "<table><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th><th>Activity score</th><th>Source</th>"
-            f"<th>Not called because</th></tr>{rows}</table><h2>Caveats</h2><ul>{cav or '<li>none</li>'}</ul>"
-            "<h2>Prescribing recommendations (CPIC / DPWG)</h2><table><tr><th>Drug</th><th>Source</th>"
-            "<th>Lookup</th><th>Population</th><th>Strength</th><th>Recommendation</th><th>Guideline</th></tr>"
-            f"{recs}</table><p>Genome build GRCh38. Star-allele calls follow PharmCAT's documented "
-            "matching rules; verify before clinical use.</p></body></html>")  # fmt: skip
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>PGx report {e(report['sample'])}</title>"
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;"
+        "padding:3px 6px;vertical-align:top}</style></head><body>"
+        f"<h1>Pharmacogenomic report: {e(report['sample'])}</h1><h2>Genotypes and phenotypes</h2>"
+        "<table><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th><th>Activity score</th><th>Source</th>"
+        f"<th>Not called because</th></tr>{rows}</table><h2>Caveats</h2><ul>{cav or '<li>none</li>'}</ul>"
+        "<h2>Prescribing recommendations (CPIC / DPWG)</h2><table><tr><th>Drug</th><th>Source</th>"
+        "<th>Lookup</th><th>Population</th><th>Strength</th><th>Recommendation</th><th>Guideline</th></tr>"
+        f"{recs}</table><p>Genome build GRCh38. Star-allele calls follow PharmCAT's documented "
+        "matching rules; verify before clinical use.</p></body></html>"
+    )
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -53,14 +53,22 @@ class SpooledGenotypes:
 
     def get(self, gene: str, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position ``i`` of ``gene`` for all samples (used to merge a second record)."""
-        return (self._read(gene, "calls", i, 0, self.n).reshape(self.n, 2).copy(),
-                self._read(gene, "phased", i, 0, self.n).astype(bool), self._read(gene, "ps", i, 0, self.n).copy())  # fmt: skip
+        return (
+            self._read(gene, "calls", i, 0, self.n).reshape(self.n, 2).copy(),
+            self._read(gene, "phased", i, 0, self.n).astype(bool),
+            self._read(gene, "ps", i, 0, self.n).copy(),
+        )
 
     def rows(self, start: int, stop: int) -> GenotypeBlock:
         """In-memory :class:`GenotypeBlock` of samples ``start:stop``."""
         b, m = self.block, stop - start
-        out = GenotypeBlock(samples=b.samples[start:stop], genes=b.genes, alleles=b.alleles,
-                            ref_mismatches=b.ref_mismatches, notes=b.notes)  # fmt: skip
+        out = GenotypeBlock(
+            samples=b.samples[start:stop],
+            genes=b.genes,
+            alleles=b.alleles,
+            ref_mismatches=b.ref_mismatches,
+            notes=b.notes,
+        )
         for gene in b.genes:
             k = len(load_definition(gene).variants)
             calls = np.full((m, k, 2), -1, dtype=np.int16)
@@ -88,8 +96,13 @@ class SpooledGenotypes:
         self.close()
 
 
-def spool_genotypes(path: Path | str, genes: tuple[str, ...], folder: Path | str,
-                    validate: bool = True, reference: Path | str | None = None) -> SpooledGenotypes:  # fmt: skip
+def spool_genotypes(
+    path: Path | str,
+    genes: tuple[str, ...],
+    folder: Path | str,
+    validate: bool = True,
+    reference: Path | str | None = None,
+) -> SpooledGenotypes:
     """Read ``path`` once, writing every defined-position column under ``folder``.
 
     Parameters

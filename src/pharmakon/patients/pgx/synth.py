@@ -46,8 +46,15 @@ def _allele_index_matrix(gene: str) -> tuple[list[str], np.ndarray, list]:
     return names, np.array(rows, dtype=np.int16), list(d.variants)
 
 
-def write_synthetic_vcf(path: Path | str, n_samples: int, *, genes: tuple[str, ...] | None = None, seed: int = 0,
-                        p_missing: float = 0.002, p_reference: float = 0.7) -> Path:  # fmt: skip
+def write_synthetic_vcf(
+    path: Path | str,
+    n_samples: int,
+    *,
+    genes: tuple[str, ...] | None = None,
+    seed: int = 0,
+    p_missing: float = 0.002,
+    p_reference: float = 0.7,
+) -> Path:
     """Write an unphased multi-sample GRCh38 VCF (``.vcf`` or ``.vcf.gz``) and return its path."""
     if n_samples < 1:
         raise InputError(f"n_samples must be >= 1, got {n_samples}", field="n_samples")
@@ -74,8 +81,13 @@ def write_synthetic_vcf(path: Path | str, n_samples: int, *, genes: tuple[str, .
         fh.write("##fileformat=VCFv4.2\n##reference=GRCh38\n")
         fh.writelines(f"##contig=<ID={c}>\n" for c in chroms)
         fh.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
-        fh.write("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"]
-                           + [f"S{i:06d}" for i in range(n_samples)]) + "\n")  # fmt: skip
+        fh.write(
+            "\t".join(
+                ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"]
+                + [f"S{i:06d}" for i in range(n_samples)]
+            )
+            + "\n"
+        )
         seen = set()
         for chrom, pos, ref, alt, gt in records:
             if (chrom, pos) in seen:  # a position shared by two genes is written once

@@ -54,11 +54,16 @@ class GenotypeBlock:
 
     def rows(self, start: int, stop: int) -> GenotypeBlock:
         """A copy holding samples ``start:stop`` only (what one batch task needs)."""
-        return GenotypeBlock(samples=self.samples[start:stop], genes=self.genes, alleles=self.alleles,
-                             calls={g: np.ascontiguousarray(a[start:stop]) for g, a in self.calls.items()},
-                             phased={g: np.ascontiguousarray(a[start:stop]) for g, a in self.phased.items()},
-                             phase_sets={g: np.ascontiguousarray(a[start:stop]) for g, a in self.phase_sets.items()},
-                             ref_mismatches=self.ref_mismatches, notes=self.notes)  # fmt: skip
+        return GenotypeBlock(
+            samples=self.samples[start:stop],
+            genes=self.genes,
+            alleles=self.alleles,
+            calls={g: np.ascontiguousarray(a[start:stop]) for g, a in self.calls.items()},
+            phased={g: np.ascontiguousarray(a[start:stop]) for g, a in self.phased.items()},
+            phase_sets={g: np.ascontiguousarray(a[start:stop]) for g, a in self.phase_sets.items()},
+            ref_mismatches=self.ref_mismatches,
+            notes=self.notes,
+        )
 
     def genotypes(self, gene: str, s: int) -> tuple[tuple, bool]:
         """Per-position ``(allele1, allele2)`` strings (None = missing) of sample ``s``, and phasing."""
@@ -107,8 +112,9 @@ def _check_build(vcf, path: Path) -> None:
     header = vcf.raw_header
     ref = re.search(r"^##reference=(.*)$", header, flags=re.MULTILINE)
     if ref and re.search(r"GRCh37|hg19|b37|hs37", ref.group(1), flags=re.IGNORECASE):
-        raise InputError(f"VCF header says reference {ref.group(1)!r}; PGx definitions are GRCh38 (lift over first)",
-                         file=str(path))  # fmt: skip
+        raise InputError(
+            f"VCF header says reference {ref.group(1)!r}; PGx definitions are GRCh38 (lift over first)", file=str(path)
+        )
     for m in re.finditer(r"^##contig=<ID=([^,>]+),length=(\d+)", header, flags=re.MULTILINE):
         c, n = chrom_name(m.group(1)), int(m.group(2))
         if _GRCH37_LENGTHS.get(c) == n and _GRCH38_LENGTHS.get(c) != n:
@@ -154,15 +160,19 @@ def validate_vcf(path: Path | str) -> int:
                     raise InputError("data line before the #CHROM header line", file=str(path), row=line_no)
                 cols = line.count("\t") + 1
                 if cols != n_cols:
-                    raise InputError(f"malformed VCF line: {cols} columns, header has {n_cols}", file=str(path),
-                                     row=line_no)  # fmt: skip
+                    raise InputError(
+                        f"malformed VCF line: {cols} columns, header has {n_cols}", file=str(path), row=line_no
+                    )
                 fields = line.split("\t", 5)
                 if not fields[1].isdigit() or int(fields[1]) < 1:
-                    raise InputError(f"malformed VCF line: POS {fields[1]!r} is not a positive integer",
-                                     file=str(path), row=line_no, field="POS")  # fmt: skip
+                    raise InputError(
+                        f"malformed VCF line: POS {fields[1]!r} is not a positive integer",
+                        file=str(path),
+                        row=line_no,
+                        field="POS",
+                    )
                 if not _ALLELE.match(fields[3]):
-                    raise InputError(f"malformed VCF line: REF {fields[3]!r}", file=str(path), row=line_no,
-                                     field="REF")  # fmt: skip
+                    raise InputError(f"malformed VCF line: REF {fields[3]!r}", file=str(path), row=line_no, field="REF")
                 records += 1
     except (OSError, EOFError) as exc:
         raise InputError(f"cannot read VCF: {exc}", file=str(path)) from exc
@@ -226,13 +236,15 @@ def _store(block: GenotypeBlock, sink, hit: Hit, cols: tuple, where: str) -> Non
     merged = np.where(take, new, old)
     rows = take.any(axis=1)
     sink.put(gene, i, merged, np.where(rows, old_phased & phased, old_phased), np.where(rows, ps, old_ps))
-    block.notes.append(f"{gene} {where}: another record at this defined position merged"
-                       + (f" ({int(clash.any(axis=1).sum())} samples with conflicting alleles, first kept)"
-                          if clash.any() else ""))  # fmt: skip
+    block.notes.append(
+        f"{gene} {where}: another record at this defined position merged"
+        + (f" ({int(clash.any(axis=1).sum())} samples with conflicting alleles, first kept)" if clash.any() else "")
+    )
 
 
-def stream_columns(path: Path, genes: tuple[str, ...], samples: list[str] | None, make_sink,
-                   reference: Path | str | None = None) -> GenotypeBlock:  # fmt: skip
+def stream_columns(
+    path: Path, genes: tuple[str, ...], samples: list[str] | None, make_sink, reference: Path | str | None = None
+) -> GenotypeBlock:
     """Read the VCF once; ``make_sink(block)`` receives every defined-position column."""
     vcf = _open(path, samples)
     _check_build(vcf, path)
@@ -256,8 +268,9 @@ def stream_columns(path: Path, genes: tuple[str, ...], samples: list[str] | None
             except StopIteration:
                 break
             except Exception as exc:  # htslib parse failure
-                raise InputError(f"malformed VCF record after data record {record}: {exc}", file=str(path),
-                                 row=record + 1) from exc  # fmt: skip
+                raise InputError(
+                    f"malformed VCF record after data record {record}: {exc}", file=str(path), row=record + 1
+                ) from exc
             record += 1
             if chrom_name(rec.CHROM) not in chroms:
                 continue
@@ -265,8 +278,10 @@ def stream_columns(path: Path, genes: tuple[str, ...], samples: list[str] | None
             hits, mismatches = resolver.resolve(rec.CHROM, rec.POS, rec.REF, list(rec.ALT))
             for m in mismatches:
                 block.ref_mismatches[m.gene][m.index] = (m.vcf_ref, m.grch38_ref)
-                block.notes.append(f"{m.gene} {rec.CHROM}:{m.position}: REF {m.vcf_ref} disagrees with GRCh38 "
-                                   f"{m.grch38_ref} (wrong genome build?); position not used")  # fmt: skip
+                block.notes.append(
+                    f"{m.gene} {rec.CHROM}:{m.position}: REF {m.vcf_ref} disagrees with GRCh38 "
+                    f"{m.grch38_ref} (wrong genome build?); position not used"
+                )
             if not hits:
                 continue
             gt = rec.genotype.array() if rec.genotype is not None else np.full((n, 3), -1, dtype=np.int16)
@@ -279,17 +294,27 @@ def stream_columns(path: Path, genes: tuple[str, ...], samples: list[str] | None
     filled = sum(a is not None for g in genes for a in block.alleles[g])
     bad = sum(len(m) for m in block.ref_mismatches.values())
     if bad >= 3 and bad > filled:
-        raise InputError(f"REF disagrees with GRCh38 at {bad} defined positions (agrees at {filled}); "
-                         "is this VCF on GRCh37? Lift it over to GRCh38", file=str(path))  # fmt: skip
+        raise InputError(
+            f"REF disagrees with GRCh38 at {bad} defined positions (agrees at {filled}); "
+            "is this VCF on GRCh37? Lift it over to GRCh38",
+            file=str(path),
+        )
     if on_chrom and not filled:
-        raise InputError(f"{on_chrom} records on PGx chromosomes but none at a GRCh38 definition position; "
-                         "is this VCF on GRCh37? Lift it over to GRCh38", file=str(path))  # fmt: skip
+        raise InputError(
+            f"{on_chrom} records on PGx chromosomes but none at a GRCh38 definition position; "
+            "is this VCF on GRCh37? Lift it over to GRCh38",
+            file=str(path),
+        )
     return block
 
 
-def read_genotypes(path: Path | str, genes: tuple[str, ...] | list[str] = GENES,
-                   samples: list[str] | None = None, validate: bool = True,
-                   reference: Path | str | None = None) -> GenotypeBlock:  # fmt: skip
+def read_genotypes(
+    path: Path | str,
+    genes: tuple[str, ...] | list[str] = GENES,
+    samples: list[str] | None = None,
+    validate: bool = True,
+    reference: Path | str | None = None,
+) -> GenotypeBlock:
     """Read genotypes at all defined positions of ``genes`` into memory.
 
     Records are matched to definitions by sequence (:mod:`pharmakon.patients.pgx.normalize`),

@@ -31,14 +31,32 @@ from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
 from pharmakon.patients.pgx.definitions import data_folder
 
-__all__ = ["FIXED_DOSE_MG_WEEK", "REQUIRED_COLUMNS", "coefficients", "cpic_warfarin_notes", "dose_cohort",
-           "iwpc_mae", "read_cohort", "write_doses"]  # fmt: skip
+__all__ = [
+    "FIXED_DOSE_MG_WEEK",
+    "REQUIRED_COLUMNS",
+    "coefficients",
+    "cpic_warfarin_notes",
+    "dose_cohort",
+    "iwpc_mae",
+    "read_cohort",
+    "write_doses",
+]
 
 FIXED_DOSE_MG_WEEK = 35.0
 ID = "PharmGKB Subject ID"
-REQUIRED_COLUMNS = (ID, "Race", "Age", "Height (cm)", "Weight (kg)", "Amiodarone (Cordarone)",
-                    "Carbamazepine (Tegretol)", "Phenytoin (Dilantin)", "Rifampin or Rifampicin",
-                    "CYP2C9 consensus", "VKORC1 -1639 consensus")  # fmt: skip
+REQUIRED_COLUMNS = (
+    ID,
+    "Race",
+    "Age",
+    "Height (cm)",
+    "Weight (kg)",
+    "Amiodarone (Cordarone)",
+    "Carbamazepine (Tegretol)",
+    "Phenytoin (Dilantin)",
+    "Rifampin or Rifampicin",
+    "CYP2C9 consensus",
+    "VKORC1 -1639 consensus",
+)
 _CYP2C9 = ("*1/*2", "*1/*3", "*2/*2", "*2/*3", "*3/*3")
 _INDUCERS = ("Carbamazepine (Tegretol)", "Phenytoin (Dilantin)", "Rifampin or Rifampicin")
 
@@ -95,8 +113,9 @@ def _design(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "VKORC1_unknown": (~vk.isin(["A/G", "A/A", "G/G"])).fillna(True).to_numpy(dtype=bool),
         "CYP2C9_unknown": (~cyp.isin(["*1/*1", *_CYP2C9])).fillna(True).to_numpy(dtype=bool),
     }
-    x["race_missing_or_mixed"] = ~(x["race_Asian"] | x["race_Black_or_African_American"]
-                                   | (race == "White").fillna(False).to_numpy(dtype=bool))  # fmt: skip
+    x["race_missing_or_mixed"] = ~(
+        x["race_Asian"] | x["race_Black_or_African_American"] | (race == "White").fillna(False).to_numpy(dtype=bool)
+    )
     for g in _CYP2C9:
         x[f"CYP2C9_{g}"] = (cyp == g).fillna(False).to_numpy(dtype=bool)
     return x
@@ -145,8 +164,11 @@ def iwpc_mae(frame: pd.DataFrame) -> dict[str, float | int]:
     truth = pd.to_numeric(frame["Therapeutic Dose of Warfarin"], errors="coerce").to_numpy(dtype=float)
     keep = ~np.isnan(truth) & ~np.isnan(doses["pgx_dose_mg_week"].to_numpy())
     res: dict[str, float | int] = {"n": int(keep.sum())}
-    for col, name in (("pgx_dose_mg_week", "pharmacogenetic"), ("clinical_dose_mg_week", "clinical"),
-                      ("fixed_dose_mg_week", "fixed")):  # fmt: skip
+    for col, name in (
+        ("pgx_dose_mg_week", "pharmacogenetic"),
+        ("clinical_dose_mg_week", "clinical"),
+        ("fixed_dose_mg_week", "fixed"),
+    ):
         res[name] = float(np.mean(np.abs(doses[col].to_numpy()[keep] - truth[keep])))
     return res
 
@@ -173,8 +195,10 @@ def cpic_warfarin_notes(genes: dict[str, dict], ancestry: str | None = None) -> 
     if any("*3" in d.split("/") for d in cyp4f2):
         notes.append("CYP4F2*3 carrier: CPIC suggests a 5-10% higher warfarin dose (non-African ancestry).")
     if ancestry and any(k in ancestry.lower() for k in ("african", "black")):
-        notes.append("African ancestry: CPIC advises testing rs12777823 (A carriers: reduce dose by 10-25 mg/week) "
-                     "and CYP2C9 *5/*6/*8/*11; the IWPC algorithm under-represents them.")  # fmt: skip
+        notes.append(
+            "African ancestry: CPIC advises testing rs12777823 (A carriers: reduce dose by 10-25 mg/week) "
+            "and CYP2C9 *5/*6/*8/*11; the IWPC algorithm under-represents them."
+        )
     if not (genes.get("CYP2C9") or {}).get("diplotypes") or not (genes.get("VKORC1") or {}).get("diplotypes"):
         notes.append("CYP2C9 or VKORC1 not called: the IWPC pharmacogenetic algorithm uses its 'unknown' terms.")
     return notes

@@ -19,9 +19,17 @@ from pharmakon.errors import InputError
 __all__ = ["run_chunks", "add_up"]
 
 
-def run_chunks(fn: Callable[[tuple[dict[str, Any], Any, int]], dict[str, Any]], params: dict[str, Any], sims: int,
-               seed: int, *, backend: Any = "serial", chunk_size: int = 5_000, n_jobs: int | None = None,
-               progress: Callable[[int, int], Any] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def run_chunks(
+    fn: Callable[[tuple[dict[str, Any], Any, int]], dict[str, Any]],
+    params: dict[str, Any],
+    sims: int,
+    seed: int,
+    *,
+    backend: Any = "serial",
+    chunk_size: int = 5_000,
+    n_jobs: int | None = None,
+    progress: Callable[[int, int], Any] | None = None,
+) -> list[dict[str, Any]]:
     """Call ``fn((params, seed_i, n_i))`` for every chunk through :func:`~pharmakon.core.get_executor`.
 
     Parameters

@@ -105,8 +105,9 @@ def continuous_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
             x = mean[:, 1:, None] + np.sqrt(var[:, 1:, None]) * rng.standard_normal((idx.size, arms - 1, prm["draws"]))
             x = np.where(act[:, 1:, None], x, -np.inf)
             best = np.zeros((idx.size, arms))
-            np.add.at(best, (np.repeat(np.arange(idx.size), prm["draws"]), x.argmax(axis=1).ravel() + 1),
-                      1.0 / prm["draws"])  # fmt: skip
+            np.add.at(
+                best, (np.repeat(np.arange(idx.size), prm["draws"]), x.argmax(axis=1).ravel() + 1), 1.0 / prm["draws"]
+            )
             weights[idx] = adaptive_shares(act, best, prm["rar_power"])
         else:
             weights[idx] = act / act.sum(axis=1, keepdims=True)
@@ -117,11 +118,25 @@ def continuous_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
 
 
 def simulate_bayesian_continuous(
-    mu: Sequence[float], sigma: float = 1.0, n_max: int = 200, block: int = 40, *, efficacy: float = 0.99,
-    futility: float = 0.05, margin: float = 0.0, rar: bool = True, rar_power: float = 0.5,
-    prior_mean: float = 0.0, prior_sd: float = 10.0, draws: int = 256, sims: int = 10_000, seed: int = 0,
-    backend: Any = "serial", chunk_size: int = 5_000, progress: Any = None,
-) -> ContinuousBayesResult:  # fmt: skip
+    mu: Sequence[float],
+    sigma: float = 1.0,
+    n_max: int = 200,
+    block: int = 40,
+    *,
+    efficacy: float = 0.99,
+    futility: float = 0.05,
+    margin: float = 0.0,
+    rar: bool = True,
+    rar_power: float = 0.5,
+    prior_mean: float = 0.0,
+    prior_sd: float = 10.0,
+    draws: int = 256,
+    sims: int = 10_000,
+    seed: int = 0,
+    backend: Any = "serial",
+    chunk_size: int = 5_000,
+    progress: Any = None,
+) -> ContinuousBayesResult:
     """Simulate a Bayesian adaptive multi-arm trial with a normal endpoint (see module docstring).
 
     Parameters
@@ -155,10 +170,20 @@ def simulate_bayesian_continuous(
     check_look_schedule(n_max, block, efficacy, futility)
     if draws < 1:
         raise InputError(f"draws must be >= 1, got {draws}", field="draws")
-    prm = {"mu": [float(x) for x in mu], "sigma": float(sigma), "n_max": int(n_max), "block": int(block),
-           "efficacy": float(efficacy), "futility": float(futility), "margin": float(margin), "rar": bool(rar),
-           "rar_power": float(rar_power), "prior_mean": float(prior_mean), "prior_sd": float(prior_sd),
-           "draws": int(draws)}  # fmt: skip
+    prm = {
+        "mu": [float(x) for x in mu],
+        "sigma": float(sigma),
+        "n_max": int(n_max),
+        "block": int(block),
+        "efficacy": float(efficacy),
+        "futility": float(futility),
+        "margin": float(margin),
+        "rar": bool(rar),
+        "rar_power": float(rar_power),
+        "prior_mean": float(prior_mean),
+        "prior_sd": float(prior_sd),
+        "draws": int(draws),
+    }
     parts = run_chunks(continuous_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
     return summarise(ContinuousBayesResult, parts, sims, seed, prm)  # type: ignore[return-value]
 

@@ -77,8 +77,9 @@ def check_look_schedule(n_max: int, block: int, efficacy: float, futility: float
         raise InputError(f"futility threshold must be in [0, efficacy), got {futility}", field="futility")
 
 
-def apply_look(gt: np.ndarray, idx: np.ndarray, state: dict[str, np.ndarray], prm: dict[str, Any],
-               last: bool) -> np.ndarray:  # fmt: skip
+def apply_look(
+    gt: np.ndarray, idx: np.ndarray, state: dict[str, np.ndarray], prm: dict[str, Any], last: bool
+) -> np.ndarray:
     """One interim look for the running trials ``idx``: drop arms, stop for efficacy or futility.
 
     ``gt`` (running trials, arms) holds P(arm beats control); ``state`` holds the arrays
@@ -113,34 +114,49 @@ def adaptive_shares(act: np.ndarray, best: np.ndarray, rar_power: float) -> np.n
 
 def new_state(n: int, arms: int) -> dict[str, np.ndarray]:
     """Per-trial arrays of a chunk of ``n`` trials with ``arms`` arms."""
-    return {"active": np.ones((n, arms), dtype=bool), "running": np.ones(n, dtype=bool),
-            "selected": np.full(n, -1), "futile": np.zeros(n, dtype=bool)}  # fmt: skip
+    return {
+        "active": np.ones((n, arms), dtype=bool),
+        "running": np.ones(n, dtype=bool),
+        "selected": np.full(n, -1),
+        "futile": np.zeros(n, dtype=bool),
+    }
 
 
 def chunk_sums(state: dict[str, np.ndarray], m: np.ndarray, n_max: int, bias_sum: float) -> dict[str, Any]:
     """What a chunk returns: sums over its trials, added across chunks by :func:`summarise`."""
     selected = state["selected"]
     n_used = m.sum(axis=1)
-    return {"wins": np.bincount(selected[selected >= 0], minlength=m.shape[1]).tolist(),
-            "futile": int(state["futile"].sum()), "early": int((n_used < n_max).sum()),
-            "n_sum": float(n_used.sum()), "alloc_sum": (m / n_used[:, None]).sum(axis=0).tolist(),
-            "bias_sum": bias_sum}  # fmt: skip
+    return {
+        "wins": np.bincount(selected[selected >= 0], minlength=m.shape[1]).tolist(),
+        "futile": int(state["futile"].sum()),
+        "early": int((n_used < n_max).sum()),
+        "n_sum": float(n_used.sum()),
+        "alloc_sum": (m / n_used[:, None]).sum(axis=0).tolist(),
+        "bias_sum": bias_sum,
+    }
 
 
-def summarise(result: type[BayesianResult], parts: list[dict[str, Any]], sims: int, seed: int,
-              prm: dict[str, Any]) -> BayesianResult:  # fmt: skip
+def summarise(
+    result: type[BayesianResult], parts: list[dict[str, Any]], sims: int, seed: int, prm: dict[str, Any]
+) -> BayesianResult:
     """Operating characteristics from the chunk sums of :func:`chunk_sums`."""
     from pharmakon.trials.design._fanout import add_up
 
     wins = add_up(parts, "wins") / sims
     power = float(wins.sum())
     return result(
-        power=power, select_probability=[float(x) for x in wins], early_stop=add_up(parts, "early") / sims,
-        futility_stop=add_up(parts, "futile") / sims, expected_n=add_up(parts, "n_sum") / sims,
+        power=power,
+        select_probability=[float(x) for x in wins],
+        early_stop=add_up(parts, "early") / sims,
+        futility_stop=add_up(parts, "futile") / sims,
+        expected_n=add_up(parts, "n_sum") / sims,
         allocation=[float(x) for x in add_up(parts, "alloc_sum") / sims],
         bias_selected=add_up(parts, "bias_sum") / max(round(power * sims), 1),
-        mc_se=float(np.sqrt(power * (1 - power) / sims)), sims=sims, seed=seed, parameters=prm,
-    )  # fmt: skip
+        mc_se=float(np.sqrt(power * (1 - power) / sims)),
+        sims=sims,
+        seed=seed,
+        parameters=prm,
+    )
 
 
 def _p_greater(rng: np.random.Generator, s: np.ndarray, n: np.ndarray, a: float, b: float, draws: int):  # type: ignore[no-untyped-def]
@@ -183,21 +199,51 @@ def bayes_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:
     return chunk_sums(state, m, prm["n_max"], float((est - p[selected[win_rows]]).sum()))
 
 
-def _params(p: Sequence[float], n_max: int, block: int, efficacy: float, futility: float, rar: bool,
-            rar_power: float, prior: tuple[float, float], draws: int) -> dict[str, Any]:  # fmt: skip
+def _params(
+    p: Sequence[float],
+    n_max: int,
+    block: int,
+    efficacy: float,
+    futility: float,
+    rar: bool,
+    rar_power: float,
+    prior: tuple[float, float],
+    draws: int,
+) -> dict[str, Any]:
     if len(p) < 2 or any(not 0 < x < 1 for x in p):
         raise InputError(f"p needs a control and >= 1 treatment rate, each in (0, 1), got {list(p)}", field="p")
     check_look_schedule(n_max, block, efficacy, futility)
-    return {"p": [float(x) for x in p], "n_max": int(n_max), "block": int(block), "efficacy": float(efficacy),
-            "futility": float(futility), "rar": bool(rar), "rar_power": float(rar_power), "a": float(prior[0]),
-            "b": float(prior[1]), "draws": int(draws)}  # fmt: skip
+    return {
+        "p": [float(x) for x in p],
+        "n_max": int(n_max),
+        "block": int(block),
+        "efficacy": float(efficacy),
+        "futility": float(futility),
+        "rar": bool(rar),
+        "rar_power": float(rar_power),
+        "a": float(prior[0]),
+        "b": float(prior[1]),
+        "draws": int(draws),
+    }
 
 
 def simulate_bayesian_multiarm(
-    p: Sequence[float], n_max: int = 200, block: int = 40, *, efficacy: float = 0.99, futility: float = 0.05,
-    rar: bool = True, rar_power: float = 0.5, prior: tuple[float, float] = (1.0, 1.0), draws: int = 256,
-    sims: int = 10_000, seed: int = 0, backend: Any = "serial", chunk_size: int = 5_000, progress: Any = None,
-) -> BayesianResult:  # fmt: skip
+    p: Sequence[float],
+    n_max: int = 200,
+    block: int = 40,
+    *,
+    efficacy: float = 0.99,
+    futility: float = 0.05,
+    rar: bool = True,
+    rar_power: float = 0.5,
+    prior: tuple[float, float] = (1.0, 1.0),
+    draws: int = 256,
+    sims: int = 10_000,
+    seed: int = 0,
+    backend: Any = "serial",
+    chunk_size: int = 5_000,
+    progress: Any = None,
+) -> BayesianResult:
     """Simulate a Bayesian adaptive multi-arm binary trial (see module docstring).
 
     Parameters
@@ -224,9 +270,18 @@ def simulate_bayesian_multiarm(
     return summarise(BayesianResult, out, sims, seed, prm)
 
 
-def calibrate_threshold(simulate: Callable[..., Any], null: Sequence[Any], target_alpha: float = 0.025, *,
-                        sims: int = 10_000, seed: int = 0, lo: float = 0.9, hi: float = 0.99999,
-                        iterations: int = 14, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
+def calibrate_threshold(
+    simulate: Callable[..., Any],
+    null: Sequence[Any],
+    target_alpha: float = 0.025,
+    *,
+    sims: int = 10_000,
+    seed: int = 0,
+    lo: float = 0.9,
+    hi: float = 0.99999,
+    iterations: int = 14,
+    **kwargs: Any,
+) -> dict[str, Any]:
     """Posterior-probability efficacy threshold whose simulated type I error is <= ``target_alpha``.
 
     Bisection on the threshold with common random numbers (the same ``seed`` at every

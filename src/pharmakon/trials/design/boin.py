@@ -97,9 +97,20 @@ def _isotonic(s: np.ndarray, n: np.ndarray, tried: np.ndarray) -> np.ndarray:
     return out
 
 
-def simulate_boin(true_tox: Sequence[float], target: float = 0.3, *, cohort_size: int = 3, n_cohorts: int = 10,
-                  start: int = 0, sims: int = 10_000, seed: int = 0, cutoff_eliminate: float = 0.95,
-                  backend: Any = "serial", chunk_size: int = 5_000, progress: Any = None) -> BoinResult:  # fmt: skip
+def simulate_boin(
+    true_tox: Sequence[float],
+    target: float = 0.3,
+    *,
+    cohort_size: int = 3,
+    n_cohorts: int = 10,
+    start: int = 0,
+    sims: int = 10_000,
+    seed: int = 0,
+    cutoff_eliminate: float = 0.95,
+    backend: Any = "serial",
+    chunk_size: int = 5_000,
+    progress: Any = None,
+) -> BoinResult:
     """Simulate BOIN trials for true DLT probabilities per dose (all trials at once).
 
     Parameters
@@ -122,13 +133,26 @@ def simulate_boin(true_tox: Sequence[float], target: float = 0.3, *, cohort_size
     if not (cohort_size >= 1 and n_cohorts >= 1 and 0 <= start < p.size):
         raise InputError("cohort_size and n_cohorts must be >= 1 and start a valid dose index", field="cohort_size")
     lam_e, lam_d = boin_boundaries(target)
-    prm = {"p": p.tolist(), "target": float(target), "cohort_size": int(cohort_size), "n_cohorts": int(n_cohorts),
-           "start": int(start), "cutoff": float(cutoff_eliminate), "lam_e": lam_e, "lam_d": lam_d}  # fmt: skip
+    prm = {
+        "p": p.tolist(),
+        "target": float(target),
+        "cohort_size": int(cohort_size),
+        "n_cohorts": int(n_cohorts),
+        "start": int(start),
+        "cutoff": float(cutoff_eliminate),
+        "lam_e": lam_e,
+        "lam_d": lam_d,
+    }
     parts = run_chunks(boin_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
-    return BoinResult(boundaries=(lam_e, lam_d), select_probability=[float(x) for x in add_up(parts, "select") / sims],
-                      no_mtd=add_up(parts, "no_mtd") / sims,
-                      patients_per_dose=[float(x) for x in add_up(parts, "n") / sims],
-                      dlt_per_dose=[float(x) for x in add_up(parts, "s") / sims], sims=sims, seed=seed)  # fmt: skip
+    return BoinResult(
+        boundaries=(lam_e, lam_d),
+        select_probability=[float(x) for x in add_up(parts, "select") / sims],
+        no_mtd=add_up(parts, "no_mtd") / sims,
+        patients_per_dose=[float(x) for x in add_up(parts, "n") / sims],
+        dlt_per_dose=[float(x) for x in add_up(parts, "s") / sims],
+        sims=sims,
+        seed=seed,
+    )
 
 
 def boin_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:

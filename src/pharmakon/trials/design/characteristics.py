@@ -143,13 +143,19 @@ def design_characteristics(design: GroupSequentialDesign) -> DesignCharacteristi
     drift = brentq(gap, 1e-6, 30.0, xtol=1e-13, rtol=1e-14)
     shift = drift**2
     h1 = stage_probabilities(design, drift)
-    asn = [float(stage_probabilities(design, d)["expected_information_rate"]) * shift / n_fixed
-           for d in (drift, drift / 2.0, 0.0)]  # fmt: skip
+    asn = [
+        float(stage_probabilities(design, d)["expected_information_rate"]) * shift / n_fixed
+        for d in (drift, drift / 2.0, 0.0)
+    ]
     return DesignCharacteristics(
-        n_fixed=n_fixed, shift=float(shift), inflation_factor=float(shift / n_fixed),
+        n_fixed=n_fixed,
+        shift=float(shift),
+        inflation_factor=float(shift / n_fixed),
         information=[float(shift * x) for x in design.information_rates],
         power=[float(x) for x in np.cumsum(h1["reject"])],
         rejection_probabilities=[float(x) for x in h1["reject"]],
         futility_probabilities=[float(x) for x in h1["futility"][:-1]],
-        average_sample_number1=asn[0], average_sample_number01=asn[1], average_sample_number0=asn[2],
-    )  # fmt: skip
+        average_sample_number1=asn[0],
+        average_sample_number01=asn[1],
+        average_sample_number0=asn[2],
+    )

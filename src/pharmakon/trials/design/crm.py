@@ -44,8 +44,9 @@ class CrmResult:
         return asdict(self)
 
 
-def crm_posterior(skeleton: np.ndarray, n: np.ndarray, s: np.ndarray, prior_sd: float,
-                  target: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def crm_posterior(
+    skeleton: np.ndarray, n: np.ndarray, s: np.ndarray, prior_sd: float, target: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Posterior-mean toxicity per dose and ``P(p_1 > target)`` for each trial.
 
     Parameters
@@ -69,10 +70,21 @@ def crm_posterior(skeleton: np.ndarray, n: np.ndarray, s: np.ndarray, prior_sd: 
     return w @ p, w @ (p[:, 0] > target).astype(float)
 
 
-def simulate_crm(true_tox: Sequence[float], skeleton: Sequence[float], target: float = 0.3, *,
-                 cohort_size: int = 3, n_cohorts: int = 10, prior_sd: float = np.sqrt(1.34), stop_cutoff: float = 0.9,
-                 sims: int = 10_000, seed: int = 0, backend: Any = "serial",
-                 chunk_size: int = 5_000, progress: Any = None) -> CrmResult:  # fmt: skip
+def simulate_crm(
+    true_tox: Sequence[float],
+    skeleton: Sequence[float],
+    target: float = 0.3,
+    *,
+    cohort_size: int = 3,
+    n_cohorts: int = 10,
+    prior_sd: float = np.sqrt(1.34),
+    stop_cutoff: float = 0.9,
+    sims: int = 10_000,
+    seed: int = 0,
+    backend: Any = "serial",
+    chunk_size: int = 5_000,
+    progress: Any = None,
+) -> CrmResult:
     """Simulate CRM trials starting at the lowest dose.
 
     Parameters
@@ -90,12 +102,24 @@ def simulate_crm(true_tox: Sequence[float], skeleton: Sequence[float], target: f
         raise InputError("skeleton must be strictly increasing in (0, 1), one value per dose", field="skeleton")
     if np.any((p <= 0) | (p >= 1)) or not 0 < target < 1:
         raise InputError("true_tox and target must be in (0, 1)", field="true_tox")
-    prm = {"p": p.tolist(), "sk": sk.tolist(), "target": float(target), "cohort_size": int(cohort_size),
-           "n_cohorts": int(n_cohorts), "prior_sd": float(prior_sd), "stop_cutoff": float(stop_cutoff)}  # fmt: skip
+    prm = {
+        "p": p.tolist(),
+        "sk": sk.tolist(),
+        "target": float(target),
+        "cohort_size": int(cohort_size),
+        "n_cohorts": int(n_cohorts),
+        "prior_sd": float(prior_sd),
+        "stop_cutoff": float(stop_cutoff),
+    }
     parts = run_chunks(crm_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
-    return CrmResult(select_probability=[float(x) for x in add_up(parts, "select") / sims],
-                     no_mtd=add_up(parts, "no_mtd") / sims, patients_per_dose=[float(x) for x in add_up(parts, "n") / sims],
-                     dlt_per_dose=[float(x) for x in add_up(parts, "s") / sims], sims=sims, seed=seed)  # fmt: skip
+    return CrmResult(
+        select_probability=[float(x) for x in add_up(parts, "select") / sims],
+        no_mtd=add_up(parts, "no_mtd") / sims,
+        patients_per_dose=[float(x) for x in add_up(parts, "n") / sims],
+        dlt_per_dose=[float(x) for x in add_up(parts, "s") / sims],
+        sims=sims,
+        seed=seed,
+    )
 
 
 def crm_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:

@@ -75,10 +75,22 @@ def _stage(rng: np.random.Generator, n: int, prev: float, eff_s: float, eff_c: f
     return np.nan_to_num(z_f), np.nan_to_num(z_s), np.nan_to_num(z_c)
 
 
-def simulate_enrichment(effect_s: float, effect_c: float, *, prevalence: float = 0.4, stdev: float = 1.0,
-                        n1: int = 100, n2: int = 100, futility_c: float = 0.0, alpha: float = 0.025,
-                        sims: int = 100_000, seed: int = 0, backend: Any = "serial",
-                        chunk_size: int = 50_000, progress: Any = None) -> EnrichmentResult:  # fmt: skip
+def simulate_enrichment(
+    effect_s: float,
+    effect_c: float,
+    *,
+    prevalence: float = 0.4,
+    stdev: float = 1.0,
+    n1: int = 100,
+    n2: int = 100,
+    futility_c: float = 0.0,
+    alpha: float = 0.025,
+    sims: int = 100_000,
+    seed: int = 0,
+    backend: Any = "serial",
+    chunk_size: int = 50_000,
+    progress: Any = None,
+) -> EnrichmentResult:
     """Simulate the two-stage enrichment design (see module docstring).
 
     Parameters
@@ -108,15 +120,29 @@ def simulate_enrichment(effect_s: float, effect_c: float, *, prevalence: float =
         raise InputError(f"alpha must be in (0, 0.5), got {alpha}", field="alpha")
     if n1 < 2 or n2 < 2 or not stdev > 0:
         raise InputError("n1 and n2 must be >= 2 patients per arm and stdev > 0", field="n1")
-    prm = {"effect_s": effect_s, "effect_c": effect_c, "prevalence": prevalence, "stdev": stdev, "n1": n1,
-           "n2": n2, "futility_c": futility_c, "alpha": alpha}  # fmt: skip
+    prm = {
+        "effect_s": effect_s,
+        "effect_c": effect_c,
+        "prevalence": prevalence,
+        "stdev": stdev,
+        "n1": n1,
+        "n2": n2,
+        "futility_c": futility_c,
+        "alpha": alpha,
+    }
     parts = run_chunks(enrichment_chunk, prm, sims, seed, backend=backend, chunk_size=chunk_size, progress=progress)
     p_any = add_up(parts, "any") / sims
     return EnrichmentResult(
-        p_enrich=add_up(parts, "enrich") / sims, reject_full=add_up(parts, "full") / sims,
-        reject_subgroup=add_up(parts, "sub") / sims, reject_any=p_any, expected_n=float(2 * (n1 + n2)),
-        mc_se_any=float(np.sqrt(p_any * (1 - p_any) / sims)), sims=sims, seed=seed, parameters=prm,
-    )  # fmt: skip
+        p_enrich=add_up(parts, "enrich") / sims,
+        reject_full=add_up(parts, "full") / sims,
+        reject_subgroup=add_up(parts, "sub") / sims,
+        reject_any=p_any,
+        expected_n=float(2 * (n1 + n2)),
+        mc_se_any=float(np.sqrt(p_any * (1 - p_any) / sims)),
+        sims=sims,
+        seed=seed,
+        parameters=prm,
+    )
 
 
 def enrichment_chunk(task: tuple[dict[str, Any], Any, int]) -> dict[str, Any]:

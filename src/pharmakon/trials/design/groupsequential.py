@@ -99,9 +99,11 @@ class GroupSequentialDesign:
     def summary(self) -> str:
         """A report-ready paragraph stating the design and its assumptions."""
         side = "one-sided" if self.sided == 1 else "two-sided"
-        text = (f"Group-sequential design with {self.kmax} looks at information rates "
-                f"{', '.join(f'{x:.3g}' for x in self.information_rates)}; {side} alpha = {self.alpha:g}, "
-                f"type {self.type_of_design}")  # fmt: skip
+        text = (
+            f"Group-sequential design with {self.kmax} looks at information rates "
+            f"{', '.join(f'{x:.3g}' for x in self.information_rates)}; {side} alpha = {self.alpha:g}, "
+            f"type {self.type_of_design}"
+        )
         if self.gamma_a is not None:
             text += f" (gamma = {self.gamma_a:g})"
         if self.futility_bounds is not None:
@@ -115,9 +117,13 @@ class GroupSequentialDesign:
         """Per-stage rows: stage, information rate, critical value, stage level, alpha spent, futility."""
         rows = []
         for k in range(self.kmax):
-            row = {"stage": k + 1, "information_rate": self.information_rates[k],
-                   "critical_value": self.critical_values[k], "stage_level": self.stage_levels[k],
-                   "alpha_spent": self.alpha_spent[k]}  # fmt: skip
+            row = {
+                "stage": k + 1,
+                "information_rate": self.information_rates[k],
+                "critical_value": self.critical_values[k],
+                "stage_level": self.stage_levels[k],
+                "alpha_spent": self.alpha_spent[k],
+            }
             if self.futility_bounds is not None:
                 row["futility_bound"] = self.futility_bounds[k] if k < self.kmax - 1 else None
             if self.power is not None:
@@ -142,14 +148,17 @@ def _check(kmax: int, alpha: float, beta: float, sided: int, t: np.ndarray, tod:
     if t.size != kmax:
         raise InputError(f"information_rates has {t.size} values but kmax = {kmax}", field="information_rates")
     if np.any(t <= 0) or np.any(np.diff(t) <= 0):
-        raise InputError(f"information_rates must be strictly increasing in (0, 1], got {[float(x) for x in t]}",
-                         field="information_rates")  # fmt: skip
+        raise InputError(
+            f"information_rates must be strictly increasing in (0, 1], got {[float(x) for x in t]}",
+            field="information_rates",
+        )
     if abs(t[-1] - 1.0) > 1e-12:
         raise InputError(f"information_rates must end at 1, got {t[-1]}", field="information_rates")
 
 
-def _classical(t: np.ndarray, alpha: float, sided: int, tod: str, delta_wt: float | None,
-               lower: np.ndarray, hp_bound: float) -> np.ndarray:  # fmt: skip
+def _classical(
+    t: np.ndarray, alpha: float, sided: int, tod: str, delta_wt: float | None, lower: np.ndarray, hp_bound: float
+) -> np.ndarray:
     k_max = t.size
     if tod == "HP":  # interim bounds fixed: one recursion, then solve the last bound directly
         rec, spent = Recursion(t, 0.0), 0.0
@@ -157,8 +166,9 @@ def _classical(t: np.ndarray, alpha: float, sided: int, tod: str, delta_wt: floa
             spent += rec.upper_tail(hp_bound) + (rec.lower_tail(-hp_bound) if sided == 2 else 0.0)
             rec.advance(-hp_bound if sided == 2 else lower[k], hp_bound)
         if spent >= alpha:
-            raise InputError(f"Haybittle-Peto interim bound {hp_bound} spends more than alpha = {alpha}",
-                             field="hp_bound")  # fmt: skip
+            raise InputError(
+                f"Haybittle-Peto interim bound {hp_bound} spends more than alpha = {alpha}", field="hp_bound"
+            )
         return np.concatenate((np.full(k_max - 1, hp_bound), [solve_upper(rec, alpha - spent, sided == 2)]))
     else:
         dwt = {"OF": 0.0, "P": 0.5}.get(tod, delta_wt)
@@ -324,14 +334,24 @@ def _make(v: dict[str, Any], u: np.ndarray, spent: np.ndarray, drift: float | No
     """Assemble the result from ``design_group_sequential``'s local variables."""
     uas, ubs = v["user_alpha_spending"], v["user_beta_spending"]
     design = GroupSequentialDesign(
-        kmax=v["kmax"], alpha=v["alpha"], beta=v["beta"], sided=v["sided"], type_of_design=v["type_of_design"],
-        information_rates=[float(x) for x in v["t"]], critical_values=[float(min(x, _INF)) for x in u],
-        alpha_spent=[float(x) for x in spent], stage_levels=[float(ndtr(-x)) for x in u],
-        gamma_a=v["gamma_a"], delta_wt=v["delta_wt"], type_beta_spending=v["type_beta_spending"],
-        gamma_b=v["gamma_b"], binding_futility=v["binding_futility"], drift=drift,
+        kmax=v["kmax"],
+        alpha=v["alpha"],
+        beta=v["beta"],
+        sided=v["sided"],
+        type_of_design=v["type_of_design"],
+        information_rates=[float(x) for x in v["t"]],
+        critical_values=[float(min(x, _INF)) for x in u],
+        alpha_spent=[float(x) for x in spent],
+        stage_levels=[float(ndtr(-x)) for x in u],
+        gamma_a=v["gamma_a"],
+        delta_wt=v["delta_wt"],
+        type_beta_spending=v["type_beta_spending"],
+        gamma_b=v["gamma_b"],
+        binding_futility=v["binding_futility"],
+        drift=drift,
         user_alpha_spending=None if uas is None else [float(x) for x in uas],
         user_beta_spending=None if ubs is None else [float(x) for x in ubs],
-    )  # fmt: skip
+    )
     design.assumptions = [
         "test statistics multivariate normal with independent increments (canonical joint distribution)",
         "information rates fixed in advance",
@@ -351,10 +371,19 @@ def _two_sided_beta_design(v: dict[str, Any]) -> GroupSequentialDesign:
     t, binding = v["t"], v["binding_futility"]
     uas = v["user_alpha_spending"]
     one = design_group_sequential(
-        v["kmax"], v["alpha"] / 2, v["beta"], 1, v["type_of_design"], list(t), gamma_a=v["gamma_a"],
-        type_beta_spending=v["type_beta_spending"], gamma_b=v["gamma_b"], binding_futility=binding,
-        user_alpha_spending=None if uas is None else [x / 2 for x in uas], user_beta_spending=v["user_beta_spending"],
-    )  # fmt: skip
+        v["kmax"],
+        v["alpha"] / 2,
+        v["beta"],
+        1,
+        v["type_of_design"],
+        list(t),
+        gamma_a=v["gamma_a"],
+        type_beta_spending=v["type_beta_spending"],
+        gamma_b=v["gamma_b"],
+        binding_futility=binding,
+        user_alpha_spending=None if uas is None else [x / 2 for x in uas],
+        user_beta_spending=v["user_beta_spending"],
+    )
     f1 = np.asarray(one.futility_bounds)
     positive = np.flatnonzero(f1 > 0)
     cum_beta = adjusted_beta_spending(v["cum_beta"], int(positive[0]) if positive.size else -1, v["beta_adjustment"])

@@ -173,8 +173,15 @@ def inverse_normal_statistics(p_values: np.ndarray, information_rates: np.ndarra
     return np.cumsum(w * ndtri(1.0 - p), axis=-1) / np.sqrt(np.cumsum(w**2))
 
 
-def reestimate_stage_size(design: GroupSequentialDesign, stage: int, z: float, drift_per_unit: float,
-                          target_power: float = 0.9, n_min: float = 1.0, n_max: float = 1e6) -> float:  # fmt: skip
+def reestimate_stage_size(
+    design: GroupSequentialDesign,
+    stage: int,
+    z: float,
+    drift_per_unit: float,
+    target_power: float = 0.9,
+    n_min: float = 1.0,
+    n_max: float = 1e6,
+) -> float:
     """Units of information for the next stage giving conditional power ``target_power``.
 
     The next stage is tested with the inverse-normal combination at its planned weight,

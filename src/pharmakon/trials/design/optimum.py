@@ -27,9 +27,15 @@ __all__ = ["OPTIMIZATION_CRITERIA", "design_wt_optimum"]
 OPTIMIZATION_CRITERIA = ("ASNH1", "ASNIFH1", "ASNsum")
 
 
-def design_wt_optimum(kmax: int = 3, alpha: float = 0.025, beta: float = 0.2, sided: int = 1,
-                      information_rates: Sequence[float] | None = None, *,
-                      optimization_criterion: str = "ASNH1") -> GroupSequentialDesign:  # fmt: skip
+def design_wt_optimum(
+    kmax: int = 3,
+    alpha: float = 0.025,
+    beta: float = 0.2,
+    sided: int = 1,
+    information_rates: Sequence[float] | None = None,
+    *,
+    optimization_criterion: str = "ASNH1",
+) -> GroupSequentialDesign:
     """The Wang-Tsiatis design whose Delta minimises ``optimization_criterion``.
 
     Examples
@@ -39,8 +45,10 @@ def design_wt_optimum(kmax: int = 3, alpha: float = 0.025, beta: float = 0.2, si
     0.393
     """
     if optimization_criterion not in OPTIMIZATION_CRITERIA:
-        raise InputError(f"optimization_criterion must be one of {', '.join(OPTIMIZATION_CRITERIA)}, "
-                         f"got {optimization_criterion!r}", field="optimization_criterion")  # fmt: skip
+        raise InputError(
+            f"optimization_criterion must be one of {', '.join(OPTIMIZATION_CRITERIA)}, got {optimization_criterion!r}",
+            field="optimization_criterion",
+        )
     kw = {"kmax": kmax, "alpha": alpha, "beta": beta, "sided": sided, "information_rates": information_rates}
 
     def criterion(delta: float) -> float:

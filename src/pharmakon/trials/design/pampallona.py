@@ -28,9 +28,16 @@ from pharmakon.trials.design.groupsequential import GroupSequentialDesign
 __all__ = ["design_pampallona_tsiatis"]
 
 
-def design_pampallona_tsiatis(kmax: int = 3, alpha: float = 0.025, beta: float = 0.2,
-                              information_rates: Sequence[float] | None = None, *, delta_pt1: float = 0.0,
-                              delta_pt0: float = 0.0, binding_futility: bool = False) -> GroupSequentialDesign:  # fmt: skip
+def design_pampallona_tsiatis(
+    kmax: int = 3,
+    alpha: float = 0.025,
+    beta: float = 0.2,
+    information_rates: Sequence[float] | None = None,
+    *,
+    delta_pt1: float = 0.0,
+    delta_pt0: float = 0.0,
+    binding_futility: bool = False,
+) -> GroupSequentialDesign:
     """One-sided Pampallona-Tsiatis design with efficacy and futility bounds.
 
     Parameters
@@ -95,12 +102,21 @@ def design_pampallona_tsiatis(kmax: int = 3, alpha: float = 0.025, beta: float =
     up0 = exit_probabilities(t, u, lo if binding_futility else none, 0.0)[0]
     up1, down1 = exit_probabilities(t, u, lo, delta)
     design = GroupSequentialDesign(
-        kmax=kmax, alpha=alpha, beta=beta, sided=1, type_of_design="PT", information_rates=[float(x) for x in t],
-        critical_values=[float(x) for x in u], alpha_spent=[float(x) for x in np.cumsum(up0)],
-        stage_levels=[float(x) for x in 1 - ndtr(u)], binding_futility=binding_futility,
-        futility_bounds=[float(x) for x in lo[:-1]], beta_spent=[float(x) for x in np.cumsum(down1)],
-        power=[float(x) for x in np.cumsum(up1)], drift=float(delta),
-    )  # fmt: skip
+        kmax=kmax,
+        alpha=alpha,
+        beta=beta,
+        sided=1,
+        type_of_design="PT",
+        information_rates=[float(x) for x in t],
+        critical_values=[float(x) for x in u],
+        alpha_spent=[float(x) for x in np.cumsum(up0)],
+        stage_levels=[float(x) for x in 1 - ndtr(u)],
+        binding_futility=binding_futility,
+        futility_bounds=[float(x) for x in lo[:-1]],
+        beta_spent=[float(x) for x in np.cumsum(down1)],
+        power=[float(x) for x in np.cumsum(up1)],
+        drift=float(delta),
+    )
     design.assumptions = [
         f"Pampallona-Tsiatis boundaries, Delta1 = {delta_pt1:g}, Delta0 = {delta_pt0:g}",
         "test statistics multivariate normal with independent increments (canonical joint distribution)",

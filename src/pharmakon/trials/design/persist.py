@@ -21,8 +21,9 @@ __all__ = ["KIND", "save_design", "load_design", "seed_example"]
 KIND = "trial_design"
 
 
-def save_design(session: Any, *, name: str, spec: Mapping[str, Any], actor: str, reason: str | None = None,
-                report: bool = True) -> tuple[Any, GroupSequentialDesign]:  # fmt: skip
+def save_design(
+    session: Any, *, name: str, spec: Mapping[str, Any], actor: str, reason: str | None = None, report: bool = True
+) -> tuple[Any, GroupSequentialDesign]:
     """Compute the design of ``spec`` and store it as a new version of ``trial_design/name``.
 
     Returns
@@ -37,8 +38,11 @@ def save_design(session: Any, *, name: str, spec: Mapping[str, Any], actor: str,
     from pharmakon.store import save_object
 
     design = design_from_spec(spec)
-    content = {"spec": dict(spec), "design": design.to_dict(),
-               "characteristics": design_characteristics(design).to_dict()}  # fmt: skip
+    content = {
+        "spec": dict(spec),
+        "design": design.to_dict(),
+        "characteristics": design_characteristics(design).to_dict(),
+    }
     artifacts = {"report.html": design_report_html(design, name).encode("utf-8")} if report else None
     obj = save_object(session, kind=KIND, name=name, content=content, actor=actor, artifacts=artifacts, reason=reason)
     return obj, design
@@ -59,8 +63,15 @@ def seed_example(store: Any, settings: Any) -> str:
     from pharmakon.store import get_object, sign
 
     name = "demo-obf-3look"
-    spec = {"kmax": 3, "alpha": 0.025, "beta": 0.2, "sided": 1, "spending": "asOF", "futility": "bsOF",
-            "binding": False}  # fmt: skip
+    spec = {
+        "kmax": 3,
+        "alpha": 0.025,
+        "beta": 0.2,
+        "sided": 1,
+        "spending": "asOF",
+        "futility": "bsOF",
+        "binding": False,
+    }
     creds = demo_credentials(settings)
     user = next((u for u, c in creds.items() if c.get("role") == "scientist"), None)
     if user is None:
@@ -72,8 +83,15 @@ def seed_example(store: Any, settings: Any) -> str:
         except NotFoundError:
             pass
         obj, design = save_design(session, name=name, spec=spec, actor=user, reason="worked example")
-        sign(session, username=user, password=creds[user]["password"], object_type=KIND,
-             object_id=f"{name}@{obj.version}", meaning="authored", object_hash=obj.content_hash,
-             reason="worked example: 3-look O'Brien-Fleming-type design")  # fmt: skip
+        sign(
+            session,
+            username=user,
+            password=creds[user]["password"],
+            object_type=KIND,
+            object_id=f"{name}@{obj.version}",
+            meaning="authored",
+            object_hash=obj.content_hash,
+            reason="worked example: 3-look O'Brien-Fleming-type design",
+        )
     cv = ", ".join(f"{c:.3f}" for c in design.critical_values)
     return f"trial design {name}@{obj.version}: 3-look asOF/bsOF, critical values {cv}, signed by {user}"

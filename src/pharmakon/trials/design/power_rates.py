@@ -29,9 +29,18 @@ from pharmakon.trials.design.groupsequential import GroupSequentialDesign
 __all__ = ["power_rates"]
 
 
-def power_rates(design: GroupSequentialDesign, pi1: float, max_number_of_subjects: float, *, pi2: float = 0.2,
-                groups: int = 2, theta_h0: float | None = None, risk_ratio: bool = False,
-                allocation_ratio: float = 1.0, direction_upper: bool = True) -> dict[str, Any]:  # fmt: skip
+def power_rates(
+    design: GroupSequentialDesign,
+    pi1: float,
+    max_number_of_subjects: float,
+    *,
+    pi2: float = 0.2,
+    groups: int = 2,
+    theta_h0: float | None = None,
+    risk_ratio: bool = False,
+    allocation_ratio: float = 1.0,
+    direction_upper: bool = True,
+) -> dict[str, Any]:
     """Power, stage-wise rejection/futility and expected N for rates (normal approximation).
 
     Parameters
@@ -87,10 +96,16 @@ def power_rates(design: GroupSequentialDesign, pi1: float, max_number_of_subject
     if not direction_upper:
         theta = -theta
     p = stage_probabilities(design, float(theta * np.sqrt(n)), two_sided_power=design.sided == 2)
-    return {"effect": float(effect), "overall_reject": float(p["reject"].sum()),
-            "reject_per_stage": [float(x) for x in p["reject"]],
-            "futility_per_stage": [float(x) for x in p["futility"][:-1]],
-            "futility_stop": float(p["futility"][:-1].sum()), "early_stop": float(p["stop"][:-1].sum()),
-            "expected_number_of_subjects": float(p["expected_information_rate"]) * n,
-            "assumptions": ["normal approximation; H0-variance statistic folded into the drift as in rpact "
-                            "getPowerRates (exact at the final look of a fixed design)"]}  # fmt: skip
+    return {
+        "effect": float(effect),
+        "overall_reject": float(p["reject"].sum()),
+        "reject_per_stage": [float(x) for x in p["reject"]],
+        "futility_per_stage": [float(x) for x in p["futility"][:-1]],
+        "futility_stop": float(p["futility"][:-1].sum()),
+        "early_stop": float(p["stop"][:-1].sum()),
+        "expected_number_of_subjects": float(p["expected_information_rate"]) * n,
+        "assumptions": [
+            "normal approximation; H0-variance statistic folded into the drift as in rpact "
+            "getPowerRates (exact at the final look of a fixed design)"
+        ],
+    }

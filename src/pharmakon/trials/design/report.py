@@ -41,9 +41,11 @@ def operating_characteristics(design: GroupSequentialDesign, n_points: int = 41)
     for label, d in (("h0", 0.0), ("h1", drift1)):
         p = stage_probabilities(design, d)
         stopping[label] = {k: [float(x) for x in p[k]] for k in ("reject", "futility", "stop")}
-    return {"characteristics": ch.to_dict(), "stopping": stopping,
-            "power_curve": {"effect_ratio": [float(x) for x in ratios], "power": power,
-                            "expected_information": exp_info}}  # fmt: skip
+    return {
+        "characteristics": ch.to_dict(),
+        "stopping": stopping,
+        "power_curve": {"effect_ratio": [float(x) for x in ratios], "power": power, "expected_information": exp_info},
+    }
 
 
 def _svg(fig: Any) -> str:
@@ -102,8 +104,14 @@ def design_plots(design: GroupSequentialDesign, oc: dict[str, Any] | None = None
     for i, label in enumerate(("h0", "h1")):
         s = oc["stopping"][label]
         ax.bar(stages + (i - 0.5) * 0.38, s["reject"], width=0.36, label=f"reject ({label.upper()})")
-        ax.bar(stages + (i - 0.5) * 0.38, s["futility"], width=0.36, bottom=s["reject"], alpha=0.5,
-               label=f"futility ({label.upper()})")  # fmt: skip
+        ax.bar(
+            stages + (i - 0.5) * 0.38,
+            s["futility"],
+            width=0.36,
+            bottom=s["reject"],
+            alpha=0.5,
+            label=f"futility ({label.upper()})",
+        )
     ax.set(xlabel="stage", ylabel="probability", title="Stopping probabilities", xticks=stages)
     ax.legend(frameon=False, fontsize=7)
     plots["stopping"] = _svg(fig)
@@ -123,13 +131,17 @@ def design_report_html(design: GroupSequentialDesign, name: str = "design", extr
     plots = design_plots(design, oc)
     ch = oc["characteristics"]
     rows = "".join(
-        "<tr>" + "".join(f"<td>{'' if v is None else (f'{v:.6g}' if isinstance(v, float) else v)}</td>"
-                         for v in row.values()) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{'' if v is None else (f'{v:.6g}' if isinstance(v, float) else v)}</td>" for v in row.values())
+        + "</tr>"
         for row in design.table()
-    )  # fmt: skip
+    )
     head = "".join(f"<th>{html.escape(k)}</th>" for k in design.table()[0])
-    chars = "".join(f"<tr><th>{html.escape(k)}</th><td>{v if not isinstance(v, float) else f'{v:.6g}'}</td></tr>"
-                    for k, v in ch.items() if not isinstance(v, list))  # fmt: skip
+    chars = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{v if not isinstance(v, float) else f'{v:.6g}'}</td></tr>"
+        for k, v in ch.items()
+        if not isinstance(v, list)
+    )
     assumptions = "".join(f"<li>{html.escape(a)}</li>" for a in design.assumptions)
     figs = "".join(f"<figure>{svg}</figure>" for svg in plots.values())
     extra_html = ""

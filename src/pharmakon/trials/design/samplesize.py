@@ -85,9 +85,18 @@ def _z(design: GroupSequentialDesign) -> float:
     return float(ndtri(1.0 - design.alpha / design.sided) + ndtri(1.0 - design.beta))
 
 
-def _result(design: GroupSequentialDesign, endpoint: str, groups: int, r: float, n_fixed_total: float,
-            scale: float, theta_h0: float, sign: float, assumptions: list[str],
-            log_scale: bool = False) -> SampleSizeResult:  # fmt: skip
+def _result(
+    design: GroupSequentialDesign,
+    endpoint: str,
+    groups: int,
+    r: float,
+    n_fixed_total: float,
+    scale: float,
+    theta_h0: float,
+    sign: float,
+    assumptions: list[str],
+    log_scale: bool = False,
+) -> SampleSizeResult:
     """Common GS bookkeeping: ``n_fixed_total`` -> max N, expectations, effect-scale bounds.
 
     ``scale`` is the standard error of the effect estimate at N = 1 (so SE_k = scale / sqrt(N_k)).
@@ -104,13 +113,20 @@ def _result(design: GroupSequentialDesign, endpoint: str, groups: int, r: float,
     if log_scale:
         eff = np.exp(np.log(theta_h0) + sign * c * se)
     return SampleSizeResult(
-        endpoint=endpoint, groups=groups, allocation_ratio=r, max_number_of_subjects=float(n_max),
-        number_of_subjects=[float(x) for x in n_max * t], expected_number_h0=exp[0], expected_number_h01=exp[1],
-        expected_number_h1=exp[2], reject_per_stage=[float(x) for x in h1["reject"]],
-        early_stop=float((h1["reject"] + h1["futility"])[:-1].sum()), critical_values_effect_scale=[float(x) for x in eff],
-        assumptions=assumptions + [f"maximum sample size = fixed-design size x inflation factor "
-                                   f"{ch.inflation_factor:.6f}"],
-    )  # fmt: skip
+        endpoint=endpoint,
+        groups=groups,
+        allocation_ratio=r,
+        max_number_of_subjects=float(n_max),
+        number_of_subjects=[float(x) for x in n_max * t],
+        expected_number_h0=exp[0],
+        expected_number_h01=exp[1],
+        expected_number_h1=exp[2],
+        reject_per_stage=[float(x) for x in h1["reject"]],
+        early_stop=float((h1["reject"] + h1["futility"])[:-1].sum()),
+        critical_values_effect_scale=[float(x) for x in eff],
+        assumptions=assumptions
+        + [f"maximum sample size = fixed-design size x inflation factor {ch.inflation_factor:.6f}"],
+    )
 
 
 def sample_size_means(
@@ -176,8 +192,17 @@ def sample_size_means(
         n_fixed = brentq(gap, groups + 1.0 + 1e-9, max(10 * n_fixed, 50.0), xtol=1e-10)
     sign = 1.0 if alternative >= theta_h0 else -1.0
     approx = "normal approximation (z-test)" if normal_approximation else "exact t-test power of the fixed design"
-    res = _result(design, "means", groups, r, n_fixed, stdev * np.sqrt(factor), theta_h0, sign,
-                  [f"normally distributed endpoint, common SD {stdev:g}", approx])  # fmt: skip
+    res = _result(
+        design,
+        "means",
+        groups,
+        r,
+        n_fixed,
+        stdev * np.sqrt(factor),
+        theta_h0,
+        sign,
+        [f"normally distributed endpoint, common SD {stdev:g}", approx],
+    )
     if not normal_approximation:  # effect-scale bounds from t quantiles at each look's df
         n_k = np.asarray(res.number_of_subjects)
         c_t = student_t.isf(np.asarray(design.stage_levels), n_k - groups)
@@ -185,10 +210,19 @@ def sample_size_means(
     return res
 
 
-def power_means(design: GroupSequentialDesign, alternative: float, stdev: float, max_number_of_subjects: float,
-                *, groups: int = 2, theta_h0: float = 0.0, allocation_ratio: float = 1.0,
-                direction_upper: bool = True, normal_approximation: bool = True,
-                mean_ratio: bool = False) -> dict[str, Any]:  # fmt: skip
+def power_means(
+    design: GroupSequentialDesign,
+    alternative: float,
+    stdev: float,
+    max_number_of_subjects: float,
+    *,
+    groups: int = 2,
+    theta_h0: float = 0.0,
+    allocation_ratio: float = 1.0,
+    direction_upper: bool = True,
+    normal_approximation: bool = True,
+    mean_ratio: bool = False,
+) -> dict[str, Any]:
     """Power, stage-wise rejection and expected N at a given maximum N (rpact ``getPowerMeans``).
 
     Parameters
@@ -230,10 +264,14 @@ def power_means(design: GroupSequentialDesign, alternative: float, stdev: float,
         s = float(np.sign(theta))
         theta = (s * z - float(ndtri(nct.cdf(s * q, df, theta * np.sqrt(n))))) / np.sqrt(n)
     p = stage_probabilities(design, float(theta * np.sqrt(n)), two_sided_power=design.sided == 2)
-    return {"overall_reject": float(p["reject"].sum()), "reject_per_stage": [float(x) for x in p["reject"]],
-            "futility_per_stage": [float(x) for x in p["futility"][:-1]],
-            "futility_stop": float(p["futility"][:-1].sum()), "early_stop": float(p["stop"][:-1].sum()),
-            "expected_number_of_subjects": float(p["expected_information_rate"]) * n}  # fmt: skip
+    return {
+        "overall_reject": float(p["reject"].sum()),
+        "reject_per_stage": [float(x) for x in p["reject"]],
+        "futility_per_stage": [float(x) for x in p["futility"][:-1]],
+        "futility_stop": float(p["futility"][:-1].sum()),
+        "early_stop": float(p["stop"][:-1].sum()),
+        "expected_number_of_subjects": float(p["expected_information_rate"]) * n,
+    }
 
 
 def _two_group_rates(p1: float, p2: float, r: float, theta_h0: float, risk_ratio: bool) -> tuple[float, float, float]:
@@ -317,6 +355,15 @@ def sample_size_rates(
         scale, h0, sign = np.sqrt(v0), 0.0 if risk_ratio else theta_h0, np.sign(gap)
     else:
         raise InputError(f"groups must be 1 or 2, got {groups}", field="groups")
-    res = _result(design, "rates", groups, r, n_fixed, scale, h0, sign,
-                  ["normal approximation; variance under H0 for the test, under H1 for power"])  # fmt: skip
+    res = _result(
+        design,
+        "rates",
+        groups,
+        r,
+        n_fixed,
+        scale,
+        h0,
+        sign,
+        ["normal approximation; variance under H0 for the test, under H1 for power"],
+    )
     return res

@@ -32,10 +32,18 @@ def _run(
 
 
 def simulate_operating_characteristics(
-    design: GroupSequentialDesign, kind: str, scenario: Mapping[str, Any], planned: Sequence[float], *,
-    sims: int = 100_000, seed: int = 0, curve_points: int = 0, curve_sims: int | None = None,
-    backend: Any = None, progress: Callable[[int, int], Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    design: GroupSequentialDesign,
+    kind: str,
+    scenario: Mapping[str, Any],
+    planned: Sequence[float],
+    *,
+    sims: int = 100_000,
+    seed: int = 0,
+    curve_points: int = 0,
+    curve_sims: int | None = None,
+    backend: Any = None,
+    progress: Callable[[int, int], Any] | None = None,
+) -> dict[str, Any]:
     """Simulate the scenario and, optionally, a power curve over effects from 0 to 1.5x its effect.
 
     Parameters
@@ -59,12 +67,21 @@ def simulate_operating_characteristics(
         raise InputError(f"endpoint must be rates or means, got {kind!r}", field="endpoint")
     kw = {"planned": list(planned), "backend": backend}
     if kind == "rates":
-        res = simulate_rates(design, scenario["pi1"], scenario.get("pi2", 0.2), sims=sims, seed=seed,
-                             progress=progress, **kw)  # fmt: skip
+        res = simulate_rates(
+            design, scenario["pi1"], scenario.get("pi2", 0.2), sims=sims, seed=seed, progress=progress, **kw
+        )
         top = scenario["pi1"] - scenario.get("pi2", 0.2)
     else:
-        res = simulate_means(design, scenario["alternative"], scenario.get("stdev", 1.0),
-                             theta_h0=scenario.get("theta_h0", 0.0), sims=sims, seed=seed, progress=progress, **kw)  # fmt: skip
+        res = simulate_means(
+            design,
+            scenario["alternative"],
+            scenario.get("stdev", 1.0),
+            theta_h0=scenario.get("theta_h0", 0.0),
+            sims=sims,
+            seed=seed,
+            progress=progress,
+            **kw,
+        )
         top = scenario["alternative"] - scenario.get("theta_h0", 0.0)
     curve = []
     if curve_points:
@@ -79,14 +96,24 @@ def simulate_operating_characteristics(
     return {"endpoint": kind, "scenario": dict(scenario), "result": res.to_dict(), "power_curve": curve}
 
 
-def save_simulation(session: Any, *, name: str, design: GroupSequentialDesign, oc: Mapping[str, Any], actor: str,
-                    reason: str | None = None) -> Any:  # fmt: skip
+def save_simulation(
+    session: Any,
+    *,
+    name: str,
+    design: GroupSequentialDesign,
+    oc: Mapping[str, Any],
+    actor: str,
+    reason: str | None = None,
+) -> Any:
     """Store ``oc`` (from :func:`simulate_operating_characteristics`) with its design; returns the ObjectVersion."""
     from pharmakon.store import save_object
 
-    content = {"design": design.to_dict(), **{k: v for k, v in oc.items() if k != "result"},
-               "result": {k: v for k, v in oc["result"].items() if k not in ("seconds", "sims_per_second")},
-               "performance": {k: oc["result"][k] for k in ("seconds", "sims_per_second", "backend")}}  # fmt: skip
+    content = {
+        "design": design.to_dict(),
+        **{k: v for k, v in oc.items() if k != "result"},
+        "result": {k: v for k, v in oc["result"].items() if k not in ("seconds", "sims_per_second")},
+        "performance": {k: oc["result"][k] for k in ("seconds", "sims_per_second", "backend")},
+    }
     return save_object(session, kind=SIM_KIND, name=name, content=content, actor=actor, reason=reason)
 
 

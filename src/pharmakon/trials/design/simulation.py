@@ -135,30 +135,46 @@ def simulate_chunk(task: tuple[str, dict[str, Any], Any, int]) -> dict[str, Any]
     futility = np.bincount(first[~rej & (first < k_max - 1)], minlength=k_max)
     planned = np.asarray(params["planned"], dtype=np.int64)
     stops = np.bincount(first, minlength=k_max)
-    return {"reject": reject.tolist(), "futility": futility.tolist(), "stops": stops.tolist(),
-            "n_sum": int((stops * planned).sum()), "n_sq_sum": int((stops * planned**2).sum())}  # fmt: skip
+    return {
+        "reject": reject.tolist(),
+        "futility": futility.tolist(),
+        "stops": stops.tolist(),
+        "n_sum": int((stops * planned).sum()),
+        "n_sq_sum": int((stops * planned**2).sum()),
+    }
 
 
 def _check_common(design: GroupSequentialDesign, planned: Sequence[float], sims: int) -> list[int]:
     if len(planned) != design.kmax:
-        raise InputError(f"planned needs {design.kmax} cumulative sample sizes (one per look), got {len(planned)}",
-                         field="planned")  # fmt: skip
+        raise InputError(
+            f"planned needs {design.kmax} cumulative sample sizes (one per look), got {len(planned)}", field="planned"
+        )
     p = [int(round(x)) for x in planned]
     if any(x <= 0 or x % 2 for x in p) or any(b <= a for a, b in zip(p, p[1:], strict=False)):
-        raise InputError(f"planned sample sizes must be even, positive and strictly increasing, got {list(planned)}",
-                         field="planned")  # fmt: skip
+        raise InputError(
+            f"planned sample sizes must be even, positive and strictly increasing, got {list(planned)}", field="planned"
+        )
     if not 1 <= sims <= 10**9:
         raise InputError(f"sims must be in [1, 1e9], got {sims}", field="sims")
     return p
 
 
-def _run(kind: str, design: GroupSequentialDesign, params: dict[str, Any], sims: int, seed: int,
-         backend: Any, n_jobs: int | None, chunk_size: int,
-         progress: Callable[[int, int], Any] | None) -> SimulationResult:  # fmt: skip
+def _run(
+    kind: str,
+    design: GroupSequentialDesign,
+    params: dict[str, Any],
+    sims: int,
+    seed: int,
+    backend: Any,
+    n_jobs: int | None,
+    chunk_size: int,
+    progress: Callable[[int, int], Any] | None,
+) -> SimulationResult:
     from pharmakon.core.executor import Executor, SerialExecutor, get_executor, spawn_seeds
 
-    params = dict(params, critical_values=list(design.critical_values), sided=design.sided,
-                  futility_bounds=design.futility_bounds)  # fmt: skip
+    params = dict(
+        params, critical_values=list(design.critical_values), sided=design.sided, futility_bounds=design.futility_bounds
+    )
     n_chunks = -(-sims // chunk_size)
     seeds = spawn_seeds(seed, n_chunks)
     sizes = [chunk_size] * (n_chunks - 1) + [sims - chunk_size * (n_chunks - 1)]
@@ -182,21 +198,37 @@ def _run(kind: str, design: GroupSequentialDesign, params: dict[str, Any], sims:
     mean_n = n_sum / sims
     var_n = max(n_sq / sims - mean_n**2, 0.0)
     return SimulationResult(
-        endpoint=kind, power=power, reject_per_stage=[float(x) for x in reject],
+        endpoint=kind,
+        power=power,
+        reject_per_stage=[float(x) for x in reject],
         futility_per_stage=[float(x) for x in futility[: k_max - 1]],
-        early_stop=float(stops[:-1].sum()), expected_n=float(mean_n),
-        mc_se=float(np.sqrt(power * (1 - power) / sims)), mc_se_expected_n=float(np.sqrt(var_n / sims)),
+        early_stop=float(stops[:-1].sum()),
+        expected_n=float(mean_n),
+        mc_se=float(np.sqrt(power * (1 - power) / sims)),
+        mc_se_expected_n=float(np.sqrt(var_n / sims)),
         sample_size_distribution={str(n): float(p) for n, p in zip(params["planned"], stops, strict=True)},
-        sims=sims, seed=seed, seconds=seconds, sims_per_second=sims / seconds if seconds > 0 else float("inf"),
+        sims=sims,
+        seed=seed,
+        seconds=seconds,
+        sims_per_second=sims / seconds if seconds > 0 else float("inf"),
         backend=type(executor).__name__.replace("Executor", "").lower() or "serial",
         parameters={k: v for k, v in params.items() if k not in ("critical_values", "futility_bounds", "sided")},
-    )  # fmt: skip
+    )
 
 
-def simulate_rates(design: GroupSequentialDesign, pi1: float, pi2: float, planned: Sequence[float], *,
-                   sims: int = 100_000, seed: int = 0, backend: Any = None, n_jobs: int | None = None,
-                   chunk_size: int = DEFAULT_CHUNK,
-                   progress: Callable[[int, int], Any] | None = None) -> SimulationResult:  # fmt: skip
+def simulate_rates(
+    design: GroupSequentialDesign,
+    pi1: float,
+    pi2: float,
+    planned: Sequence[float],
+    *,
+    sims: int = 100_000,
+    seed: int = 0,
+    backend: Any = None,
+    n_jobs: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Callable[[int, int], Any] | None = None,
+) -> SimulationResult:
     """Simulate a two-arm binary-endpoint trial under ``design`` (rpact ``getSimulationRates``).
 
     Parameters
@@ -227,14 +259,33 @@ def simulate_rates(design: GroupSequentialDesign, pi1: float, pi2: float, planne
         if not 0.0 < p < 1.0:
             raise InputError(f"{name} must be in (0, 1), got {p}", field=name)
     p = _check_common(design, planned, sims)
-    return _run("rates", design, {"pi1": float(pi1), "pi2": float(pi2), "planned": p}, sims, seed, backend, n_jobs,
-                chunk_size, progress)  # fmt: skip
+    return _run(
+        "rates",
+        design,
+        {"pi1": float(pi1), "pi2": float(pi2), "planned": p},
+        sims,
+        seed,
+        backend,
+        n_jobs,
+        chunk_size,
+        progress,
+    )
 
 
-def simulate_means(design: GroupSequentialDesign, alternative: float, stdev: float, planned: Sequence[float], *,
-                   theta_h0: float = 0.0, sims: int = 100_000, seed: int = 0, backend: Any = None,
-                   n_jobs: int | None = None, chunk_size: int = DEFAULT_CHUNK,
-                   progress: Callable[[int, int], Any] | None = None) -> SimulationResult:  # fmt: skip
+def simulate_means(
+    design: GroupSequentialDesign,
+    alternative: float,
+    stdev: float,
+    planned: Sequence[float],
+    *,
+    theta_h0: float = 0.0,
+    sims: int = 100_000,
+    seed: int = 0,
+    backend: Any = None,
+    n_jobs: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Callable[[int, int], Any] | None = None,
+) -> SimulationResult:
     """Simulate a two-arm continuous-endpoint trial (rpact ``getSimulationMeans``, known SD).
 
     Parameters

@@ -34,13 +34,24 @@ __all__ = ["DESIGN_KEYS", "SIMULATE_KEYS", "design_from_spec", "load_spec", "che
 
 #: spec key -> design_group_sequential keyword
 DESIGN_KEYS = {
-    "kmax": "kmax", "alpha": "alpha", "beta": "beta", "sided": "sided", "spending": "type_of_design",
-    "gamma": "gamma_a", "delta_wt": "delta_wt", "information_rates": "information_rates",
-    "futility": "type_beta_spending", "gamma_b": "gamma_b", "binding": "binding_futility",
-    "futility_bounds": "futility_bounds", "user_alpha_spending": "user_alpha_spending",
-    "user_beta_spending": "user_beta_spending", "optimization_criterion": "optimization_criterion",
-    "delta_pt1": "delta_pt1", "delta_pt0": "delta_pt0",
-}  # fmt: skip
+    "kmax": "kmax",
+    "alpha": "alpha",
+    "beta": "beta",
+    "sided": "sided",
+    "spending": "type_of_design",
+    "gamma": "gamma_a",
+    "delta_wt": "delta_wt",
+    "information_rates": "information_rates",
+    "futility": "type_beta_spending",
+    "gamma_b": "gamma_b",
+    "binding": "binding_futility",
+    "futility_bounds": "futility_bounds",
+    "user_alpha_spending": "user_alpha_spending",
+    "user_beta_spending": "user_beta_spending",
+    "optimization_criterion": "optimization_criterion",
+    "delta_pt1": "delta_pt1",
+    "delta_pt0": "delta_pt0",
+}
 SIMULATE_KEYS = ("endpoint", "pi1", "pi2", "alternative", "stdev", "theta_h0", "planned", "sims", "seed")
 
 
@@ -51,8 +62,9 @@ def check_keys(spec: Mapping[str, Any], allowed: Any, where: str, file: str | No
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise InputError(f"unknown key {key!r} in {where}{hint} (allowed: {', '.join(allowed)})",
-                             file=file, field=str(key))  # fmt: skip
+            raise InputError(
+                f"unknown key {key!r} in {where}{hint} (allowed: {', '.join(allowed)})", file=file, field=str(key)
+            )
 
 
 def parse_rates(text: str | None, field: str = "information_rates") -> list[float] | None:

@@ -61,18 +61,33 @@ def _hazard(rate: float | None, event_time: float, name: str) -> float | None:
     return -np.log(1 - rate) / event_time
 
 
-def hazards(hazard_ratio: float | None, lambda2: float | Sequence[float] | None, lambda1: float | Sequence[float] | None,
-            pi1: float | None, pi2: float | None, event_time: float,
-            piecewise_survival_time: Sequence[float] | None) -> tuple[tuple[float, ...], np.ndarray, np.ndarray, float]:  # fmt: skip
+def hazards(
+    hazard_ratio: float | None,
+    lambda2: float | Sequence[float] | None,
+    lambda1: float | Sequence[float] | None,
+    pi1: float | None,
+    pi2: float | None,
+    event_time: float,
+    piecewise_survival_time: Sequence[float] | None,
+) -> tuple[tuple[float, ...], np.ndarray, np.ndarray, float]:
     """Resolve the hazard inputs -> ``(piece starts, lambda1, lambda2, hazard ratio)`` (proportional hazards)."""
     starts = tuple(float(x) for x in (piecewise_survival_time or [0.0]))
     if starts[0] != 0 or np.any(np.diff(starts) <= 0):
-        raise InputError(f"piecewise_survival_time must start at 0 and increase, got {list(starts)}",
-                         field="piecewise_survival_time")  # fmt: skip
+        raise InputError(
+            f"piecewise_survival_time must start at 0 and increase, got {list(starts)}", field="piecewise_survival_time"
+        )
     l1 = _hazard(pi1, event_time, "pi1")
     l2 = _hazard(pi2, event_time, "pi2")
-    lam2 = np.atleast_1d(np.asarray(l2 if l2 is not None else lambda2, dtype=float)) if (l2 is not None or lambda2 is not None) else None  # fmt: skip
-    lam1 = np.atleast_1d(np.asarray(l1 if l1 is not None else lambda1, dtype=float)) if (l1 is not None or lambda1 is not None) else None  # fmt: skip
+    lam2 = (
+        np.atleast_1d(np.asarray(l2 if l2 is not None else lambda2, dtype=float))
+        if (l2 is not None or lambda2 is not None)
+        else None
+    )
+    lam1 = (
+        np.atleast_1d(np.asarray(l1 if l1 is not None else lambda1, dtype=float))
+        if (l1 is not None or lambda1 is not None)
+        else None
+    )
     if lam1 is None and hazard_ratio is not None and lam2 is not None:
         lam1 = hazard_ratio * lam2
     if lam1 is None or lam2 is None or np.any(lam1 <= 0) or np.any(lam2 <= 0):
@@ -83,8 +98,9 @@ def hazards(hazard_ratio: float | None, lambda2: float | Sequence[float] | None,
         raise InputError(f"need one hazard per piece of piecewise_survival_time ({len(starts)})", field="lambda2")
     ratio = lam1 / lam2
     if np.ptp(ratio) > 1e-10 * ratio.max():
-        raise InputError(f"hazards must be proportional (lambda1 / lambda2 constant), got {ratio.tolist()}",
-                         field="lambda1")  # fmt: skip
+        raise InputError(
+            f"hazards must be proportional (lambda1 / lambda2 constant), got {ratio.tolist()}", field="lambda1"
+        )
     return starts, lam1, lam2, float(ratio[0])
 
 
@@ -147,20 +163,24 @@ def sample_size_survival(
     507.844
     """
     if type_of_computation not in TYPES_OF_COMPUTATION:
-        raise InputError(f"type_of_computation must be one of {', '.join(TYPES_OF_COMPUTATION)}, "
-                         f"got {type_of_computation!r}", field="type_of_computation")  # fmt: skip
+        raise InputError(
+            f"type_of_computation must be one of {', '.join(TYPES_OF_COMPUTATION)}, got {type_of_computation!r}",
+            field="type_of_computation",
+        )
     starts, lam1, lam2, hr = hazards(hazard_ratio, lambda2, lambda1, pi1, pi2, event_time, piecewise_survival_time)
     if abs(hr - theta_h0) < 1e-12:
-        raise InputError(f"hazard_ratio equals theta_h0 = {theta_h0}: no number of events gives power > alpha",
-                         field="hazard_ratio")  # fmt: skip
+        raise InputError(
+            f"hazard_ratio equals theta_h0 = {theta_h0}: no number of events gives power > alpha", field="hazard_ratio"
+        )
     if follow_up_time is not None and follow_up_time < 0:
         raise InputError(f"follow_up_time must be >= 0, got {follow_up_time}", field="follow_up_time")
     if theta_h0 != 1.0 and type_of_computation != "Schoenfeld":
         raise InputError("theta_h0 != 1 needs type_of_computation='Schoenfeld'", field="theta_h0")
     r = allocation_ratio
     if not r > 0:
-        raise InputError(f"allocation_ratio must be > 0 (optimum allocation is not implemented), got {r}",
-                         field="allocation_ratio")  # fmt: skip
+        raise InputError(
+            f"allocation_ratio must be > 0 (optimum allocation is not implemented), got {r}", field="allocation_ratio"
+        )
     z2 = float(ndtri(1.0 - design.alpha / design.sided) + ndtri(1.0 - design.beta)) ** 2
     if type_of_computation == "Schoenfeld":
         d_fixed = z2 * (1 + r) ** 2 / (r * (np.log(hr) - np.log(theta_h0)) ** 2)
@@ -173,8 +193,9 @@ def sample_size_survival(
     gam = [-np.log(1 - x) / dropout_time if x > 0 else 0.0 for x in (dropout_rate1, dropout_rate2)]
     arms = [ArmHazard(starts, tuple(lam1), gam[0]), ArmHazard(starts, tuple(lam2), gam[1])]
     shares = [r / (1 + r), 1 / (1 + r)]
-    accrual, study_end = _close_design(d_max, arms, shares, accrual_time, accrual_intensity, follow_up_time,
-                                       max_number_of_subjects)  # fmt: skip
+    accrual, study_end = _close_design(
+        d_max, arms, shares, accrual_time, accrual_intensity, follow_up_time, max_number_of_subjects
+    )
     n_max = accrual.total
     t = np.asarray(design.information_rates)
     times = np.array([solve_time(d_max * x, accrual, arms, shares) for x in t[:-1]] + [study_end])
@@ -190,23 +211,38 @@ def sample_size_survival(
     ]
     recruited = np.array([accrual.recruited(x) for x in times])
     return SampleSizeResult(
-        endpoint="survival", groups=2, allocation_ratio=r, max_number_of_subjects=float(n_max),
+        endpoint="survival",
+        groups=2,
+        allocation_ratio=r,
+        max_number_of_subjects=float(n_max),
         number_of_subjects=[float(x) for x in recruited],
-        expected_number_h0=exp_d[0], expected_number_h01=exp_d[1], expected_number_h1=exp_d[2],
+        expected_number_h0=exp_d[0],
+        expected_number_h01=exp_d[1],
+        expected_number_h1=exp_d[2],
         reject_per_stage=[float(x) for x in h1["reject"]],
         early_stop=float((h1["reject"] + h1["futility"])[:-1].sum()),
         critical_values_effect_scale=[float(x) for x in np.exp(np.log(theta_h0) + sign * c * se)],
-        max_number_of_events=float(d_max), events_per_stage=[float(x) for x in d_max * t],
-        extra={"hazard_ratio": hr, "lambda1": [float(x) for x in lam1] if lam1.size > 1 else float(lam1[0]),
-               "lambda2": [float(x) for x in lam2] if lam2.size > 1 else float(lam2[0]),
-               "median1": _median(arms[0]), "median2": _median(arms[1]),
-               "accrual_intensity": float(accrual.intensities[-1]), "accrual_time": accrual.end,
-               "follow_up_time": float(study_end - accrual.end), "analysis_times": [float(x) for x in times],
-               "study_duration_h1": float(times @ stop), "expected_subjects_h1": float(recruited @ stop)},
-        assumptions=[f"log-rank test, {type_of_computation} events formula",
-                     "piecewise-exponential survival (proportional hazards), exponential dropout, piecewise accrual",
-                     f"maximum events = fixed-design events x inflation factor {ch.inflation_factor:.6f}"],
-    )  # fmt: skip
+        max_number_of_events=float(d_max),
+        events_per_stage=[float(x) for x in d_max * t],
+        extra={
+            "hazard_ratio": hr,
+            "lambda1": [float(x) for x in lam1] if lam1.size > 1 else float(lam1[0]),
+            "lambda2": [float(x) for x in lam2] if lam2.size > 1 else float(lam2[0]),
+            "median1": _median(arms[0]),
+            "median2": _median(arms[1]),
+            "accrual_intensity": float(accrual.intensities[-1]),
+            "accrual_time": accrual.end,
+            "follow_up_time": float(study_end - accrual.end),
+            "analysis_times": [float(x) for x in times],
+            "study_duration_h1": float(times @ stop),
+            "expected_subjects_h1": float(recruited @ stop),
+        },
+        assumptions=[
+            f"log-rank test, {type_of_computation} events formula",
+            "piecewise-exponential survival (proportional hazards), exponential dropout, piecewise accrual",
+            f"maximum events = fixed-design events x inflation factor {ch.inflation_factor:.6f}",
+        ],
+    )
 
 
 def _median(arm: ArmHazard) -> float:
@@ -215,9 +251,15 @@ def _median(arm: ArmHazard) -> float:
     return float(brentq(lambda x: no_drop.cdf(x) - 0.5, 0.0, 1e7, xtol=1e-12))
 
 
-def _close_design(d_max: float, arms: list[ArmHazard], shares: list[float], accrual_time: float | Sequence[float],
-                  accrual_intensity: float | Sequence[float] | None, follow_up_time: float | None,
-                  max_n: float | None) -> tuple[Accrual, float]:  # fmt: skip
+def _close_design(
+    d_max: float,
+    arms: list[ArmHazard],
+    shares: list[float],
+    accrual_time: float | Sequence[float],
+    accrual_intensity: float | Sequence[float] | None,
+    follow_up_time: float | None,
+    max_n: float | None,
+) -> tuple[Accrual, float]:
     """Accrual and study end such that the expected events at the end equal ``d_max`` (module docstring)."""
     times, inten, relative = resolve_accrual(accrual_time, accrual_intensity, max_n)
     if len(times) == len(inten) + 1 and not relative:  # N fixed: solve the follow-up

@@ -100,19 +100,31 @@ def solve_time(target: float, accrual: Accrual, arms: Sequence[ArmHazard], share
     """Calendar time at which the expected events reach ``target`` (brentq, to 1e-12)."""
     limit = sum(w * 1.0 for w in shares) * accrual.total
     if target >= limit * (1 - 1e-12):
-        raise InputError(f"{target:.6g} events can never be observed with {accrual.total:.6g} patients",
-                         field="max_number_of_events")  # fmt: skip
+        raise InputError(
+            f"{target:.6g} events can never be observed with {accrual.total:.6g} patients", field="max_number_of_events"
+        )
     hi = max(accrual.end, 1.0)
     while expected_events_at(hi, accrual, arms, shares) < target:
         hi *= 2
         if hi > 1e9:
             raise InputError("expected events never reach the target (hazards too small?)", field="lambda2")
-    return float(brentq(lambda t: expected_events_at(t, accrual, arms, shares) - target, 0.0, hi, xtol=1e-13,
-                        rtol=4 * np.finfo(float).eps, maxiter=500))  # fmt: skip
+    return float(
+        brentq(
+            lambda t: expected_events_at(t, accrual, arms, shares) - target,
+            0.0,
+            hi,
+            xtol=1e-13,
+            rtol=4 * np.finfo(float).eps,
+            maxiter=500,
+        )
+    )
 
 
-def resolve_accrual(accrual_time: float | Sequence[float], accrual_intensity: float | Sequence[float] | None,
-                    max_number_of_subjects: float | None) -> tuple[list[float], list[float], bool]:  # fmt: skip
+def resolve_accrual(
+    accrual_time: float | Sequence[float],
+    accrual_intensity: float | Sequence[float] | None,
+    max_number_of_subjects: float | None,
+) -> tuple[list[float], list[float], bool]:
     """rpact-style accrual input -> ``(times, intensities, relative)``.
 
     ``accrual_time`` is a scalar end ``A`` (meaning ``[0, A]``) or break points starting
@@ -133,18 +145,24 @@ def resolve_accrual(accrual_time: float | Sequence[float], accrual_intensity: fl
     if any(x < 0 for x in inten) or not any(x > 0 for x in inten):
         raise InputError(f"accrual_intensity must be >= 0 and not all 0, got {inten}", field="accrual_intensity")
     if len(times) not in (len(inten), len(inten) + 1):
-        raise InputError(f"accrual_time needs as many or one more break points ({len(times)}) than "
-                         f"accrual_intensity values ({len(inten)})", field="accrual_time")  # fmt: skip
+        raise InputError(
+            f"accrual_time needs as many or one more break points ({len(times)}) than "
+            f"accrual_intensity values ({len(inten)})",
+            field="accrual_time",
+        )
     relative = not given or all(x < 1 for x in inten)
     if len(times) == len(inten):
         if relative and given:
-            raise InputError("an open-ended last accrual piece needs absolute intensities (>= 1)",
-                             field="accrual_intensity")  # fmt: skip
+            raise InputError(
+                "an open-ended last accrual piece needs absolute intensities (>= 1)", field="accrual_intensity"
+            )
         if max_number_of_subjects is not None:
             closed = float(np.dot(np.diff(times), inten[:-1]))
             if max_number_of_subjects <= closed:
-                raise InputError(f"max_number_of_subjects {max_number_of_subjects} is reached before the last "
-                                 "accrual piece", field="max_number_of_subjects")  # fmt: skip
+                raise InputError(
+                    f"max_number_of_subjects {max_number_of_subjects} is reached before the last accrual piece",
+                    field="max_number_of_subjects",
+                )
             times = [*times, times[-1] + (max_number_of_subjects - closed) / inten[-1]]
     elif relative and max_number_of_subjects is not None:
         scale = max_number_of_subjects / float(np.dot(np.diff(times), inten))

@@ -76,8 +76,10 @@ def power_survival(
         ``lambda1``, ``lambda2``, ``median1``, ``median2``, ``assumptions``.
     """
     if type_of_computation not in TYPES_OF_COMPUTATION:
-        raise InputError(f"type_of_computation must be one of {', '.join(TYPES_OF_COMPUTATION)}, "
-                         f"got {type_of_computation!r}", field="type_of_computation")  # fmt: skip
+        raise InputError(
+            f"type_of_computation must be one of {', '.join(TYPES_OF_COMPUTATION)}, got {type_of_computation!r}",
+            field="type_of_computation",
+        )
     if not max_number_of_events > 0:
         raise InputError(f"max_number_of_events must be > 0, got {max_number_of_events}", field="max_number_of_events")
     r = allocation_ratio
@@ -88,8 +90,10 @@ def power_survival(
     starts, lam1, lam2, hr = hazards(hazard_ratio, lambda2, lambda1, pi1, pi2, event_time, piecewise_survival_time)
     times, inten, relative = resolve_accrual(accrual_time, accrual_intensity, max_number_of_subjects)
     if relative or len(times) != len(inten) + 1:
-        raise InputError("give max_number_of_subjects, or absolute accrual intensities over a closed period",
-                         field="max_number_of_subjects")  # fmt: skip
+        raise InputError(
+            "give max_number_of_subjects, or absolute accrual intensities over a closed period",
+            field="max_number_of_subjects",
+        )
     accrual = Accrual(tuple(times), tuple(inten))
     gam = [-np.log(1 - x) / dropout_time if x > 0 else 0.0 for x in (dropout_rate1, dropout_rate2)]
     arms = [ArmHazard(starts, tuple(lam1), gam[0]), ArmHazard(starts, tuple(lam2), gam[1])]
@@ -112,15 +116,26 @@ def power_survival(
     c = np.asarray(design.critical_values)
     cv = np.exp(np.log(theta_h0) + sign * c * (1 + r) / np.sqrt(r * d * t))
     return {
-        "overall_reject": float(reject.sum()), "reject_per_stage": [float(x) for x in reject],
-        "futility_per_stage": [float(x) for x in futility[:-1]], "early_stop": float(early.sum()),
-        "expected_number_of_events": float(stop @ (d * t)), "expected_number_of_subjects": float(stop @ recruited),
-        "analysis_times": [float(x) for x in at], "study_duration": float(stop @ at), "max_study_duration": float(at[-1]),
-        "follow_up_time": float(at[-1] - accrual.end), "number_of_subjects": [float(x) for x in recruited],
-        "critical_values_effect_scale": [float(x) for x in cv], "accrual_intensity": float(inten[-1]),
-        "hazard_ratio": hr, "lambda1": float(lam1[0]) if lam1.size == 1 else lam1.tolist(),
-        "lambda2": float(lam2[0]) if lam2.size == 1 else lam2.tolist(), "median1": _median(arms[0]),
+        "overall_reject": float(reject.sum()),
+        "reject_per_stage": [float(x) for x in reject],
+        "futility_per_stage": [float(x) for x in futility[:-1]],
+        "early_stop": float(early.sum()),
+        "expected_number_of_events": float(stop @ (d * t)),
+        "expected_number_of_subjects": float(stop @ recruited),
+        "analysis_times": [float(x) for x in at],
+        "study_duration": float(stop @ at),
+        "max_study_duration": float(at[-1]),
+        "follow_up_time": float(at[-1] - accrual.end),
+        "number_of_subjects": [float(x) for x in recruited],
+        "critical_values_effect_scale": [float(x) for x in cv],
+        "accrual_intensity": float(inten[-1]),
+        "hazard_ratio": hr,
+        "lambda1": float(lam1[0]) if lam1.size == 1 else lam1.tolist(),
+        "lambda2": float(lam2[0]) if lam2.size == 1 else lam2.tolist(),
+        "median1": _median(arms[0]),
         "median2": _median(arms[1]),
-        "assumptions": [f"log-rank test, {type_of_computation} drift", "piecewise-exponential survival "
-                        "(proportional hazards), exponential dropout, piecewise accrual"],
-    }  # fmt: skip
+        "assumptions": [
+            f"log-rank test, {type_of_computation} drift",
+            "piecewise-exponential survival (proportional hazards), exponential dropout, piecewise accrual",
+        ],
+    }

@@ -73,11 +73,21 @@ def pair_counts(table: Any, strata: Sequence[str] = (), *, min_count: int = 1) -
     strata = list(strata)
     lf = lf.select(*LONG_COLUMNS, *strata).with_columns(pl.col("drug", "event").cast(pl.Utf8))
     if strata:
-        empty = lf.select(pl.any_horizontal([pl.col(c).is_null() | (pl.col(c).cast(pl.Utf8).str.strip_chars() == "")
-                                             for c in strata]).sum()).collect().item()  # fmt: skip
+        empty = (
+            lf.select(
+                pl.any_horizontal(
+                    [pl.col(c).is_null() | (pl.col(c).cast(pl.Utf8).str.strip_chars() == "") for c in strata]
+                ).sum()
+            )
+            .collect()
+            .item()
+        )
         if empty:
-            raise InputError(f"{empty} row(s) have an empty stratum value in {strata}; fill or drop them "
-                             "(e.g. label them 'unknown') before stratifying", field=strata[0])  # fmt: skip
+            raise InputError(
+                f"{empty} row(s) have an empty stratum value in {strata}; fill or drop them "
+                "(e.g. label them 'unknown') before stratifying",
+                field=strata[0],
+            )
     u = lf.drop_nulls(list(LONG_COLUMNS)).unique([*LONG_COLUMNS, *strata]).collect()
     if u.height == 0:
         raise InputError("the table has no (report, drug, event) rows", field="report")
@@ -91,14 +101,24 @@ def pair_counts(table: Any, strata: Sequence[str] = (), *, min_count: int = 1) -
         es = u.select("report", "event", *strata).unique().group_by("event", *strata).len("ne")
         ts = u.select("report", *strata).unique().group_by(*strata).len("nt")
         # every stratum in which both the drug and the event occur contributes (openEBGM's rule)
-        pe = (pairs.select("drug", "event").join(ds, on="drug").join(es, on=["event", *strata])
-              .join(ts, on=strata)
-              .group_by("drug", "event").agg((pl.col("nd") * pl.col("ne") / pl.col("nt")).sum().alias("expected")))  # fmt: skip
+        pe = (
+            pairs.select("drug", "event")
+            .join(ds, on="drug")
+            .join(es, on=["event", *strata])
+            .join(ts, on=strata)
+            .group_by("drug", "event")
+            .agg((pl.col("nd") * pl.col("ne") / pl.col("nt")).sum().alias("expected"))
+        )
         out = out.join(pe, on=["drug", "event"], how="left")
     else:
         out = out.with_columns((pl.col("n_drug") * pl.col("n_event") / pl.col("n_total")).alias("expected"))
-    out = out.select("drug", "event", pl.col("n").cast(pl.Int64), pl.col("expected").cast(pl.Float64),
-                     *[pl.col(c).cast(pl.Int64) for c in ("n_drug", "n_event", "n_total")]).sort("drug", "event")  # fmt: skip
+    out = out.select(
+        "drug",
+        "event",
+        pl.col("n").cast(pl.Int64),
+        pl.col("expected").cast(pl.Float64),
+        *[pl.col(c).cast(pl.Int64) for c in ("n_drug", "n_event", "n_total")],
+    ).sort("drug", "event")
     return out.to_pandas()
 
 

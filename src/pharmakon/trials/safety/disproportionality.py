@@ -33,8 +33,12 @@ __all__ = ["two_by_two", "prr", "ror", "information_component", "disproportional
 Z975 = 1.959963984540054
 
 
-def two_by_two(n: np.ndarray, n_drug: np.ndarray, n_event: np.ndarray, n_total: np.ndarray,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def two_by_two(
+    n: np.ndarray,
+    n_drug: np.ndarray,
+    n_event: np.ndarray,
+    n_total: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cells ``(a, b, c, d)`` of the 2x2 table, each of shape ``(n_pairs,)`` (float)."""
     a = np.asarray(n, dtype=float)
     b = np.asarray(n_drug, dtype=float) - a
@@ -53,8 +57,13 @@ def prr(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> tuple[np.
     return ratio, np.nan_to_num(chi2, nan=0.0)
 
 
-def ror(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, z: float = Z975,
-        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def ror(
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    d: np.ndarray,
+    z: float = Z975,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Reporting odds ratio with Wald CI; returns ``(ror, lower, upper, corrected)``."""
     corrected = (a == 0) | (b == 0) | (c == 0) | (d == 0)
     shift = np.where(corrected, 0.5, 0.0)
@@ -64,8 +73,11 @@ def ror(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, z: float = Z
     return np.exp(log_ror), np.exp(log_ror - z * se), np.exp(log_ror + z * se), corrected
 
 
-def information_component(n: np.ndarray, expected: np.ndarray, level: float = 0.95,
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def information_component(
+    n: np.ndarray,
+    expected: np.ndarray,
+    level: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BCPNN IC with Norén's +0.5 shrinkage and its gamma credibility interval (log2 units)."""
     shape = np.asarray(n, dtype=float) + 0.5
     rate = np.asarray(expected, dtype=float) + 0.5
@@ -91,8 +103,9 @@ def disproportionality(counts: pd.DataFrame, methods: tuple[str, ...] = ("prr", 
         A copy with the new columns.
     """
     out = counts.copy()
-    a, b, c, d = two_by_two(out["n"].to_numpy(), out["n_drug"].to_numpy(), out["n_event"].to_numpy(),
-                            out["n_total"].to_numpy())  # fmt: skip
+    a, b, c, d = two_by_two(
+        out["n"].to_numpy(), out["n_drug"].to_numpy(), out["n_event"].to_numpy(), out["n_total"].to_numpy()
+    )
     if "prr" in methods:
         out["prr"], out["chi2"] = prr(a, b, c, d)
     if "ror" in methods:

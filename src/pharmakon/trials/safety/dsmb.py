@@ -76,10 +76,19 @@ def incidence_curves(source: Monitor | Sequence[dict[str, Any]], event: str = "a
         km = kaplan_meier(*mon.subject_times(arm, event))
         se = np.sqrt(km["var"].to_numpy())
         inc = 1.0 - km["survival"].to_numpy()
-        rows.append(pd.DataFrame({"arm": arm, "time": [0.0, *km["time"]], "at_risk": [len(mon.subject_times(arm)[0]),
-                                  *km["at_risk"]], "events": [0, *km["events"]], "incidence": [0.0, *inc],
-                                  "lower": [0.0, *np.clip(inc - 1.96 * se, 0, 1)],
-                                  "upper": [0.0, *np.clip(inc + 1.96 * se, 0, 1)]}))  # fmt: skip
+        rows.append(
+            pd.DataFrame(
+                {
+                    "arm": arm,
+                    "time": [0.0, *km["time"]],
+                    "at_risk": [len(mon.subject_times(arm)[0]), *km["at_risk"]],
+                    "events": [0, *km["events"]],
+                    "incidence": [0.0, *inc],
+                    "lower": [0.0, *np.clip(inc - 1.96 * se, 0, 1)],
+                    "upper": [0.0, *np.clip(inc + 1.96 * se, 0, 1)],
+                }
+            )
+        )
     cols = ["arm", "time", "at_risk", "events", "incidence", "lower", "upper"]
     return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
@@ -108,8 +117,11 @@ def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]] | None = N
         for arm, g in curves.groupby("arm"):
             ax.step(g["time"], g["incidence"], where="post", label=str(arm))
             ax.fill_between(g["time"], g["lower"], g["upper"], step="post", alpha=0.15)
-        ax.set(title=f"Cumulative incidence: {event}", xlabel="days since enrolment",
-               ylabel="1 - Kaplan-Meier (first event)")  # fmt: skip
+        ax.set(
+            title=f"Cumulative incidence: {event}",
+            xlabel="days since enrolment",
+            ylabel="1 - Kaplan-Meier (first event)",
+        )
         ax.legend(loc="upper left")
     out.append(
         (
@@ -152,15 +164,20 @@ def _fmt(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def dsmb_report_html(monitor: Monitor, records: Sequence[dict[str, Any]] | None = None, *,
-                     title: str = "Safety monitoring report") -> str:  # fmt: skip
+def dsmb_report_html(
+    monitor: Monitor, records: Sequence[dict[str, Any]] | None = None, *, title: str = "Safety monitoring report"
+) -> str:
     """Self-contained HTML (no external resources) for a DSMB closed session."""
     rules = [r.to_dict() for r in monitor.rules]
-    alerts = [{"rule": a.rule, "model": a.model, "event": a.event, "day": a.time, a.statistic_name: a.statistic,
-               **a.counts} for a in monitor.alerts]  # fmt: skip
+    alerts = [
+        {"rule": a.rule, "model": a.model, "event": a.event, "day": a.time, a.statistic_name: a.statistic, **a.counts}
+        for a in monitor.alerts
+    ]
     arms = [{"arm": arm, "subjects": int(st[0]), "on_study": int(st[1])} for arm, st in sorted(monitor.arms.items())]
-    plots = "".join(f"<h2>{html.escape(t)}</h2><img alt='{html.escape(t)}' src='data:image/png;base64,{b}'>"
-                    for t, b in monitor_plots(monitor, records))  # fmt: skip
+    plots = "".join(
+        f"<h2>{html.escape(t)}</h2><img alt='{html.escape(t)}' src='data:image/png;base64,{b}'>"
+        for t, b in monitor_plots(monitor, records)
+    )
     assumptions = (
         "Beta-binomial: subjects with at least one event among those enrolled, independent Beta(a0, b0) priors per "
         "arm. Gamma-Poisson: all events over subject-days on study, independent Gamma(a0, b0) priors (rate per "
@@ -171,12 +188,16 @@ def dsmb_report_html(monitor: Monitor, records: Sequence[dict[str, Any]] | None 
         "incidence: 1 - Kaplan-Meier of the time from enrolment to the first event, subjects without the event "
         "censored at exit or the data cut; assumes censoring independent of the event risk (non-informative)."
     )
-    style = ("body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
-             "td,th{border:1px solid #bbb;padding:3px 7px;font-size:13px}th{background:#eee}.alert{color:#b00}")  # fmt: skip
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
-            f"<p>Data cut: day {monitor.now:.1f}; {monitor.records} records; "
-            f"<span class='alert'>{len(alerts)} alert(s)</span>.</p>"
-            f"<h2>Alerts</h2>{_table(alerts)}<h2>Arms at data cut</h2>{_table(arms)}"
-            f"<h2>Rules</h2>{_table(rules)}<h2>Assumptions</h2><p>{html.escape(assumptions)}</p>{plots}"
-            "</body></html>")  # fmt: skip
+    style = (
+        "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #bbb;padding:3px 7px;font-size:13px}th{background:#eee}.alert{color:#b00}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
+        f"<p>Data cut: day {monitor.now:.1f}; {monitor.records} records; "
+        f"<span class='alert'>{len(alerts)} alert(s)</span>.</p>"
+        f"<h2>Alerts</h2>{_table(alerts)}<h2>Arms at data cut</h2>{_table(arms)}"
+        f"<h2>Rules</h2>{_table(rules)}<h2>Assumptions</h2><p>{html.escape(assumptions)}</p>{plots}"
+        "</body></html>"
+    )

@@ -19,9 +19,15 @@ SEED_TRIAL = "demo-trial-hepatotoxicity"
 DEMO_RULES = [
     MonitorRule("hepatotox-bb", event="HEPATOTOXICITY", model="beta_binomial", threshold=1.0, cutoff=0.99),
     MonitorRule("hepatotox-gp", event="HEPATOTOXICITY", model="gamma_poisson", threshold=1.0, cutoff=0.99),
-    MonitorRule("hepatotox-maxsprt", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.002,
-                max_expected=40.0),
-]  # fmt: skip
+    MonitorRule(
+        "hepatotox-maxsprt",
+        event="HEPATOTOXICITY",
+        model="maxsprt",
+        control=None,
+        historical_rate=0.002,
+        max_expected=40.0,
+    ),
+]
 
 
 def seed_example(store: Any, settings: Any) -> str:
@@ -35,12 +41,25 @@ def seed_example(store: Any, settings: Any) -> str:
     result = detect_signals(table, methods="ebgm,prr,ror,ic")
     top = result.signals("ebgm").iloc[0]
     with store.session() as session:
-        save_signal_table(session, name=SEED_TABLE, result=result, actor=SEED_ACTOR,
-                          source={"dataset": "pharmacovigilance", "table": "caers", "format": "caers"},
-                          reason="worked example: openEBGM's CAERS data", reports=table)  # fmt: skip
+        save_signal_table(
+            session,
+            name=SEED_TABLE,
+            result=result,
+            actor=SEED_ACTOR,
+            source={"dataset": "pharmacovigilance", "table": "caers", "format": "caers"},
+            reason="worked example: openEBGM's CAERS data",
+            reports=table,
+        )
     with store.session() as session:
-        review_signal(session, table_name=SEED_TABLE, drug=str(top["drug"]), event=str(top["event"]),
-                      status="reviewed", reason="demo: reviewed; case series requested", actor=SEED_ACTOR)  # fmt: skip
+        review_signal(
+            session,
+            table_name=SEED_TABLE,
+            drug=str(top["drug"]),
+            event=str(top["event"]),
+            status="reviewed",
+            reason="demo: reviewed; case series requested",
+            actor=SEED_ACTOR,
+        )
     records = simulate_trial_stream(80, 0.002, 3.0, event="HEPATOTOXICITY", seed=7)
     monitor = run_monitor(Monitor(list(DEMO_RULES)), records)
     html = dsmb_report_html(monitor, records, title=f"DSMB safety report: {SEED_TRIAL} (simulated)")
@@ -48,5 +67,7 @@ def seed_example(store: Any, settings: Any) -> str:
         record_alerts(session, trial=SEED_TRIAL, alerts=monitor.alerts, actor=SEED_ACTOR)
         save_monitor(session, trial=SEED_TRIAL, monitor=monitor, actor=SEED_ACTOR, records=records, report_html=html)
     n_eb05 = int((result.table["eb05"] >= 2).sum())
-    return (f"safety signals on CAERS ({len(result.table)} pairs, {n_eb05} with EB05 >= 2, as openEBGM) and a "
-            f"simulated monitored trial with {len(monitor.alerts)} alert(s)")  # fmt: skip
+    return (
+        f"safety signals on CAERS ({len(result.table)} pairs, {n_eb05} with EB05 >= 2, as openEBGM) and a "
+        f"simulated monitored trial with {len(monitor.alerts)} alert(s)"
+    )

@@ -55,10 +55,20 @@ def read_outcomes(files: list[Path], rep: Any, read: Any, require: Any) -> pl.Da
         require(df, ["primaryid", "outc_cod"], str(f))
         frames.append(df.select("lineno", "primaryid", "outc_cod").with_columns(pl.lit(f.name).alias("file")))
     outc = pl.concat(frames).with_columns(pl.col("outc_cod").str.strip_chars().str.to_uppercase())
-    outc = _report_bad(outc, ~pl.col("outc_cod").is_in(list(OUTCOME_CODES)), rep,
-                       f"OUTC row with an unknown outc_cod (allowed {list(OUTCOME_CODES)})")  # fmt: skip
-    return (outc.select("primaryid", "outc_cod").unique().sort("outc_cod").group_by("primaryid")
-            .agg(pl.col("outc_cod").str.join(",").alias("outcomes")).with_columns(pl.lit("Y").alias("serious")))  # fmt: skip
+    outc = _report_bad(
+        outc,
+        ~pl.col("outc_cod").is_in(list(OUTCOME_CODES)),
+        rep,
+        f"OUTC row with an unknown outc_cod (allowed {list(OUTCOME_CODES)})",
+    )
+    return (
+        outc.select("primaryid", "outc_cod")
+        .unique()
+        .sort("outc_cod")
+        .group_by("primaryid")
+        .agg(pl.col("outc_cod").str.join(",").alias("outcomes"))
+        .with_columns(pl.lit("Y").alias("serious"))
+    )
 
 
 def read_therapy(files: list[Path], rep: Any, read: Any, require: Any) -> pl.DataFrame:
@@ -68,22 +78,35 @@ def read_therapy(files: list[Path], rep: Any, read: Any, require: Any) -> pl.Dat
         df = read(f, rep)
         require(df, ["primaryid", "dsg_drug_seq", "start_dt"], str(f))
         end = pl.col("end_dt") if "end_dt" in df.columns else pl.lit("", pl.Utf8)
-        frames.append(df.select("lineno", "primaryid", pl.col("dsg_drug_seq").str.strip_chars().alias("drug_seq"),
-                                "start_dt", end.alias("end_dt")).with_columns(pl.lit(f.name).alias("file")))  # fmt: skip
+        frames.append(
+            df.select(
+                "lineno",
+                "primaryid",
+                pl.col("dsg_drug_seq").str.strip_chars().alias("drug_seq"),
+                "start_dt",
+                end.alias("end_dt"),
+            ).with_columns(pl.lit(f.name).alias("file"))
+        )
     ther = pl.concat(frames)
-    ther = _report_bad(ther, (pl.col("primaryid").str.strip_chars() == "") | ~pl.col("drug_seq").str.contains(r"^\d+$"),
-                       rep, "THER row without primaryid or a numeric dsg_drug_seq")  # fmt: skip
+    ther = _report_bad(
+        ther,
+        (pl.col("primaryid").str.strip_chars() == "") | ~pl.col("drug_seq").str.contains(r"^\d+$"),
+        rep,
+        "THER row without primaryid or a numeric dsg_drug_seq",
+    )
     start, bad_start = parse_faers_date("start_dt")
     end, bad_end = parse_faers_date("end_dt")
     ther = ther.with_columns(bad_start.alias("_bs"), bad_end.alias("_be"), start.alias("_s"), end.alias("_e"))
-    ther = _report_bad(ther, pl.col("_bs") | pl.col("_be"), rep, "THER row with a start_dt/end_dt that is not "
-                       "YYYYMMDD, YYYYMM or YYYY")  # fmt: skip
+    ther = _report_bad(
+        ther, pl.col("_bs") | pl.col("_be"), rep, "THER row with a start_dt/end_dt that is not YYYYMMDD, YYYYMM or YYYY"
+    )
     ther = _report_bad(ther, pl.col("_e") < pl.col("_s"), rep, "THER row with end_dt before start_dt")
     partial = ther.filter(pl.col("_s").is_null() & (pl.col("start_dt").str.strip_chars() != "")).height
     if partial:
         rep.notes.append(f"{partial} THER start date(s) are partial (YYYY or YYYYMM): no time to onset for them")
-    return ther.group_by("primaryid", "drug_seq").agg(pl.col("_s").min().alias("start_dt"),
-                                                      pl.col("_e").max().alias("end_dt"))  # fmt: skip
+    return ther.group_by("primaryid", "drug_seq").agg(
+        pl.col("_s").min().alias("start_dt"), pl.col("_e").max().alias("end_dt")
+    )
 
 
 def time_to_onset(table: pl.DataFrame, ther: pl.DataFrame, rep: Any) -> pl.DataFrame:
@@ -91,8 +114,11 @@ def time_to_onset(table: pl.DataFrame, ther: pl.DataFrame, rep: Any) -> pl.DataF
 
     ``table`` has ``primaryid``, ``drug_seq`` and ``event_dt`` (a date or null).
     """
-    out = table.join(ther.select("primaryid", "drug_seq", pl.col("start_dt").alias("therapy_start")),
-                     on=["primaryid", "drug_seq"], how="left")  # fmt: skip
+    out = table.join(
+        ther.select("primaryid", "drug_seq", pl.col("start_dt").alias("therapy_start")),
+        on=["primaryid", "drug_seq"],
+        how="left",
+    )
     onset = (pl.col("event_dt") - pl.col("therapy_start")).dt.total_days()
     out = out.with_columns(onset.alias("onset_days"))
     negative = out.filter(pl.col("onset_days") < 0).select("primaryid", "drug_seq").unique().height

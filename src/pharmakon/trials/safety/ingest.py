@@ -30,16 +30,62 @@ import polars as pl
 from pharmakon.errors import InputError
 from pharmakon.trials.safety.faers_extra import parse_faers_date, read_outcomes, read_therapy, time_to_onset
 
-__all__ = ["IngestReport", "BadRow", "read_faers", "read_caers", "read_long", "normalise_drug_names",
-           "load_synonyms", "SALT_SUFFIXES", "FAERS_ROLES", "FORMATS", "read_reports", "read_counts", "COUNT_COLUMNS"]  # fmt: skip
+__all__ = [
+    "IngestReport",
+    "BadRow",
+    "read_faers",
+    "read_caers",
+    "read_long",
+    "normalise_drug_names",
+    "load_synonyms",
+    "SALT_SUFFIXES",
+    "FAERS_ROLES",
+    "FORMATS",
+    "read_reports",
+    "read_counts",
+    "COUNT_COLUMNS",
+]
 
 FAERS_ROLES = ("PS", "SS", "C", "I")
 #: Trailing salt/ester/hydrate words removed from drug names (applied repeatedly).
-SALT_SUFFIXES = ("HYDROCHLORIDE", "HCL", "HYDROBROMIDE", "SODIUM", "POTASSIUM", "CALCIUM", "MAGNESIUM",
-                 "MESYLATE", "MESILATE", "MALEATE", "SULFATE", "SULPHATE", "ACETATE", "TARTRATE", "CITRATE",
-                 "SUCCINATE", "FUMARATE", "BESYLATE", "BESILATE", "PHOSPHATE", "BROMIDE", "CHLORIDE",
-                 "DIHYDRATE", "MONOHYDRATE", "TRIHYDRATE", "HYCLATE", "PROPIONATE", "VALERATE", "DIPROPIONATE",
-                 "NITRATE", "LACTATE", "TROMETHAMINE", "ESTOLATE", "STEARATE", "PAMOATE", "DISODIUM")  # fmt: skip
+SALT_SUFFIXES = (
+    "HYDROCHLORIDE",
+    "HCL",
+    "HYDROBROMIDE",
+    "SODIUM",
+    "POTASSIUM",
+    "CALCIUM",
+    "MAGNESIUM",
+    "MESYLATE",
+    "MESILATE",
+    "MALEATE",
+    "SULFATE",
+    "SULPHATE",
+    "ACETATE",
+    "TARTRATE",
+    "CITRATE",
+    "SUCCINATE",
+    "FUMARATE",
+    "BESYLATE",
+    "BESILATE",
+    "PHOSPHATE",
+    "BROMIDE",
+    "CHLORIDE",
+    "DIHYDRATE",
+    "MONOHYDRATE",
+    "TRIHYDRATE",
+    "HYCLATE",
+    "PROPIONATE",
+    "VALERATE",
+    "DIPROPIONATE",
+    "NITRATE",
+    "LACTATE",
+    "TROMETHAMINE",
+    "ESTOLATE",
+    "STEARATE",
+    "PAMOATE",
+    "DISODIUM",
+)
 _SALT_RE = r"(\s+(" + "|".join(SALT_SUFFIXES) + r"))+$"
 
 
@@ -69,8 +115,13 @@ class IngestReport:
         self.bad_rows.extend(BadRow(file, int(line), reason) for line in lines[: max(room, 0)])
 
     def to_dict(self) -> dict:
-        return {"rows_read": self.rows_read, "rows_kept": self.rows_kept, "bad_count": self.bad_count,
-                "bad_rows": [vars(b) for b in self.bad_rows], "notes": self.notes}  # fmt: skip
+        return {
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "bad_count": self.bad_count,
+            "bad_rows": [vars(b) for b in self.bad_rows],
+            "notes": self.notes,
+        }
 
 
 def load_synonyms(path: str | Path) -> dict[str, str]:
@@ -84,11 +135,22 @@ def load_synonyms(path: str | Path) -> dict[str, str]:
     return dict(zip(norm["name"].to_list(), norm["canonical"].to_list(), strict=True))
 
 
-def normalise_drug_names(df: pl.DataFrame, column: str = "drug", synonyms: dict[str, str] | None = None,
-                         ) -> pl.DataFrame:  # fmt: skip
+def normalise_drug_names(
+    df: pl.DataFrame,
+    column: str = "drug",
+    synonyms: dict[str, str] | None = None,
+) -> pl.DataFrame:
     """Upper-case, collapse whitespace, drop trailing punctuation and salt/ester suffixes, map synonyms."""
-    expr = (pl.col(column).cast(pl.Utf8).str.to_uppercase().str.replace_all(r"\s+", " ")
-            .str.strip_chars().str.strip_chars_end(".,;:").str.replace(_SALT_RE, "").str.strip_chars())  # fmt: skip
+    expr = (
+        pl.col(column)
+        .cast(pl.Utf8)
+        .str.to_uppercase()
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.strip_chars_end(".,;:")
+        .str.replace(_SALT_RE, "")
+        .str.strip_chars()
+    )
     out = df.with_columns(expr.alias(column))
     if synonyms:
         out = out.with_columns(pl.col(column).replace(synonyms))
@@ -96,14 +158,22 @@ def normalise_drug_names(df: pl.DataFrame, column: str = "drug", synonyms: dict[
 
 
 def _clean_events(df: pl.DataFrame, column: str = "event") -> pl.DataFrame:
-    return df.with_columns(pl.col(column).cast(pl.Utf8).str.replace_all(r"\s+", " ").str.strip_chars()
-                           .str.to_uppercase())  # fmt: skip
+    return df.with_columns(
+        pl.col(column).cast(pl.Utf8).str.replace_all(r"\s+", " ").str.strip_chars().str.to_uppercase()
+    )
 
 
 def _read_dollar(path: Path, report: IngestReport) -> pl.DataFrame:
     """Read one ``$``-delimited FAERS file; rows with the wrong field count are reported."""
-    raw = pl.read_csv(path, separator="\x1f", has_header=False, new_columns=["line"], quote_char=None,
-                      infer_schema_length=0, encoding="utf8-lossy")  # fmt: skip
+    raw = pl.read_csv(
+        path,
+        separator="\x1f",
+        has_header=False,
+        new_columns=["line"],
+        quote_char=None,
+        infer_schema_length=0,
+        encoding="utf8-lossy",
+    )
     if raw.height == 0:
         raise InputError("file is empty (no header line)", file=str(path))
     header = [h.strip().lower() for h in raw["line"][0].rstrip("\r").split("$")]
@@ -134,8 +204,13 @@ def _require(df: pl.DataFrame, cols: list[str], path: str) -> None:
         raise InputError(f"missing column(s) {missing}; header has {df.columns[1:]}", file=path, field=missing[0])
 
 
-def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS"), drug_field: str = "drugname",
-               synonyms: dict[str, str] | None = None) -> tuple[pl.DataFrame, IngestReport]:  # fmt: skip
+def read_faers(
+    source: str | Path | list,
+    *,
+    roles: tuple[str, ...] = ("PS", "SS"),
+    drug_field: str = "drugname",
+    synonyms: dict[str, str] | None = None,
+) -> tuple[pl.DataFrame, IngestReport]:
     """Read FAERS quarterly ASCII extracts (one or several quarters) into the long table.
 
     Parameters
@@ -165,8 +240,11 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
         raise InputError(f"drug_field must be 'drugname' or 'prod_ai', got {drug_field!r}", field="drug_field")
     rep = IngestReport()
     parts = {}
-    for kind, cols in (("DEMO", ["primaryid", "caseid", "caseversion"]),
-                       ("DRUG", ["primaryid", "role_cod", drug_field]), ("REAC", ["primaryid", "pt"])):  # fmt: skip
+    for kind, cols in (
+        ("DEMO", ["primaryid", "caseid", "caseversion"]),
+        ("DRUG", ["primaryid", "role_cod", drug_field]),
+        ("REAC", ["primaryid", "pt"]),
+    ):
         files = _faers_files(source, kind)
         if not files:
             raise InputError(f"no {kind}yyQq.txt file found in {source}", file=str(source))
@@ -196,33 +274,54 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
     demo = demo.filter(pl.col("cv").is_not_null() & (pl.col("primaryid") != "") & (pl.col("caseid") != ""))
     if "fda_dt" not in demo.columns:
         demo = demo.with_columns(pl.lit(None, pl.Utf8).alias("fda_dt"))
-    latest = (demo.sort(["caseid", "cv", "fda_dt", "primaryid"], nulls_last=False)
-              .group_by("caseid", maintain_order=True).last())  # fmt: skip
-    rep.notes.append(f"{demo.height - latest.height} superseded case version(s) removed "
-                     f"({latest.height} cases kept)")  # fmt: skip
+    latest = (
+        demo.sort(["caseid", "cv", "fda_dt", "primaryid"], nulls_last=False)
+        .group_by("caseid", maintain_order=True)
+        .last()
+    )
+    rep.notes.append(f"{demo.height - latest.height} superseded case version(s) removed ({latest.height} cases kept)")
     age = pl.col("age").cast(pl.Float64, strict=False) if "age" in latest.columns else pl.lit(None, pl.Float64)
     unit = {"YR": 1.0, "DEC": 10.0, "MON": 1 / 12, "WK": 1 / 52.18, "DY": 1 / 365.25, "HR": 1 / 8766}
     cod = pl.col("age_cod") if "age_cod" in latest.columns else pl.lit("YR")
     years = age * cod.replace_strict(unit, default=None, return_dtype=pl.Float64)
     latest = latest.with_columns(
-        pl.col("sex").fill_null("UNK").replace("", "UNK").alias("sex") if "sex" in latest.columns
+        pl.col("sex").fill_null("UNK").replace("", "UNK").alias("sex")
+        if "sex" in latest.columns
         else pl.lit("UNK").alias("sex"),
-        pl.when(years.is_null()).then(pl.lit("unknown")).when(years < 18).then(pl.lit("0-17"))
-        .when(years < 65).then(pl.lit("18-64")).otherwise(pl.lit("65+")).alias("age_band"),
+        pl.when(years.is_null())
+        .then(pl.lit("unknown"))
+        .when(years < 18)
+        .then(pl.lit("0-17"))
+        .when(years < 65)
+        .then(pl.lit("18-64"))
+        .otherwise(pl.lit("65+"))
+        .alias("age_band"),
         pl.col("fda_dt").str.slice(0, 4).fill_null("unknown").alias("year"),
-        (pl.col("fda_dt").str.slice(0, 4) + "Q" + ((pl.col("fda_dt").str.slice(4, 2).cast(pl.Int32, strict=False)
-                                                    - 1) // 3 + 1).cast(pl.Utf8)).fill_null("unknown").alias("quarter"),
-    ).select(pl.col("primaryid"), pl.col("caseid").alias("report"), "sex", "age_band", "year", "quarter",
-             (parse_faers_date("event_dt")[0] if "event_dt" in latest.columns else pl.lit(None, pl.Date))
-             .alias("event_dt"))  # fmt: skip
+        (
+            pl.col("fda_dt").str.slice(0, 4)
+            + "Q"
+            + ((pl.col("fda_dt").str.slice(4, 2).cast(pl.Int32, strict=False) - 1) // 3 + 1).cast(pl.Utf8)
+        )
+        .fill_null("unknown")
+        .alias("quarter"),
+    ).select(
+        pl.col("primaryid"),
+        pl.col("caseid").alias("report"),
+        "sex",
+        "age_band",
+        "year",
+        "quarter",
+        (parse_faers_date("event_dt")[0] if "event_dt" in latest.columns else pl.lit(None, pl.Date)).alias("event_dt"),
+    )
     drug = parts["DRUG"].with_columns(pl.col("role_cod").str.strip_chars().str.to_uppercase())
     bad = drug.filter(~pl.col("role_cod").is_in(list(FAERS_ROLES)) | (pl.col(drug_field).str.strip_chars() == ""))
     for (fname,), g in bad.group_by(["file"]):
         rep.add_bad(fname, g["lineno"].to_list(), f"DRUG row with an unknown role_cod or empty {drug_field}")
     drug = drug.filter(pl.col("role_cod").is_in(list(roles)) & (pl.col(drug_field).str.strip_chars() != ""))
     seq = pl.col("drug_seq").str.strip_chars() if "drug_seq" in drug.columns else pl.lit(None, pl.Utf8)
-    drug = normalise_drug_names(drug.select("primaryid", pl.col(drug_field).alias("drug"), seq.alias("drug_seq")),
-                                "drug", synonyms)  # fmt: skip
+    drug = normalise_drug_names(
+        drug.select("primaryid", pl.col(drug_field).alias("drug"), seq.alias("drug_seq")), "drug", synonyms
+    )
     reac = parts["REAC"]
     bad = reac.filter(pl.col("pt").str.strip_chars() == "")
     for (fname,), g in bad.group_by(["file"]):
@@ -245,8 +344,21 @@ def read_faers(source: str | Path | list, *, roles: tuple[str, ...] = ("PS", "SS
         table = table.with_columns(
             pl.lit(None, pl.Date).alias("therapy_start"), pl.lit(None, pl.Int64).alias("onset_days")
         )
-    table = table.select("report", "primaryid", "drug", "event", "sex", "age_band", "year", "quarter", "serious",
-                         "outcomes", "drug_seq", "therapy_start", "onset_days")  # fmt: skip
+    table = table.select(
+        "report",
+        "primaryid",
+        "drug",
+        "event",
+        "sex",
+        "age_band",
+        "year",
+        "quarter",
+        "serious",
+        "outcomes",
+        "drug_seq",
+        "therapy_start",
+        "onset_days",
+    )
     rep.rows_kept = table.height
     return table, rep
 
@@ -262,8 +374,9 @@ def _read_table(path: Path) -> pl.DataFrame:
         raise InputError(f"cannot parse as CSV: {exc}".splitlines()[0], file=str(path)) from exc
 
 
-def _finish(df: pl.DataFrame, path: Path, rep: IngestReport, strata: list[str], synonyms: dict | None,
-            normalise: bool) -> pl.DataFrame:  # fmt: skip
+def _finish(
+    df: pl.DataFrame, path: Path, rep: IngestReport, strata: list[str], synonyms: dict | None, normalise: bool
+) -> pl.DataFrame:
     rep.rows_read += df.height
     for col in ("report", "drug", "event"):
         bad = df.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.Utf8).str.strip_chars() == ""))
@@ -276,12 +389,17 @@ def _finish(df: pl.DataFrame, path: Path, rep: IngestReport, strata: list[str], 
     elif synonyms:
         df = df.with_columns(pl.col("drug").replace(synonyms))
     rep.rows_kept = df.height
-    return df.select("report", "drug", "event", *strata, *[c for c in ("quarter",) if c in df.columns
-                                                             and c not in strata])  # fmt: skip
+    return df.select(
+        "report", "drug", "event", *strata, *[c for c in ("quarter",) if c in df.columns and c not in strata]
+    )
 
 
-def read_caers(path: str | Path, *, synonyms: dict[str, str] | None = None, normalise: bool = False,
-               ) -> tuple[pl.DataFrame, IngestReport]:  # fmt: skip
+def read_caers(
+    path: str | Path,
+    *,
+    synonyms: dict[str, str] | None = None,
+    normalise: bool = False,
+) -> tuple[pl.DataFrame, IngestReport]:
     """Read openEBGM's CAERS layout (``id, var1, var2``, optional ``strat*`` columns).
 
     CAERS ``var1`` holds product (brand) names, not ingredients, so by default names are
@@ -297,8 +415,12 @@ def read_caers(path: str | Path, *, synonyms: dict[str, str] | None = None, norm
     return out, rep
 
 
-def read_long(path: str | Path, *, synonyms: dict[str, str] | None = None, normalise: bool = True,
-              ) -> tuple[pl.DataFrame, IngestReport]:  # fmt: skip
+def read_long(
+    path: str | Path,
+    *,
+    synonyms: dict[str, str] | None = None,
+    normalise: bool = True,
+) -> tuple[pl.DataFrame, IngestReport]:
     """Read a generic long table with ``report, drug, event`` and any other (strata) columns."""
     path = Path(path)
     df = _read_table(path)
@@ -311,9 +433,15 @@ def read_long(path: str | Path, *, synonyms: dict[str, str] | None = None, norma
 FORMATS = ("caers", "faers", "long", "counts")
 
 
-def read_reports(path: str | Path, fmt: str, *, synonyms: dict[str, str] | None = None, normalise: bool | None = None,
-                 roles: tuple[str, ...] = ("PS", "SS"), drug_field: str = "drugname",
-                 ) -> tuple[pl.DataFrame, IngestReport]:  # fmt: skip
+def read_reports(
+    path: str | Path,
+    fmt: str,
+    *,
+    synonyms: dict[str, str] | None = None,
+    normalise: bool | None = None,
+    roles: tuple[str, ...] = ("PS", "SS"),
+    drug_field: str = "drugname",
+) -> tuple[pl.DataFrame, IngestReport]:
     """Dispatch to the reader of ``fmt`` (caers, faers, long, counts); ``normalise=None`` keeps its default."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose from {list(FORMATS)}", field="format")
@@ -350,11 +478,15 @@ def read_counts(path: str | Path) -> tuple[pl.DataFrame, IngestReport]:
         (pl.any_horizontal([pl.col(f"_{c}").is_null() for c in ints]), "missing or non-numeric count"),
         (pl.any_horizontal([(pl.col(f"_{c}") < 0) for c in ints]), "negative count"),
         (pl.any_horizontal([(pl.col(f"_{c}") != pl.col(f"_{c}").floor()) for c in ints]), "non-integer count"),
-        ((pl.col("_n") < 1) | (pl.col("_n") > pl.col("_n_drug")) | (pl.col("_n") > pl.col("_n_event"))
-         | (pl.col("_n_drug") + pl.col("_n_event") - pl.col("_n") > pl.col("_n_total")),
-         "counts do not form a 2x2 table (need 1 <= n <= n_drug, n_event and n_drug + n_event - n <= n_total)"),
+        (
+            (pl.col("_n") < 1)
+            | (pl.col("_n") > pl.col("_n_drug"))
+            | (pl.col("_n") > pl.col("_n_event"))
+            | (pl.col("_n_drug") + pl.col("_n_event") - pl.col("_n") > pl.col("_n_total")),
+            "counts do not form a 2x2 table (need 1 <= n <= n_drug, n_event and n_drug + n_event - n <= n_total)",
+        ),
         ((pl.col("drug").is_null() | pl.col("event").is_null()), "empty drug or event"),
-    ]  # fmt: skip
+    ]
     if has_e:
         checks.append(((pl.col("expected").is_null() | (pl.col("expected") <= 0)), "expected must be > 0"))
     bad_any = pl.lit(False)
@@ -365,8 +497,9 @@ def read_counts(path: str | Path) -> tuple[pl.DataFrame, IngestReport]:
             rep.add_bad(path.name, hit["lineno"].to_list(), reason)
         bad_any = bad_any | cond
     df = df.filter(~bad_any.fill_null(True))
-    out = df.select("drug", "event", *[pl.col(f"_{c}").cast(pl.Int64).alias(c) for c in ints],
-                    *(["expected"] if has_e else []))  # fmt: skip
+    out = df.select(
+        "drug", "event", *[pl.col(f"_{c}").cast(pl.Int64).alias(c) for c in ints], *(["expected"] if has_e else [])
+    )
     if not has_e:
         out = out.with_columns((pl.col("n_drug") * pl.col("n_event") / pl.col("n_total")).alias("expected"))
     rep.rows_kept = out.height

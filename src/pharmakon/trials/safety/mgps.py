@@ -29,12 +29,21 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import optimize, special
 
-__all__ = ["MGPSHyper", "ConvergenceWarning", "squash_data", "auto_squash", "mgps_negloglik",
-           "fit_mgps", "mgps_posterior", "DEFAULT_STARTS"]  # fmt: skip
+__all__ = [
+    "MGPSHyper",
+    "ConvergenceWarning",
+    "squash_data",
+    "auto_squash",
+    "mgps_negloglik",
+    "fit_mgps",
+    "mgps_posterior",
+    "DEFAULT_STARTS",
+]
 
 #: Starting points used by openEBGM's vignette (alpha1, beta1, alpha2, beta2, P).
-DEFAULT_STARTS = np.array([[0.2, 0.1, 2.0, 4.0, 1 / 3], [0.1, 0.2, 10.0, 10.0, 0.2], [0.3, 0.5, 6.0, 6.0, 0.5],
-                           [1.0, 1.0, 2.0, 2.0, 0.3]])  # fmt: skip
+DEFAULT_STARTS = np.array(
+    [[0.2, 0.1, 2.0, 4.0, 1 / 3], [0.1, 0.2, 10.0, 10.0, 0.2], [0.3, 0.5, 6.0, 6.0, 0.5], [1.0, 1.0, 2.0, 2.0, 0.3]]
+)
 
 
 class ConvergenceWarning(UserWarning):
@@ -73,8 +82,15 @@ class MGPSHyper:
         return cls(**{k: v for k, v in data.items() if k in keys})
 
 
-def squash_data(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, count: int = 1, bin_size: int = 50,
-                keep_pts: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def squash_data(
+    n: np.ndarray,
+    e: np.ndarray,
+    w: np.ndarray | None = None,
+    *,
+    count: int = 1,
+    bin_size: int = 50,
+    keep_pts: int = 100,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Squash the points with ``N == count`` into weighted super-points (openEBGM ``squashData``).
 
     Points with ``N == count`` are sorted by ``E``; the ``keep_pts`` largest are kept as
@@ -107,8 +123,10 @@ def squash_data(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, co
     e_sel = np.sort(e[sel], kind="stable")
     num_squash = e_sel.size - keep_pts
     if num_squash < bin_size:
-        raise InputError(f"only {e_sel.size} points with N={count}: reduce bin_size ({bin_size}) or "
-                         f"keep_pts ({keep_pts})", field="bin_size")  # fmt: skip
+        raise InputError(
+            f"only {e_sel.size} points with N={count}: reduce bin_size ({bin_size}) or keep_pts ({keep_pts})",
+            field="bin_size",
+        )
     starts = np.arange(0, num_squash, bin_size)
     sizes = np.diff(np.append(starts, num_squash)).astype(float)
     means = np.add.reduceat(e_sel[:num_squash], starts) / sizes
@@ -119,10 +137,13 @@ def squash_data(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, co
     return n_out[order], e_out[order], w_out[order]
 
 
-def auto_squash(n: np.ndarray, e: np.ndarray, keep_pts: tuple[int, ...] = (100, 75, 50, 25),
-                cut_offs: tuple[float, ...] = (500, 1e3, 1e4, 1e5, 5e5, 1e6, 5e6),
-                num_super_pts: tuple[int, ...] = (50, 75, 150, 500, 750, 1000, 2000, 5000),
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def auto_squash(
+    n: np.ndarray,
+    e: np.ndarray,
+    keep_pts: tuple[int, ...] = (100, 75, 50, 25),
+    cut_offs: tuple[float, ...] = (500, 1e3, 1e4, 1e5, 5e5, 1e6, 5e6),
+    num_super_pts: tuple[int, ...] = (50, 75, 150, 500, 750, 1000, 2000, 5000),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Squash every count at once, with openEBGM ``autoSquash``'s defaults and rules.
 
     Counts are visited in increasing order among those with more than ``max(keep_pts) + 1``
@@ -146,12 +167,18 @@ def auto_squash(n: np.ndarray, e: np.ndarray, keep_pts: tuple[int, ...] = (100, 
 
 def _log_nbinom(n: np.ndarray, e: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     """log P(N = n) for N ~ NegBin(size=alpha, prob=beta/(beta+e)), vectorised."""
-    return (special.gammaln(n + alpha) - special.gammaln(alpha) - special.gammaln(n + 1.0)
-            + alpha * np.log(beta / (beta + e)) + n * np.log(e / (beta + e)))  # fmt: skip
+    return (
+        special.gammaln(n + alpha)
+        - special.gammaln(alpha)
+        - special.gammaln(n + 1.0)
+        + alpha * np.log(beta / (beta + e))
+        + n * np.log(e / (beta + e))
+    )
 
 
-def mgps_negloglik(theta: np.ndarray, n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None,
-                   n_star: int = 1) -> float:  # fmt: skip
+def mgps_negloglik(
+    theta: np.ndarray, n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, n_star: int = 1
+) -> float:
     """Negative log-likelihood of the two-negative-binomial mixture, truncated to ``N >= n_star``.
 
     Equals openEBGM's ``negLLsquash`` (``negLL`` when all weights are 1).
@@ -171,8 +198,13 @@ def mgps_negloglik(theta: np.ndarray, n: np.ndarray, e: np.ndarray, w: np.ndarra
     return value if np.isfinite(value) else np.inf
 
 
-def _nll_grad_free(x: np.ndarray, n: np.ndarray, e: np.ndarray, w: np.ndarray, lgn1: np.ndarray,
-                   ) -> tuple[float, np.ndarray]:  # fmt: skip
+def _nll_grad_free(
+    x: np.ndarray,
+    n: np.ndarray,
+    e: np.ndarray,
+    w: np.ndarray,
+    lgn1: np.ndarray,
+) -> tuple[float, np.ndarray]:
     """NLL (``N* = 1``) and its analytic gradient in the free parameters ``(log theta_1..4, logit P)``."""
     a1, b1, a2, b2, p = _from_free(x)
     parts = []
@@ -193,8 +225,15 @@ def _nll_grad_free(x: np.ndarray, n: np.ndarray, e: np.ndarray, w: np.ndarray, l
     value = -float(np.sum(w * ll))
     if not np.isfinite(value):
         return np.inf, np.zeros(5)
-    grad = -np.array([np.sum(w * r1 * da1) * a1, np.sum(w * r1 * db1) * b1, np.sum(w * (1 - r1) * da2) * a2,
-                      np.sum(w * (1 - r1) * db2) * b2, np.sum(w * (r1 - p))])  # fmt: skip
+    grad = -np.array(
+        [
+            np.sum(w * r1 * da1) * a1,
+            np.sum(w * r1 * db1) * b1,
+            np.sum(w * (1 - r1) * da2) * a2,
+            np.sum(w * (1 - r1) * db2) * b2,
+            np.sum(w * (r1 - p)),
+        ]
+    )
     return value, grad
 
 
@@ -216,8 +255,16 @@ def _single_gamma(n: np.ndarray, e: np.ndarray, w: np.ndarray, n_star: int) -> n
     return np.array([a, b, a, b, 1.0 - 1e-12])
 
 
-def fit_mgps(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, n_star: int = 1,
-             starts: np.ndarray | None = None, squashed: bool = False, max_iter: int = 2000) -> MGPSHyper:  # fmt: skip
+def fit_mgps(
+    n: np.ndarray,
+    e: np.ndarray,
+    w: np.ndarray | None = None,
+    *,
+    n_star: int = 1,
+    starts: np.ndarray | None = None,
+    squashed: bool = False,
+    max_iter: int = 2000,
+) -> MGPSHyper:
     """Maximum-likelihood MGPS hyper-parameters from several starting points.
 
     Parameters
@@ -266,16 +313,29 @@ def fit_mgps(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, n_sta
     fun = (lambda x: _nll_grad_free(x, n, e, w, lgn1)) if analytic else objective  # noqa: E731
     for start in starts:
         with np.errstate(all="ignore"):
-            res = optimize.minimize(fun, np.clip(_to_free(np.asarray(start, float)), -14, 14), jac=analytic,
-                                    method="L-BFGS-B", bounds=bounds,
-                                    options={"ftol": 1e-15, "gtol": 1e-7, "maxiter": max_iter})  # fmt: skip
-        results.append({"start": [float(s) for s in start], "theta": _from_free(res.x).tolist(), "x": res.x,
-                        "nll": float(res.fun), "ok": bool(np.isfinite(res.fun))})  # fmt: skip
+            res = optimize.minimize(
+                fun,
+                np.clip(_to_free(np.asarray(start, float)), -14, 14),
+                jac=analytic,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"ftol": 1e-15, "gtol": 1e-7, "maxiter": max_iter},
+            )
+        results.append(
+            {
+                "start": [float(s) for s in start],
+                "theta": _from_free(res.x).tolist(),
+                "x": res.x,
+                "nll": float(res.fun),
+                "ok": bool(np.isfinite(res.fun)),
+            }
+        )
     if not analytic and any(r["ok"] for r in results):  # polish with Nelder-Mead (no finite-difference noise)
         top = min((r for r in results if r["ok"]), key=lambda r: r["nll"])
         with np.errstate(all="ignore"):
-            res = optimize.minimize(objective, top["x"], method="Nelder-Mead",
-                                    options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 4000})  # fmt: skip
+            res = optimize.minimize(
+                objective, top["x"], method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 4000}
+            )
         if res.fun <= top["nll"]:
             top.update(theta=_from_free(res.x).tolist(), nll=float(res.fun))
     for r in results:
@@ -286,9 +346,17 @@ def fit_mgps(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, n_sta
         theta = _single_gamma(n, e, w, n_star)
         msg = "no starting point gave a finite likelihood; fell back to a single gamma prior (P=1) fitted by ML"
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-        return MGPSHyper(*map(float, theta), neg_log_lik=mgps_negloglik(theta, n, e, w, n_star), converged=False,
-                         fallback="single_gamma", message=msg, n_points=int(n.size), squashed=squashed,
-                         n_star=n_star, starts=results)  # fmt: skip
+        return MGPSHyper(
+            *map(float, theta),
+            neg_log_lik=mgps_negloglik(theta, n, e, w, n_star),
+            converged=False,
+            fallback="single_gamma",
+            message=msg,
+            n_points=int(n.size),
+            squashed=squashed,
+            n_star=n_star,
+            starts=results,
+        )
     best = min(finite, key=lambda r: r["nll"])
     theta = np.asarray(best["theta"])
     agree = [r for r in finite if r is not best and np.all(np.abs(np.asarray(r["theta"]) - theta) <= 0.05 * theta)]
@@ -304,12 +372,24 @@ def fit_mgps(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None, *, n_sta
         msg = "best solution not reproduced by any other start: kept it, flagged as not converged"
     if not converged:
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-    return MGPSHyper(*map(float, theta), neg_log_lik=best["nll"], converged=converged, message=msg, n_points=int(n.size),
-                     squashed=squashed, n_star=n_star, starts=results)  # fmt: skip
+    return MGPSHyper(
+        *map(float, theta),
+        neg_log_lik=best["nll"],
+        converged=converged,
+        message=msg,
+        n_points=int(n.size),
+        squashed=squashed,
+        n_star=n_star,
+        starts=results,
+    )
 
 
-def mgps_posterior(n: np.ndarray, e: np.ndarray, hyper: MGPSHyper, quantiles: tuple[float, ...] = (0.05, 0.95),
-                   ) -> dict[str, np.ndarray]:  # fmt: skip
+def mgps_posterior(
+    n: np.ndarray,
+    e: np.ndarray,
+    hyper: MGPSHyper,
+    quantiles: tuple[float, ...] = (0.05, 0.95),
+) -> dict[str, np.ndarray]:
     """Posterior of the relative reporting ratio ``lambda`` for every pair, vectorised.
 
     Returns
@@ -327,15 +407,25 @@ def mgps_posterior(n: np.ndarray, e: np.ndarray, hyper: MGPSHyper, quantiles: tu
         l2 = np.log1p(-p) + _log_nbinom(n, e, a2, b2)
     qn = np.exp(l1 - np.logaddexp(l1, l2))
     s1, r1, s2, r2 = a1 + n, b1 + e, a2 + n, b2 + e
-    out = {"qn": qn, "ebgm": np.exp(qn * (special.digamma(s1) - np.log(r1))
-                                    + (1 - qn) * (special.digamma(s2) - np.log(r2)))}  # fmt: skip
+    out = {
+        "qn": qn,
+        "ebgm": np.exp(qn * (special.digamma(s1) - np.log(r1)) + (1 - qn) * (special.digamma(s2) - np.log(r2))),
+    }
     for q in quantiles:
         out[f"eb{round(q * 100):02d}"] = _mixture_gamma_ppf(q, qn, s1, r1, s2, r2)
     return out
 
 
-def _mixture_gamma_ppf(q: float, w1: np.ndarray, s1: np.ndarray, r1: np.ndarray, s2: np.ndarray,
-                       r2: np.ndarray, iters: int = 60, tol: float = 1e-12) -> np.ndarray:  # fmt: skip
+def _mixture_gamma_ppf(
+    q: float,
+    w1: np.ndarray,
+    s1: np.ndarray,
+    r1: np.ndarray,
+    s2: np.ndarray,
+    r2: np.ndarray,
+    iters: int = 60,
+    tol: float = 1e-12,
+) -> np.ndarray:
     """Quantile of ``w1 Gamma(s1, r1) + (1 - w1) Gamma(s2, r2)``: bracketed Newton, converged rows dropped."""
     q1 = special.gammaincinv(s1, q) / r1
     q2 = special.gammaincinv(s2, q) / r2

@@ -36,8 +36,17 @@ from scipy import special
 
 from pharmakon.errors import InputError
 
-__all__ = ["MonitorRule", "Alert", "Monitor", "posterior_prob_rr_beta", "posterior_prob_rr_gamma",
-           "maxsprt_llr", "maxsprt_critical_value", "parse_rules", "validate_record"]  # fmt: skip
+__all__ = [
+    "MonitorRule",
+    "Alert",
+    "Monitor",
+    "posterior_prob_rr_beta",
+    "posterior_prob_rr_gamma",
+    "maxsprt_llr",
+    "maxsprt_critical_value",
+    "parse_rules",
+    "validate_record",
+]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(400)
 _GRID = 0.5 * (_GL_X + 1.0)  # nodes on (0, 1)
@@ -87,8 +96,9 @@ class MonitorRule:
     def __post_init__(self) -> None:
         where = f"rule {self.name!r}"
         if self.model not in ("beta_binomial", "gamma_poisson", "maxsprt"):
-            raise InputError(f"{where}: model must be beta_binomial, gamma_poisson or maxsprt, got {self.model!r}",
-                             field="model")  # fmt: skip
+            raise InputError(
+                f"{where}: model must be beta_binomial, gamma_poisson or maxsprt, got {self.model!r}", field="model"
+            )
         if self.control is None and self.historical_rate is None:
             raise InputError(f"{where}: give a control arm or a historical_rate", field="control")
         if self.model == "maxsprt" and self.historical_rate is None:
@@ -128,8 +138,16 @@ class Alert:
         return asdict(self)
 
 
-def posterior_prob_rr_beta(x_t: int, n_t: int, x_c: int | None, n_c: int | None, threshold: float, a0: float,
-                           b0: float, p_hist: float | None = None) -> float:  # fmt: skip
+def posterior_prob_rr_beta(
+    x_t: int,
+    n_t: int,
+    x_c: int | None,
+    n_c: int | None,
+    threshold: float,
+    a0: float,
+    b0: float,
+    p_hist: float | None = None,
+) -> float:
     """``P(p_t / p_c > threshold)`` with Beta(a0 + x, b0 + n - x) posteriors (or ``p_c = p_hist``)."""
     at, bt = a0 + x_t, b0 + n_t - x_t
     if p_hist is not None:
@@ -140,8 +158,16 @@ def posterior_prob_rr_beta(x_t: int, n_t: int, x_c: int | None, n_c: int | None,
     return float(np.clip(np.sum(_WEIGHTS * pdf_c * sf_t), 0.0, 1.0))
 
 
-def posterior_prob_rr_gamma(e_t: int, t_t: float, e_c: int | None, t_c: float | None, threshold: float, a0: float,
-                            b0: float, rate_hist: float | None = None) -> float:  # fmt: skip
+def posterior_prob_rr_gamma(
+    e_t: int,
+    t_t: float,
+    e_c: int | None,
+    t_c: float | None,
+    threshold: float,
+    a0: float,
+    b0: float,
+    rate_hist: float | None = None,
+) -> float:
     """``P(lambda_t / lambda_c > threshold)`` with Gamma(a0 + events, b0 + exposure) posteriors (exact)."""
     at, bt = a0 + e_t, b0 + t_t
     if rate_hist is not None:
@@ -160,8 +186,9 @@ def maxsprt_llr(count: np.ndarray | float, expected: np.ndarray | float) -> np.n
 
 
 @lru_cache(maxsize=64)
-def maxsprt_critical_value(alpha: float = 0.05, max_expected: float = 20.0, min_events: int = 1,
-                           n_paths: int = 20_000, seed: int = 20110101) -> float:  # fmt: skip
+def maxsprt_critical_value(
+    alpha: float = 0.05, max_expected: float = 20.0, min_events: int = 1, n_paths: int = 20_000, seed: int = 20110101
+) -> float:
     """Critical value of the continuous Poisson MaxSPRT by Monte Carlo under H0.
 
     Null event times are a unit-rate Poisson process in expected-count time ``u``; the
@@ -219,8 +246,11 @@ class Monitor:
         self.first_event: dict[tuple[str, str], dict[str, float]] = {}  # (arm, EVENT) -> subject -> first day
         self.fired: set[str] = set()
         self.records = 0
-        self._cv = {r.name: maxsprt_critical_value(r.alpha, r.max_expected, max(r.min_events, 1))
-                    for r in self.rules if r.model == "maxsprt"}  # fmt: skip
+        self._cv = {
+            r.name: maxsprt_critical_value(r.alpha, r.max_expected, max(r.min_events, 1))
+            for r in self.rules
+            if r.model == "maxsprt"
+        }
 
     def update(self, record: dict[str, Any], line: int | None = None) -> list[Alert]:
         """Apply one record and evaluate every rule; returns alerts raised by this record."""
@@ -237,8 +267,9 @@ class Monitor:
             st = self.arms.setdefault(arm, [0, 0, 0.0, 0.0])
             st[0], st[1], st[2] = st[0] + 1, st[1] + 1, st[2] + rec["time"]
         elif subject not in self.arm_of:
-            raise InputError(f"subject {subject!r} has a {rec['type']} record before enrolment", row=line,
-                             field="subject")  # fmt: skip
+            raise InputError(
+                f"subject {subject!r} has a {rec['type']} record before enrolment", row=line, field="subject"
+            )
         elif rec["type"] == "exit":
             if subject not in self.stopped:
                 self.stopped[subject] = rec["time"]
@@ -265,8 +296,12 @@ class Monitor:
         """Subjects, subjects with the event, events and subject-days of ``arm`` at the current time."""
         n, active, start_sum, closed = self.arms.get(arm, [0, 0, 0.0, 0.0])
         key = (arm, event)
-        return {"subjects": int(n), "with_event": len(self.first_event.get(key, ())),
-                "events": self.n_events.get(key, 0), "days": closed + active * self.now - start_sum}  # fmt: skip
+        return {
+            "subjects": int(n),
+            "with_event": len(self.first_event.get(key, ())),
+            "events": self.n_events.get(key, 0),
+            "days": closed + active * self.now - start_sum,
+        }
 
     def subject_times(self, arm: str, event: str = "any") -> tuple[np.ndarray, np.ndarray]:
         """Time to first ``event`` for each subject of ``arm``: (days since enrolment, 1 = event / 0 = censored).
@@ -281,18 +316,30 @@ class Monitor:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready sufficient state (per-arm counts and exposure, per-subject dates, alerts, history)."""
-        return {"rules": [r.to_dict() for r in self.rules], "now": self.now, "records": self.records,
-                "arm_of": self.arm_of, "start": self.start, "stopped": self.stopped,
-                "arms": {k: list(v) for k, v in self.arms.items()},
-                "n_events": [[a, e, n] for (a, e), n in self.n_events.items()],
-                "first_event": [[a, e, d] for (a, e), d in self.first_event.items()],
-                "fired": sorted(self.fired), "alerts": [a.to_dict() for a in self.alerts], "history": self.history}  # fmt: skip
+        return {
+            "rules": [r.to_dict() for r in self.rules],
+            "now": self.now,
+            "records": self.records,
+            "arm_of": self.arm_of,
+            "start": self.start,
+            "stopped": self.stopped,
+            "arms": {k: list(v) for k, v in self.arms.items()},
+            "n_events": [[a, e, n] for (a, e), n in self.n_events.items()],
+            "first_event": [[a, e, d] for (a, e), d in self.first_event.items()],
+            "fired": sorted(self.fired),
+            "alerts": [a.to_dict() for a in self.alerts],
+            "history": self.history,
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Monitor:
         """Rebuild a monitor from :meth:`to_state` output without replaying records."""
-        mon = cls([MonitorRule(**r) for r in state["rules"]], [Alert(**a) for a in state["alerts"]],
-                  list(state["history"]), float(state["now"]))  # fmt: skip
+        mon = cls(
+            [MonitorRule(**r) for r in state["rules"]],
+            [Alert(**a) for a in state["alerts"]],
+            list(state["history"]),
+            float(state["now"]),
+        )
         mon.records = int(state["records"])
         mon.arm_of, mon.start = dict(state["arm_of"]), {k: float(v) for k, v in state["start"].items()}
         mon.stopped = {k: float(v) for k, v in state["stopped"].items()}
@@ -306,11 +353,19 @@ class Monitor:
         event = rule.event.strip().upper()
         arm = self.arm_counts(rule.arm, event)
         ctl = self.arm_counts(rule.control, event) if rule.control and rule.historical_rate is None else None
-        counts = {"events_arm": arm["events"], "subjects_arm": arm["subjects"], "with_event_arm": arm["with_event"],
-                  "days_arm": arm["days"]}  # fmt: skip
+        counts = {
+            "events_arm": arm["events"],
+            "subjects_arm": arm["subjects"],
+            "with_event_arm": arm["with_event"],
+            "days_arm": arm["days"],
+        }
         if ctl is not None:
-            counts.update(events_ref=ctl["events"], subjects_ref=ctl["subjects"], with_event_ref=ctl["with_event"],
-                          days_ref=ctl["days"])  # fmt: skip
+            counts.update(
+                events_ref=ctl["events"],
+                subjects_ref=ctl["subjects"],
+                with_event_ref=ctl["with_event"],
+                days_ref=ctl["days"],
+            )
         if rule.model == "maxsprt":
             expected = rule.historical_rate * arm["days"]
             counts["expected_arm"] = expected
@@ -319,14 +374,29 @@ class Monitor:
         if rule.model == "beta_binomial":
             if arm["subjects"] == 0 or (ctl is not None and ctl["subjects"] == 0):
                 return 0.0, "posterior_prob", counts
-            prob = posterior_prob_rr_beta(arm["with_event"], arm["subjects"], ctl and ctl["with_event"],
-                                          ctl and ctl["subjects"], rule.threshold, rule.a0, rule.b0,
-                                          None if ctl else rule.historical_rate)  # fmt: skip
+            prob = posterior_prob_rr_beta(
+                arm["with_event"],
+                arm["subjects"],
+                ctl and ctl["with_event"],
+                ctl and ctl["subjects"],
+                rule.threshold,
+                rule.a0,
+                rule.b0,
+                None if ctl else rule.historical_rate,
+            )
             return prob, "posterior_prob", counts
         if arm["days"] <= 0 or (ctl is not None and ctl["days"] <= 0):
             return 0.0, "posterior_prob", counts
-        prob = posterior_prob_rr_gamma(arm["events"], arm["days"], ctl and ctl["events"], ctl and ctl["days"],
-                                       rule.threshold, rule.a0, rule.b0, None if ctl else rule.historical_rate)  # fmt: skip
+        prob = posterior_prob_rr_gamma(
+            arm["events"],
+            arm["days"],
+            ctl and ctl["events"],
+            ctl and ctl["days"],
+            rule.threshold,
+            rule.a0,
+            rule.b0,
+            None if ctl else rule.historical_rate,
+        )
         return prob, "posterior_prob", counts
 
 
@@ -341,8 +411,11 @@ def parse_rules(data: Any, source: str = "rules") -> list[MonitorRule]:
             raise InputError(f"rule {i} must be a mapping with a 'name'", file=source, field="name")
         unknown = set(item) - set(MonitorRule.__dataclass_fields__)
         if unknown:
-            raise InputError(f"rule {item['name']!r}: unknown key(s) {sorted(unknown)}; allowed "
-                             f"{sorted(MonitorRule.__dataclass_fields__)}", file=source)  # fmt: skip
+            raise InputError(
+                f"rule {item['name']!r}: unknown key(s) {sorted(unknown)}; allowed "
+                f"{sorted(MonitorRule.__dataclass_fields__)}",
+                file=source,
+            )
         rules.append(MonitorRule(**item))
     if len({r.name for r in rules}) != len(rules):
         raise InputError("rule names must be unique", file=source, field="name")

@@ -26,9 +26,24 @@ from pharmakon.store import get_object, list_objects, object_versions, read_arti
 from pharmakon.trials.safety.monitoring import Alert, Monitor, MonitorRule
 from pharmakon.trials.safety.signals import SIGNAL_COLUMNS, SignalTable
 
-__all__ = ["REVIEW_STATUSES", "save_signal_table", "load_signal_table", "review_signal", "list_reviews",
-           "record_alerts", "save_monitor", "pair_key", "create_monitor", "append_records", "load_monitor",
-           "table_rows", "pair_view", "load_records", "replay_monitor", "run_records"]  # fmt: skip
+__all__ = [
+    "REVIEW_STATUSES",
+    "save_signal_table",
+    "load_signal_table",
+    "review_signal",
+    "list_reviews",
+    "record_alerts",
+    "save_monitor",
+    "pair_key",
+    "create_monitor",
+    "append_records",
+    "load_monitor",
+    "table_rows",
+    "pair_view",
+    "load_records",
+    "replay_monitor",
+    "run_records",
+]
 
 REVIEW_STATUSES = ("open", "reviewed", "dismissed")
 MAX_ROWS_IN_CONTENT = 500
@@ -41,14 +56,34 @@ def pair_key(table_name: str, drug: str, event: str) -> str:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     clean = df.replace([np.inf, -np.inf], np.nan).astype(object).where(df.notna(), None)
-    return [{k: (float(v) if isinstance(v, np.floating) else int(v) if isinstance(v, np.integer) else
-                 bool(v) if isinstance(v, np.bool_) else v) for k, v in row.items()}
-            for row in clean.replace({np.nan: None}).to_dict("records")]  # fmt: skip
+    return [
+        {
+            k: (
+                float(v)
+                if isinstance(v, np.floating)
+                else int(v)
+                if isinstance(v, np.integer)
+                else bool(v)
+                if isinstance(v, np.bool_)
+                else v
+            )
+            for k, v in row.items()
+        }
+        for row in clean.replace({np.nan: None}).to_dict("records")
+    ]
 
 
-def save_signal_table(session: Session, *, name: str, result: SignalTable, actor: str,
-                      source: dict[str, Any] | None = None, reason: str | None = None, reports: Any = None,
-                      n_details: int = 25) -> Any:  # fmt: skip
+def save_signal_table(
+    session: Session,
+    *,
+    name: str,
+    result: SignalTable,
+    actor: str,
+    source: dict[str, Any] | None = None,
+    reason: str | None = None,
+    reports: Any = None,
+    n_details: int = 25,
+) -> Any:
     """Store ``result`` as a new version of ``signal_table/name``; returns the ObjectVersion.
 
     With ``reports`` (the long table the result came from) the drill-down of the
@@ -63,27 +98,37 @@ def save_signal_table(session: Session, *, name: str, result: SignalTable, actor
             details[pair_key(name, row["drug"], row["event"])] = pair_detail(
                 reports, row["drug"], row["event"], hyper=result.hyper, strata=result.strata
             )
-    cols = [c for c in [*SIGNAL_COLUMNS, "chi2", "n_drug", "n_event", "n_total", "n_serious", "serious"]
-            if c in flagged] + [
-        c for c in flagged if c.startswith("signal_")]  # fmt: skip
+    cols = [
+        c for c in [*SIGNAL_COLUMNS, "chi2", "n_drug", "n_event", "n_total", "n_serious", "serious"] if c in flagged
+    ] + [c for c in flagged if c.startswith("signal_")]
     content = {**result.summary(), "source": source or {}, "rows": _records(flagged[cols]), "details": details}
     buf = io.StringIO()
     result.table.to_csv(buf, index=False)
-    return save_object(session, kind="signal_table", name=name, content=content, actor=actor,
-                       artifacts={"signals.csv": buf.getvalue().encode()}, reason=reason)  # fmt: skip
+    return save_object(
+        session,
+        kind="signal_table",
+        name=name,
+        content=content,
+        actor=actor,
+        artifacts={"signals.csv": buf.getvalue().encode()},
+        reason=reason,
+    )
 
 
-def load_signal_table(session: Session, name: str, version: int | str | None = None,
-                      ) -> tuple[dict[str, Any], pd.DataFrame]:  # fmt: skip
+def load_signal_table(
+    session: Session,
+    name: str,
+    version: int | str | None = None,
+) -> tuple[dict[str, Any], pd.DataFrame]:
     """Content and full table (from the ``signals.csv`` artifact) of a stored signal table."""
     obj = get_object(session, "signal_table", name, version)
-    table = pd.read_csv(io.BytesIO(read_artifact(obj.artifacts["signals.csv"])), keep_default_na=False,
-                        na_values=[""])  # fmt: skip
+    table = pd.read_csv(io.BytesIO(read_artifact(obj.artifacts["signals.csv"])), keep_default_na=False, na_values=[""])
     return {**obj.content, "version": obj.version, "created_by": obj.created_by, "created_at": obj.created_at}, table
 
 
-def review_signal(session: Session, *, table_name: str, drug: str, event: str, status: str, reason: str,
-                  actor: str) -> dict[str, Any]:  # fmt: skip
+def review_signal(
+    session: Session, *, table_name: str, drug: str, event: str, status: str, reason: str, actor: str
+) -> dict[str, Any]:
     """Mark one pair of a stored table ``reviewed``/``dismissed``/``open`` with a reason (audited).
 
     Raises
@@ -99,13 +144,32 @@ def review_signal(session: Session, *, table_name: str, drug: str, event: str, s
     hit = table[(table["drug"] == drug) & (table["event"] == event)]
     if hit.empty:
         raise InputError(f"pair {drug!r} / {event!r} is not in signal table {table_name!r}", field="drug")
-    body = {"table": table_name, "table_version": content["version"], "drug": drug, "event": event,
-            "status": status, "reason": reason.strip(), "row": _records(hit.head(1))[0]}  # fmt: skip
-    obj = save_object(session, kind="signal_review", name=pair_key(table_name, drug, event), content=body,
-                      actor=actor, reason=reason.strip())  # fmt: skip
-    record_event(session, actor=actor, action=f"safety.signal.{status}", object_type="signal_table",
-                 object_id=f"{table_name}@{content['version']}", params={"drug": drug, "event": event,
-                 "review": f"{obj.name}@{obj.version}"}, reason=reason.strip())  # fmt: skip
+    body = {
+        "table": table_name,
+        "table_version": content["version"],
+        "drug": drug,
+        "event": event,
+        "status": status,
+        "reason": reason.strip(),
+        "row": _records(hit.head(1))[0],
+    }
+    obj = save_object(
+        session,
+        kind="signal_review",
+        name=pair_key(table_name, drug, event),
+        content=body,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    record_event(
+        session,
+        actor=actor,
+        action=f"safety.signal.{status}",
+        object_type="signal_table",
+        object_id=f"{table_name}@{content['version']}",
+        params={"drug": drug, "event": event, "review": f"{obj.name}@{obj.version}"},
+        reason=reason.strip(),
+    )
     return {**body, "version": obj.version, "by": actor, "at": obj.created_at}
 
 
@@ -114,14 +178,28 @@ def list_reviews(session: Session, table_name: str) -> dict[tuple[str, str], dic
     out = {}
     for obj in list_objects(session, kind="signal_review"):
         if obj.content.get("table") == table_name:
-            out[(obj.content["drug"], obj.content["event"])] = {**obj.content, "by": obj.created_by,
-                                                                "at": obj.created_at, "version": obj.version}  # fmt: skip
+            out[(obj.content["drug"], obj.content["event"])] = {
+                **obj.content,
+                "by": obj.created_by,
+                "at": obj.created_at,
+                "version": obj.version,
+            }
     return out
 
 
-def table_rows(table: pd.DataFrame, reviews: dict[tuple[str, str], dict[str, Any]], *, method: str | None = None,
-               flagged: bool = True, drug: str | None = None, event: str | None = None, min_n: int = 0,
-               status: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+def table_rows(
+    table: pd.DataFrame,
+    reviews: dict[tuple[str, str], dict[str, Any]],
+    *,
+    method: str | None = None,
+    flagged: bool = True,
+    drug: str | None = None,
+    event: str | None = None,
+    min_n: int = 0,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
     """Filter (vectorised) and page a stored table; adds ``review_status`` from ``reviews``."""
     mask = table["n"] >= min_n
     sig_cols = [c for c in table if c.startswith("signal_")]
@@ -150,25 +228,50 @@ def pair_view(session: Session, table_name: str, drug: str, event: str) -> dict[
     row = _records(hit.head(1))[0]
     a, n_drug, n_event, n_total = row["n"], row["n_drug"], row["n_event"], row["n_total"]
     key = pair_key(table_name, drug, event)
-    history = [{**v.content, "by": v.created_by, "at": v.created_at, "version": v.version}
-               for v in object_versions(session, "signal_review", key)]  # fmt: skip
+    history = [
+        {**v.content, "by": v.created_by, "at": v.created_at, "version": v.version}
+        for v in object_versions(session, "signal_review", key)
+    ]
     detail = content.get("details", {}).get(key, {})
-    return {"table": table_name, "table_version": content["version"], "drug": drug, "event": event, "row": row,
-            "two_by_two": {"a": a, "b": n_drug - a, "c": n_event - a, "d": n_total - n_drug - n_event + a},
-            "strata": detail.get("strata", []), "trend": detail.get("trend", []), "reviews": history,
-            "onset": detail.get("onset"), "outcomes": detail.get("outcomes", []),
-            "hyper": content.get("hyper")}  # fmt: skip
+    return {
+        "table": table_name,
+        "table_version": content["version"],
+        "drug": drug,
+        "event": event,
+        "row": row,
+        "two_by_two": {"a": a, "b": n_drug - a, "c": n_event - a, "d": n_total - n_drug - n_event + a},
+        "strata": detail.get("strata", []),
+        "trend": detail.get("trend", []),
+        "reviews": history,
+        "onset": detail.get("onset"),
+        "outcomes": detail.get("outcomes", []),
+        "hyper": content.get("hyper"),
+    }
 
 
 def record_alerts(session: Session, *, trial: str, alerts: list[Alert], actor: str) -> None:
     """One ``safety.alert`` audit event per alert."""
     for a in alerts:
-        record_event(session, actor=actor, action="safety.alert", object_type="safety_monitor", object_id=trial,
-                     params=a.to_dict(), reason=f"rule {a.rule} crossed at day {a.time:.2f}")  # fmt: skip
+        record_event(
+            session,
+            actor=actor,
+            action="safety.alert",
+            object_type="safety_monitor",
+            object_id=trial,
+            params=a.to_dict(),
+            reason=f"rule {a.rule} crossed at day {a.time:.2f}",
+        )
 
 
-def save_monitor(session: Session, *, trial: str, monitor: Monitor, actor: str, records: list[dict[str, Any]],
-                 report_html: str | None = None) -> Any:  # fmt: skip
+def save_monitor(
+    session: Session,
+    *,
+    trial: str,
+    monitor: Monitor,
+    actor: str,
+    records: list[dict[str, Any]],
+    report_html: str | None = None,
+) -> Any:
     """Store the monitor as a new version of ``safety_monitor/trial``.
 
     Artifacts: ``state.json`` (the monitor's sufficient state, :meth:`Monitor.to_state`:
@@ -177,12 +280,20 @@ def save_monitor(session: Session, *, trial: str, monitor: Monitor, actor: str, 
     full stream is the concatenation over versions, :func:`load_records`).
     """
     hist = pd.DataFrame(monitor.history)
-    content = {"trial": trial, "data_cut_day": monitor.now, "records": monitor.records, "batch": len(records),
-               "rules": [r.to_dict() for r in monitor.rules], "alerts": [a.to_dict() for a in monitor.alerts],
-               "arms": {arm: {"subjects": int(s[0]), "on_study": int(s[1])} for arm, s in monitor.arms.items()},
-               "history": _records(hist.iloc[:: max(len(hist) // 400, 1)]) if len(hist) else []}  # fmt: skip
-    artifacts = {"state.json": json.dumps(monitor.to_state()).encode(),
-                 "batch.jsonl": "".join(json.dumps(r) + "\n" for r in records).encode()}  # fmt: skip
+    content = {
+        "trial": trial,
+        "data_cut_day": monitor.now,
+        "records": monitor.records,
+        "batch": len(records),
+        "rules": [r.to_dict() for r in monitor.rules],
+        "alerts": [a.to_dict() for a in monitor.alerts],
+        "arms": {arm: {"subjects": int(s[0]), "on_study": int(s[1])} for arm, s in monitor.arms.items()},
+        "history": _records(hist.iloc[:: max(len(hist) // 400, 1)]) if len(hist) else [],
+    }
+    artifacts = {
+        "state.json": json.dumps(monitor.to_state()).encode(),
+        "batch.jsonl": "".join(json.dumps(r) + "\n" for r in records).encode(),
+    }
     if report_html:
         artifacts["report.html"] = report_html.encode()
     return save_object(session, kind="safety_monitor", name=trial, content=content, actor=actor, artifacts=artifacts)

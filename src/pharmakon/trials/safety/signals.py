@@ -29,13 +29,33 @@ from pharmakon.trials.safety.counts import pair_counts, pair_serious
 from pharmakon.trials.safety.disproportionality import disproportionality, two_by_two
 from pharmakon.trials.safety.mgps import ConvergenceWarning, MGPSHyper, auto_squash, fit_mgps, mgps_posterior
 
-__all__ = ["METHODS", "SIGNAL_COLUMNS", "SignalTable", "detect_signals", "parse_methods", "pair_detail",
-           "write_csv_atomic"]  # fmt: skip
+__all__ = [
+    "METHODS",
+    "SIGNAL_COLUMNS",
+    "SignalTable",
+    "detect_signals",
+    "parse_methods",
+    "pair_detail",
+    "write_csv_atomic",
+]
 
 METHODS = ("ebgm", "prr", "ror", "ic")
 #: Columns the ``safety signals`` contract guarantees, in this order.
-SIGNAL_COLUMNS = ["drug", "event", "n", "expected", "prr", "ror", "ror_lower", "ror_upper", "ic", "ic025",
-                  "ebgm", "eb05", "eb95"]  # fmt: skip
+SIGNAL_COLUMNS = [
+    "drug",
+    "event",
+    "n",
+    "expected",
+    "prr",
+    "ror",
+    "ror_lower",
+    "ror_upper",
+    "ic",
+    "ic025",
+    "ebgm",
+    "eb05",
+    "eb95",
+]
 
 
 def parse_methods(methods: str | Sequence[str]) -> tuple[str, ...]:
@@ -59,8 +79,10 @@ class SignalTable:
 
     def __repr__(self) -> str:
         flagged = int(self.table.filter(like="signal_").any(axis=1).sum())
-        return (f"SignalTable({len(self.table)} pairs, methods={','.join(self.methods)}, "
-                f"strata={list(self.strata)}, {flagged} flagged by any method)")  # fmt: skip
+        return (
+            f"SignalTable({len(self.table)} pairs, methods={','.join(self.methods)}, "
+            f"strata={list(self.strata)}, {flagged} flagged by any method)"
+        )
 
     def signals(self, method: str | None = None) -> pd.DataFrame:
         """Rows flagged by ``method`` (or by any method), ranked by EB05 / IC025 / PRR."""
@@ -70,10 +92,14 @@ class SignalTable:
 
     def summary(self) -> dict[str, Any]:
         """Counts of pairs and flagged pairs per method, and the MGPS fit (JSON-ready)."""
-        out: dict[str, Any] = {"pairs": len(self.table), "reports": int(self.table["n_total"].iloc[0])
-                               if len(self.table) else 0, "methods": list(self.methods), "strata": list(self.strata),
-                               "flagged": {m: int(self.table[f"signal_{m}"].sum()) for m in self.methods},
-                               "notes": self.notes}  # fmt: skip
+        out: dict[str, Any] = {
+            "pairs": len(self.table),
+            "reports": int(self.table["n_total"].iloc[0]) if len(self.table) else 0,
+            "methods": list(self.methods),
+            "strata": list(self.strata),
+            "flagged": {m: int(self.table[f"signal_{m}"].sum()) for m in self.methods},
+            "notes": self.notes,
+        }
         if self.hyper is not None:
             out["hyper"] = {k: v for k, v in self.hyper.to_dict().items() if k != "starts"}
         return out
@@ -97,8 +123,15 @@ def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def detect_signals(table: Any, *, methods: str | Sequence[str] = METHODS, strata: Sequence[str] = (),
-                   hyper: MGPSHyper | None = None, squash: bool | None = None, squash_above: int = 20_000) -> SignalTable:  # fmt: skip
+def detect_signals(
+    table: Any,
+    *,
+    methods: str | Sequence[str] = METHODS,
+    strata: Sequence[str] = (),
+    hyper: MGPSHyper | None = None,
+    squash: bool | None = None,
+    squash_above: int = 20_000,
+) -> SignalTable:
     """Count pairs and score them with the requested methods.
 
     Parameters
@@ -166,8 +199,9 @@ def detect_signals(table: Any, *, methods: str | Sequence[str] = METHODS, strata
     return SignalTable(out, methods, tuple(strata), fitted, notes)
 
 
-def pair_detail(table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = None,
-                strata: Sequence[str] = ()) -> dict[str, Any]:  # fmt: skip
+def pair_detail(
+    table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = None, strata: Sequence[str] = ()
+) -> dict[str, Any]:
     """Drill-down for one pair: the 2x2 table, counts by stratum and the trend by quarter.
 
     The trend (when the table has a ``quarter`` column) is cumulative: at each quarter
@@ -194,24 +228,36 @@ def pair_detail(table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = 
     base = """SELECT report, max(CASE WHEN drug = ? THEN 1 ELSE 0 END) AS hd,
                      max(CASE WHEN event = ? THEN 1 ELSE 0 END) AS he {extra}
               FROM src GROUP BY report{group}"""
-    one = con.execute(f"SELECT sum(hd*he), sum(hd), sum(he), count(*) FROM ({base.format(extra='', group='')})",
-                      params).fetchone()  # fmt: skip
+    one = con.execute(
+        f"SELECT sum(hd*he), sum(hd), sum(he), count(*) FROM ({base.format(extra='', group='')})", params
+    ).fetchone()
     if not one[1] or not one[2]:
         raise InputError(f"no report names drug {drug!r} and event {event!r}", field="drug")
     a, b, c, d = (float(x[0]) for x in two_by_two(*[np.array([v]) for v in one]))
-    detail: dict[str, Any] = {"drug": drug, "event": event, "two_by_two": {"a": a, "b": b, "c": c, "d": d},
-                              "strata": [], "trend": []}  # fmt: skip
+    detail: dict[str, Any] = {
+        "drug": drug,
+        "event": event,
+        "two_by_two": {"a": a, "b": b, "c": c, "d": d},
+        "strata": [],
+        "trend": [],
+    }
     for col in [s for s in strata if s in cols]:
-        rows = con.execute(f"""SELECT "{col}" AS value, sum(hd*he) AS n, sum(hd) * sum(he) / count(*) AS expected,
-                   count(*) AS reports FROM ({base.format(extra=f', any_value("{col}") AS "{col}"', group='')})
-                   GROUP BY 1 ORDER BY 1""", params).df()  # fmt: skip
+        rows = con.execute(
+            f"""SELECT "{col}" AS value, sum(hd*he) AS n, sum(hd) * sum(he) / count(*) AS expected,
+                   count(*) AS reports FROM ({base.format(extra=f', any_value("{col}") AS "{col}"', group="")})
+                   GROUP BY 1 ORDER BY 1""",
+            params,
+        ).df()
         detail["strata"] += [{"stratum": col, **r} for r in json.loads(rows.to_json(orient="records"))]
     if "onset_days" in cols:
         detail["onset"] = _onset_summary(con, drug, event)
     if "outcomes" in cols:
-        oc = con.execute("""SELECT code, count(DISTINCT report) AS reports FROM (SELECT report,
+        oc = con.execute(
+            """SELECT code, count(DISTINCT report) AS reports FROM (SELECT report,
                    unnest(string_split(outcomes, ',')) AS code FROM src WHERE drug = ? AND event = ?
-                   AND outcomes IS NOT NULL) WHERE code <> '' GROUP BY 1 ORDER BY 2 DESC, 1""", params).fetchall()  # fmt: skip
+                   AND outcomes IS NOT NULL) WHERE code <> '' GROUP BY 1 ORDER BY 2 DESC, 1""",
+            params,
+        ).fetchall()
         detail["outcomes"] = [{"code": c, "reports": int(k)} for c, k in oc]
     if "quarter" in cols:
         q = con.execute(
@@ -232,19 +278,30 @@ def pair_detail(table: Any, drug: str, event: str, *, hyper: MGPSHyper | None = 
 
 
 #: Day bands of the time-to-onset histogram (lower bound inclusive, upper exclusive).
-ONSET_BANDS = ((0, 8, "0-7 d"), (8, 31, "8-30 d"), (31, 91, "31-90 d"), (91, 181, "91-180 d"),
-               (181, 366, "181-365 d"), (366, None, "> 365 d"))  # fmt: skip
+ONSET_BANDS = (
+    (0, 8, "0-7 d"),
+    (8, 31, "8-30 d"),
+    (31, 91, "31-90 d"),
+    (91, 181, "91-180 d"),
+    (181, 366, "181-365 d"),
+    (366, None, "> 365 d"),
+)
 
 
 def _onset_summary(con: Any, drug: str, event: str) -> dict[str, Any]:
     """Time to onset (days) of one pair's reports: per report the shortest non-missing onset."""
-    per = con.execute("""SELECT report, min(onset_days) AS d FROM src WHERE drug = ? AND event = ?
-                         GROUP BY report""", [drug, event]).df()  # fmt: skip
+    per = con.execute(
+        """SELECT report, min(onset_days) AS d FROM src WHERE drug = ? AND event = ?
+                         GROUP BY report""",
+        [drug, event],
+    ).df()
     d = per["d"].dropna().to_numpy(dtype=float)
     out: dict[str, Any] = {"reports": len(per), "with_onset": int(d.size), "missing": int(len(per) - d.size)}
     if d.size:
         q = np.quantile(d, [0.0, 0.25, 0.5, 0.75, 1.0])
         out.update(min=q[0], q1=q[1], median=q[2], q3=q[3], max=q[4])
-        out["histogram"] = [{"band": label, "reports": int(((d >= lo) & (d < (hi if hi else np.inf))).sum())}
-                            for lo, hi, label in ONSET_BANDS]  # fmt: skip
+        out["histogram"] = [
+            {"band": label, "reports": int(((d >= lo) & (d < (hi if hi else np.inf))).sum())}
+            for lo, hi, label in ONSET_BANDS
+        ]
     return out

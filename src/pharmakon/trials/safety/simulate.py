@@ -24,10 +24,17 @@ from pharmakon.trials.safety.monitoring import Monitor, MonitorRule
 __all__ = ["simulate_trial_stream", "operating_characteristics"]
 
 
-def simulate_trial_stream(n_per_arm: int = 100, base_rate: float = 0.002, rr: float = 1.0, *,
-                          accrual_days: float = 180.0, follow_up_days: float = 180.0, event: str = "HEPATOTOXICITY",
-                          arms: tuple[str, str] = ("treatment", "control"), seed: int | None = 0,
-                          ) -> list[dict[str, Any]]:  # fmt: skip
+def simulate_trial_stream(
+    n_per_arm: int = 100,
+    base_rate: float = 0.002,
+    rr: float = 1.0,
+    *,
+    accrual_days: float = 180.0,
+    follow_up_days: float = 180.0,
+    event: str = "HEPATOTOXICITY",
+    arms: tuple[str, str] = ("treatment", "control"),
+    seed: int | None = 0,
+) -> list[dict[str, Any]]:
     """One simulated trial as a time-ordered list of stream records (see :mod:`monitoring`).
 
     Parameters
@@ -65,10 +72,17 @@ def simulate_trial_stream(n_per_arm: int = 100, base_rate: float = 0.002, rr: fl
     return [r[2] for r in records]
 
 
-def operating_characteristics(rules: Sequence[MonitorRule], rr_values: Sequence[float] = (1.0, 2.0, 3.0), *,
-                              n_sims: int = 200, n_per_arm: int = 100, base_rate: float = 0.002,
-                              accrual_days: float = 180.0, follow_up_days: float = 180.0, seed: int = 0,
-                              ) -> pd.DataFrame:  # fmt: skip
+def operating_characteristics(
+    rules: Sequence[MonitorRule],
+    rr_values: Sequence[float] = (1.0, 2.0, 3.0),
+    *,
+    n_sims: int = 200,
+    n_per_arm: int = 100,
+    base_rate: float = 0.002,
+    accrual_days: float = 180.0,
+    follow_up_days: float = 180.0,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Detection probability, time to detection and false-alert rate by simulation.
 
     Returns
@@ -84,10 +98,15 @@ def operating_characteristics(rules: Sequence[MonitorRule], rr_values: Sequence[
     for rr, ss in zip(rr_values, seeds, strict=True):
         times: dict[str, list[float]] = {r.name: [] for r in rules}
         for child in ss.spawn(n_sims):
-            stream = simulate_trial_stream(n_per_arm, base_rate, rr, accrual_days=accrual_days,
-                                           follow_up_days=follow_up_days, event=rules[0].event
-                                           if rules[0].event.upper() != "ANY" else "AE",
-                                           seed=int(child.generate_state(1)[0]))  # fmt: skip
+            stream = simulate_trial_stream(
+                n_per_arm,
+                base_rate,
+                rr,
+                accrual_days=accrual_days,
+                follow_up_days=follow_up_days,
+                event=rules[0].event if rules[0].event.upper() != "ANY" else "AE",
+                seed=int(child.generate_state(1)[0]),
+            )
             mon = Monitor(list(rules))
             for rec in stream:
                 for alert in mon.update(rec):
@@ -97,9 +116,17 @@ def operating_characteristics(rules: Sequence[MonitorRule], rr_values: Sequence[
         for rule in rules:
             t = np.asarray(times[rule.name])
             p = t.size / n_sims
-            rows.append({"rr": rr, "rule": rule.name, "model": rule.model, "n_sims": n_sims, "alert_rate": p,
-                         "alert_rate_se": float(np.sqrt(p * (1 - p) / n_sims)),
-                         "median_days_to_alert": float(np.median(t)) if t.size else float("nan"),
-                         "mean_days_to_alert": float(t.mean()) if t.size else float("nan"),
-                         "trial_days": accrual_days + follow_up_days})  # fmt: skip
+            rows.append(
+                {
+                    "rr": rr,
+                    "rule": rule.name,
+                    "model": rule.model,
+                    "n_sims": n_sims,
+                    "alert_rate": p,
+                    "alert_rate_se": float(np.sqrt(p * (1 - p) / n_sims)),
+                    "median_days_to_alert": float(np.median(t)) if t.size else float("nan"),
+                    "mean_days_to_alert": float(t.mean()) if t.size else float("nan"),
+                    "trial_days": accrual_days + follow_up_days,
+                }
+            )
     return pd.DataFrame(rows)

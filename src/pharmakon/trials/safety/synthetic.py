@@ -35,10 +35,23 @@ def _zipf_probs(n: int, s: float) -> np.ndarray:
     return w / w.sum()
 
 
-def make_reports(n_rows: int = 1_000_000, *, n_drugs: int = 5000, n_events: int = 2000, n_signals: int = 200,
-                 rr_choices: tuple[float, ...] = (2.0, 3.0, 5.0), zipf_drug: float = 1.1, zipf_event: float = 1.0,
-                 lam_drugs: float = 0.8, lam_events: float = 1.2, n_quarters: int = 8, n_classes: int = 30, class_sd: float = 0.7, seed: int = 0,
-                 as_strings: bool = True) -> SyntheticReports:  # fmt: skip
+def make_reports(
+    n_rows: int = 1_000_000,
+    *,
+    n_drugs: int = 5000,
+    n_events: int = 2000,
+    n_signals: int = 200,
+    rr_choices: tuple[float, ...] = (2.0, 3.0, 5.0),
+    zipf_drug: float = 1.1,
+    zipf_event: float = 1.0,
+    lam_drugs: float = 0.8,
+    lam_events: float = 1.2,
+    n_quarters: int = 8,
+    n_classes: int = 30,
+    class_sd: float = 0.7,
+    seed: int = 0,
+    as_strings: bool = True,
+) -> SyntheticReports:
     """Generate about ``n_rows`` (report, drug, event) rows.
 
     Parameters
@@ -86,8 +99,9 @@ def make_reports(n_rows: int = 1_000_000, *, n_drugs: int = 5000, n_events: int 
     which = lookup[drugs]
     hit = which >= 0
     add = hit.copy()
-    add[hit] = rng.random(int(hit.sum())) < np.clip((rr[which[hit]] - 1) * per_event_report[sig_events[which[hit]]],
-                                                    0, 1)  # fmt: skip
+    add[hit] = rng.random(int(hit.sum())) < np.clip(
+        (rr[which[hit]] - 1) * per_event_report[sig_events[which[hit]]], 0, 1
+    )
     extra_report, extra_event = drug_report[add], sig_events[which[add]].astype(np.int32)
     # cross product of each report's drugs and events (plus the injected extra events)
     ev_report = np.concatenate([np.repeat(np.arange(n_reports, dtype=np.int32), ke), extra_report])
@@ -109,10 +123,15 @@ def make_reports(n_rows: int = 1_000_000, *, n_drugs: int = 5000, n_events: int 
     if as_strings:
         dnames = np.array([f"DRUG{i:05d}" for i in range(n_drugs)])
         enames = np.array([f"EVENT{i:04d}" for i in range(n_events)])
-        rows = pd.DataFrame({"report": row_report, "drug": pd.Categorical.from_codes(row_drug, dnames),
-                             "event": pd.Categorical.from_codes(row_event, enames),
-                             "sex": pd.Categorical.from_codes((sex[row_report] == "M").astype(np.int8), ["F", "M"]),
-                             "quarter": pd.Categorical.from_codes(quarter[row_report], qlabels)})  # fmt: skip
+        rows = pd.DataFrame(
+            {
+                "report": row_report,
+                "drug": pd.Categorical.from_codes(row_drug, dnames),
+                "event": pd.Categorical.from_codes(row_event, enames),
+                "sex": pd.Categorical.from_codes((sex[row_report] == "M").astype(np.int8), ["F", "M"]),
+                "quarter": pd.Categorical.from_codes(quarter[row_report], qlabels),
+            }
+        )
         truth = pd.DataFrame({"drug": dnames[sig_drugs], "event": enames[sig_events], "rr": rr})
     else:
         rows = pd.DataFrame({"report": row_report, "drug": row_drug, "event": row_event})
