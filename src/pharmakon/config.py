@@ -14,6 +14,9 @@ variable                       meaning
 ``PHARMAKON_ENV``              ``development`` (default) or ``production``
 ``PHARMAKON_MODEL_CACHE_MB``   model artifacts (MiB on disk) a server keeps loaded
                                between requests (default 256; 0 keeps none)
+``PHARMAKON_ACTOR``            who acts from a shell, written into audit events
+                               (default ``local:<os user>``)
+``PHARMAKON_DEBUG``            ``1`` lets the CLI show tracebacks of internal errors
 =============================  ==========================================================
 """
 
@@ -47,6 +50,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     env: Literal["development", "production"] = "development"
     model_cache_mb: int = Field(default=256, ge=0)
+    actor: str | None = Field(default=None, max_length=200)
+    debug: bool = False
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "AuthenticationError",
     "PermissionDeniedError",
     "CancelledError",
+    "NotFittedError",
 ]
 
 
@@ -107,3 +108,13 @@ class CancelledError(PharmakonError):
     """Long-running work was cancelled by its caller."""
 
     exit_code = 130
+
+
+class NotFittedError(PharmakonError, ValueError, AttributeError):
+    """An estimator, featurizer or model was used before ``fit``.
+
+    Subclasses ``ValueError`` and ``AttributeError`` as scikit-learn's own
+    ``NotFittedError`` does, so ``check_is_fitted``-style callers catch it.
+    """
+
+    exit_code = 2

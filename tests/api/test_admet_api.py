@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from pharmakon.api.app import API_PREFIX, create_app
+from pharmakon.api.app import API_PREFIX
 from pharmakon.config import get_settings
+from pharmakon.server import create_app
 from pharmakon.store import Store, list_events
 from tests.conftest import MIRROR
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from pharmakon.api.app import API_PREFIX, create_app
+from pharmakon.api.app import API_PREFIX
+from pharmakon.server import create_app
 from tests.core.conftest import molecule_table
 
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from pharmakon.api.app import create_app
 from pharmakon.chem.panel_examples import EXAMPLE_MOLECULES
+from pharmakon.server import create_app
 from pharmakon.store import Store, list_events
 from tests.api.test_admet_api import register_tiny
 from tests.conftest import MIRROR

@@ -1,12 +1,14 @@
-"""The ASGI application: REST API under ``/api/v1`` and the workbench at ``/``."""
+"""The REST API under ``/api/v1``: its routers and its error responses.
+
+:func:`mount` adds them to an app; :func:`pharmakon.server.create_app` composes the API
+with the workbench.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.middleware.sessions import SessionMiddleware
 
-from pharmakon._version import __version__
 from pharmakon.errors import (
     AuthenticationError,
     InputError,
@@ -15,6 +17,8 @@ from pharmakon.errors import (
     PharmakonError,
     StoreError,
 )
+
+__all__ = ["API_PREFIX", "API_ROUTERS", "mount"]
 
 API_PREFIX = "/api/v1"
 
@@ -43,29 +47,9 @@ def _status_for(exc: PharmakonError) -> int:
     return next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
 
 
-def create_app() -> FastAPI:
-    """Build the app on the configured store (``PHARMAKON_*`` settings)."""
+def mount(app: FastAPI) -> None:
+    """Add the API routers and the :class:`PharmakonError` → HTTP status mapping to ``app``."""
     from importlib import import_module
-
-    from pharmakon.config import get_settings
-    from pharmakon.web import routes as web
-
-    settings = get_settings()
-    app = FastAPI(
-        title="pharmakon",
-        version=__version__,
-        description="Validated, auditable ML and simulation for drug development.",
-        docs_url="/api/docs",
-        redoc_url=None,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-    )
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.session_secret(),
-        session_cookie="pharmakon_session",
-        same_site="strict",
-        https_only=settings.env == "production",
-    )
 
     @app.exception_handler(PharmakonError)
     async def _pharmakon_error(_request: Request, exc: PharmakonError) -> JSONResponse:
@@ -73,5 +57,3 @@ def create_app() -> FastAPI:
 
     for module in API_ROUTERS:
         app.include_router(import_module(module).router, prefix=API_PREFIX)
-    web.mount(app)
-    return app

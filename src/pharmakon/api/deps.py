@@ -14,17 +14,14 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from pharmakon.auth import audit_refusal, get_store, user_from_request
 from pharmakon.errors import AuthenticationError
-from pharmakon.store import Store, UserInfo, authenticate_token, open_store, record_event, role_allows
+from pharmakon.store import Store, UserInfo, role_allows
 
 __all__ = ["get_store", "StoreDep", "SessionDep", "ViewerUser", "ScientistUser", "AdminUser", "audit_refusal"]
 
 _bearer = HTTPBearer(auto_error=False, description="API token from `pharmakon users token NAME`")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
-
-
-def get_store() -> Store:
-    return open_store()
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -37,35 +34,6 @@ def get_session(store: StoreDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def audit_refusal(store: Store, request: Request, *, actor: str, status_code: int, reason: str) -> None:
-    """Record a refused request in its own transaction (the request's own one will not commit)."""
-    with store.session() as session:
-        record_event(
-            session,
-            actor=actor,
-            action="access.denied",
-            object_type="route",
-            object_id=f"{request.method} {request.url.path}",
-            params={"status": status_code, "client": request.client.host if request.client else None},
-            reason=reason,
-        )
-
-
-def user_from_request(store: Store, request: Request, token: str | None) -> UserInfo | None:
-    """The user a bearer token or the workbench session identifies, if any."""
-    if token:
-        with store.read_session() as session:
-            return authenticate_token(session, token)
-    session_user = request.scope.get("session", {}).get("user") if "session" in request.scope else None
-    if session_user:
-        from pharmakon.store import get_user
-
-        with store.read_session() as session:
-            user = get_user(session, session_user)
-        return user if user.active else None
-    return None
 
 
 def require(role: str) -> Callable[..., UserInfo]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from typing import Any
 
 from rich.console import Console
 
+from pharmakon.caller import Caller
 from pharmakon.errors import InputError
 
-__all__ = ["console", "err_console", "print_json", "cli_actor", "record_cli_event", "read_password"]
+__all__ = ["console", "err_console", "print_json", "cli_actor", "cli_caller", "record_cli_event", "read_password"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -25,7 +25,12 @@ def print_json(obj: Any) -> None:
 
 def cli_actor() -> str:
     """Who is acting from this shell: ``PHARMAKON_ACTOR`` or ``local:<os user>``."""
-    return os.environ.get("PHARMAKON_ACTOR") or f"local:{getpass.getuser()}"
+    return cli_caller().actor
+
+
+def cli_caller() -> Caller:
+    """The :class:`~pharmakon.caller.Caller` a CLI command hands to a service."""
+    return Caller.local("cli")
 
 
 def record_cli_event(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 from importlib import import_module
 from typing import Annotated
@@ -77,7 +76,7 @@ def serve(
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     typer.echo(f"pharmakon workbench: {url}/   API docs: {url}/api/docs")
     uvicorn.run(
-        "pharmakon.api.app:create_app",
+        "pharmakon.server:create_app",
         factory=True,
         host=host,
         port=port,
@@ -98,7 +97,7 @@ def main() -> None:
         err_console.print("interrupted")
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
-        if os.environ.get("PHARMAKON_DEBUG"):
+        if _debug():
             raise
         err_console.print(
             f"[bold red]internal error:[/bold red] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
@@ -109,3 +108,12 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def _debug() -> bool:
+    from pharmakon.config import get_settings
+
+    try:
+        return get_settings().debug
+    except PharmakonError:  # an invalid setting must not hide the original error
+        return False

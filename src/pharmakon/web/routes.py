@@ -12,8 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from pharmakon._version import __version__
-from pharmakon.api.deps import audit_refusal, get_store, user_from_request
+from pharmakon.auth import audit_refusal, get_store, user_from_request
 from pharmakon.errors import AuthenticationError, PharmakonError
+from pharmakon.reports import add_template_folder, environment
 from pharmakon.store import (
     ROLES,
     UserInfo,
@@ -31,7 +32,8 @@ from pharmakon.store import (
 from pharmakon.web.capabilities import CAPABILITIES
 
 _HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=_HERE / "templates")
+add_template_folder(_HERE / "templates")
+templates = Jinja2Templates(env=environment())
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 # Chains up to this size are verified on every audit page view (about 1 s on 2 cores);

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from pharmakon.api.app import API_PREFIX, create_app
+from pharmakon.api.app import API_PREFIX
+from pharmakon.server import create_app
 from pharmakon.store import Store, list_events
 from tests.conftest import MIRROR
 

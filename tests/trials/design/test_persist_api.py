@@ -7,8 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from pharmakon.api.app import API_PREFIX, create_app
+from pharmakon.api.app import API_PREFIX
 from pharmakon.errors import InputError
+from pharmakon.server import create_app
 from pharmakon.store import Store, list_events, list_objects
 from pharmakon.trials.design import KIND, load_design, save_design, seed_example
 

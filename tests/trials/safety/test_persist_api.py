@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from pharmakon.api.app import API_PREFIX, create_app
+from pharmakon.api.app import API_PREFIX
 from pharmakon.errors import InputError
+from pharmakon.server import create_app
 from pharmakon.store import Store, list_events
 from pharmakon.trials.safety import detect_signals
 from pharmakon.trials.safety.persist import (

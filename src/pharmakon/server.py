@@ -1,0 +1,42 @@
+"""The ASGI application: composes the REST API (``/api/v1``) and the workbench (``/``).
+
+The API and the workbench do not import each other; this module, above both, puts
+them on one FastAPI app with the session middleware they share.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pharmakon._version import __version__
+
+__all__ = ["create_app"]
+
+
+def create_app() -> FastAPI:
+    """Build the app on the configured store (``PHARMAKON_*`` settings)."""
+    from starlette.middleware.sessions import SessionMiddleware
+
+    from pharmakon.api import app as api
+    from pharmakon.config import get_settings
+    from pharmakon.web import routes as web
+
+    settings = get_settings()
+    app = FastAPI(
+        title="pharmakon",
+        version=__version__,
+        description="Validated, auditable ML and simulation for drug development.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url=f"{api.API_PREFIX}/openapi.json",
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret(),
+        session_cookie="pharmakon_session",
+        same_site="strict",
+        https_only=settings.env == "production",
+    )
+    api.mount(app)
+    web.mount(app)
+    return app
