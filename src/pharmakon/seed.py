@@ -29,11 +29,14 @@ class Example:
     """A worked example: ``run(store, settings)`` returns a one-line description of what it made.
 
     ``run`` is a callable or a ``"module:function"`` string imported when seeding, so
-    registering an example does not import its domain.
+    registering an example does not import its domain. An example that ``signs`` is
+    called as ``run(store, settings, signer=(username, password))`` with the demo
+    scientist's credentials, so domains never read the seeder's files.
     """
 
     name: str
-    run: Callable[[Store, Settings], str] | str
+    run: Callable[..., str] | str
+    signs: bool = False
 
     def __call__(self, store: Store, settings: Settings) -> str:
         run = self.run
@@ -42,6 +45,8 @@ class Example:
 
             module, _, function = run.partition(":")
             run = getattr(import_module(module), function)
+        if self.signs:
+            return run(store, settings, signer=demo_signer(settings))
         return run(store, settings)
 
 
@@ -67,6 +72,17 @@ def demo_credentials(settings: Settings | None = None) -> dict[str, dict[str, st
     """The demo users' passwords written by the first seeding (empty if none)."""
     path = _credentials_path(settings or get_settings())
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def demo_signer(settings: Settings) -> tuple[str, str]:
+    """``(username, password)`` of the demo scientist who signs worked examples."""
+    from pharmakon.errors import NotFoundError
+
+    creds = demo_credentials(settings)
+    user = next((u for u, c in creds.items() if c.get("role") == "scientist"), None)
+    if user is None:
+        raise NotFoundError("no demo scientist to sign the example (seed demo-users first)")
+    return user, creds[user]["password"]
 
 
 def _demo_users(store: Store, settings: Settings) -> str:
@@ -126,7 +142,7 @@ EXAMPLES: list[Example] = [
     Example("esol-model", "pharmakon.chem.examples:seed_example"),
     Example("chemprop-model", "pharmakon.chem.examples:seed_chemprop_example"),
     Example("safety-signals", "pharmakon.trials.safety.examples:seed_example"),
-    Example("trial-design", "pharmakon.trials.design.persist:seed_example"),
+    Example("trial-design", "pharmakon.trials.design.persist:seed_example", signs=True),
     Example("admet-panel", "pharmakon.chem.panel_examples:seed_panel_example"),
 ]
 

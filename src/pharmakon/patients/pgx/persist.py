@@ -46,13 +46,12 @@ def save_report(
     )
 
 
-def seed_example(store: Any, settings: Any) -> str:
+def seed_example(store: Any, settings: Any, *, actor: str = "seed") -> str:
     """Call PharmCAT's example VCF (+ its CYP2D6 outside call), store the report, dose IWPC warfarin."""
     from pharmakon.datasets import fetch
     from pharmakon.errors import NotFoundError
     from pharmakon.hashing import sha256_file
     from pharmakon.patients.pgx.warfarin import iwpc_mae, read_cohort
-    from pharmakon.seed import SEED_ACTOR
     from pharmakon.store import get_object, record_event
 
     name = "demo-pharmcat-example2"
@@ -72,13 +71,13 @@ def seed_example(store: Any, settings: Any) -> str:
             session,
             report,
             name=name,
-            actor=SEED_ACTOR,
+            actor=actor,
             source=f"{vcf.name} sha256:{sha256_file(vcf)}",
             reason="worked example: PharmCAT example2 VCF + CYP2D6 outside call",
         )
         record_event(
             session,
-            actor=SEED_ACTOR,
+            actor=actor,
             action="pgx.warfarin",
             object_type="dataset",
             object_id="iwpc_warfarin",

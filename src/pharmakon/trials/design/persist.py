@@ -56,10 +56,9 @@ def load_design(session: Any, name: str, version: int | str | None = None) -> tu
     return obj, GroupSequentialDesign(**obj.content["design"])
 
 
-def seed_example(store: Any, settings: Any) -> str:
+def seed_example(store: Any, settings: Any, *, signer: tuple[str, str]) -> str:
     """Seed a 3-look O'Brien-Fleming design, signed as authored by the demo scientist."""
     from pharmakon.errors import NotFoundError
-    from pharmakon.seed import demo_credentials
     from pharmakon.store import get_object, sign
 
     name = "demo-obf-3look"
@@ -72,10 +71,7 @@ def seed_example(store: Any, settings: Any) -> str:
         "futility": "bsOF",
         "binding": False,
     }
-    creds = demo_credentials(settings)
-    user = next((u for u, c in creds.items() if c.get("role") == "scientist"), None)
-    if user is None:
-        raise NotFoundError("no demo scientist to author the example design (seed demo-users first)")
+    user, password = signer
     with store.session() as session:
         try:
             obj = get_object(session, KIND, name)
@@ -86,7 +82,7 @@ def seed_example(store: Any, settings: Any) -> str:
         sign(
             session,
             username=user,
-            password=creds[user]["password"],
+            password=password,
             object_type=KIND,
             object_id=f"{name}@{obj.version}",
             meaning="authored",
