@@ -105,21 +105,11 @@ def _demo_users(store: Store, settings: Settings) -> str:
 
 
 def _demo_dataset(store: Store, settings: Settings) -> str:
-    from pharmakon.datasets import fetch, info
+    from pharmakon.caller import Caller
+    from pharmakon.datasets.service import fetch_dataset
 
     name = "moleculenet"
-    folder = fetch(name, settings=settings)
-    entry = info(name)
-    with store.session() as session:
-        record_event(
-            session,
-            actor=SEED_ACTOR,
-            action="data.fetch",
-            object_type="dataset",
-            object_id=name,
-            outputs={f.path: f.sha256 for f in entry.files},
-            params={"source": "mirror" if settings.data_mirror else "network"},
-        )
+    folder = fetch_dataset(store, name, Caller(SEED_ACTOR, "python"), settings=settings).path
     password = demo_credentials(settings)["sam"]["password"]
     with store.session() as session:
         sign(

@@ -13,6 +13,7 @@ from pharmakon.cli import data
 from pharmakon.config import get_settings
 from pharmakon.datasets import info
 from pharmakon.errors import ChecksumMismatchError, NotFoundError
+from pharmakon.store import close_stores, list_events, open_store
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"data mirror {MIRROR} not present")
@@ -20,19 +21,22 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, Any]]:
-    """Recorded audit events; PHARMAKON_HOME under tmp_path, mirror = shared data."""
-    recorded: list[dict[str, Any]] = []
-
-    def recorder(action: str, **kwargs: Any) -> None:
-        recorded.append({"action": action, **kwargs})
-
-    monkeypatch.setattr("pharmakon.cli._common.record_cli_event", recorder)
+def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Reads the ``data.fetch`` events of a store in PHARMAKON_HOME under tmp_path; mirror = shared data."""
     monkeypatch.setenv("PHARMAKON_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PHARMAKON_DATABASE_URL", raising=False)
     monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
     get_settings.cache_clear()
+
+    def recorded() -> list[dict[str, Any]]:
+        with open_store().read_session() as session:
+            found = list_events(session, action="data.fetch", limit=100)[0]
+        keys = ("action", "object_type", "object_id", "outputs", "params")
+        return [{k: getattr(e, k) for k in keys} for e in reversed(found)]
+
     yield recorded
     get_settings.cache_clear()
+    close_stores()
 
 
 def test_list_table() -> None:
@@ -69,38 +73,36 @@ def test_unknown_name_propagates() -> None:
 
 
 @needs_mirror
-def test_fetch_records_audit_event(events: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_fetch_records_audit_event(events, tmp_path: Path) -> None:
     result = runner.invoke(data.app, ["fetch", "nano_tumor_db"])
     assert result.exit_code == 0, result.output
     cached = (tmp_path / "home" / "data" / "nano_tumor_db").resolve()
     assert str(cached) in result.output
     assert (cached / "nano_tumor_de_dev.csv").is_file()
     entry = info("nano_tumor_db")
-    assert events == [
+    assert events() == [
         {
             "action": "data.fetch",
             "object_type": "dataset",
             "object_id": "nano_tumor_db",
             "outputs": {f.path: f.sha256 for f in entry.files},
-            "params": {"source": "mirror"},
+            "params": {"source": "mirror", "channel": "cli"},
         }
     ]
 
 
 @needs_mirror
-def test_fetch_json_and_force(events: list[dict[str, Any]]) -> None:
+def test_fetch_json_and_force(events) -> None:
     result = runner.invoke(data.app, ["fetch", "agile_lipids", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["name"] == "agile_lipids" and doc["source"] == "mirror" and doc["n_files"] == 2
     again = runner.invoke(data.app, ["fetch", "agile_lipids", "--force", "--json"])
-    assert again.exit_code == 0 and len(events) == 2
+    assert again.exit_code == 0 and len(events()) == 2
 
 
 @needs_mirror
-def test_fetch_checksum_error_propagates_without_event(
-    events: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fetch_checksum_error_propagates_without_event(events, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
     mirror = tmp_path / "mirror"
@@ -110,5 +112,5 @@ def test_fetch_checksum_error_propagates_without_event(
     get_settings.cache_clear()
     result = runner.invoke(data.app, ["fetch", "nano_tumor_db"])
     assert isinstance(result.exception, ChecksumMismatchError)
-    assert events == []
+    assert events() == []
     assert not (tmp_path / "home" / "data" / "nano_tumor_db").exists()

@@ -10,7 +10,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pharmakon.cli._common import cli_actor, console, err_console, print_json, read_password
-from pharmakon.files import atomic_open
 
 app = typer.Typer(help="The tamper-evident audit trail: log, verify, export, sign.", no_args_is_help=True)
 
@@ -104,27 +103,14 @@ def export(
     """
     import sys
 
-    from pharmakon.hashing import sha256_file
-    from pharmakon.store import chain_head, export_jsonl, open_store, record_event
+    from pharmakon.store import export_and_record, export_jsonl, open_store
 
     store = open_store()
     if str(output) == "-":
         with store.read_session() as session:
             export_jsonl(session, sys.stdout)
         return
-    with atomic_open(output) as handle, store.read_session() as session:  # no partial export under the name
-        head_seq, head_hash = chain_head(session)
-        n = export_jsonl(session, handle)
-    with store.session() as session:
-        record_event(
-            session,
-            actor=cli_actor(),
-            action="audit.export",
-            object_type="audit_chain",
-            object_id="store",
-            outputs={output.name: sha256_file(output)},
-            params={"n_events": n, "head_seq": head_seq, "head_hash": head_hash},
-        )
+    n, head_hash = export_and_record(store, output, actor=cli_actor())
     err_console.print(f"exported {n:,} events to {output} (head {head_hash[:16]}…)", markup=False)
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pharmakon.datasets import DatasetEntry, fetch, fetch_source, info, list_datasets
+from pharmakon.datasets import DatasetEntry, fetch_source, info, list_datasets
 
 __all__ = ["app"]
 
@@ -113,10 +113,13 @@ def fetch_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy (from PHARMAKON_DATA_MIRROR) or download a data set into the cache, verifying checksums."""
+    from pharmakon.cli._common import cli_caller  # lazy: keeps the store out of `data list`
+    from pharmakon.datasets.service import fetch_dataset
+    from pharmakon.store import open_store
+
     entry = info(name)
-    source = fetch_source()
     if as_json:
-        path = fetch(entry.name, force=force)
+        result = fetch_dataset(open_store(), entry.name, cli_caller(), force=force)
     else:
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -126,28 +129,16 @@ def fetch_command(
             TimeElapsedColumn(),
             transient=False,
         ) as bar:
-            task = bar.add_task(f"{entry.name} ({source})", total=entry.n_files, file="")
-            path = fetch(entry.name, force=force, progress=lambda f, i, n: bar.update(task, completed=i, file=f.path))
-    from pharmakon.cli._common import record_cli_event  # lazy: keeps the store out of `data list`
-
-    record_cli_event(
-        "data.fetch",
-        object_type="dataset",
-        object_id=entry.name,
-        outputs={f.path: f.sha256 for f in entry.files},
-        params={"source": source},
-    )
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "name": entry.name,
-                    "path": str(path.resolve()),
-                    "source": source,
-                    "n_files": entry.n_files,
-                    "size_bytes": entry.size_bytes,
-                }
+            task = bar.add_task(f"{entry.name} ({fetch_source()})", total=entry.n_files, file="")
+            result = fetch_dataset(
+                open_store(),
+                entry.name,
+                cli_caller(),
+                force=force,
+                progress=lambda f, i, n: bar.update(task, completed=i, file=f.path),
             )
-        )
+    if as_json:
+        fields = ("name", "path", "source", "n_files", "size_bytes")
+        typer.echo(json.dumps({k: getattr(result, k) for k in fields}))
     else:
-        typer.echo(str(path.resolve()))
+        typer.echo(result.path)

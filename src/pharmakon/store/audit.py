@@ -361,6 +361,32 @@ def export_jsonl(session: Session, out: TextIO) -> int:
     return n
 
 
+def export_and_record(store: Store, path: str | Path, *, actor: str) -> tuple[int, str]:
+    """Write the whole chain to ``path`` (JSON Lines, all or nothing), then record ``audit.export``.
+
+    The event carries the file's SHA-256 and the head it covers (it is not in the file).
+    Returns ``(number of events, head hash)``.
+    """
+    from pharmakon.files import atomic_open
+    from pharmakon.hashing import sha256_file
+
+    path = Path(path)
+    with atomic_open(path) as handle, store.read_session() as session:
+        head_seq, head_hash = chain_head(session)
+        n = export_jsonl(session, handle)
+    with store.session() as session:
+        record_event(
+            session,
+            actor=actor,
+            action="audit.export",
+            object_type="audit_chain",
+            object_id="store",
+            outputs={path.name: sha256_file(path)},
+            params={"n_events": n, "head_seq": head_seq, "head_hash": head_hash},
+        )
+    return n, head_hash
+
+
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Events from an export file, for :func:`verify_records`.
 

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +25,9 @@ from pharmakon.errors import AuthenticationError, InputError, NotFoundError, Per
 from pharmakon.hashing import sha256_bytes
 from pharmakon.store.audit import AuditRecord, record_event, utc_now
 from pharmakon.store.schema import ApiToken, User
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pharmakon.store.database import Store
 
 __all__ = [
     "ROLES",
@@ -185,6 +189,39 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     if not _verify(row.password_hash, password) or not row.active:
         raise AuthenticationError("wrong user name or password")
     return UserInfo.from_row(row)
+
+
+def login(store: Store, username: str, password: str, *, channel: str) -> UserInfo:
+    """Check a password and record the attempt: ``auth.login``, or ``auth.login_failed`` and re-raise.
+
+    The failed attempt is recorded in its own transaction, under the actor ``anonymous``
+    and at most 64 characters of the name given.
+    """
+    try:
+        with store.read_session() as session:
+            user = authenticate_password(session, username, password)
+    except AuthenticationError as exc:
+        with store.session() as session:
+            record_event(
+                session,
+                actor="anonymous",
+                action="auth.login_failed",
+                object_type="user",
+                object_id=username[:64],
+                params={"channel": channel},
+                reason=exc.message,
+            )
+        raise
+    with store.session() as session:
+        record_event(
+            session,
+            actor=user.username,
+            action="auth.login",
+            object_type="user",
+            object_id=user.username,
+            params={"channel": channel},
+        )
+    return user
 
 
 def _verify(hash_: str, secret: str) -> bool:

@@ -18,16 +18,17 @@ from pharmakon.reports import add_template_folder, environment
 from pharmakon.store import (
     ROLES,
     UserInfo,
-    authenticate_password,
     chain_head,
     create_user,
     list_events,
     list_users,
-    record_event,
     role_allows,
     set_user_active,
     verify_and_record,
     verify_chain,
+)
+from pharmakon.store import (
+    login as login_user,
 )
 from pharmakon.web.capabilities import CAPABILITIES
 
@@ -123,31 +124,10 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, csrf)
-    store = get_store()
     try:
-        with store.read_session() as session:
-            user = authenticate_password(session, username, password)
+        user = login_user(get_store(), username, password, channel="workbench")
     except AuthenticationError as exc:
-        with store.session() as session:
-            record_event(
-                session,
-                actor="anonymous",
-                action="auth.login_failed",
-                object_type="user",
-                object_id=username[:64],
-                params={"channel": "workbench"},
-                reason=exc.message,
-            )
         return render(request, "login.html", None, status_code=401, error=exc.message, next=next)
-    with store.session() as session:
-        record_event(
-            session,
-            actor=user.username,
-            action="auth.login",
-            object_type="user",
-            object_id=user.username,
-            params={"channel": "workbench"},
-        )
     request.session.clear()
     request.session["user"] = user.username
     return RedirectResponse(next if next.startswith("/") else "/", status_code=303)
