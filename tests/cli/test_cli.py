@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pharmakon.hashing import sha256_file
 from pharmakon.store import Store
 
@@ -125,3 +127,14 @@ def test_malformed_setting_is_a_clear_error(cli, pharmakon_home: Path, monkeypat
     get_settings.cache_clear()
     result = cli("version")
     assert result.exit_code == 2 and "invalid PHARMAKON_* environment setting" in result.stderr
+
+
+@pytest.mark.parametrize("columns", ["40", "200"])
+def test_errors_are_one_plain_line_whatever_the_terminal_width(cli, monkeypatch, columns: str) -> None:
+    """A user greps an error: it is never wrapped, boxed or coloured."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli("data", "info", "a-data-set-name-long-enough-to-wrap-a-forty-column-terminal")
+    assert result.exit_code == 4
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and "a-data-set-name-long-enough-to-wrap-a-forty-column-terminal" in line
+    assert "\x1b[" not in line

@@ -15,7 +15,9 @@ from pharmakon.errors import InputError
 __all__ = ["console", "err_console", "print_json", "cli_actor", "cli_caller", "record_cli_event", "read_password"]
 
 console = Console()
-err_console = Console(stderr=True)
+#: Messages on stderr are never wrapped or boxed (soft wrap), whatever the terminal width,
+#: so a user or a script can grep them.
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def print_json(obj: Any) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import platform
+import sys
 from importlib import import_module
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from pharmakon._version import __version__
-from pharmakon.cli._common import console, err_console, print_json
+from pharmakon.cli._common import console, print_json
 from pharmakon.errors import PharmakonError
 
 app = typer.Typer(
@@ -91,23 +91,25 @@ def main() -> None:
     try:
         app()
     except PharmakonError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
+        _plain_error(f"error: {exc.message}")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        _plain_error("interrupted")
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
         if _debug():
             raise
-        err_console.print(
-            f"[bold red]internal error:[/bold red] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+        _plain_error(
+            f"internal error: {type(exc).__name__}: {exc}\n"
             "Re-run with PHARMAKON_DEBUG=1 to see the traceback, and please report it."
         )
         raise SystemExit(INTERNAL_ERROR_EXIT) from None
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def _plain_error(text: str) -> None:
+    """One plain line on stderr: no colour, no wrapping at the terminal width, no box."""
+    sys.stderr.write(text.rstrip("\n") + "\n")
+    sys.stderr.flush()
 
 
 def _debug() -> bool:
@@ -117,3 +119,7 @@ def _debug() -> bool:
         return get_settings().debug
     except PharmakonError:  # an invalid setting must not hide the original error
         return False
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
