@@ -7,7 +7,7 @@ first use (the lifecycle names below are resolved lazily through ``__getattr__``
 from importlib import import_module
 from typing import Any
 
-from pharmakon.core.executor import (
+from pharmakon.executor import (
     BACKENDS,
     CancelToken,
     Executor,

@@ -1,4 +1,4 @@
-"""The Ray backend of :mod:`pharmakon.core.executor`."""
+"""The Ray backend of :mod:`pharmakon.executor`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from pharmakon.core._executor_base import Executor, _Failure, _run_chunk_with_environment, _settings_environment
 from pharmakon.errors import ConfigError
+from pharmakon.executor._base import Executor, _Failure, _run_chunk_with_environment, _settings_environment
 
 
 class RayExecutor(Executor):

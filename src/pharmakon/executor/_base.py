@@ -1,6 +1,6 @@
 """Executor machinery shared by every backend: the base class, the serial backend, helpers.
 
-Public names are re-exported by :mod:`pharmakon.core.executor`.
+Public names are re-exported by :mod:`pharmakon.executor`.
 """
 
 from __future__ import annotations
@@ -343,7 +343,7 @@ class Executor(ABC):
 
         Examples
         --------
-        >>> from pharmakon.core import SerialExecutor, CancelToken
+        >>> from pharmakon.executor import SerialExecutor, CancelToken
         >>> seen = []
         >>> SerialExecutor().map(abs, [-1, -2], progress=lambda d, t: seen.append(d), cancel=CancelToken())
         [1, 2]

@@ -1,4 +1,4 @@
-"""The local process-pool backend of :mod:`pharmakon.core.executor`."""
+"""The local process-pool backend of :mod:`pharmakon.executor`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pharmakon.core._executor_base import (
+from pharmakon.executor._base import (
     Executor,
     _cpu_count,
     _Failure,
