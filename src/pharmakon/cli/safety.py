@@ -1,19 +1,31 @@
 """``pharmakon safety``: disproportionality signals, signal review and running-trial monitoring.
 
-Thin layer over :mod:`pharmakon.trials.safety`; heavy imports happen inside commands.
+Thin layer over :mod:`pharmakon.trials.safety.service`: options become a spec (the
+defaults are the spec's), the service computes, stores and audits; this module prints.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from pharmakon.cli._common import cli_actor, console, err_console, print_json, record_cli_event
+from pharmakon.cli._common import cli_caller, console, err_console, print_json
 from pharmakon.errors import InputError
-from pharmakon.files import atomic_path
+from pharmakon.files import atomic_open
+from pharmakon.trials.safety.specs import (
+    IngestSpec,
+    MonitorRunSpec,
+    ReportFileSpec,
+    ReportsPolicy,
+    ReviewSpec,
+    SignalOptions,
+    SignalsFileSpec,
+    SimulateSpec,
+)
 
 __all__ = ["app"]
 
@@ -21,18 +33,18 @@ app = typer.Typer(
     help="Drug safety: signal detection in adverse-event reports; trial safety monitoring.", no_args_is_help=True
 )
 
+
+def _default(spec: type, field: str) -> Any:
+    return spec.model_fields[field].default
+
+
+def _help(spec: type, field: str) -> str:
+    return spec.model_fields[field].description or ""
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-FormatOpt = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        "-f",
-        help="Input layout: caers (openEBGM id,var1,var2,strat*), "
-        "faers (quarterly $-delimited DEMO/DRUG/REAC folder), long (report,drug,event "
-        "CSV/Parquet), counts (drug,event,n,n_drug,n_event,n_total).",
-    ),
-]
-SynOpt = Annotated[Path | None, typer.Option("--synonyms", help="CSV with columns name,canonical for drug names.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help=f"Input layout: {_help(ReportFileSpec, 'format')}")]
+SynOpt = Annotated[Path | None, typer.Option("--synonyms", help=_help(ReportFileSpec, "synonyms"))]
 NormOpt = Annotated[
     bool | None,
     typer.Option(
@@ -41,71 +53,57 @@ NormOpt = Annotated[
     ),
 ]
 RolesOpt = Annotated[str, typer.Option("--roles", help="FAERS drug role codes kept (PS,SS,C,I).")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail on any bad row.")]
+DEFAULT_FORMAT = _default(ReportFileSpec, "format")
+DEFAULT_ROLES = ",".join(_default(ReportFileSpec, "roles"))
+DEFAULT_STRICT = _default(ReportsPolicy, "strict")
 
 
-def _input_hashes(path: Path) -> dict[str, str]:
-    """SHA-256 of the input file, or of every file in an input folder (FAERS), for the audit event."""
-    from pharmakon.hashing import sha256_file
-
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    return {str(f): sha256_file(f) for f in files}
+def _roles(text: str) -> list[str]:
+    return [r.strip().upper() for r in text.split(",") if r.strip()]
 
 
-def _read(path: Path, fmt: str, synonyms: Path | None, normalise: bool | None, roles: str, strict: bool) -> Any:
-    from pharmakon.trials.safety.ingest import load_synonyms, read_reports
-
-    syn = load_synonyms(synonyms) if synonyms else None
-    table, report = read_reports(
-        path,
-        fmt,
-        synonyms=syn,
-        normalise=normalise,
-        roles=tuple(r.strip().upper() for r in roles.split(",") if r.strip()),
-    )
-    for note in report.notes:
+def _print_ingest(ingest: Any) -> None:
+    """Notes and bad rows of a read on stderr (the result keeps them for --json)."""
+    for note in ingest.notes:
         err_console.print(f"note: {note}", markup=False)
-    if report.bad_count:
-        err_console.print(f"{report.bad_count} bad row(s) rejected (of {report.rows_read} read):", markup=False)
-        for bad in report.bad_rows[:10]:
+    if ingest.bad_count:
+        err_console.print(f"{ingest.bad_count} bad row(s) rejected (of {ingest.rows_read} read):", markup=False)
+        for bad in ingest.bad_rows[:10]:
             err_console.print(f"  {bad.file}:{bad.line}: {bad.reason}", markup=False)
-        if strict:
-            raise InputError(f"{report.bad_count} bad row(s) and --strict was given", file=str(path))
-    return table, report
 
 
 @app.command("ingest")
 def ingest_command(
     input: Annotated[Path, typer.Argument(help="Input file or FAERS folder.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Long table to write (Parquet).")],
-    fmt: FormatOpt = "long",
+    fmt: FormatOpt = DEFAULT_FORMAT,
     synonyms: SynOpt = None,
     normalise: NormOpt = None,
-    roles: RolesOpt = "PS,SS",
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on any bad row.")] = False,
+    roles: RolesOpt = DEFAULT_ROLES,
+    strict: StrictOpt = DEFAULT_STRICT,
     as_json: JsonOpt = False,
 ) -> None:
     """Read reports into the long table report,drug,event(+strata); bad rows are listed with file and line."""
+    from pharmakon.store import open_store
+    from pharmakon.trials.safety.service import ingest_reports
 
-    from pharmakon.hashing import sha256_file
-
-    table, report = _read(input, fmt, synonyms, normalise, roles, strict)
-    with atomic_path(output) as tmp:
-        table.write_parquet(tmp)
-    record_cli_event(
-        "safety.ingest",
-        object_type="file",
-        object_id=str(output),
-        inputs=_input_hashes(input),
-        outputs={str(output): sha256_file(output)},
-        params={"format": fmt, "roles": roles},
+    spec = IngestSpec.create(
+        input=input,
+        output=output,
+        format=fmt,
+        synonyms=synonyms,
+        normalise=normalise,
+        roles=_roles(roles),
+        strict=strict,
     )
-    summary = {**report.to_dict(), "output": str(output)}
-    summary["bad_rows"] = summary["bad_rows"][:100]
+    result = ingest_reports(open_store(), spec, cli_caller())
+    _print_ingest(result)
     if as_json:
-        print_json(summary)
+        print_json(result.to_dict())
     else:
         console.print(
-            f"{report.rows_kept} rows kept of {report.rows_read} read; {report.bad_count} bad; -> {output}",
+            f"{result.rows_kept} rows kept of {result.rows_read} read; {result.bad_count} bad; -> {output}",
             markup=False,
         )
 
@@ -114,10 +112,10 @@ def ingest_command(
 def signals_command(
     input: Annotated[Path, typer.Argument(help="Input file or FAERS folder.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Signal table CSV to write.")],
-    fmt: FormatOpt = "long",
-    method: Annotated[
-        str, typer.Option("--method", "-m", help="Comma-separated: ebgm,prr,ror,ic.")
-    ] = "ebgm,prr,ror,ic",
+    fmt: FormatOpt = DEFAULT_FORMAT,
+    method: Annotated[str, typer.Option("--method", "-m", help="Comma-separated: ebgm,prr,ror,ic.")] = ",".join(
+        _default(SignalOptions, "methods")
+    ),
     stratify: Annotated[
         list[str] | None, typer.Option("--stratify", help="Stratify expected counts by COL (repeat for several).")
     ] = None,
@@ -133,19 +131,33 @@ def signals_command(
     ] = None,
     synonyms: SynOpt = None,
     normalise: NormOpt = None,
-    roles: RolesOpt = "PS,SS",
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on any bad row.")] = False,
+    roles: RolesOpt = DEFAULT_ROLES,
+    strict: StrictOpt = DEFAULT_STRICT,
     as_json: JsonOpt = False,
 ) -> None:
     """Score every (drug, event) pair with EBGM/EB05/EB95, PRR, ROR (95% CI) and IC/IC025."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from pharmakon.hashing import sha256_file
-    from pharmakon.trials.safety.signals import detect_signals, parse_methods
+    from pharmakon.store import open_store
+    from pharmakon.trials.safety.service import compute_signals
+    from pharmakon.trials.safety.signals import parse_methods
 
-    methods = parse_methods(method)
+    methods = list(parse_methods(method))
     if hyper_json and "ebgm" not in methods:
         raise InputError("--hyper-json needs the ebgm method", field="hyper-json")
+    spec = SignalsFileSpec.create(
+        input=input,
+        output=output,
+        format=fmt,
+        methods=methods,
+        strata=stratify,
+        squash=squash,
+        name=save,
+        synonyms=synonyms,
+        normalise=normalise,
+        roles=_roles(roles),
+        strict=strict,
+    )
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -154,66 +166,21 @@ def signals_command(
         transient=True,
         disable=as_json,
     ) as progress:
-        task = progress.add_task("reading reports", total=None)
-        table, report = _read(input, fmt, synonyms, normalise, roles, strict)
-        progress.update(task, description="counting pairs and scoring")
-        result = detect_signals(table, methods=methods, strata=stratify or [], squash=squash)
+        task = progress.add_task("starting", total=None)
+        result = compute_signals(
+            open_store(), spec, cli_caller(), progress=lambda stage: progress.update(task, description=stage)
+        )
+    _print_ingest(result.ingest)
     for note in result.notes:
         err_console.print(f"warning: {note}", markup=False)
-    result.to_csv(output)
-    outputs = {str(output): sha256_file(output)}
-    if hyper_json and result.hyper is not None:
-        hyper = result.hyper.to_dict()
-        tmp = hyper_json.with_name(f".{hyper_json.name}.tmp")
-        tmp.write_text(json.dumps(hyper, indent=2))
-        tmp.replace(hyper_json)
-        outputs[str(hyper_json)] = sha256_file(hyper_json)
-    params = {
-        "format": fmt,
-        "methods": list(methods),
-        "strata": stratify or [],
-        "bad_rows": report.bad_count,
-        "flagged": result.summary()["flagged"],
-    }
-    if result.hyper is not None:
-        h = result.hyper
-        params["mgps"] = {
-            "alpha1": h.alpha1,
-            "beta1": h.beta1,
-            "alpha2": h.alpha2,
-            "beta2": h.beta2,
-            "p": h.p,
-            "converged": h.converged,
-            "squashed": h.squashed,
-        }
-    record_cli_event(
-        "safety.signals",
-        object_type="file",
-        object_id=str(output),
-        inputs=_input_hashes(input),
-        outputs=outputs,
-        params=params,
-    )
-    if save:
-        from pharmakon.store import open_store
-        from pharmakon.trials.safety.persist import save_signal_table
-
-        with open_store().session() as session:
-            save_signal_table(
-                session,
-                name=save,
-                result=result,
-                actor=cli_actor(),
-                source={"input": str(input), **params},
-                reports=table,
-            )
-    summary = result.summary()
+    hyper = result.hyper_json()
+    if hyper_json and hyper is not None:
+        with atomic_open(hyper_json, "wb") as fh:
+            fh.write(hyper)
     if as_json:
-        print_json({**summary, "output": str(output)})
+        print_json(result.to_dict())
         return
-    console.print(f"{summary['pairs']} pairs from {summary['reports']} reports -> {output}", markup=False)
-    for m, k in summary["flagged"].items():
-        console.print(f"  {m}: {k} signal(s)", markup=False)
+    console.print(result.summary(), markup=False)
 
 
 @app.command("review")
@@ -227,19 +194,18 @@ def review_command(
 ) -> None:
     """Mark a signal reviewed or dismissed, with a reason (audited)."""
     from pharmakon.store import open_store
-    from pharmakon.trials.safety.persist import review_signal
+    from pharmakon.trials.safety.service import review_signal
 
-    with open_store().session() as session:
-        out = review_signal(
-            session, table_name=table, drug=drug, event=event, status=status, reason=reason, actor=cli_actor()
-        )
+    spec = ReviewSpec.create(table=table, drug=drug, event=event, status=status, reason=reason)
+    result = review_signal(open_store(), spec, cli_caller())
     if as_json:
-        print_json(out)
+        print_json(result.to_dict())
     else:
-        console.print(f"{drug} / {event}: {status} (version {out['version']})", markup=False)
+        console.print(result.summary(), markup=False)
 
 
-def _load_rules(path: Path) -> list:
+def _load_rules(path: Path) -> list[dict[str, Any]]:
+    """The rules of a YAML file (a list, or a mapping with key ``rules``), checked."""
     import yaml
 
     from pharmakon.trials.safety.monitoring import parse_rules
@@ -248,21 +214,22 @@ def _load_rules(path: Path) -> list:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read rules: {exc}".splitlines()[0], file=str(path)) from exc
-    return parse_rules(data, str(path))
+    parse_rules(data, str(path))  # the error names the file
+    return data.get("rules") if isinstance(data, dict) else data
 
 
-def _stream_lines(path: Path) -> Any:
+def _read_stream(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, record)`` of a JSON-lines file or standard input (``-``), read as it comes."""
     import sys
 
-    if str(path) == "-":
-        yield from enumerate((line.rstrip("\n") for line in sys.stdin), 1)
-    else:
-        with path.open() as fh:
-            yield from enumerate((line.rstrip("\n") for line in fh), 1)
+    def lines() -> Iterator[str]:
+        if str(path) == "-":
+            yield from sys.stdin
+        else:
+            with path.open() as fh:
+                yield from fh
 
-
-def _read_stream(path: Path) -> Any:
-    for i, line in _stream_lines(path):
+    for i, line in enumerate(lines(), 1):
         if not line.strip():
             continue
         try:
@@ -283,75 +250,73 @@ def monitor_command(
     ],
     rules: Annotated[Path, typer.Option("--rules", help="YAML list of monitoring rules.")],
     report: Annotated[Path | None, typer.Option("--report", help="Write a DSMB-style HTML report here.")] = None,
-    trial: Annotated[str, typer.Option("--trial", help="Trial name for the audit trail and store.")] = "trial",
-    save: Annotated[bool, typer.Option("--save/--no-save", help="Store the monitor state and alerts.")] = True,
+    trial: Annotated[str, typer.Option("--trial", help=_help(MonitorRunSpec, "trial"))] = _default(
+        MonitorRunSpec, "trial"
+    ),
+    save: Annotated[bool, typer.Option("--save/--no-save", help=_help(MonitorRunSpec, "save"))] = _default(
+        MonitorRunSpec, "save"
+    ),
     as_json: JsonOpt = False,
 ) -> None:
     """Replay a stream through Bayesian (beta-binomial, gamma-Poisson) and MaxSPRT rules; alerts are audited."""
     from pharmakon.store import open_store
-    from pharmakon.trials.safety.dsmb import dsmb_report_html
-    from pharmakon.trials.safety.monitoring import Monitor
-    from pharmakon.trials.safety.persist import record_alerts, save_monitor
+    from pharmakon.trials.safety.service import alert_line, monitor_stream
 
-    mon = Monitor(_load_rules(rules))
-    records = []
-    for i, rec in _read_stream(stream):
-        try:
-            raised = mon.update(rec, line=i)
-        except InputError as exc:
-            raise InputError(exc.message, file=str(stream)) from None
-        records.append(rec)
-        if str(stream) == "-" and not as_json:
-            for a in raised:
-                console.print(
-                    f"ALERT {a.rule} ({a.model}) day {a.time:.1f}: {a.statistic_name}={a.statistic:.4g}", markup=False
-                )
-    html = dsmb_report_html(mon, records, title=f"DSMB safety report: {trial}") if report or save else None
+    spec = MonitorRunSpec.create(
+        rules=_load_rules(rules), trial=trial, save=save, report=report is not None, source=str(stream)
+    )
+    live = str(stream) == "-" and not as_json
+    result = monitor_stream(
+        open_store(),
+        spec,
+        cli_caller(),
+        _read_stream(stream),
+        on_alert=(lambda a: console.print(alert_line(a), markup=False)) if live else None,
+    )
+    html = result.report_html()
     if report and html:
-        tmp = report.with_name(f".{report.name}.tmp")
-        tmp.write_text(html)
-        tmp.replace(report)
-    with open_store().session() as session:
-        record_alerts(session, trial=trial, alerts=mon.alerts, actor=cli_actor())
-        if save:
-            save_monitor(session, trial=trial, monitor=mon, actor=cli_actor(), records=records, report_html=html)
-    out = {
-        "trial": trial,
-        "records": len(records),
-        "data_cut_day": mon.now,
-        "alerts": [a.to_dict() for a in mon.alerts],
-    }
+        with atomic_open(report) as fh:
+            fh.write(html)
     if as_json:
-        print_json(out)
+        print_json(result.to_dict())
         return
-    console.print(f"{len(records)} records to day {mon.now:.1f}; {len(mon.alerts)} alert(s)", markup=False)
-    for a in mon.alerts if str(stream) != "-" else []:
-        console.print(
-            f"  ALERT {a.rule} ({a.model}) day {a.time:.1f}: {a.statistic_name}={a.statistic:.4g}", markup=False
-        )
+    console.print(
+        f"{result.records} records to day {result.data_cut_day:.1f}; {len(result.alerts)} alert(s)", markup=False
+    )
+    for a in result.alerts if str(stream) != "-" else []:
+        console.print(f"  {alert_line(a)}", markup=False)
 
 
 @app.command("simulate")
 def simulate_command(
     rules: Annotated[Path, typer.Option("--rules", help="YAML list of monitoring rules.")],
-    rr: Annotated[str, typer.Option("--rr", help="True risk ratios, comma-separated (1 = no excess).")] = "1,2,3",
-    n_sims: Annotated[int, typer.Option("--n-sims", min=1, max=100_000, help="Simulated trials per risk ratio.")] = 200,
-    n_per_arm: Annotated[int, typer.Option("--n-per-arm", min=1, help="Subjects per arm.")] = 100,
-    base_rate: Annotated[float, typer.Option("--base-rate", min=0.0, help="Control events/subject-day.")] = 0.002,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    rr: Annotated[str, typer.Option("--rr", help="True risk ratios, comma-separated (1 = no excess).")] = ",".join(
+        f"{v:g}" for v in _default(SimulateSpec, "rr")
+    ),
+    n_sims: Annotated[int, typer.Option("--n-sims", help=_help(SimulateSpec, "n_sims"))] = _default(
+        SimulateSpec, "n_sims"
+    ),
+    n_per_arm: Annotated[int, typer.Option("--n-per-arm", help=_help(SimulateSpec, "n_per_arm"))] = _default(
+        SimulateSpec, "n_per_arm"
+    ),
+    base_rate: Annotated[float, typer.Option("--base-rate", help=_help(SimulateSpec, "base_rate"))] = _default(
+        SimulateSpec, "base_rate"
+    ),
+    seed: Annotated[int, typer.Option("--seed")] = _default(SimulateSpec, "seed"),
     as_json: JsonOpt = False,
 ) -> None:
     """Operating characteristics: detection probability, days to detection, false-alert rate."""
-    from pharmakon.trials.safety.simulate import operating_characteristics
+    from pharmakon.trials.safety.service import simulate_monitoring
 
     try:
         rr_values = [float(x) for x in rr.split(",") if x.strip()]
     except ValueError:
         raise InputError(f"--rr must be comma-separated numbers, got {rr!r}", field="rr") from None
-    oc = operating_characteristics(
-        _load_rules(rules), rr_values, n_sims=n_sims, n_per_arm=n_per_arm, base_rate=base_rate, seed=seed
+    spec = SimulateSpec.create(
+        rules=_load_rules(rules), rr=rr_values, n_sims=n_sims, n_per_arm=n_per_arm, base_rate=base_rate, seed=seed
     )
+    result = simulate_monitoring(spec)
     if as_json:
-        print_json(oc.to_dict("records"))
+        print_json(result.to_dict()["rows"])
     else:
-        console.print(oc.to_string(index=False), markup=False)
+        console.print(result.summary(), markup=False)

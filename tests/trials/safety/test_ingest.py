@@ -108,7 +108,8 @@ def test_cli_ingest_then_signals(cli, faers_dir: Path, tmp_path: Path):
     summary = json.loads(res.stdout)
     assert summary["bad_count"] == 4 and summary["rows_kept"] == 2 and out.exists()
     res = cli("safety", "ingest", str(faers_dir), "--format", "faers", "-o", str(out), "--strict")
-    assert res.exit_code == 2 and "--strict" in res.stderr
+    err = " ".join(res.stderr.split())
+    assert res.exit_code == 2 and "strict was given" in err and "DEMO23Q1.txt:6" in err  # the first bad rows named
     res = cli(
         "safety", "signals", str(out), "--format", "long", "--method", "prr,ror,ic", "-o", str(tmp_path / "s.csv")
     )

@@ -1,207 +1,131 @@
 """REST endpoints of drug safety: signal tables, signal review, running-trial monitoring.
 
 Reading needs the viewer role; computing, reviewing and streaming events need scientist.
-Every state change is audited by the domain functions (object saves, ``safety.signal.*``,
-``safety.alert``).
+Each route builds the spec of :mod:`pharmakon.trials.safety.service`, calls the service
+(which stores and audits: object saves, ``safety.signals``, ``safety.signal.*``,
+``safety.alert``) and returns its typed result.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
 
-from pharmakon.api.deps import ScientistUser, SessionDep, StoreDep, ViewerUser
+from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
+from pharmakon.caller import Caller
+from pharmakon.trials.safety import service
+from pharmakon.trials.safety.specs import (
+    AppendEventsSpec,
+    Method,
+    ReviewBody,
+    ReviewSpec,
+    ReviewStatus,
+    RuleSet,
+    SignalsRowsSpec,
+    StartMonitorSpec,
+    StreamBatch,
+    TableQuery,
+)
 
 router = APIRouter(prefix="/safety", tags=["safety"])
 
 
-class ReportRow(BaseModel):
-    report: str
-    drug: str
-    event: str
-    model_config = {"extra": "allow"}
+def _query_default(field: str) -> object:
+    return TableQuery.model_fields[field].default
 
 
-class SignalsCreate(BaseModel):
-    """Reports in the long layout; the result is stored as signal table ``name``."""
-
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$")
-    rows: list[ReportRow] = Field(min_length=1, max_length=200_000)
-    methods: list[Literal["ebgm", "prr", "ror", "ic"]] = ["ebgm", "prr", "ror", "ic"]
-    strata: list[str] = []
-
-
-class ReviewCreate(BaseModel):
-    drug: str
-    event: str
-    status: Literal["open", "reviewed", "dismissed"]
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class MonitorCreate(BaseModel):
-    rules: list[dict[str, Any]] = Field(min_length=1)
-
-
-class StreamRecords(BaseModel):
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=100_000)
-
-
-def _summary(obj: Any) -> dict[str, Any]:
-    c = obj.content
-    return {
-        "name": obj.name,
-        "version": obj.version,
-        "created_by": obj.created_by,
-        "created_at": obj.created_at,
-        "pairs": c.get("pairs"),
-        "reports": c.get("reports"),
-        "methods": c.get("methods"),
-        "flagged": c.get("flagged"),
-        "strata": c.get("strata"),
-    }
-
-
-@router.get("/tables")
-def list_tables(store: StoreDep, _user: ViewerUser) -> list[dict[str, Any]]:
+@router.get("/tables", response_model=list[service.SignalTableInfo])
+def list_tables(store: StoreDep, _user: ViewerUser) -> list[service.SignalTableInfo]:
     """Stored signal tables (latest version of each)."""
-    from pharmakon.store import list_objects
-
-    with store.read_session() as session:
-        return [_summary(o) for o in list_objects(session, kind="signal_table")]
+    return service.list_signal_tables(store)
 
 
-@router.post("/tables", status_code=201)
-def create_table(body: SignalsCreate, session: SessionDep, user: ScientistUser) -> dict[str, Any]:
-    """Compute all requested methods on the posted reports and store the table."""
-    import pandas as pd
+@router.post("/tables", status_code=201, response_model=service.SignalsResult)
+def create_table(body: SignalsRowsSpec, store: StoreDep, user: ScientistUser) -> service.SignalsResult:
+    """Score the posted reports (long layout) with the requested methods and store the table as ``name``.
 
-    from pharmakon.trials.safety.persist import save_signal_table
-    from pharmakon.trials.safety.signals import detect_signals
-
-    reports = pd.DataFrame([r.model_dump() for r in body.rows]).astype(str)
-    result = detect_signals(reports, methods=body.methods, strata=body.strata)
-    obj = save_signal_table(
-        session,
-        name=body.name,
-        result=result,
-        actor=user.username,
-        reports=reports,
-        source={"via": "api", "rows": len(reports)},
-    )
-    return _summary(obj)
+    Rows are cleaned as ``pharmakon safety signals`` cleans a long file (drug names
+    normalised unless ``normalise`` is false); bad rows are listed in ``ingest`` and
+    skipped, or, with ``strict``, refused (422).
+    """
+    return service.compute_signals(store, body, Caller(user.username, "api"))
 
 
-@router.get("/tables/{name}")
+@router.get("/tables/{name}", response_model=service.SignalTablePage)
 def get_table(
     name: str,
     store: StoreDep,
     _user: ViewerUser,
-    method: Annotated[Literal["ebgm", "prr", "ror", "ic"] | None, Query(description="only pairs flagged by it")] = None,
-    flagged: Annotated[bool, Query(description="only pairs flagged by any method")] = True,
+    method: Annotated[Method | None, Query(description="only pairs flagged by it")] = None,
+    flagged: Annotated[bool, Query(description="only pairs flagged by any method")] = _query_default("flagged"),
     drug: Annotated[str | None, Query(description="substring of the drug, case-insensitive")] = None,
     event: Annotated[str | None, Query(description="substring of the event, case-insensitive")] = None,
-    min_n: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+    min_n: Annotated[int, Query(ge=0)] = _query_default("min_n"),
+    status: Annotated[ReviewStatus | None, Query(description="only pairs with this review status")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = _query_default("limit"),
+    offset: Annotated[int, Query(ge=0)] = _query_default("offset"),
+) -> service.SignalTablePage:
     """Ranked, filtered rows of a stored table with each pair's latest review status."""
-    from pharmakon.trials.safety.persist import list_reviews, load_signal_table, table_rows
-
-    with store.read_session() as session:
-        content, table = load_signal_table(session, name)
-        reviews = list_reviews(session, name)
-    rows, total = table_rows(
-        table, reviews, method=method, flagged=flagged, drug=drug, event=event, min_n=min_n, limit=limit, offset=offset
+    query = TableQuery(
+        name=name,
+        method=method,
+        flagged=flagged,
+        drug=drug,
+        event=event,
+        min_n=min_n,
+        status=status,
+        limit=limit,
+        offset=offset,
     )
-    meta = {k: v for k, v in content.items() if k not in ("rows", "details")}
-    return {**meta, "total": total, "limit": limit, "offset": offset, "items": rows}
+    return service.signal_table_page(store, query)
 
 
-@router.get("/tables/{name}/pair")
-def get_pair(name: str, drug: str, event: str, store: StoreDep, _user: ViewerUser) -> dict[str, Any]:
+@router.get("/tables/{name}/pair", response_model=service.PairView)
+def get_pair(name: str, drug: str, event: str, store: StoreDep, _user: ViewerUser) -> service.PairView:
     """Drill-down of one pair: its row, the 2x2 table, stored strata/trend, and its review history."""
-    from pharmakon.trials.safety.persist import pair_view
-
-    with store.read_session() as session:
-        return pair_view(session, name, drug, event)
+    return service.signal_pair(store, name, drug, event)
 
 
-@router.post("/tables/{name}/reviews", status_code=201)
-def review(name: str, body: ReviewCreate, session: SessionDep, user: ScientistUser) -> dict[str, Any]:
+@router.post("/tables/{name}/reviews", status_code=201, response_model=service.ReviewResult)
+def review(name: str, body: ReviewBody, store: StoreDep, user: ScientistUser) -> service.ReviewResult:
     """Mark a pair reviewed / dismissed / open with a reason (audited)."""
-    from pharmakon.trials.safety.persist import review_signal
-
-    return review_signal(
-        session,
-        table_name=name,
-        drug=body.drug,
-        event=body.event,
-        status=body.status,
-        reason=body.reason,
-        actor=user.username,
-    )
+    spec = ReviewSpec(table=name, **body.model_dump())
+    return service.review_signal(store, spec, Caller(user.username, "api"))
 
 
-@router.get("/monitors")
-def list_monitors(store: StoreDep, _user: ViewerUser) -> list[dict[str, Any]]:
+@router.get("/monitors", response_model=list[service.MonitorInfo])
+def list_monitors(store: StoreDep, _user: ViewerUser) -> list[service.MonitorInfo]:
     """Monitored trials with their alert counts."""
-    from pharmakon.store import list_objects
-
-    with store.read_session() as session:
-        return [
-            {
-                "trial": o.name,
-                "version": o.version,
-                "records": o.content.get("records"),
-                "data_cut_day": o.content.get("data_cut_day"),
-                "alerts": len(o.content.get("alerts", [])),
-            }
-            for o in list_objects(session, kind="safety_monitor")
-        ]
+    return service.list_monitors(store)
 
 
-@router.put("/monitors/{trial}", status_code=201)
-def create_monitor(trial: str, body: MonitorCreate, session: SessionDep, user: ScientistUser) -> dict[str, Any]:
+@router.put("/monitors/{trial}", status_code=201, response_model=service.MonitorStarted)
+def create_monitor(trial: str, body: RuleSet, store: StoreDep, user: ScientistUser) -> service.MonitorStarted:
     """Start (or restart, as a new version) monitoring a trial with these rules."""
-    from pharmakon.trials.safety.monitoring import parse_rules
-    from pharmakon.trials.safety.persist import create_monitor as create
-
-    obj = create(session, trial=trial, rules=parse_rules(body.rules, "request body"), actor=user.username)
-    return {"trial": obj.name, "version": obj.version, "rules": obj.content["rules"]}
+    spec = StartMonitorSpec.create(trial=trial, rules=body.rules)
+    return service.start_monitor(store, spec, Caller(user.username, "api"))
 
 
-@router.post("/monitors/{trial}/events")
-def post_events(trial: str, body: StreamRecords, session: SessionDep, user: ScientistUser) -> dict[str, Any]:
+@router.post("/monitors/{trial}/events", response_model=service.EventsResult)
+def post_events(trial: str, body: StreamBatch, store: StoreDep, user: ScientistUser) -> service.EventsResult:
     """Append stream records (enroll / ae / exit); returns the alerts they raised (audited).
 
     The stored monitor state (per-arm counts, exposure, per-subject days) is updated
     incrementally; earlier records are not replayed.
     """
-    from pharmakon.trials.safety.persist import append_records
-
-    alerts = append_records(session, trial=trial, records=body.records, actor=user.username)
-    return {"trial": trial, "accepted": len(body.records), "alerts": [a.to_dict() for a in alerts]}
+    spec = AppendEventsSpec.create(trial=trial, records=body.records)
+    return service.append_events(store, spec, Caller(user.username, "api"))
 
 
-@router.get("/monitors/{trial}")
-def get_monitor(trial: str, store: StoreDep, _user: ViewerUser) -> dict[str, Any]:
+@router.get("/monitors/{trial}", response_model=service.MonitorState)
+def get_monitor(trial: str, store: StoreDep, _user: ViewerUser) -> service.MonitorState:
     """Rules, alerts, arm counts and statistic history of a monitored trial."""
-    from pharmakon.store import get_object
-
-    with store.read_session() as session:
-        obj = get_object(session, "safety_monitor", trial)
-    return {**obj.content, "version": obj.version, "created_at": obj.created_at}
+    return service.monitor_state(store, trial)
 
 
-@router.get("/monitors/{trial}/report", response_class=HTMLResponse)
+@router.get("/monitors/{trial}/report", response_class=HTMLResponse, response_model=None)
 def monitor_report(trial: str, store: StoreDep, _user: ViewerUser) -> HTMLResponse:
-    """DSMB-style HTML report built from the stored monitor state."""
-    from pharmakon.trials.safety.dsmb import dsmb_report_html
-    from pharmakon.trials.safety.persist import load_monitor
-
-    with store.read_session() as session:
-        monitor = load_monitor(session, trial)
-    return HTMLResponse(dsmb_report_html(monitor, title=f"DSMB safety report: {trial}"))
+    """DSMB-style HTML report built from the stored monitor state (``text/html``)."""
+    return HTMLResponse(service.monitor_report(store, trial))

@@ -9,15 +9,14 @@ with its cutoff, or the MaxSPRT log-likelihood ratio with its critical value).
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pharmakon.plots import figure_png_base64, new_figure
+from pharmakon.reports import render
 from pharmakon.trials.safety.monitoring import Monitor, maxsprt_critical_value
 
 __all__ = ["run_monitor", "dsmb_report_html", "incidence_curves", "kaplan_meier", "monitor_plots"]
@@ -93,25 +92,14 @@ def incidence_curves(source: Monitor | Sequence[dict[str, Any]], event: str = "a
     return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
 
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]] | None = None) -> list[tuple[str, str]]:
     """Two PNG plots: cumulative incidence by arm (1 - KM) and each rule's statistic over time.
 
     ``records`` is unused (kept for callers of the earlier signature); all comes from the monitor state.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out = []
     events = sorted({r.event for r in monitor.rules})
-    fig, axes = plt.subplots(1, len(events), figsize=(5.5 * len(events), 3.6), squeeze=False)
+    fig, axes = _panels(len(events), 5.5, 3.6)
     for ax, event in zip(axes[0], events, strict=True):
         curves = incidence_curves(monitor, event)
         for arm, g in curves.groupby("arm"):
@@ -127,13 +115,12 @@ def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]] | None = N
         (
             "Cumulative incidence of the first event by arm (1 - Kaplan-Meier, censored at last follow-up; "
             "band: 95% Greenwood)",
-            _png(fig),
+            figure_png_base64(fig),
         )
     )
-    plt.close(fig)
     hist = pd.DataFrame(monitor.history)
     if not hist.empty:
-        fig, axes = plt.subplots(1, len(monitor.rules), figsize=(5.0 * len(monitor.rules), 3.4), squeeze=False)
+        fig, axes = _panels(len(monitor.rules), 5.0, 3.4)
         for ax, rule in zip(axes[0], monitor.rules, strict=True):
             h = hist[hist["rule"] == rule.name]
             ax.plot(h["time"], h["statistic"], lw=1.2)
@@ -146,58 +133,49 @@ def monitor_plots(monitor: Monitor, records: Sequence[dict[str, Any]] | None = N
                 if alert.rule == rule.name:
                     ax.axvline(alert.time, color="crimson", lw=0.8)
             ax.set(title=f"{rule.name} ({rule.model})", xlabel="days from study start", ylabel=label)
-        out.append(("Monitoring statistics over time (dashed: alert boundary; solid: alert)", _png(fig)))
-        plt.close(fig)
+        out.append(("Monitoring statistics over time (dashed: alert boundary; solid: alert)", figure_png_base64(fig)))
     return out
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "<p>None.</p>"
-    cols = list(rows[0])
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(r.get(c)))}</td>" for c in cols) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _panels(n: int, width: float, height: float) -> tuple[Any, Any]:
+    """A figure of ``n`` side-by-side axes (each ``width`` x ``height`` inches) from :func:`pharmakon.plots.new_figure`."""
+    fig, _ = new_figure(width * n, height)
+    fig.clear()
+    return fig, fig.subplots(1, n, squeeze=False)
 
 
-def _fmt(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+#: What the report states it assumes (shown under "Assumptions").
+ASSUMPTIONS = (
+    "Beta-binomial: subjects with at least one event among those enrolled, independent Beta(a0, b0) priors per "
+    "arm. Gamma-Poisson: all events over subject-days on study, independent Gamma(a0, b0) priors (rate per "
+    "subject-day). Alerts fire the first time P(risk ratio > threshold) reaches the cutoff with at least "
+    "min_events events in the arm; repeated looks inflate the false-alert rate relative to a single look - see "
+    "the simulated operating characteristics. MaxSPRT: Poisson counts against historical_rate x subject-days, "
+    "continuous monitoring, critical value by Monte Carlo under the null for the stated alpha. Cumulative "
+    "incidence: 1 - Kaplan-Meier of the time from enrolment to the first event, subjects without the event "
+    "censored at exit or the data cut; assumes censoring independent of the event risk (non-informative)."
+)
 
 
 def dsmb_report_html(
     monitor: Monitor, records: Sequence[dict[str, Any]] | None = None, *, title: str = "Safety monitoring report"
 ) -> str:
-    """Self-contained HTML (no external resources) for a DSMB closed session."""
-    rules = [r.to_dict() for r in monitor.rules]
+    """Self-contained HTML (no external resources) for a DSMB closed session.
+
+    Rendered from the report template ``safety_dsmb_report.html`` through :func:`pharmakon.reports.render`.
+    """
     alerts = [
         {"rule": a.rule, "model": a.model, "event": a.event, "day": a.time, a.statistic_name: a.statistic, **a.counts}
         for a in monitor.alerts
     ]
-    arms = [{"arm": arm, "subjects": int(st[0]), "on_study": int(st[1])} for arm, st in sorted(monitor.arms.items())]
-    plots = "".join(
-        f"<h2>{html.escape(t)}</h2><img alt='{html.escape(t)}' src='data:image/png;base64,{b}'>"
-        for t, b in monitor_plots(monitor, records)
-    )
-    assumptions = (
-        "Beta-binomial: subjects with at least one event among those enrolled, independent Beta(a0, b0) priors per "
-        "arm. Gamma-Poisson: all events over subject-days on study, independent Gamma(a0, b0) priors (rate per "
-        "subject-day). Alerts fire the first time P(risk ratio > threshold) reaches the cutoff with at least "
-        "min_events events in the arm; repeated looks inflate the false-alert rate relative to a single look - see "
-        "the simulated operating characteristics. MaxSPRT: Poisson counts against historical_rate x subject-days, "
-        "continuous monitoring, critical value by Monte Carlo under the null for the stated alpha. Cumulative "
-        "incidence: 1 - Kaplan-Meier of the time from enrolment to the first event, subjects without the event "
-        "censored at exit or the data cut; assumes censoring independent of the event risk (non-informative)."
-    )
-    style = (
-        "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #bbb;padding:3px 7px;font-size:13px}th{background:#eee}.alert{color:#b00}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>Data cut: day {monitor.now:.1f}; {monitor.records} records; "
-        f"<span class='alert'>{len(alerts)} alert(s)</span>.</p>"
-        f"<h2>Alerts</h2>{_table(alerts)}<h2>Arms at data cut</h2>{_table(arms)}"
-        f"<h2>Rules</h2>{_table(rules)}<h2>Assumptions</h2><p>{html.escape(assumptions)}</p>{plots}"
-        "</body></html>"
+    return render(
+        "safety_dsmb_report.html",
+        title=title,
+        data_cut_day=monitor.now,
+        records=monitor.records,
+        alerts=alerts,
+        arms=[{"arm": arm, "subjects": int(st[0]), "on_study": int(st[1])} for arm, st in sorted(monitor.arms.items())],
+        rules=[r.to_dict() for r in monitor.rules],
+        assumptions=ASSUMPTIONS,
+        plots=monitor_plots(monitor, records),
     )

@@ -21,13 +21,17 @@ preferred-term level (upper-cased, trimmed).
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from pharmakon.errors import InputError
+from pharmakon.tables import check_file
 from pharmakon.trials.safety.faers_extra import parse_faers_date, read_outcomes, read_therapy, time_to_onset
 
 __all__ = [
@@ -42,7 +46,9 @@ __all__ = [
     "FAERS_ROLES",
     "FORMATS",
     "read_reports",
+    "read_rows",
     "read_counts",
+    "reports_sha256",
     "COUNT_COLUMNS",
 ]
 
@@ -364,8 +370,11 @@ def read_faers(
 
 
 def _read_table(path: Path) -> pl.DataFrame:
-    if not path.exists():
-        raise InputError("file not found", file=str(path))
+    """The whole file as strings with its 1-based ``lineno`` (Polars: report tables run to tens of millions of rows).
+
+    The file checks (missing, not a file, empty) are :func:`pharmakon.tables.check_file`'s.
+    """
+    path = check_file(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         return pl.read_parquet(path).with_row_index("lineno", offset=1)
     try:
@@ -375,13 +384,13 @@ def _read_table(path: Path) -> pl.DataFrame:
 
 
 def _finish(
-    df: pl.DataFrame, path: Path, rep: IngestReport, strata: list[str], synonyms: dict | None, normalise: bool
+    df: pl.DataFrame, source: str, rep: IngestReport, strata: list[str], synonyms: dict | None, normalise: bool
 ) -> pl.DataFrame:
     rep.rows_read += df.height
     for col in ("report", "drug", "event"):
         bad = df.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.Utf8).str.strip_chars() == ""))
         if bad.height:
-            rep.add_bad(path.name, bad["lineno"].to_list(), f"empty {col}")
+            rep.add_bad(source, bad["lineno"].to_list(), f"empty {col}")
             df = df.filter(pl.col(col).is_not_null() & (pl.col(col).cast(pl.Utf8).str.strip_chars() != ""))
     df = _clean_events(df.with_columns(pl.col("report").cast(pl.Utf8)))
     if normalise:
@@ -411,7 +420,8 @@ def read_caers(
     _require(df, ["id", "var1", "var2"], str(path))
     strata = [c for c in df.columns if c.startswith("strat")]
     rep = IngestReport()
-    out = _finish(df.rename({"id": "report", "var1": "drug", "var2": "event"}), path, rep, strata, synonyms, normalise)
+    renamed = df.rename({"id": "report", "var1": "drug", "var2": "event"})
+    out = _finish(renamed, path.name, rep, strata, synonyms, normalise)
     return out, rep
 
 
@@ -427,7 +437,32 @@ def read_long(
     _require(df, ["report", "drug", "event"], str(path))
     strata = [c for c in df.columns if c not in ("lineno", "report", "drug", "event", "quarter")]
     rep = IngestReport()
-    return _finish(df, path, rep, strata, synonyms, normalise), rep
+    return _finish(df, path.name, rep, strata, synonyms, normalise), rep
+
+
+def read_rows(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    synonyms: dict[str, str] | None = None,
+    normalise: bool = True,
+    source: str = "request body",
+) -> tuple[pl.DataFrame, IngestReport]:
+    """Reports given as records (``report, drug, event`` and any strata), cleaned as :func:`read_long` cleans a file.
+
+    Values are kept as text (as a CSV is read); a bad row is reported with ``source`` and
+    its 1-based position in ``rows``.
+    """
+    if not rows:
+        raise InputError("no report rows given", file=source)
+    text = [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
+    columns = list(dict.fromkeys(k for row in text for k in row))
+    df = pl.DataFrame(
+        {c: [row.get(c) for row in text] for c in columns}, schema={c: pl.Utf8 for c in columns}
+    ).with_row_index("lineno", offset=1)
+    _require(df, ["report", "drug", "event"], source)
+    strata = [c for c in df.columns if c not in ("lineno", "report", "drug", "event", "quarter")]
+    rep = IngestReport()
+    return _finish(df, source, rep, strata, synonyms, normalise), rep
 
 
 FORMATS = ("caers", "faers", "long", "counts")
@@ -504,3 +539,15 @@ def read_counts(path: str | Path) -> tuple[pl.DataFrame, IngestReport]:
         out = out.with_columns((pl.col("n_drug") * pl.col("n_event") / pl.col("n_total")).alias("expected"))
     rep.rows_kept = out.height
     return out, rep
+
+
+def reports_sha256(table: pl.DataFrame, *, slice_rows: int = 500_000) -> str:
+    """SHA-256 of a report table's CSV form (header, then the rows in order), hashed slice by slice.
+
+    The audit trail's identity of the data a signal table was computed from: the same
+    reports read from a file or posted as rows give the same digest.
+    """
+    digest = hashlib.sha256()
+    for i, part in enumerate(table.iter_slices(slice_rows)):
+        digest.update(part.write_csv(include_header=i == 0).encode("utf-8"))
+    return digest.hexdigest()

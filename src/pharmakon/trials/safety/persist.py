@@ -2,7 +2,8 @@
 
 * A signal table is an object of kind ``signal_table``: its content holds the summary
   (methods, strata, MGPS fit, flagged counts, source) and the flagged rows; the full
-  table is the artifact ``signals.csv``.
+  table is the artifact ``signals.csv`` and the whole MGPS fit (every optimiser start)
+  the artifact ``hyper.json``.
 * A review is an object of kind ``signal_review`` named ``<table>.<pair hash>``; each
   new status (``open``, ``reviewed``, ``dismissed``) is a new version with its reason,
   and an audit event ``safety.signal.<status>`` records who, when and why.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,12 +25,14 @@ from sqlalchemy.orm import Session
 from pharmakon.errors import InputError
 from pharmakon.hashing import sha256_bytes
 from pharmakon.store import get_object, list_objects, object_versions, read_artifact, record_event, save_object
+from pharmakon.trials.safety.mgps import MGPSHyper
 from pharmakon.trials.safety.monitoring import Alert, Monitor, MonitorRule
 from pharmakon.trials.safety.signals import SIGNAL_COLUMNS, SignalTable
 
 __all__ = [
     "REVIEW_STATUSES",
     "save_signal_table",
+    "hyper_json",
     "load_signal_table",
     "review_signal",
     "list_reviews",
@@ -83,11 +87,15 @@ def save_signal_table(
     reason: str | None = None,
     reports: Any = None,
     n_details: int = 25,
+    csv: bytes | Path | None = None,
 ) -> Any:
     """Store ``result`` as a new version of ``signal_table/name``; returns the ObjectVersion.
 
     With ``reports`` (the long table the result came from) the drill-down of the
     ``n_details`` top flagged pairs (2x2 table, strata, trend by quarter) is stored too.
+    Artifacts: ``signals.csv`` (the whole table, :meth:`SignalTable.to_csv_bytes`, or
+    ``csv`` when the caller already wrote those bytes) and, with an MGPS fit,
+    ``hyper.json`` (:func:`hyper_json`, the prior and every optimiser start).
     """
     flagged = result.signals().head(MAX_ROWS_IN_CONTENT)
     details = {}
@@ -102,17 +110,23 @@ def save_signal_table(
         c for c in [*SIGNAL_COLUMNS, "chi2", "n_drug", "n_event", "n_total", "n_serious", "serious"] if c in flagged
     ] + [c for c in flagged if c.startswith("signal_")]
     content = {**result.summary(), "source": source or {}, "rows": _records(flagged[cols]), "details": details}
-    buf = io.StringIO()
-    result.table.to_csv(buf, index=False)
+    artifacts: dict[str, bytes | Path] = {"signals.csv": result.to_csv_bytes() if csv is None else csv}
+    if result.hyper is not None:
+        artifacts["hyper.json"] = hyper_json(result.hyper)
     return save_object(
         session,
         kind="signal_table",
         name=name,
         content=content,
         actor=actor,
-        artifacts={"signals.csv": buf.getvalue().encode()},
+        artifacts=artifacts,
         reason=reason,
     )
+
+
+def hyper_json(hyper: MGPSHyper) -> bytes:
+    """The MGPS fit as the JSON ``safety signals --hyper-json`` writes (indented; every start included)."""
+    return json.dumps(hyper.to_dict(), indent=2).encode("utf-8")
 
 
 def load_signal_table(
@@ -122,14 +136,29 @@ def load_signal_table(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Content and full table (from the ``signals.csv`` artifact) of a stored signal table."""
     obj = get_object(session, "signal_table", name, version)
-    table = pd.read_csv(io.BytesIO(read_artifact(obj.artifacts["signals.csv"])), keep_default_na=False, na_values=[""])
+    table = pd.read_csv(
+        io.BytesIO(read_artifact(obj.artifacts["signals.csv"])),
+        keep_default_na=False,
+        na_values=[""],
+        dtype={"drug": str, "event": str},
+    )
     return {**obj.content, "version": obj.version, "created_by": obj.created_by, "created_at": obj.created_at}, table
 
 
 def review_signal(
-    session: Session, *, table_name: str, drug: str, event: str, status: str, reason: str, actor: str
+    session: Session,
+    *,
+    table_name: str,
+    drug: str,
+    event: str,
+    status: str,
+    reason: str,
+    actor: str,
+    channel: str = "python",
 ) -> dict[str, Any]:
     """Mark one pair of a stored table ``reviewed``/``dismissed``/``open`` with a reason (audited).
+
+    The one writer of ``safety.signal.<status>`` (``channel``: the front end, kept in the event's params).
 
     Raises
     ------
@@ -167,7 +196,7 @@ def review_signal(
         action=f"safety.signal.{status}",
         object_type="signal_table",
         object_id=f"{table_name}@{content['version']}",
-        params={"drug": drug, "event": event, "review": f"{obj.name}@{obj.version}"},
+        params={"drug": drug, "event": event, "review": f"{obj.name}@{obj.version}", "channel": channel},
         reason=reason.strip(),
     )
     return {**body, "version": obj.version, "by": actor, "at": obj.created_at}
@@ -249,8 +278,8 @@ def pair_view(session: Session, table_name: str, drug: str, event: str) -> dict[
     }
 
 
-def record_alerts(session: Session, *, trial: str, alerts: list[Alert], actor: str) -> None:
-    """One ``safety.alert`` audit event per alert."""
+def record_alerts(session: Session, *, trial: str, alerts: list[Alert], actor: str, channel: str = "python") -> None:
+    """One ``safety.alert`` audit event per alert (the one writer of that action)."""
     for a in alerts:
         record_event(
             session,
@@ -258,7 +287,7 @@ def record_alerts(session: Session, *, trial: str, alerts: list[Alert], actor: s
             action="safety.alert",
             object_type="safety_monitor",
             object_id=trial,
-            params=a.to_dict(),
+            params={**a.to_dict(), "channel": channel},
             reason=f"rule {a.rule} crossed at day {a.time:.2f}",
         )
 
@@ -347,7 +376,9 @@ def run_records(monitor: Monitor, records: list[dict[str, Any]]) -> Monitor:
     return monitor
 
 
-def append_records(session: Session, *, trial: str, records: list[dict[str, Any]], actor: str) -> list[Alert]:
+def append_records(
+    session: Session, *, trial: str, records: list[dict[str, Any]], actor: str, channel: str = "python"
+) -> list[Alert]:
     """Feed new stream records to a stored monitor incrementally (from its saved state); new alerts are audited.
 
     Nothing is saved when a record is invalid (the error names its line in the whole stream).
@@ -356,6 +387,6 @@ def append_records(session: Session, *, trial: str, records: list[dict[str, Any]
     before = len(monitor.alerts)
     run_records(monitor, records)
     new_alerts = monitor.alerts[before:]
-    record_alerts(session, trial=trial, alerts=new_alerts, actor=actor)
+    record_alerts(session, trial=trial, alerts=new_alerts, actor=actor, channel=channel)
     save_monitor(session, trial=trial, monitor=monitor, actor=actor, records=list(records))
     return new_alerts

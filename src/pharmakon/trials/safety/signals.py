@@ -104,11 +104,22 @@ class SignalTable:
             out["hyper"] = {k: v for k, v in self.hyper.to_dict().items() if k != "starts"}
         return out
 
-    def to_csv(self, path: str | Path) -> Path:
-        """Write the contract columns (then the rest) atomically; returns the path."""
+    def contract_frame(self) -> pd.DataFrame:
+        """The table with the contract columns (:data:`SIGNAL_COLUMNS`) first, then the rest."""
         front = [c for c in SIGNAL_COLUMNS if c in self.table]
         rest = [c for c in self.table if c not in front]
-        return write_csv_atomic(self.table[front + rest], path)
+        return self.table[front + rest]
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the contract columns (then the rest) atomically; returns the path.
+
+        The file's bytes are those of :meth:`to_csv_bytes`.
+        """
+        return write_csv_atomic(self.contract_frame(), path)
+
+    def to_csv_bytes(self) -> bytes:
+        """The CSV :meth:`to_csv` writes, in memory (UTF-8, ``\\n`` line ends)."""
+        return self.contract_frame().to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _rank_column(methods: Sequence[str]) -> str:
@@ -116,10 +127,10 @@ def _rank_column(methods: Sequence[str]) -> str:
 
 
 def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` to ``path`` through a temporary file and ``os.replace``."""
+    """Write ``df`` to ``path`` all or nothing (:func:`pharmakon.files.atomic_open`; ``\\n`` line ends)."""
     path = Path(path)
     with atomic_open(path, newline="") as fh:
-        df.to_csv(fh, index=False)
+        df.to_csv(fh, index=False, lineterminator="\n")
     return path
 
 
