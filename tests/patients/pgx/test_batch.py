@@ -30,11 +30,12 @@ def test_batch_matches_single_sample_calls(cohort_vcf, tmp_path, backend):
     assert summary["n_samples"] == 60 and summary["n_rows"] == 60 * 11
     assert seen[-1] == (60, 60)
     table = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
-    direct = {r["sample"]: r for r in call_vcf(cohort_vcf, samples=["S000007", "S000042"])}
+    direct = {r.sample: r for r in call_vcf(cohort_vcf, samples=["S000007", "S000042"])}
     for sample, rep in direct.items():
-        for gene, res in rep["genes"].items():
+        for gene, res in rep.genes.items():
             row = table[(table["sample"] == sample) & (table["gene"] == gene)].iloc[0]
-            assert row["diplotypes"] == " OR ".join(res["diplotypes"])
+            assert row["diplotypes"] == " OR ".join(res.diplotypes)
+            assert row["status"] == res.status
 
 
 def _tsv(path) -> pd.DataFrame:
@@ -52,10 +53,11 @@ def test_batch_reads_the_vcf_once_and_equals_per_sample_calls(cohort_vcf, tmp_pa
     assert len(reads) == 1
     table = _tsv(out).set_index(["sample", "gene"])
     for rep in call_vcf(cohort_vcf):
-        for gene, res in rep["genes"].items():
-            row = table.loc[(rep["sample"], gene)]
-            assert row["diplotypes"] == " OR ".join(res["diplotypes"])
-            assert int(row["n_missing"]) == len(res["missing_positions"])
+        for gene, res in rep.genes.items():
+            row = table.loc[(rep.sample, gene)]
+            assert tuple(row) == tuple(str(v) for v in res.batch_row(rep.sample, gene)[2:])  # one model, both outputs
+            assert row["diplotypes"] == " OR ".join(res.diplotypes)
+            assert int(row["n_missing"]) == len(res.missing_positions)
     assert len(table) == 60 * 11
 
 

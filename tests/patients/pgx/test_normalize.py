@@ -108,9 +108,9 @@ def test_ref_disagreeing_with_grch38_is_reported(tmp_path):
     got, block = call(path, "CYP2C19")
     assert block.ref_mismatches["CYP2C19"] and 94761900 in got.missing_positions
     (rep,) = call_vcf(path, genes=("CYP2C19",))
-    gene = rep["genes"]["CYP2C19"]
+    gene = rep.to_dict()["genes"]["CYP2C19"]
     assert gene["ref_mismatches"] == [{"position": 94761900, "vcf_ref": "T", "grch38_ref": "C"}]
-    assert any("REF disagrees with GRCh38 at 94761900" in c for c in rep["caveats"])
+    assert any("REF disagrees with GRCh38 at 94761900" in c for c in rep.caveats)
 
 
 def test_mostly_wrong_ref_is_a_wrong_build_error(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 
 from pharmakon.errors import InputError
 from pharmakon.patients.pgx import call_vcf, read_outside_calls, recommend, write_reports
+from pharmakon.patients.pgx.models import TSV_COLUMNS, SampleReport
 from pharmakon.patients.pgx.phenotype import format_score
 from tests.conftest import MIRROR
 
@@ -26,19 +27,19 @@ def test_example_report_row_by_row(example):
     outside = EX / "pharmcat.example.outsideCall.tsv" if example == "pharmcat.example" else None
     (rep,) = list(call_vcf(EX / f"{example}.vcf", outside))
     expected = _pharmcat_rows(f"{example}.report.tsv")
-    covered = [g for g in expected if g in rep["genes"]]
+    covered = [g for g in expected if g in rep.genes]
     assert len(covered) == (12 if outside else 11)
     for gene in covered:
-        row, ours = expected[gene], rep["genes"][gene]
-        assert " OR ".join(ours["diplotypes"]) == row["Source Diplotype"], gene
-        assert (ours["phenotype"] or "") == row["Phenotype"].strip(), gene
-        assert (format_score(ours["activity_score"]) or "") == row["Activity Score"], gene
-        if ours["source"] == "vcf":
-            assert (row["Missing positions"] == "no") == (not ours["missing_positions"]) or gene == "DPYD"
+        row, ours = expected[gene], rep.genes[gene]
+        assert " OR ".join(ours.diplotypes) == row["Source Diplotype"], gene
+        assert (ours.phenotype or "") == row["Phenotype"].strip(), gene
+        assert (format_score(ours.activity_score) or "") == row["Activity Score"], gene
+        if ours.source == "vcf":
+            assert (row["Missing positions"] == "no") == (not ours.missing_positions) or gene == "DPYD"
     if example == "pharmcat.example":  # all-reference sample: match scores agree too
         for gene in covered:
-            if rep["genes"][gene]["score"] is not None:
-                assert rep["genes"][gene]["score"] == int(expected[gene]["Match Score"]), gene
+            if rep.genes[gene].score is not None:
+                assert rep.genes[gene].score == int(expected[gene]["Match Score"]), gene
 
 
 def test_outside_call_file(tmp_path):
@@ -100,11 +101,13 @@ def _vcf(tmp_path, body: str, header: str = "##reference=GRCh38\n", gz: bool = F
 def test_bgzipped_single_sample_and_not_called_reason(tmp_path):
     body = "chr10\t94781859\trs4244285\tG\tA\t.\tPASS\t.\tGT\t0/1\n"
     (rep,) = list(call_vcf(_vcf(tmp_path, body, gz=True)))
-    cyp = rep["genes"]["CYP2C19"]  # one of 35 positions: every diplotype it allows, with the gaps listed
-    assert cyp["diplotypes"] == ["*1/*2", "*2/*38"] and len(cyp["missing_positions"]) == 34
-    assert any(c.startswith("CYP2C19: 34 defined positions missing") for c in rep["caveats"])
-    assert rep["genes"]["TPMT"]["not_called_reason"] == "no calls at any defined position"
-    assert any("TPMT: not called" in c for c in rep["caveats"])
+    cyp = rep.genes["CYP2C19"]  # one of 35 positions: every diplotype it allows, with the gaps listed
+    assert cyp.diplotypes == ["*1/*2", "*2/*38"] and len(cyp.missing_positions) == 34
+    assert cyp.status == "uncertain"
+    assert any(c.startswith("CYP2C19: 34 defined positions missing") for c in rep.caveats)
+    assert rep.genes["TPMT"].not_called_reason == "no calls at any defined position"
+    assert rep.genes["TPMT"].status == "not called"
+    assert any("TPMT: not called" in c for c in rep.caveats)
 
 
 def test_grch37_header_is_refused(tmp_path):
@@ -137,6 +140,8 @@ def test_outputs_json_tsv_html(tmp_path):
     data = json.loads((tmp_path / "out" / "Sample_2.json").read_text())
     assert data["genes"]["CYP2C19"]["diplotypes"] == ["*2/*2"]
     assert data["genes"]["CYP2C19"]["matched_positions"]
+    assert SampleReport.model_validate(data) == rep  # the JSON file reads back into the typed report
+    assert list(rep.to_frame().columns) == TSV_COLUMNS and "CYP2C19" in rep.summary()
     html = (tmp_path / "out" / "Sample_2.html").read_text()
     assert "Poor Metabolizer" in html and "clopidogrel" in html
     rows = list(csv.DictReader((tmp_path / "out" / "summary.tsv").open(), delimiter="\t"))

@@ -16,50 +16,27 @@ from pathlib import Path
 
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
-from pharmakon.patients.pgx.matcher import match_gene
-from pharmakon.patients.pgx.phenotype import format_score, phenotype_of
-from pharmakon.patients.pgx.report import VCF_GENES
+from pharmakon.patients.pgx.models import BATCH_COLUMNS, STATUSES
+from pharmakon.patients.pgx.report import VCF_GENES, block_calls, gene_result
 from pharmakon.patients.pgx.spool import spool_genotypes
 from pharmakon.patients.pgx.vcf import GenotypeBlock
 
 __all__ = ["BATCH_COLUMNS", "STATUSES", "call_chunk", "call_batch"]
 
-BATCH_COLUMNS = ["sample", "gene", "diplotypes", "phenotype", "activity_score", "status", "n_missing", "n_ref_mismatch"]
-STATUSES = ("called", "uncertain", "incomplete", "not called")
-
 
 def call_chunk(block: GenotypeBlock) -> list[tuple]:
     """Call every gene for a chunk of samples; one summary tuple per (sample, gene).
 
-    ``status`` is ``called`` (one diplotype, no missing position), ``uncertain`` (tied
-    diplotypes), ``incomplete`` (called with missing positions, including positions whose
-    REF disagrees with GRCh38, counted in ``n_ref_mismatch``) or ``not called``.
+    Each gene's :class:`~pharmakon.patients.pgx.models.GeneResult` gives its row
+    (:meth:`~pharmakon.patients.pgx.models.GeneResult.batch_row`): ``status`` is ``called``
+    (one diplotype, no missing position), ``uncertain`` (tied diplotypes), ``incomplete``
+    (called with missing positions, including positions whose REF disagrees with GRCh38,
+    counted in ``n_ref_mismatch``) or ``not called``.
     """
     rows = []
     for s, name in enumerate(block.samples):
-        for gene in block.genes:
-            gts, phased = block.genotypes(gene, s)
-            call = match_gene(gene, gts, phased)
-            bad = len(block.ref_mismatches.get(gene) or ())
-            if not call.called:
-                rows.append((name, gene, "", "", "", "not called", len(call.missing_positions), bad))
-                continue
-            ph = [phenotype_of(gene, d) for d in call.diplotypes]
-            labels = sorted({str(p.phenotype) for p in ph})
-            score = ph[0].activity_score if len({p.activity_score for p in ph}) == 1 else None
-            status = "uncertain" if len(call.diplotypes) > 1 else "incomplete" if call.missing_positions else "called"
-            rows.append(
-                (
-                    name,
-                    gene,
-                    " OR ".join(call.diplotypes),
-                    " or ".join(labels),
-                    format_score(score) or "",
-                    status,
-                    len(call.missing_positions),
-                    bad,
-                )
-            )
+        for gene, call in block_calls(block, s).items():
+            rows.append(gene_result(call).batch_row(name, gene))
     return rows
 
 

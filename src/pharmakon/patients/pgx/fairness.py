@@ -15,12 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pharmakon.patients.pgx.batch import STATUSES
+from pharmakon.patients.pgx.models import STATUSES
 
 __all__ = [
     "MIN_GROUP",
-    "batch_coverage",
     "coverage_by_group",
+    "read_batch_calls",
     "read_groups",
     "sample_coverage_by_group",
     "warfarin_coverage",
@@ -107,17 +107,10 @@ def read_groups(path) -> dict[str, str]:
     InputError
         Missing file or columns, or a sample listed twice.
     """
-    from pathlib import Path
-
     from pharmakon.errors import InputError
+    from pharmakon.tables import read_table
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"groups file {path} not found", file=str(path))
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV: {exc}", file=str(path)) from exc
+    table = read_table(path, dtype=str, keep_default_na=False)
     if not {"sample", "group"} <= set(table.columns):
         raise InputError("groups file needs columns 'sample' and 'group'", file=str(path))
     dup = table["sample"][table["sample"].duplicated()]
@@ -126,20 +119,11 @@ def read_groups(path) -> dict[str, str]:
     return dict(zip(table["sample"], table["group"].replace("", "not given"), strict=True))
 
 
-def batch_coverage(
-    vcf, groups: dict[str, str], min_group: int = MIN_GROUP, backend: str | None = "serial"
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Call a multi-sample VCF and return (per-sample coverage, per-gene coverage) by group."""
-    import tempfile
-    from pathlib import Path
+def read_batch_calls(path) -> pd.DataFrame:
+    """The batch TSV written by :func:`~pharmakon.patients.pgx.batch.call_batch` (all columns as text)."""
+    from pharmakon.tables import read_table
 
-    from pharmakon.patients.pgx.batch import call_batch
-
-    with tempfile.TemporaryDirectory(prefix="pgx-cov-") as tmp:
-        out = Path(tmp) / "calls.tsv"
-        call_batch(vcf, out, backend=backend)
-        summary = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
-    return sample_coverage_by_group(summary, groups, min_group), coverage_by_group(summary, groups, min_group)
+    return read_table(path, dtype=str, keep_default_na=False, max_bytes=None)
 
 
 def warfarin_coverage(frame: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
@@ -180,12 +164,12 @@ def warfarin_mae_by_group(frame: pd.DataFrame, min_group: int = MIN_GROUP) -> pd
         ``ci_low_<alg>``, ``ci_high_<alg>`` (mg/week), and ``small_group``.
     """
     from pharmakon.errors import InputError
-    from pharmakon.patients.pgx.warfarin import dose_cohort
+    from pharmakon.patients.pgx.warfarin import THERAPEUTIC_DOSE, dose_cohort
 
-    if "Therapeutic Dose of Warfarin" not in frame.columns:
-        raise InputError("cohort has no 'Therapeutic Dose of Warfarin' column", field="Therapeutic Dose of Warfarin")
+    if THERAPEUTIC_DOSE not in frame.columns:
+        raise InputError(f"cohort has no {THERAPEUTIC_DOSE!r} column", field=THERAPEUTIC_DOSE)
     doses = dose_cohort(frame)
-    truth = pd.to_numeric(frame["Therapeutic Dose of Warfarin"], errors="coerce").to_numpy(dtype=float)
+    truth = pd.to_numeric(frame[THERAPEUTIC_DOSE], errors="coerce").to_numpy(dtype=float)
     keep = ~np.isnan(truth) & ~np.isnan(doses["pgx_dose_mg_week"].to_numpy())
     race = frame["Race"].fillna("Unknown").to_numpy()
     rows = []

@@ -67,22 +67,23 @@ class GenotypeBlock:
 
     def genotypes(self, gene: str, s: int) -> tuple[tuple, bool]:
         """Per-position ``(allele1, allele2)`` strings (None = missing) of sample ``s``, and phasing."""
-        calls, names = self.calls[gene][s], self.alleles[gene]
+        names = self.alleles[gene]
+        calls = self.calls[gene][s].tolist()  # Python ints: one conversion per sample, not per position
+        phased, phase_sets = self.phased[gene][s].tolist(), self.phase_sets[gene][s].tolist()
         out = []
         het_unphased = False
         sets = set()
-        for p in range(calls.shape[0]):
-            a, b = int(calls[p, 0]), int(calls[p, 1])
+        for p, (a, b) in enumerate(calls):
             if a < 0 or names[p] is None:
                 out.append(None)
                 continue
             if b < 0:  # haploid call
                 b = a
             out.append((names[p][a], names[p][b]))
-            if a != b and not self.phased[gene][s, p]:
+            if a != b and not phased[p]:
                 het_unphased = True
             elif a != b:
-                sets.add(int(self.phase_sets[gene][s, p]))
+                sets.add(phase_sets[p])
         # heterozygous calls phased in different phase sets (PS) are not phased to each other
         return tuple(out), not het_unphased and len(sets) <= 1
 

@@ -26,24 +26,33 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
 from pharmakon.patients.pgx.definitions import data_folder
 
 __all__ = [
+    "ALGORITHMS",
     "FIXED_DOSE_MG_WEEK",
+    "ID",
     "REQUIRED_COLUMNS",
+    "THERAPEUTIC_DOSE",
+    "WarfarinPatient",
     "coefficients",
     "cpic_warfarin_notes",
     "dose_cohort",
     "iwpc_mae",
+    "patients_frame",
     "read_cohort",
     "write_doses",
 ]
 
 FIXED_DOSE_MG_WEEK = 35.0
+ALGORITHMS = "IWPC 2009 pharmacogenetic, clinical, fixed 35 mg/week"
 ID = "PharmGKB Subject ID"
+THERAPEUTIC_DOSE = "Therapeutic Dose of Warfarin"
+"""Column of the observed stable dose (mg/week) that accuracy is measured against."""
 REQUIRED_COLUMNS = (
     ID,
     "Race",
@@ -69,13 +78,9 @@ def coefficients() -> dict:
 
 def read_cohort(path: Path | str) -> pd.DataFrame:
     """Read a cohort in the IWPC ``warfarin.csv`` layout; checks the required columns."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"cohort file {path} not found", file=str(path))
-    try:
-        frame = pd.read_csv(path, dtype={ID: str})
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV: {exc}", file=str(path)) from exc
+    from pharmakon.tables import read_table
+
+    frame = read_table(path, dtype={ID: str})
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"missing columns {missing}; expected the IWPC warfarin.csv layout", file=str(path))
@@ -84,6 +89,44 @@ def read_cohort(path: Path | str) -> pd.DataFrame:
     if len(no_id):
         raise InputError(f"{len(no_id)} rows without {ID!r}", file=str(path), row=int(no_id[0]) + 2, field=ID)
     return frame.reset_index(drop=True)
+
+
+class WarfarinPatient(BaseModel):
+    """One patient in IWPC terms (the columns of ``warfarin.csv``, without their units)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(..., max_length=200, description="Patient identifier (IWPC 'PharmGKB Subject ID').")
+    race: str = Field("Unknown", max_length=100, description="White, Asian, Black or African American, or Unknown")
+    age: str = Field(..., max_length=20, description="IWPC age bin, e.g. '60 - 69' or '90+'")
+    height_cm: float = Field(..., gt=50, lt=250, description="Height (cm).")
+    weight_kg: float = Field(..., gt=10, lt=400, description="Weight (kg).")
+    cyp2c9: str | None = Field(None, max_length=20, description="e.g. '*1/*3'; None = unknown")
+    vkorc1_1639: str | None = Field(None, max_length=20, description="'G/G', 'A/G' or 'A/A'; None = unknown")
+    amiodarone: bool = Field(False, description="taking amiodarone (Cordarone)")
+    carbamazepine: bool = Field(False, description="taking carbamazepine (Tegretol): enzyme inducer")
+    phenytoin: bool = Field(False, description="taking phenytoin (Dilantin): enzyme inducer")
+    rifampin: bool = Field(False, description="taking rifampin / rifampicin: enzyme inducer")
+
+    def iwpc_row(self) -> dict[str, object]:
+        """This patient as a row of the IWPC ``warfarin.csv`` layout (:data:`REQUIRED_COLUMNS`)."""
+        return {
+            ID: self.id,
+            "Race": self.race,
+            "Age": self.age,
+            "Height (cm)": self.height_cm,
+            "Weight (kg)": self.weight_kg,
+            "Amiodarone (Cordarone)": int(self.amiodarone),
+            "Carbamazepine (Tegretol)": int(self.carbamazepine),
+            "Phenytoin (Dilantin)": int(self.phenytoin),
+            "Rifampin or Rifampicin": int(self.rifampin),
+            "CYP2C9 consensus": self.cyp2c9,
+            "VKORC1 -1639 consensus": self.vkorc1_1639,
+        }
+
+
+def patients_frame(patients: list[WarfarinPatient]) -> pd.DataFrame:
+    """A cohort frame in the IWPC layout from patients given one by one."""
+    return pd.DataFrame([p.iwpc_row() for p in patients], columns=list(REQUIRED_COLUMNS))
 
 
 def _age_decades(age: pd.Series) -> pd.Series:
@@ -158,10 +201,10 @@ def iwpc_mae(frame: pd.DataFrame) -> dict[str, float | int]:
 
     Over patients with a therapeutic dose and complete age, height and weight.
     """
-    if "Therapeutic Dose of Warfarin" not in frame.columns:
-        raise InputError("cohort has no 'Therapeutic Dose of Warfarin' column", field="Therapeutic Dose of Warfarin")
+    if THERAPEUTIC_DOSE not in frame.columns:
+        raise InputError(f"cohort has no {THERAPEUTIC_DOSE!r} column", field=THERAPEUTIC_DOSE)
     doses = dose_cohort(frame)
-    truth = pd.to_numeric(frame["Therapeutic Dose of Warfarin"], errors="coerce").to_numpy(dtype=float)
+    truth = pd.to_numeric(frame[THERAPEUTIC_DOSE], errors="coerce").to_numpy(dtype=float)
     keep = ~np.isnan(truth) & ~np.isnan(doses["pgx_dose_mg_week"].to_numpy())
     res: dict[str, float | int] = {"n": int(keep.sum())}
     for col, name in (
