@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
+import pharmakon.chem  # noqa: F401 - registers the chemprop family in core's zoo
 from pharmakon.core import zoo
 from pharmakon.core.zoo import build_estimator, with_smiles
-from pharmakon.errors import InputError
+from pharmakon.errors import InputError, NotFittedError
 from tests.core.conftest import molecule_table
 
 FAST = {"epochs": 4, "hidden": 32, "ffn_hidden": 32}
@@ -47,8 +48,10 @@ def test_fit_predict_shapes_and_seed(chains, fitted):
     assert np.abs(other - pred).max() > 1e-6
     with pytest.raises(InputError, match="SMILES matrix"):
         fitted.predict(np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="(?i)fit"):
+    with pytest.raises(NotFittedError, match="(?i)fit"):
         build_estimator("chemprop", "regression").predict(X)
+    with pytest.raises(NotFittedError, match="(?i)fit"):
+        build_estimator("chemprop", "classification").predict(X)
     assert clone(fitted).get_params() == fitted.get_params()
 
 
@@ -104,7 +107,10 @@ def test_weights_from_another_chemprop_release_refuse_to_load(fitted, monkeypatc
 def test_core_imports_without_torch():
     code = (
         "import sys, pharmakon.core.lifecycle, pharmakon.core.selection, pharmakon.core.zoo, "
-        "pharmakon.core.explain; assert 'torch' not in sys.modules and 'chemprop' not in sys.modules"
+        "pharmakon.core.explain, pharmakon.core.registry, pharmakon.core.modelcard; "
+        "assert 'torch' not in sys.modules and 'chemprop' not in sys.modules; "
+        "assert not [m for m in sys.modules if m.startswith('pharmakon.chem')]; "  # core never loads a domain
+        "import pharmakon.chem; assert 'torch' not in sys.modules and 'chemprop' in pharmakon.core.zoo.ZOO"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

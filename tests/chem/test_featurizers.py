@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from pharmakon import errors
 from pharmakon.chem import DESCRIPTOR_NAMES, NotFittedError, SmilesFeaturizer, make_featurizer
 from pharmakon.errors import InputError
 
@@ -43,11 +44,23 @@ def test_invalid_rows_are_nan_and_cached_by_canonical():
     assert "_cache" not in pickle.loads(pickle.dumps(f)).__dict__
 
 
+def test_feature_cache_is_a_byte_bounded_lru(monkeypatch):
+    from pharmakon.chem import featurizers
+
+    monkeypatch.setattr(featurizers, "CACHE_BYTES", 2 * 64 * 8)  # room for two 64-wide vectors
+    f = SmilesFeaturizer(kinds=("morgan",), n_bits=64).fit()
+    first = f.transform(["CCO", "CCN"])
+    f.transform(["CCO", "CCC"])  # CCN is the least recently used: it goes
+    assert f._cache.keys() == ["CCO", "CCC"] and f._cache.nbytes == 2 * 64 * 8
+    np.testing.assert_array_equal(f.transform(["CCO", "CCN"]), first)
+
+
 def test_sklearn_contract():
     f = SmilesFeaturizer(n_bits=32)
     with pytest.raises(NotFittedError):
         f.transform(["CCO"])
     assert isinstance(NotFittedError("x"), ValueError) and isinstance(NotFittedError("x"), AttributeError)
+    assert NotFittedError is errors.NotFittedError  # one NotFittedError, re-exported under the old name
     assert f.fit(["CCO"]) is f
     g = clone(f)
     assert g.get_params() == f.get_params() and not hasattr(g, "feature_names_")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -84,12 +85,14 @@ def test_version_mismatch_fails_or_warns(store, mol_model, monkeypatch):
     monkeypatch.setattr(lifecycle, "library_versions", lambda: {**real, "rdkit": "1999.01.1"})
     with store.read_session() as session, pytest.warns(UserWarning, match="rdkit"):
         load_model(session, "old")
-    with pytest.raises(ModelCompatibilityError, match="featurizer version 0"):
-        check_versions({}, what="model x", featurizer_version="0")
+    current = SimpleNamespace(version="1", version_="1")  # a featurizer: computes version 1 now
+    with pytest.raises(ModelCompatibilityError, match="featurizer version 0 .*computes version 1"):
+        check_versions({}, what="model x", featurizer_version="0", featurizer=current)
     monkeypatch.setattr(lifecycle, "library_versions", lambda: real)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_versions(real, what="model x") == []  # same versions: silent
+        assert check_versions(real, what="model x", featurizer_version="1", featurizer=current) == []
 
 
 @pytest.mark.parametrize("difficulty", [True, False])
@@ -162,4 +165,35 @@ def test_cache_keeps_at_most_its_byte_budget(store, mol_model, monkeypatch):
         monkeypatch.setattr(registry, "_cache_limit", lambda: 0)  # PHARMAKON_MODEL_CACHE_MB=0: nothing kept
         registry.clear_model_cache()
         assert load_model(session, "b", cache=True) is not load_model(session, "b", cache=True)
+    registry.clear_model_cache()
+
+
+def test_featurizer_version_travels_with_the_artifact(store, mol_model, monkeypatch):
+    """The registry asks the unpickled featurizer which version it computes; another one refuses to load."""
+    from pharmakon.chem import SmilesFeaturizer
+    from pharmakon.core import registry
+
+    registry.clear_model_cache()
+    with store.session() as session:
+        register_model(session, mol_model, name="feat", actor="t")
+    monkeypatch.setattr(SmilesFeaturizer, "version", "2")  # as if the featurizer's code had changed
+    for cache in (False, True):
+        with store.read_session() as session, pytest.raises(ModelCompatibilityError) as err:
+            load_model(session, "feat", cache=cache)
+        assert "featurizer version 1 (SmilesFeaturizer)" in str(err.value) and "computes version 2" in str(err.value)
+    monkeypatch.setattr(SmilesFeaturizer, "version", "1")
+    metadata = registry.model_metadata
+
+    def without_version(model, *, name):  # an older record: no featurizer version in the metadata
+        return {**metadata(model, name=name), "featurizer": {"class": "SmilesFeaturizer"}}
+
+    monkeypatch.setattr(registry, "model_metadata", without_version)
+    with store.session() as session:
+        register_model(session, mol_model, name="old-record", actor="t")
+    with store.read_session() as session:  # the artifact's own record (the fitted featurizer's version_) is used
+        loaded = load_model(session, "old-record")
+    assert loaded.featurizer.version_ == "1" and loaded.registry["artifact_bytes"] > 0
+    monkeypatch.setattr(SmilesFeaturizer, "version", "2")
+    with store.read_session() as session, pytest.raises(ModelCompatibilityError, match="featurizer version 1"):
+        load_model(session, "old-record")
     registry.clear_model_cache()

@@ -181,3 +181,69 @@ def test_repeated_member_is_fitted_once_and_weighs_double():
     ridge = build_estimator("ridge", "regression", {"alpha": 1.0}).fit(X, Y_REG).predict(X)
     knn = build_estimator("knn", "regression", {"n_neighbors": 5}).fit(X, Y_REG).predict(X)
     np.testing.assert_allclose(ens.predict(X), (2 * ridge + knn) / 3)
+
+
+def test_domains_register_families_and_an_unregistered_one_names_its_package(monkeypatch):
+    import subprocess
+    import sys
+
+    from pharmakon.core import zoo
+    from pharmakon.core.lifecycle import train_model
+
+    code = (
+        "import sys\n"
+        "from pharmakon.core import zoo\n"
+        "from pharmakon.errors import InputError\n"
+        "assert 'chemprop' not in zoo.ZOO and 'pharmakon.chem' not in sys.modules\n"
+        "try:\n"
+        "    zoo.build_estimator('chemprop', 'regression')\n"
+        "except InputError as exc:\n"
+        "    print(exc)\n"
+        "import pharmakon.chem\n"
+        "assert zoo.ZOO['chemprop'].needs_smiles and 'chemprop' not in zoo.zoo_names('regression')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert "'chemprop' is not registered" in out and "pharmakon.chem" in out
+    monkeypatch.delitem(zoo.ZOO, "chemprop", raising=False)  # as if the molecule domain were not imported
+    with pytest.raises(InputError, match="'chemprop' is not registered: it is provided by the molecule"):
+        train_model(pd.DataFrame({"a": np.arange(30.0), "y": np.arange(30.0) % 7}), "y", models=["chemprop"])
+
+    def build(task, params, seed, n_jobs):
+        from sklearn.linear_model import Lasso
+
+        return Lasso(alpha=params.get("alpha", 0.1), random_state=seed)
+
+    monkeypatch.setitem(zoo.ZOO, "placeholder", zoo.ZOO["ridge"])  # restored (removed) after the test
+    entry = zoo.register_family(
+        "placeholder",
+        build,
+        lambda t: {"alpha": t.suggest_float("alpha", 0.01, 1)},
+        tasks=("regression",),
+        description="lasso",
+    )
+    assert zoo.family("placeholder") is entry and "placeholder" not in zoo.zoo_names("regression")
+    assert build_estimator("placeholder", "regression", {"alpha": 0.5}).alpha == 0.5
+    with pytest.raises(InputError, match="unknown model 'placeholder' for classification"):
+        build_estimator("placeholder", "classification")
+    with pytest.raises(InputError, match="built into the zoo"):
+        zoo.register_family("ridge", build, lambda t: {})
+    sel = select_model(
+        pd.DataFrame(X),
+        Y_REG,
+        "regression",
+        make_preprocessor([0, 1, 2, 3, 4], []),
+        cv_folds(len(X), n_splits=3, seed=0),
+        budget_s=3,
+        models=["placeholder"],
+    )
+    assert {r["model"] for r in sel.leaderboard} >= {"ridge", "placeholder"}
+    with pytest.raises(InputError, match="unknown model 'deepnet'"):
+        select_model(
+            pd.DataFrame(X),
+            Y_REG,
+            "regression",
+            make_preprocessor([0], []),
+            cv_folds(len(X), n_splits=3, seed=0),
+            budget_s=3,
+            models=["deepnet"],
+        )

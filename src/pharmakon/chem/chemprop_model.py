@@ -11,6 +11,8 @@ deterministic from ``seed``, writes nothing to disk, and stops training when
 Inputs are *SMILES matrices* (:func:`pharmakon.core.zoo.with_smiles`): column 0 the
 canonical SMILES, the rest float features. torch, lightning and chemprop are the
 ``deep`` extra; this module imports them only when a model is built, fitted or loaded.
+Importing it (``import pharmakon.chem`` does) registers the family in core's zoo
+(:func:`pharmakon.core.zoo.register_family`).
 
 References
 ----------
@@ -32,9 +34,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from pharmakon.errors import InputError
+from pharmakon.core.zoo import register_family
+from pharmakon.errors import InputError, NotFittedError
 
-__all__ = ["ChempropEstimator", "DEEP_HINT", "build", "require_deep"]
+__all__ = ["ChempropEstimator", "DEEP_HINT", "build", "space", "require_deep"]
 
 DEEP_HINT = "chemprop needs the deep extra: pip install 'pharmakon[deep]'"
 _QUIET = ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning", "chemprop")
@@ -57,6 +60,19 @@ def build(task: str, params: dict[str, Any], seed: int, n_jobs: int) -> Chemprop
     if unknown:
         raise InputError(f"chemprop: unknown parameter(s) {sorted(unknown)}", field="params")
     return ChempropEstimator(task=task, seed=seed, n_jobs=n_jobs, **params)
+
+
+def space(trial: Any) -> dict[str, Any]:
+    """The zoo's Optuna search space for chemprop."""
+    return {
+        "depth": trial.suggest_int("depth", 2, 5),
+        "hidden": trial.suggest_categorical("hidden", [200, 300, 500]),
+        "ffn_layers": trial.suggest_int("ffn_layers", 1, 3),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.3),
+        "epochs": trial.suggest_int("epochs", 20, 100, log=True),
+        "max_lr": trial.suggest_float("max_lr", 3e-4, 3e-3, log=True),
+        "use_descriptors": trial.suggest_categorical("use_descriptors", [True, False]),
+    }
 
 
 def _deep_versions() -> dict[str, str]:
@@ -283,12 +299,15 @@ class ChempropEstimator(BaseEstimator):
         self.arch_ = {"d_xd": d_xd, "y_scale": y_scale, "x_scale": x_scale}
         return self
 
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this ChempropEstimator is not fitted yet; call fit() first")
+
     def _forward(self, X: Any) -> np.ndarray:
         import torch
         from chemprop import data
 
-        if not hasattr(self, "model_"):
-            raise ValueError("ChempropEstimator is not fitted yet; call fit() first")
+        self._check_fitted()
         smiles, Z = self._inputs(X)
         if Z.shape[1] != self.n_features_in_:
             raise InputError(
@@ -305,6 +324,7 @@ class ChempropEstimator(BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, shape (n,): values (regression) or labels (classification)."""
+        self._check_fitted()
         if self.task == "classification":
             return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
         return self._forward(X)
@@ -343,3 +363,13 @@ class ChempropEstimator(BaseEstimator):
             net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
             net.eval()
             self.model_ = net
+
+
+register_family(
+    "chemprop",
+    build,
+    space,
+    tasks=("regression", "classification"),
+    description="Chemprop D-MPNN on the molecular graph (+ the other features); opt-in, needs the deep extra",
+    needs_smiles=True,
+)

@@ -3,21 +3,27 @@
 Each featurizer takes a sequence of SMILES, standardises them (:mod:`.standardize`),
 and returns a float array of shape ``(n_molecules, len(featurizer))``. Rows whose
 SMILES is invalid are all-NaN; :meth:`SmilesFeaturizer.prepare` reports them with
-their row number. Vectors are cached by canonical SMILES (the cache is not pickled).
+their row number. Vectors are cached by canonical SMILES in a byte-bounded LRU
+(:class:`~pharmakon.core.cache.BoundedCache`, the one cache policy; the cache is not
+pickled).
 
-``FEATURIZER_VERSION`` is stored with every model; a model made with another version
-refuses to load (the vectors would mean something else).
+``FEATURIZER_VERSION`` is what this code computes (``SmilesFeaturizer.version``); a
+fitted featurizer records it (``version_``) and travels inside every model, so the
+registry asks the unpickled featurizer and a model made with another version refuses
+to load (the vectors would mean something else).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles, to_mol
-from pharmakon.errors import InputError
+from pharmakon.core.cache import BoundedCache
+from pharmakon.errors import InputError, NotFittedError
 
 __all__ = [
     "FEATURIZER_VERSION",
@@ -93,10 +99,6 @@ FEATURIZERS: dict[str, str] = {
     "rdkit2d": f"curated fast RDKit 2D descriptors ({len(DESCRIPTOR_NAMES)})",
     "maccs": "MACCS structural keys (167 bits)",
 }
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A featurizer was used before ``fit``."""
 
 
 def _descriptor_functions():
@@ -221,7 +223,10 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
     fingerprint_columns_ : ndarray of int
         Columns holding fingerprint bits/counts (used for Tanimoto applicability domain).
     version_ : str
-        :data:`FEATURIZER_VERSION` at fit time.
+        :data:`FEATURIZER_VERSION` at fit time (what the model was trained with).
+    version : str
+        Class attribute: the version this code computes now (:data:`FEATURIZER_VERSION`);
+        the registry refuses a model whose ``version_`` differs.
 
     Examples
     --------
@@ -230,7 +235,9 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
     (2, 64)
     """
 
-    _constraints = {"radius": (1, 6), "n_bits": (16, 1 << 16)}
+    _constraints: ClassVar[dict[str, tuple[int, int]]] = {"radius": (1, 6), "n_bits": (16, 1 << 16)}
+    #: The version this code computes (the registry compares it with a loaded model's ``version_``).
+    version: ClassVar[str] = FEATURIZER_VERSION
 
     def __init__(
         self,
@@ -272,7 +279,7 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 names += [f"maccs:{i}" for i in range(167)]
         self.feature_names_ = names
         self.fingerprint_columns_ = np.array([i for i, n in enumerate(names) if not n.startswith("rdkit2d:")])
-        self.version_ = FEATURIZER_VERSION
+        self.version_ = self.version
         return self
 
     def _check_fitted(self) -> None:
@@ -332,13 +339,15 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
     def transform_canonical(self, canonical: Sequence[str | None]) -> np.ndarray:
         """Vectors for already-canonical SMILES; ``None`` gives an all-NaN row. Shape (n, len(self)).
 
-        Vectors are cached by canonical SMILES up to :data:`CACHE_BYTES` per featurizer.
+        Vectors are cached by canonical SMILES, least recently used dropped first, up to
+        :data:`CACHE_BYTES` per featurizer.
         """
         from rdkit import Chem
 
         self._check_fitted()
-        cache = self.__dict__.setdefault("_cache", {})
-        limit = CACHE_BYTES // (8 * len(self.feature_names_))
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__.setdefault("_cache", BoundedCache(CACHE_BYTES))
         out = np.full((len(canonical), len(self.feature_names_)), np.nan)
         with rdkit_quiet():
             for i, key in enumerate(canonical):
@@ -347,8 +356,7 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 vec = cache.get(key)
                 if vec is None:
                     vec = self._mol_vector(Chem.MolFromSmiles(key))
-                    if len(cache) < limit:
-                        cache[key] = vec
+                    cache.put(key, vec, vec.nbytes)
                 out[i] = vec
         return out
 

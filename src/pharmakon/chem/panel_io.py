@@ -12,7 +12,12 @@ Workers load the panel once per process: from the store's artifacts when given a
 so the calling process never unpickles the models), or from a joblib file the caller
 writes when given models in memory. The ``ray`` backend needs those files on a
 filesystem its workers share (a local cluster does).
-A server keeps its panel between requests with :func:`shared_panel`.
+A server keeps its panel between requests with :func:`shared_panel`, in a
+:class:`~pharmakon.core.cache.BoundedCache` bounded by the same
+``PHARMAKON_MODEL_CACHE_MB`` as the registry's model cache (a panel counts its models'
+artifact bytes). A worker holds the one panel of the job it serves (a slot, not a
+cache: it is replaced when another job's panel arrives, and never dropped mid-job).
+CSV/TSV input is read by the one table reader (:func:`pharmakon.tables.iter_table`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ import os
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +36,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pharmakon.core.cache import BoundedCache, pickled_nbytes
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
+from pharmakon.tables import check_file, iter_table, read_header
 
 if TYPE_CHECKING:
     from pharmakon.chem.admet import RegisteredPanel
@@ -47,16 +53,16 @@ __all__ = [
     "predict_smiles",
     "predict_file",
     "shared_panel",
+    "panel_nbytes",
     "clear_shared_panels",
 ]
 
 #: Column names recognised as the SMILES column of a CSV (case-insensitive), in order.
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "smiles_unify", "smi", "mol")
-_PANELS: dict[Any, Panel] = {}
-#: Most panels :func:`shared_panel` keeps (each holds its models, up to a few GiB for a full panel).
-SHARED_PANELS = 2
-_SHARED: OrderedDict[tuple, Panel] = OrderedDict()
-_SHARED_LOCK = threading.Lock()
+#: This worker process's panel: ``(source key, Panel)`` of the job it serves (see the module notes).
+_WORKER_PANEL: list[tuple[Any, Panel]] = []
+#: Panels :func:`shared_panel` keeps, by artifact bytes (``PHARMAKON_MODEL_CACHE_MB``, like the model cache).
+_SHARED = BoundedCache()
 
 
 def _find_col(columns: list[str], wanted: str | None, file: str) -> str:
@@ -93,16 +99,13 @@ def read_molecules(
     InputError
         Missing or empty file, unknown columns, an unsupported extension.
     """
+    path = check_file(path)
     file = str(path)
-    if not path.exists():
-        raise InputError("file not found", file=file)
-    if path.stat().st_size == 0:
-        raise InputError("the file is empty", file=file)
     if chunk_size < 1:
         raise InputError(f"chunk size must be >= 1, got {chunk_size}", field="chunk_size")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".tab", ".txt"):
-        yield from _read_table(path, chunk_size, smiles_col, id_col, "\t" if suffix in (".tsv", ".tab") else ",")
+        yield from _read_table(path, chunk_size, smiles_col, id_col)
     elif suffix in (".smi", ".smiles"):
         yield from _chunks(_smi_records(path), chunk_size, path, "the file has no SMILES lines")
     elif suffix in (".sdf", ".sd"):
@@ -115,33 +118,19 @@ def _frame(rows: list[tuple[int, str, str | None, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["row", "id", "input", "parse_error"]).astype({"input": object})
 
 
-def _read_table(path: Path, chunk_size: int, smiles_col: str | None, id_col: str | None, sep: str):
+def _read_table(path: Path, chunk_size: int, smiles_col: str | None, id_col: str | None):
     file = str(path)
-    try:
-        header = [str(c).strip() for c in pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig").columns]
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable table: {exc}", file=file) from None
+    header = read_header(path)
     col = _find_col(header, smiles_col, file)
     if id_col is not None:
         _find_col(header, id_col, file)
-    start, seen = 1, False
-    reader = pd.read_csv(
-        path,
-        sep=sep,
-        chunksize=chunk_size,
-        dtype=str,
-        keep_default_na=False,
-        encoding="utf-8-sig",
-        usecols=lambda c: str(c).strip() in (col, id_col),
-    )
-    for raw in reader:
-        raw.columns = [str(c).strip() for c in raw.columns]
+    start = 1
+    wanted = [col] + ([id_col] if id_col is not None and id_col != col else [])
+    for raw in iter_table(path, chunk_size, dtype=str, keep_default_na=False, usecols=wanted):
         n = len(raw)
         ids = raw[id_col].tolist() if id_col else [""] * n
         yield _frame(list(zip(range(start, start + n), ids, raw[col].tolist(), [""] * n)))
-        start, seen = start + n, True
-    if not seen:
-        raise InputError("the file has a header but no data rows", file=file)
+        start += n
 
 
 def _chunks(records: Iterator[tuple[int, str, str | None, str]], chunk_size: int, path: Path, nothing: str):
@@ -322,26 +311,39 @@ def shared_panel(models: dict[str, Any]) -> Panel:
     """The :class:`Panel` of models that stay loaded (``load_panel(..., cache=True)``), built once.
 
     Keyed by the model objects themselves, so a newly registered version (another
-    object) gets a new panel; the :data:`SHARED_PANELS` most recent are kept.
+    object) gets a new panel; the panel holds its models, so the ids in the key stay
+    theirs while it is kept. Panels are kept by the one cache policy
+    (:class:`~pharmakon.core.cache.BoundedCache`): least recently used dropped first,
+    bounded by ``PHARMAKON_MODEL_CACHE_MB`` of its models' artifact bytes
+    (:func:`panel_nbytes`); ``0`` keeps none.
     """
     key = tuple((name, id(model)) for name, model in models.items())
-    with _SHARED_LOCK:
-        panel = _SHARED.get(key)
-        if panel is not None:
-            _SHARED.move_to_end(key)
-            return panel
-    panel = Panel(dict(models))  # the panel holds its models, so the ids in the key stay theirs
-    with _SHARED_LOCK:
-        panel = _SHARED.setdefault(key, panel)
-        while len(_SHARED) > SHARED_PANELS:
-            _SHARED.popitem(last=False)
-    return panel
+    panel = _SHARED.get(key)
+    if panel is not None:
+        return panel
+    panel = Panel(dict(models))
+    return _SHARED.put(key, panel, panel_nbytes(panel.models))
+
+
+def panel_nbytes(models: dict[str, Any]) -> int:
+    """What a panel of ``models`` counts against the cache bound: each model's artifact bytes.
+
+    A model loaded from the registry knows its artifact size (``model.registry["artifact_bytes"]``);
+    any other is measured by its pickled size.
+    """
+    total = 0
+    for model in models.values():
+        size = (getattr(model, "registry", None) or {}).get("artifact_bytes")
+        size = pickled_nbytes(model) if size is None else int(size)
+        if size < 0:
+            return -1
+        total += size
+    return total
 
 
 def clear_shared_panels() -> None:
     """Forget every panel :func:`shared_panel` kept."""
-    with _SHARED_LOCK:
-        _SHARED.clear()
+    _SHARED.clear()
 
 
 class _PanelFile:
@@ -370,11 +372,10 @@ def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) 
     from threadpoolctl import threadpool_limits
 
     key = source.key()
-    if key not in _PANELS:
-        _PANELS.clear()
-        _PANELS[key] = Panel(source.load())
+    if not _WORKER_PANEL or _WORKER_PANEL[0][0] != key:
+        _WORKER_PANEL[:] = [(key, Panel(source.load()))]
     with threadpool_limits(limits=threads):
-        result = _PANELS[key].predict_chunk(chunk, alerts=alerts)
+        result = _WORKER_PANEL[0][1].predict_chunk(chunk, alerts=alerts)
     bad = ~result["status"].eq("ok")
     domain = [c for c in result.columns if c.endswith("_in_domain")]
     return {

@@ -4,7 +4,12 @@
 a time budget) -> refit -> conformal calibration -> applicability domain, and records
 each step in ``model.steps`` (written to the audit trail when the model is registered).
 Structures (a SMILES column) are featurized by a *structure featurizer* passed in by
-the caller (``pharmakon.chem.SmilesFeaturizer``): core does not know chemistry.
+the caller (``pharmakon.chem.SmilesFeaturizer``): core does not know chemistry. What the
+lifecycle asks of one: ``fit``, ``prepare(smiles).table`` (``status``, ``canonical``,
+``row``, ``input``, ``reason``), ``transform_canonical``, ``feature_names_``,
+``fingerprint_columns_``, and for the registry ``version_`` (the version it computed
+with, recorded at fit and stored with the model) and ``version`` (the version its code
+computes now; a loaded model whose featurizer disagrees refuses to load).
 """
 
 from __future__ import annotations

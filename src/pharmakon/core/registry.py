@@ -8,31 +8,38 @@ Registering writes one audit event per lifecycle step (``model.qc``, ``model.sel
 ...) and the store's own ``object.save``; aliases (``staging``, ``production``) are
 moved with :func:`promote_model` (``object.alias``).
 
-Loading checks versions *before* unpickling: a different major.minor version of
-scikit-learn, numpy, LightGBM or XGBoost, or another featurizer version, raises
-:class:`ModelCompatibilityError` naming the library and both versions; a different
-patch release (or RDKit release) only warns.
+Loading checks library versions *before* unpickling: a different major.minor version
+of scikit-learn, numpy, LightGBM or XGBoost raises :class:`ModelCompatibilityError`
+naming the library and both versions; a different patch release (or RDKit release)
+only warns. The featurizer version travels with the artifact: a structure featurizer
+records the version it computed with when fitted (``version_``, also stored in the
+metadata), and on load the unpickled featurizer is asked which version it computes
+now (its class attribute ``version``); a model made with another version refuses to
+load and says which. The registry does not know what a featurizer is made of (core
+never imports a domain): any object with those two attributes is checked.
 
 A server predicts with the same models over and over, so ``load_model(...,
 cache=True)`` keeps loaded models in a per-process LRU bounded by their artifacts'
-size on disk (``PHARMAKON_MODEL_CACHE_MB``, default 256 MiB; artifacts are
-compressed, so memory is several times that: the full 36-endpoint ADMET panel is
-81 MB of artifacts and about 1.1 GB loaded). The key is the resolved name and
-version plus the artifact file's path, size and modification time: an alias moved
-to another version, or an artifact file touched on disk, misses the cache and is
-read (and hash-verified) again. Versions are checked on every call, hit or miss.
+size on disk (:class:`~pharmakon.core.cache.BoundedCache`, the one cache policy;
+``PHARMAKON_MODEL_CACHE_MB``, default 256 MiB; artifacts are compressed, so memory
+is several times that: the full 36-endpoint ADMET panel is 81 MB of artifacts and
+about 1.1 GB loaded). The key is the resolved name and version plus the artifact
+file's path, size and modification time: an alias moved to another version, or an
+artifact file touched on disk, misses the cache and is read (and hash-verified)
+again. Versions are checked on every call, hit or miss. A loaded model's
+``registry`` attribute holds its name, version, creation time and
+``artifact_bytes`` (what caches built on it count).
 """
 
 from __future__ import annotations
 
 import io
-import threading
 import warnings
-from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pharmakon.core.cache import BoundedCache, model_cache_bytes
 from pharmakon.errors import PharmakonError, StoreError
 from pharmakon.store import get_object, list_objects, object_versions, read_artifact, record_event, save_object
 from pharmakon.store import set_alias as _set_alias
@@ -47,6 +54,7 @@ __all__ = [
     "model_card_html",
     "model_metadata",
     "check_versions",
+    "check_featurizer",
     "ALIASES",
     "model_aliases",
     "clear_model_cache",
@@ -70,11 +78,15 @@ def _minor(v: str) -> tuple[str, ...]:
     return tuple(v.split(".")[:2])
 
 
-def check_versions(saved: dict[str, str], *, what: str, featurizer_version: str | None = None) -> list[str]:
+def check_versions(
+    saved: dict[str, str], *, what: str, featurizer_version: str | None = None, featurizer: Any = None
+) -> list[str]:
     """Compare ``saved`` library versions with the installed ones.
 
     Returns the warnings issued; raises :class:`ModelCompatibilityError` on a
-    major/minor mismatch of a strict library or a featurizer-version mismatch.
+    major/minor mismatch of a strict library, or when ``featurizer`` (the model's
+    structure featurizer) computes another version than ``featurizer_version``
+    (:func:`check_featurizer`).
     """
     from pharmakon.core.lifecycle import library_versions
 
@@ -93,16 +105,34 @@ def check_versions(saved: dict[str, str], *, what: str, featurizer_version: str 
         msg = f"{what} was saved with {lib} {old}; {new} is installed (patch-level difference, loading anyway)"
         warnings.warn(msg, stacklevel=3)
         issued.append(msg)
-    if featurizer_version is not None:
-        from importlib import import_module
-
-        current = getattr(import_module("pharmakon.chem"), "FEATURIZER_VERSION", None)
-        if current is not None and current != featurizer_version:
-            raise ModelCompatibilityError(
-                f"{what} was trained on featurizer version {featurizer_version}, but this "
-                f"pharmakon computes version {current}; retrain the model"
-            )
+    if featurizer is not None:
+        check_featurizer(featurizer, what=what, stored=featurizer_version)
     return issued
+
+
+def check_featurizer(featurizer: Any, *, what: str, stored: str | None = None) -> None:
+    """Refuse a featurizer that now computes another version than the model was trained with.
+
+    ``stored`` is the version recorded at training (the metadata's ``featurizer.version``);
+    without it (older records) the featurizer's own fitted ``version_`` is used. The
+    current version is the featurizer's ``version`` attribute (its class says what this
+    code computes). Either missing: nothing to compare, nothing raised.
+
+    Raises
+    ------
+    ModelCompatibilityError
+        The versions differ; the message names both.
+    """
+    if featurizer is None:
+        return
+    trained = stored if stored is not None else getattr(featurizer, "version_", None)
+    current = getattr(featurizer, "version", None)
+    if trained is None or current is None or str(trained) == str(current):
+        return
+    raise ModelCompatibilityError(
+        f"{what} was trained on featurizer version {trained} ({type(featurizer).__name__}), but this "
+        f"pharmakon computes version {current}; retrain the model"
+    )
 
 
 def model_metadata(model: Any, *, name: str) -> dict[str, Any]:
@@ -242,47 +272,48 @@ def load_model(
     """
     obj = resolve_model(session, name, version)
     digest = obj.artifacts["model.joblib"]
+    stored = (obj.content.get("featurizer") or {}).get("version")
     if not cache:
-        return load_model_artifact(digest, name=name, version=obj.version, created_at=obj.created_at)
+        return load_model_artifact(
+            digest, name=name, version=obj.version, created_at=obj.created_at, featurizer_version=stored
+        )
     path, size, mtime = _artifact_stat(digest)
     key = (name, obj.version, path, size, mtime)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key][0]
-    model = load_model_artifact(digest, name=name, version=obj.version, created_at=obj.created_at)
-    limit = _cache_limit()
-    if 0 <= size <= limit:
-        with _CACHE_LOCK:
-            _CACHE[key] = (model, size)
-            while sum(held for _, held in _CACHE.values()) > limit:
-                _CACHE.popitem(last=False)
-    return model
+    model = _CACHE.get(key)
+    if model is not None:
+        return model
+    model = load_model_artifact(
+        digest, name=name, version=obj.version, created_at=obj.created_at, featurizer_version=stored
+    )
+    return _CACHE.put(key, model, size)
 
 
 def resolve_model(session: Session, name: str, version: int | str | None = None) -> Any:
-    """The stored version :func:`load_model` would load, version-checked but not unpickled.
+    """The stored version :func:`load_model` would load, library-version-checked but not unpickled.
 
     Returns the :class:`~pharmakon.store.ObjectVersion`; its ``artifacts["model.joblib"]``
     is what :func:`load_model_artifact` takes (e.g. in a worker process).
     """
     obj = get_object(session, KIND, name, version)
-    feat = obj.content.get("featurizer") or {}
-    check_versions(
-        obj.content.get("library_versions", {}),
-        what=f"model {name!r} version {obj.version}",
-        featurizer_version=feat.get("version"),
-    )
+    check_versions(obj.content.get("library_versions", {}), what=f"model {name!r} version {obj.version}")
     return obj
 
 
-def load_model_artifact(digest: str, *, name: str, version: int, created_at: Any = None) -> Any:
+def load_model_artifact(
+    digest: str, *, name: str, version: int, created_at: Any = None, featurizer_version: str | None = None
+) -> Any:
     """Unpickle a model artifact (hash-verified) that :func:`resolve_model` checked.
+
+    The model's structure featurizer (if any) is then asked whether it still computes
+    the version the model was trained with (``featurizer_version`` from the metadata;
+    default the featurizer's own record, see :func:`check_featurizer`).
 
     Raises
     ------
     StoreError
         The artifact is missing, corrupt or cannot be unpickled.
+    ModelCompatibilityError
+        The featurizer computes another version now.
     """
     import joblib
 
@@ -296,26 +327,25 @@ def load_model_artifact(digest: str, *, name: str, version: int, created_at: Any
         raise StoreError(
             f"model {name!r} version {version}: the model artifact could not be loaded ({type(exc).__name__}: {exc})"
         ) from exc
-    model.registry = {"name": name, "version": version, "created_at": created_at}
+    check_featurizer(
+        getattr(model, "featurizer", None), what=f"model {name!r} version {version}", stored=featurizer_version
+    )
+    model.registry = {"name": name, "version": version, "created_at": created_at, "artifact_bytes": len(data)}
     return model
-
-
-#: (name, version, artifact path, size, mtime) -> (model, artifact bytes), least recently used first.
-_CACHE: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
 
 
 def _cache_limit() -> int:
     """Artifact bytes the model cache may hold (``PHARMAKON_MODEL_CACHE_MB``)."""
-    from pharmakon.config import get_settings
+    return model_cache_bytes()
 
-    return get_settings().model_cache_mb * 2**20
+
+#: (name, version, artifact path, size, mtime) -> model, bounded by artifact bytes (read on every insert).
+_CACHE = BoundedCache(lambda: _cache_limit())
 
 
 def clear_model_cache() -> None:
     """Forget every model ``load_model(..., cache=True)`` kept."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _CACHE.clear()
 
 
 def _artifact_stat(digest: str) -> tuple[str, int, int]:

@@ -37,6 +37,7 @@ from pharmakon.core.zoo import (
     BASELINE,
     SMILES_COLUMN,
     build_estimator,
+    family,
     needs_smiles,
     set_time_limit,
     with_smiles,
@@ -198,6 +199,8 @@ def select_model(
         if smiles is None:
             raise InputError(f"model {name!r} reads the molecules: give a SMILES column (--smiles-col)", field="models")
         build_estimator(name, task, {}, seed=seed)  # fails early and clearly when its extra is not installed
+    for name in names:  # unknown or wrong-task families fail before any work (unregistered: needs_smiles above)
+        family(name, task)
     if smiles is not None:
         X = X.drop(columns=[SMILES_COLUMN])
     folds_X, folds_S = [], []

@@ -49,7 +49,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from pharmakon.core.nearest import TanimotoIndex, binary_bits
-from pharmakon.errors import InputError
+from pharmakon.errors import InputError, NotFittedError
 
 __all__ = [
     "ConformalRegressor",
@@ -137,6 +137,8 @@ class _Mondrian:
 
     def threshold(self, difficulty: Sequence[float] | None, n: int) -> np.ndarray:
         """Per-row q, shape (n,): the bin's q, or the marginal q without ``difficulty`` or bins."""
+        if not hasattr(self, "q_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit() first")
         edges = getattr(self, "edges_", np.array([]))  # models pickled before the bins: plain conformal
         if difficulty is None or len(edges) == 0:
             return np.full(n, self.q_)
@@ -335,7 +337,7 @@ class ApplicabilityDomain:
     def score(self, X: np.ndarray) -> np.ndarray:
         """Nearest-neighbour similarity (tanimoto) or distance (euclidean), shape (n,)."""
         if not hasattr(self, "threshold_"):
-            raise InputError("ApplicabilityDomain is not fitted; call fit() first")
+            raise NotFittedError("this ApplicabilityDomain is not fitted yet; call fit() first")
         if self.metric == "tanimoto":
             return self._tanimoto_index().max_similarity(binary_bits(X))[:, 0].astype(float)
         return self.nn_.kneighbors(self._standardise(X), n_neighbors=1)[0][:, 0]
@@ -366,7 +368,7 @@ class ApplicabilityDomain:
         scores use the standardisation fitted on all rows (:meth:`fit` first).
         """
         if not hasattr(self, "threshold_"):
-            raise InputError("ApplicabilityDomain is not fitted; call fit() first")
+            raise NotFittedError("this ApplicabilityDomain is not fitted yet; call fit() first")
         from sklearn.neighbors import NearestNeighbors
 
         X = np.asarray(X, float)

@@ -4,13 +4,19 @@ Every entry builds an unfitted scikit-learn estimator from a flat parameter dict
 model can be rebuilt from its stored hyper-parameters. ``ridge`` (regression) and
 ``logistic`` (classification) are the baselines that always run first.
 
-Families that read the molecules themselves (``needs_smiles``: ``chemprop``, a
-message-passing network behind the ``deep`` extra) are opt-in, never in
-:func:`zoo_names`. They take a *SMILES matrix*: an object array whose column 0 holds
-canonical SMILES and whose other columns are the preprocessed features
-(:func:`with_smiles`, :func:`split_smiles`); the lifecycle passes the design frame's
-:data:`SMILES_COLUMN` through :func:`make_preprocessor` for them. An estimator with a
-``time_limit_s`` parameter gets the seconds it may train (:func:`set_time_limit`).
+A domain adds its own families with :func:`register_family` when it is imported (core
+never imports a domain): ``chemprop``, a message-passing network behind the ``deep``
+extra, is registered by the molecule domain (``import pharmakon.chem``). A family
+named but not registered raises an :class:`~pharmakon.errors.InputError` saying which
+package provides it (:func:`family`). Registered families are opt-in: never in
+:func:`zoo_names`, used when ``models`` names them.
+
+Families that read the molecules themselves (``needs_smiles``) take a *SMILES matrix*:
+an object array whose column 0 holds canonical SMILES and whose other columns are the
+preprocessed features (:func:`with_smiles`, :func:`split_smiles`); the lifecycle passes
+the design frame's :data:`SMILES_COLUMN` through :func:`make_preprocessor` for them. An
+estimator with a ``time_limit_s`` parameter gets the seconds it may train
+(:func:`set_time_limit`).
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pharmakon.errors import InputError
+from pharmakon.errors import InputError, NotFittedError
 
 __all__ = [
     "ZooEntry",
     "ZOO",
+    "register_family",
+    "family",
     "zoo_names",
     "build_estimator",
     "make_preprocessor",
@@ -149,24 +157,6 @@ def _mlp(task: str, p: dict[str, Any], seed: int, n_jobs: int):
     )
 
 
-def _chemprop(task: str, p: dict[str, Any], seed: int, n_jobs: int):
-    from importlib import import_module  # the implementation (torch, chemprop) lives in the chem domain
-
-    return import_module("pharmakon.chem.chemprop_model").build(task, p, seed, n_jobs)
-
-
-def _space_chemprop(t):
-    return {
-        "depth": t.suggest_int("depth", 2, 5),
-        "hidden": t.suggest_categorical("hidden", [200, 300, 500]),
-        "ffn_layers": t.suggest_int("ffn_layers", 1, 3),
-        "dropout": t.suggest_float("dropout", 0.0, 0.3),
-        "epochs": t.suggest_int("epochs", 20, 100, log=True),
-        "max_lr": t.suggest_float("max_lr", 3e-4, 3e-3, log=True),
-        "use_descriptors": t.suggest_categorical("use_descriptors", [True, False]),
-    }
-
-
 def _space_linear(t):
     return {"alpha": t.suggest_float("alpha", 1e-2, 1e4, log=True)}
 
@@ -250,39 +240,99 @@ ZOO: dict[str, ZooEntry] = {
             },
             "multi-layer perceptron",
         ),
-        ZooEntry(
-            "chemprop",
-            ("regression", "classification"),
-            _chemprop,
-            _space_chemprop,
-            "Chemprop D-MPNN on the molecular graph (+ the other features); opt-in, needs the deep extra",
-            needs_smiles=True,
-        ),
     ]
 }
 
 
+#: The built-in families, in screening order (baseline first); every other entry was registered.
+_BUILT_IN = ("ridge", "logistic", "lightgbm", "svm", "xgboost", "rf", "knn", "mlp")
+#: Families a domain registers when imported: name -> the package that provides it (for the error message).
+PROVIDED_BY: dict[str, str] = {
+    "chemprop": "the molecule (SMILES/featurizer) domain, pharmakon.chem, with the deep extra",
+}
+
+
+def register_family(
+    name: str,
+    build: Callable[[str, dict[str, Any], int, int], Any],
+    space: Callable[[Any], dict[str, Any]],
+    *,
+    tasks: tuple[str, ...] = ("regression", "classification"),
+    description: str = "",
+    needs_smiles: bool = False,
+) -> ZooEntry:
+    """Add a model family to the zoo (a domain calls this when it is imported); returns its entry.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(task, params, seed, n_jobs)`` -> an unfitted scikit-learn-style estimator.
+    space : callable
+        ``space(optuna_trial)`` -> a parameter dict ``build`` accepts.
+    needs_smiles : bool
+        The estimator reads SMILES matrices (:func:`with_smiles`).
+
+    Registering a name again replaces the entry (a reloaded module); a built-in family
+    cannot be replaced. Registered families are opt-in (not in :func:`zoo_names`).
+    """
+    if name in _BUILT_IN or name == "ensemble":
+        raise InputError(f"model family {name!r} is built into the zoo and cannot be registered again", field="name")
+    unknown = [t for t in tasks if t not in BASELINE]
+    if not tasks or unknown:
+        raise InputError(f"tasks must be among {sorted(BASELINE)}, got {tasks!r}", field="tasks")
+    entry = ZooEntry(name, tuple(tasks), build, space, description, needs_smiles=needs_smiles)
+    ZOO[name] = entry
+    return entry
+
+
+def family(name: str, task: str | None = None) -> ZooEntry:
+    """The zoo entry ``name`` (for ``task`` when given).
+
+    Raises
+    ------
+    InputError
+        Unknown family (the message lists the choices), a family not registered because
+        the package that provides it was not imported (the message names the package), or
+        a family that does not do ``task``.
+    """
+    entry = ZOO.get(name)
+    if entry is None and name in PROVIDED_BY:
+        raise InputError(
+            f"model family {name!r} is not registered: it is provided by {PROVIDED_BY[name]}; "
+            "import that package first (it registers the family when imported)",
+            field="models",
+        )
+    if entry is None or (task is not None and task not in entry.tasks):
+        choices = zoo_names(task) if task is not None else sorted(ZOO)
+        raise InputError(
+            f"unknown model {name!r}{f' for {task}' if task else ''}; choose from {choices}", field="model"
+        )
+    return entry
+
+
 def zoo_names(task: str) -> list[str]:
-    """Zoo entries for ``task``, baseline first."""
+    """Built-in zoo entries for ``task``, baseline first (registered families are opt-in)."""
     if task not in BASELINE:
         raise InputError(f"task must be 'regression' or 'classification', got {task!r}", field="task")
-    order = ["ridge", "logistic", "lightgbm", "svm", "xgboost", "rf", "knn", "mlp"]
-    return [n for n in order if task in ZOO[n].tasks]
+    return [n for n in _BUILT_IN if task in ZOO[n].tasks]
 
 
 def build_estimator(name: str, task: str, params: dict[str, Any] | None = None, *, seed: int = 0, n_jobs: int = 1):
-    """An unfitted estimator of zoo entry ``name`` for ``task`` (see :func:`zoo_names`)."""
+    """An unfitted estimator of zoo entry ``name`` for ``task`` (see :func:`zoo_names`, :func:`family`)."""
     if name == "ensemble":
         return AveragingEnsemble(members=list((params or {})["members"]), task=task, seed=seed, n_jobs=n_jobs)
-    if name not in ZOO or task not in ZOO[name].tasks:
-        raise InputError(f"unknown model {name!r} for {task}; choose from {zoo_names(task)}", field="model")
-    return ZOO[name].build(task, dict(params or {}), seed, n_jobs)
+    return family(name, task).build(task, dict(params or {}), seed, n_jobs)
 
 
 def needs_smiles(name: str, params: dict[str, Any] | None = None) -> bool:
-    """Whether zoo model ``name`` (an ensemble: any member) reads the molecules (a SMILES matrix)."""
+    """Whether zoo model ``name`` (an ensemble: any member) reads the molecules (a SMILES matrix).
+
+    A family provided by a domain that was not imported raises :class:`InputError` (:func:`family`).
+    """
     if name == "ensemble":
         return any(needs_smiles(m["model"]) for m in (params or {}).get("members", []))
+    if name not in ZOO and name in PROVIDED_BY:
+        family(name)
     return name in ZOO and ZOO[name].needs_smiles
 
 
@@ -355,7 +405,7 @@ class AveragingEnsemble(BaseEstimator):
 
     def _check(self) -> None:
         if not hasattr(self, "estimators_"):
-            raise ValueError("AveragingEnsemble is not fitted yet; call fit() first")
+            raise NotFittedError("this AveragingEnsemble is not fitted yet; call fit() first")
 
     def _weighted(self) -> list[tuple[Any, int]]:
         """Each distinct fitted member once, with how many times it is listed (its weight)."""
@@ -409,7 +459,7 @@ class MinSupport(TransformerMixin, BaseEstimator):
         import numpy as np
 
         if not hasattr(self, "keep_"):
-            raise ValueError("MinSupport is not fitted yet; call fit() first")
+            raise NotFittedError("this MinSupport is not fitted yet; call fit() first")
         return np.asarray(X, float)[:, self.keep_]
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
@@ -453,7 +503,7 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
         import numpy as np
 
         if not hasattr(self, "scale_"):
-            raise ValueError("CountAwareScaler is not fitted yet; call fit() first")
+            raise NotFittedError("this CountAwareScaler is not fitted yet; call fit() first")
         return (np.asarray(X, float) - self.mean_) / self.scale_
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
