@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_open"]
+__all__ = ["atomic_path", "atomic_open", "atomic_write_text"]
 
 
 @contextmanager
@@ -56,3 +56,10 @@ def atomic_open(path: str | Path, mode: str = "w", *, newline: str | None = None
     encoding = None if "b" in mode else "utf-8"
     with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=newline) as handle:
         yield handle
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` all or nothing; returns the path."""
+    with atomic_open(path) as handle:
+        handle.write(text)
+    return Path(path)

@@ -3,14 +3,13 @@ phenotypes + recommendations; JSON, TSV and HTML writers."""
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from pharmakon.errors import InputError
-from pharmakon.files import atomic_open
+from pharmakon.files import atomic_write_text
 from pharmakon.patients.pgx.definitions import GENES, load_definition
 from pharmakon.patients.pgx.matcher import GeneCall, match_gene
 from pharmakon.patients.pgx.models import TSV_COLUMNS, GeneResult, SampleReport
@@ -175,37 +174,15 @@ def call_vcf(
 
 def report_html(report: SampleReport) -> str:
     """Stand-alone HTML page a pharmacist can read (gene table, advice, caveats)."""
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(g)}</td><td>{e(' or '.join(r.diplotypes) or 'not called')}</td>"
-        f"<td>{e(str(r.phenotype or ''))}</td><td>{e(format_score(r.activity_score) or '')}</td>"
-        f"<td>{e(r.source)}</td><td>{e(r.not_called_reason or '')}</td></tr>"
-        for g, r in sorted(report.genes.items())
-    )
-    recs = "".join(
-        f"<tr><td>{e(r.drug)}</td><td>{e(r.source)}</td><td>{e(', '.join(f'{k}={v}' for k, v in r.lookup.items()))}"
-        f"</td><td>{e(r.population or '')}</td><td>{e(str(r.classification))}</td>"
-        f"<td>{e(str(r.recommendation))}</td><td>{e(r.guideline)}</td></tr>"
-        for r in report.recommendations
-    )
-    cav = "".join(f"<li>{e(c)}</li>" for c in [*report.caveats, *report.warfarin_notes])
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>PGx report {e(report.sample)}</title>"
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;"
-        "padding:3px 6px;vertical-align:top}</style></head><body>"
-        f"<h1>Pharmacogenomic report: {e(report.sample)}</h1><h2>Genotypes and phenotypes</h2>"
-        "<table><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th><th>Activity score</th><th>Source</th>"
-        f"<th>Not called because</th></tr>{rows}</table><h2>Caveats</h2><ul>{cav or '<li>none</li>'}</ul>"
-        "<h2>Prescribing recommendations (CPIC / DPWG)</h2><table><tr><th>Drug</th><th>Source</th>"
-        "<th>Lookup</th><th>Population</th><th>Strength</th><th>Recommendation</th><th>Guideline</th></tr>"
-        f"{recs}</table><p>Genome build GRCh38. Star-allele calls follow PharmCAT's documented "
-        "matching rules; verify before clinical use.</p></body></html>"
-    )
+    from pharmakon.reports import render
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    with atomic_open(path) as fh:
-        fh.write(text)
+    return render(
+        "pgx_sample_report.html",
+        report=report,
+        genes=sorted(report.genes.items()),
+        caveats=[*report.caveats, *report.warfarin_notes],
+        score=format_score,
+    )
 
 
 def write_reports(reports: list[SampleReport], out_dir: Path | str) -> list[Path]:
@@ -217,9 +194,9 @@ def write_reports(reports: list[SampleReport], out_dir: Path | str) -> list[Path
     lines = ["\t".join(TSV_COLUMNS)]
     for rep in reports:
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in rep.sample)
-        _atomic_write(out / f"{safe}.json", json.dumps(rep.to_dict(), indent=2))
-        _atomic_write(out / f"{safe}.html", report_html(rep))
+        atomic_write_text(out / f"{safe}.json", json.dumps(rep.to_dict(), indent=2))
+        atomic_write_text(out / f"{safe}.html", report_html(rep))
         written += [out / f"{safe}.json", out / f"{safe}.html"]
         lines += ["\t".join(str(r[c]) for c in TSV_COLUMNS) for r in rep.rows()]
-    _atomic_write(out / "summary.tsv", "\n".join(lines) + "\n")
+    atomic_write_text(out / "summary.tsv", "\n".join(lines) + "\n")
     return [*written, out / "summary.tsv"]
