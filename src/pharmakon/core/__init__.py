@@ -38,7 +38,10 @@ _LAZY = {
     ),
     **dict.fromkeys(["QCReport", "run_qc", "leakage_report", "QC_RULES"], "qc"),
     **dict.fromkeys(["regression_metrics", "classification_metrics", "PRIMARY_METRIC"], "metrics"),
-    **dict.fromkeys(["ZOO", "zoo_names", "build_estimator", "make_preprocessor", "MinSupport"], "zoo"),
+    **dict.fromkeys(
+        ["ZOO", "zoo_names", "build_estimator", "make_preprocessor", "MinSupport", "register_family", "family"], "zoo"
+    ),
+    **dict.fromkeys(["BoundedCache"], "cache"),
     **dict.fromkeys(["SelectionResult", "select_model", "cross_validate"], "selection"),
     **dict.fromkeys(
         [
