@@ -42,7 +42,8 @@ def call_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Call star-allele diplotypes, phenotypes and recommendations for each sample of a VCF."""
-    from pharmakon.patients.pgx.service import CallSpec, build_spec, call_vcf_file
+    from pharmakon.patients.pgx.service import CallSpec, call_vcf_file
+    from pharmakon.specs import build_spec
     from pharmakon.store import open_store
 
     spec = build_spec(
@@ -95,7 +96,8 @@ def batch_command(
     """Call every sample of a multi-sample VCF through the executor (progress bar), with coverage per group."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pharmakon.patients.pgx.service import batch_call_file, build_spec
+    from pharmakon.patients.pgx.service import batch_call_file
+    from pharmakon.specs import build_spec
     from pharmakon.store import open_store
 
     spec = build_spec(
@@ -136,7 +138,8 @@ def warfarin_command(
     as_json: JsonOpt = False,
 ) -> None:
     """IWPC pharmacogenetic, clinical and fixed (35 mg/week) doses for every patient of a cohort."""
-    from pharmakon.patients.pgx.service import WarfarinCohortSpec, build_spec, dose_warfarin_cohort
+    from pharmakon.patients.pgx.service import WarfarinCohortSpec, dose_warfarin_cohort
+    from pharmakon.specs import build_spec
     from pharmakon.store import open_store
 
     spec = build_spec(WarfarinCohortSpec, cohort=cohort, out=out)

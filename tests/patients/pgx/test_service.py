@@ -15,7 +15,6 @@ from pharmakon.patients.pgx.service import (
     BatchSpec,
     CallSpec,
     Upload,
-    build_spec,
     call_vcf_file,
     call_vcf_uploads,
     get_report,
@@ -23,6 +22,7 @@ from pharmakon.patients.pgx.service import (
     list_reports,
     spooled_uploads,
 )
+from pharmakon.specs import build_spec
 from pharmakon.store import Store, list_events
 from tests.conftest import MIRROR
 

@@ -23,12 +23,12 @@ from pharmakon.patients.pgx.service import (
     WarfarinDose,
     WarfarinPatient,
     WarfarinPatientsSpec,
-    build_spec,
     call_vcf_uploads,
     dose_warfarin_patients,
     get_report,
     list_reports,
 )
+from pharmakon.specs import build_spec
 
 router = APIRouter(prefix="/pgx", tags=["pgx"])
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
@@ -45,6 +45,7 @@ from pharmakon.patients.pgx.fairness import MIN_GROUP
 from pharmakon.patients.pgx.models import Number, SampleReport
 from pharmakon.patients.pgx.warfarin import ALGORITHMS, ID, WarfarinPatient
 from pharmakon.results import Result
+from pharmakon.specs import build_spec
 
 if TYPE_CHECKING:
     from pharmakon.store import Store
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_UPLOAD_BYTES",
     "Upload",
-    "build_spec",
     "spooled_uploads",
     "CallSpec",
     "SavedReport",
@@ -88,18 +88,6 @@ __all__ = [
 MAX_UPLOAD_BYTES = 200 * 2**20
 
 S = TypeVar("S", bound=BaseModel)
-
-
-def build_spec(cls: type[S], /, **values: Any) -> S:
-    """``cls(**values)`` without the ``None`` values (the spec's defaults apply); pydantic's
-    validation errors become one :class:`~pharmakon.errors.InputError` naming the field
-    (CLI exit code 2, HTTP 422, the form's error line)."""
-    try:
-        return cls(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ())) or None
-        raise InputError(str(first.get("msg", exc)).removeprefix("Value error, "), field=field) from None
 
 
 # --------------------------------------------------------------------------- uploads

@@ -8,11 +8,11 @@ turns a bad value into an :class:`~pharmakon.errors.InputError` naming the field
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from pharmakon.errors import InputError
+from pharmakon.specs import Spec
 
 __all__ = [
     "Method",
@@ -53,31 +53,8 @@ MAX_ROWS = 200_000
 MAX_RECORDS = 100_000
 
 
-class SafetySpec(BaseModel):
+class SafetySpec(Spec):
     """Base of the safety request specs: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @classmethod
-    def create(cls, **values: Any) -> Self:
-        """The spec from the values a user gave; ``None`` means not given (the default applies).
-
-        Raises
-        ------
-        InputError
-            A value out of its bounds, naming the field.
-        """
-        try:
-            return cls(**{k: v for k, v in values.items() if v is not None})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-            field = ".".join(str(p) for p in first["loc"]) or None
-            message = str(first["msg"]).removeprefix("Value error, ")
-            if first["type"] == "literal_error":
-                name = next((str(p) for p in reversed(first["loc"]) if isinstance(p, str)), "value")
-                message = f"unknown {name} {first['input']!r}; choose from {first['ctx']['expected']}"
-            raise InputError(f"{message}{more}", field=field) from None
 
 
 class ReportsPolicy(SafetySpec):
