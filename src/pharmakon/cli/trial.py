@@ -1,7 +1,9 @@
 """``pharmakon trial``: group-sequential designs, sample size, simulation, stored designs.
 
-Thin layer over :mod:`pharmakon.trials.design`; heavy imports happen inside commands
-so ``pharmakon --help`` stays fast.
+Thin layer over :mod:`pharmakon.trials.design.service`: each command builds the
+use case's spec (defaults come from the spec), calls the service and prints its result
+(``summary()`` as text, ``to_dict()`` with ``--json``). Heavy imports happen inside
+commands so ``pharmakon --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,12 +15,28 @@ from typing import Annotated, Any
 
 import click
 import typer
+from pydantic import BaseModel
 from typer.core import TyperGroup
 
-from pharmakon.cli._common import cli_actor, console, print_json
+from pharmakon.cli._common import cli_caller, console, print_json
 from pharmakon.files import atomic_open
+from pharmakon.trials.design.spec import (
+    BayesSpec,
+    DesignSpec,
+    DoseFindingSpec,
+    EnrichmentSpec,
+    SampleSizeInputs,
+    SimulationSpec,
+)
 
 __all__ = ["app"]
+
+
+def _default(model: type[BaseModel], field: str) -> Any:
+    """The spec's default for ``field`` (defaults are defined once, in the specs)."""
+    info = model.model_fields[field]
+    return info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+
 
 app = typer.Typer(
     help="Clinical-trial design: group-sequential boundaries, sample size, simulation.", no_args_is_help=True
@@ -48,10 +66,13 @@ app.add_typer(simulate_app, name="simulate")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Kmax = Annotated[int, typer.Option("--kmax", help="Number of looks (1-20).")]
+FixedKmax = Annotated[int | None, typer.Option("--kmax", help="Number of looks (1-20); default 1, a fixed design.")]
 Alpha = Annotated[float, typer.Option("--alpha", help="Type I error in (0, 0.5); two-sided total if --sided 2.")]
 Beta = Annotated[float, typer.Option("--beta", help="Type II error (1 - power).")]
 Sided = Annotated[int, typer.Option("--sided", help="1 or 2.")]
-Spending = Annotated[str, typer.Option("--spending", help="OF, P, WT, HP, asOF, asP, asKD, asHSD.")]
+Spending = Annotated[
+    str, typer.Option("--spending", help="OF, P, WT, WToptimum, PT, HP, asOF, asP, asKD, asHSD (rpact typeOfDesign).")
+]
 Gamma = Annotated[float | None, typer.Option("--gamma", help="Gamma of asKD / asHSD.")]
 DeltaWT = Annotated[float | None, typer.Option("--delta-wt", help="Delta of Wang-Tsiatis (WT) designs.")]
 Info = Annotated[str | None, typer.Option("--info-rates", help="Information rates, e.g. 0.3,0.7,1.")]
@@ -59,222 +80,26 @@ Futility = Annotated[str, typer.Option("--futility", help="Beta spending: none, 
 GammaB = Annotated[float | None, typer.Option("--gamma-b", help="Gamma of bsKD / bsHSD.")]
 Binding = Annotated[bool, typer.Option("--binding/--non-binding", help="Binding futility bounds.")]
 
-
-def _spec(
-    kmax: int,
-    alpha: float,
-    beta: float,
-    sided: int,
-    spending: str,
-    gamma: float | None,
-    delta_wt: float | None,
-    info_rates: str | None,
-    futility: str,
-    gamma_b: float | None,
-    binding: bool,
-) -> dict[str, Any]:
-    from pharmakon.trials.design.spec import parse_rates
-
-    return {
-        "kmax": kmax,
-        "alpha": alpha,
-        "beta": beta,
-        "sided": sided,
-        "spending": spending,
-        "gamma": gamma,
-        "delta_wt": delta_wt,
-        "information_rates": parse_rates(info_rates),
-        "futility": futility,
-        "gamma_b": gamma_b,
-        "binding": binding,
-    }
+D = {name: _default(DesignSpec, name) for name in DesignSpec.model_fields}
+SS = {name: _default(SampleSizeInputs, name) for name in SampleSizeInputs.model_fields if name != "design"}
+SIM = {name: _default(SimulationSpec, name) for name in SimulationSpec.model_fields if name != "design"}
+BAYES = {name: _default(BayesSpec, name) for name in BayesSpec.model_fields}
+DOSE = {name: _default(DoseFindingSpec, name) for name in DoseFindingSpec.model_fields}
+ENRICH = {name: _default(EnrichmentSpec, name) for name in EnrichmentSpec.model_fields}
 
 
-def _print_design(design: Any, extra: dict[str, Any] | None = None) -> None:
-    from rich.table import Table
-
-    console.print(design.summary(), markup=False)
-    rows = design.table()
-    table = Table()
-    for col in rows[0]:
-        table.add_column(col, justify="right")
-    for row in rows:
-        table.add_row(*("" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in row.values()))
-    console.print(table)
-    for key, value in (extra or {}).items():
-        console.print(f"[cyan]{key}[/cyan]: {value}")
+def _design(**values: Any) -> dict[str, Any]:
+    """The design options as spec keys (``info_rates`` is ``information_rates``)."""
+    values["information_rates"] = values.pop("info_rates", None)
+    return values
 
 
-@design_app.command("gs")
-def design_gs(
-    kmax: Kmax = 3,
-    alpha: Alpha = 0.025,
-    beta: Beta = 0.2,
-    sided: Sided = 1,
-    spending: Spending = "OF",
-    gamma: Gamma = None,
-    delta_wt: DeltaWT = None,
-    info_rates: Info = None,
-    futility: Futility = "none",
-    gamma_b: GammaB = None,
-    binding: Binding = False,
-    save: Annotated[str | None, typer.Option("--save", help="Store as trial_design NAME (new version).")] = None,
-    reason: Annotated[str | None, typer.Option(help="Why (audit trail), with --save.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Group-sequential boundaries (rpact getDesignGroupSequential conventions, z-scale)."""
-    from pharmakon.trials.design import design_characteristics, design_from_spec
-
-    spec = _spec(kmax, alpha, beta, sided, spending, gamma, delta_wt, info_rates, futility, gamma_b, binding)
-    design = design_from_spec(spec)
-    ch = design_characteristics(design)
-    stored = None
-    if save:
-        from pharmakon.store import open_store
-        from pharmakon.trials.design import save_design
-
-        with open_store().session() as session:
-            obj, _ = save_design(session, name=save, spec=spec, actor=cli_actor(), reason=reason)
-            stored = f"{obj.name}@{obj.version}"
+def _emit(result: Any, as_json: bool) -> None:
+    """Print a service result: JSON (``to_dict()``) or its text summary."""
     if as_json:
-        out = design.to_dict() | {"characteristics": ch.to_dict(), "summary": design.summary()}
-        if stored:
-            out["stored"] = stored
-        print_json(out)
-        return
-    _print_design(
-        design,
-        {
-            "inflation factor": f"{ch.inflation_factor:.6f}",
-            "ASN (H1, H1/2, H0) / n_fixed": f"{ch.average_sample_number1:.4f}, "
-            f"{ch.average_sample_number01:.4f}, {ch.average_sample_number0:.4f}",
-            **({"stored": stored} if stored else {}),
-        },
-    )
-
-
-def _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding):  # type: ignore[no-untyped-def]
-    from pharmakon.trials.design import design_from_spec
-
-    return design_from_spec(_spec(kmax, alpha, beta, sided, spending, gamma, None, info_rates, futility, None, binding))
-
-
-def _print_result(res: Any, as_json: bool) -> None:
-    data = res if isinstance(res, dict) else res.to_dict()
-    if as_json:
-        print_json(data)
-        return
-    for key, value in data.items():
-        if isinstance(value, float):
-            value = f"{value:.6g}"
-        elif isinstance(value, list) and value and isinstance(value[0], float):
-            value = ", ".join(f"{v:.6g}" for v in value)
-        console.print(f"[cyan]{key:>32}[/cyan]  {value}", highlight=False)
-
-
-@samplesize_app.command("means")
-def samplesize_means(
-    alternative: Annotated[float, typer.Option(help="Mean difference under H1 (endpoint units).")],
-    stdev: Annotated[float, typer.Option(help="Standard deviation (endpoint units).")] = 1.0,
-    groups: Annotated[int, typer.Option(help="1 or 2.")] = 2,
-    allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = 1.0,
-    t_test: Annotated[bool, typer.Option("--t-test/--z-test", help="Exact t power for the fixed size.")] = False,
-    kmax: Kmax = 1,
-    alpha: Alpha = 0.025,
-    beta: Beta = 0.2,
-    sided: Sided = 1,
-    spending: Spending = "OF",
-    gamma: Gamma = None,
-    info_rates: Info = None,
-    futility: Futility = "none",
-    binding: Binding = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Sample size for a continuous endpoint (fixed or group-sequential)."""
-    from pharmakon.trials.design import sample_size_means
-
-    design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _print_result(
-        sample_size_means(
-            design, alternative, stdev, groups=groups, allocation_ratio=allocation, normal_approximation=not t_test
-        ),
-        as_json,
-    )
-
-
-@samplesize_app.command("rates")
-def samplesize_rates(
-    pi1: Annotated[float, typer.Option(help="Rate under H1 (treatment / single group).")],
-    pi2: Annotated[float | None, typer.Option(help="Control rate (two groups).")] = None,
-    groups: Annotated[int, typer.Option(help="1 or 2.")] = 2,
-    theta_h0: Annotated[float, typer.Option(help="H0 rate (one group), difference or ratio (two groups).")] = 0.0,
-    risk_ratio: Annotated[bool, typer.Option("--risk-ratio", help="Test the ratio pi1/pi2 against theta-h0.")] = False,
-    allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = 1.0,
-    kmax: Kmax = 1,
-    alpha: Alpha = 0.025,
-    beta: Beta = 0.2,
-    sided: Sided = 1,
-    spending: Spending = "OF",
-    gamma: Gamma = None,
-    info_rates: Info = None,
-    futility: Futility = "none",
-    binding: Binding = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Sample size for a binary endpoint (normal approximation)."""
-    from pharmakon.trials.design import sample_size_rates
-
-    design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _print_result(
-        sample_size_rates(
-            design, pi1, pi2, groups=groups, theta_h0=theta_h0, allocation_ratio=allocation, risk_ratio=risk_ratio
-        ),
-        as_json,
-    )
-
-
-@samplesize_app.command("survival")
-def samplesize_survival(
-    hazard_ratio: Annotated[float, typer.Option("--hazard-ratio", help="Hazard ratio under H1.")],
-    median2: Annotated[float, typer.Option(help="Control median survival (time units).")],
-    accrual: Annotated[float, typer.Option(help="Accrual duration (time units).")] = 12.0,
-    follow_up: Annotated[float, typer.Option(help="Follow-up after accrual (time units).")] = 12.0,
-    dropout: Annotated[float, typer.Option(help="Probability of dropping out by --dropout-time (both arms).")] = 0.0,
-    dropout_time: Annotated[float, typer.Option(help="Time (units) at which --dropout applies.")] = 12.0,
-    method: Annotated[str, typer.Option(help="Schoenfeld, Freedman or HsiehFreedman.")] = "Schoenfeld",
-    kmax: Kmax = 1,
-    alpha: Alpha = 0.025,
-    beta: Beta = 0.2,
-    sided: Sided = 1,
-    spending: Spending = "OF",
-    gamma: Gamma = None,
-    info_rates: Info = None,
-    futility: Futility = "none",
-    binding: Binding = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Events (Schoenfeld) and subjects for a log-rank test."""
-    import math
-
-    from pharmakon.trials.design import sample_size_survival
-
-    design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    if not median2 > 0:
-        from pharmakon.errors import InputError
-
-        raise InputError(f"median2 must be > 0, got {median2}", field="median2")
-    res = sample_size_survival(
-        design,
-        hazard_ratio,
-        math.log(2) / median2,
-        accrual_time=accrual,
-        follow_up_time=follow_up,
-        dropout_rate1=dropout,
-        dropout_rate2=dropout,
-        dropout_time=dropout_time,
-        type_of_computation=method,
-    )
-    _print_result(res, as_json)
+        print_json(result.to_dict())
+    else:
+        console.print(result.summary(), markup=False, highlight=False)
 
 
 @contextmanager
@@ -295,123 +120,316 @@ def _bar(quiet: bool) -> Iterator[Any]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _simulate(
-    kind: str,
-    design: Any,
-    sims: int,
-    seed: int,
-    backend: str | None,
-    as_json: bool,
-    name: str | None = None,
-    curve: int = 0,
-    **kwargs: Any,
+@design_app.command("gs")
+def design_gs(
+    kmax: Kmax = D["kmax"],
+    alpha: Alpha = D["alpha"],
+    beta: Beta = D["beta"],
+    sided: Sided = D["sided"],
+    spending: Spending = D["spending"],
+    gamma: Gamma = None,
+    delta_wt: DeltaWT = None,
+    info_rates: Info = None,
+    futility: Futility = D["futility"],
+    gamma_b: GammaB = None,
+    binding: Binding = D["binding"],
+    save: Annotated[str | None, typer.Option("--save", help="Store as trial_design NAME (new version).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (audit trail), with --save.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    from pharmakon.store import open_store
-    from pharmakon.trials.design.sim_store import save_simulation, simulate_operating_characteristics
+    """Group-sequential boundaries (rpact getDesignGroupSequential conventions, z-scale)."""
+    from pharmakon.trials.design.service import SaveDesignSpec, compute_design, store_design
 
-    planned = kwargs.pop("planned")
-    with _bar(as_json) as progress:
-        oc = simulate_operating_characteristics(
-            design, kind, kwargs, planned, sims=sims, seed=seed, backend=backend, curve_points=curve, progress=progress
+    design = DesignSpec.parse(
+        _design(
+            kmax=kmax,
+            alpha=alpha,
+            beta=beta,
+            sided=sided,
+            spending=spending,
+            gamma=gamma,
+            delta_wt=delta_wt,
+            info_rates=info_rates,
+            futility=futility,
+            gamma_b=gamma_b,
+            binding=binding,
         )
-    with open_store().session() as session:
-        obj = save_simulation(session, name=name or f"{kind}-simulation", design=design, oc=oc, actor=cli_actor())
-    stored = f"{obj.name}@{obj.version}"
-    if as_json:
-        print_json(oc["result"] | {"stored": stored, "power_curve": oc["power_curve"]})
-        return
-    _print_result(oc["result"], False)
-    for p in oc["power_curve"]:
-        console.print(f"  effect {p['effect']:.4g}: power {p['power']:.4f} (SE {p['mc_se']:.4f})", highlight=False)
-    console.print(f"stored as trial_simulation {stored}")
+    )
+    if save:
+        from pharmakon.store import open_store
+
+        spec = SaveDesignSpec.parse(name=save, design=design, reason=reason)
+        result = store_design(open_store(), spec, cli_caller())
+    else:
+        result = compute_design(design)
+    _emit(result, as_json)
+
+
+def _sample_size(endpoint: str, design: dict[str, Any], as_json: bool, **values: Any) -> None:
+    from pharmakon.trials.design.service import SampleSizeSpec, compute_sample_size
+
+    _emit(compute_sample_size(SampleSizeSpec.parse(values, endpoint=endpoint, design=design)), as_json)
+
+
+@samplesize_app.command("means")
+def samplesize_means(
+    alternative: Annotated[float, typer.Option(help="Mean difference under H1 (endpoint units).")],
+    stdev: Annotated[float, typer.Option(help="Standard deviation (endpoint units).")] = SS["stdev"],
+    groups: Annotated[int, typer.Option(help="1 or 2.")] = SS["groups"],
+    allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = SS["allocation_ratio"],
+    t_test: Annotated[bool, typer.Option("--t-test/--z-test", help="Exact t power for the fixed size.")] = not SS[
+        "normal_approximation"
+    ],
+    kmax: FixedKmax = None,
+    alpha: Alpha = D["alpha"],
+    beta: Beta = D["beta"],
+    sided: Sided = D["sided"],
+    spending: Spending = D["spending"],
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = D["futility"],
+    binding: Binding = D["binding"],
+    as_json: JsonOpt = False,
+) -> None:
+    """Sample size for a continuous endpoint (fixed or group-sequential)."""
+    design = _design(
+        kmax=kmax,
+        alpha=alpha,
+        beta=beta,
+        sided=sided,
+        spending=spending,
+        gamma=gamma,
+        info_rates=info_rates,
+        futility=futility,
+        binding=binding,
+    )
+    _sample_size(
+        "means",
+        design,
+        as_json,
+        alternative=alternative,
+        stdev=stdev,
+        groups=groups,
+        allocation_ratio=allocation,
+        normal_approximation=not t_test,
+    )
+
+
+@samplesize_app.command("rates")
+def samplesize_rates(
+    pi1: Annotated[float, typer.Option(help="Rate under H1 (treatment / single group).")],
+    pi2: Annotated[float | None, typer.Option(help="Control rate (two groups).")] = SS["pi2"],
+    groups: Annotated[int, typer.Option(help="1 or 2.")] = SS["groups"],
+    theta_h0: Annotated[
+        float | None, typer.Option(help="H0 rate (one group), difference or ratio (two groups); default 0 or 1.")
+    ] = SS["theta_h0"],
+    risk_ratio: Annotated[bool, typer.Option("--risk-ratio", help="Test the ratio pi1/pi2 against theta-h0.")] = SS[
+        "risk_ratio"
+    ],
+    allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = SS["allocation_ratio"],
+    kmax: FixedKmax = None,
+    alpha: Alpha = D["alpha"],
+    beta: Beta = D["beta"],
+    sided: Sided = D["sided"],
+    spending: Spending = D["spending"],
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = D["futility"],
+    binding: Binding = D["binding"],
+    as_json: JsonOpt = False,
+) -> None:
+    """Sample size for a binary endpoint (normal approximation)."""
+    design = _design(
+        kmax=kmax,
+        alpha=alpha,
+        beta=beta,
+        sided=sided,
+        spending=spending,
+        gamma=gamma,
+        info_rates=info_rates,
+        futility=futility,
+        binding=binding,
+    )
+    _sample_size(
+        "rates",
+        design,
+        as_json,
+        pi1=pi1,
+        pi2=pi2,
+        groups=groups,
+        theta_h0=theta_h0,
+        allocation_ratio=allocation,
+        risk_ratio=risk_ratio,
+    )
+
+
+@samplesize_app.command("survival")
+def samplesize_survival(
+    hazard_ratio: Annotated[float, typer.Option("--hazard-ratio", help="Hazard ratio under H1.")],
+    median2: Annotated[float, typer.Option(help="Control median survival (time units).")],
+    accrual: Annotated[float, typer.Option(help="Accrual duration (time units).")] = SS["accrual_time"],
+    follow_up: Annotated[float, typer.Option(help="Follow-up after accrual (time units).")] = SS["follow_up_time"],
+    dropout: Annotated[float, typer.Option(help="Probability of dropping out by --dropout-time (both arms).")] = SS[
+        "dropout"
+    ],
+    dropout_time: Annotated[float, typer.Option(help="Time (units) at which --dropout applies.")] = SS["dropout_time"],
+    method: Annotated[str, typer.Option(help="Schoenfeld, Freedman or HsiehFreedman.")] = SS["method"],
+    allocation: Annotated[float, typer.Option(help="n1/n2 allocation ratio.")] = SS["allocation_ratio"],
+    kmax: FixedKmax = None,
+    alpha: Alpha = D["alpha"],
+    beta: Beta = D["beta"],
+    sided: Sided = D["sided"],
+    spending: Spending = D["spending"],
+    gamma: Gamma = None,
+    info_rates: Info = None,
+    futility: Futility = D["futility"],
+    binding: Binding = D["binding"],
+    as_json: JsonOpt = False,
+) -> None:
+    """Events (Schoenfeld) and subjects for a log-rank test."""
+    design = _design(
+        kmax=kmax,
+        alpha=alpha,
+        beta=beta,
+        sided=sided,
+        spending=spending,
+        gamma=gamma,
+        info_rates=info_rates,
+        futility=futility,
+        binding=binding,
+    )
+    _sample_size(
+        "survival",
+        design,
+        as_json,
+        hazard_ratio=hazard_ratio,
+        median2=median2,
+        accrual_time=accrual,
+        follow_up_time=follow_up,
+        dropout=dropout,
+        dropout_time=dropout_time,
+        method=method,
+        allocation_ratio=allocation,
+    )
+
+
+def _simulate(spec: SimulationSpec, backend: str | None, as_json: bool) -> None:
+    from pharmakon.store import open_store
+    from pharmakon.trials.design.service import simulate_design
+
+    with _bar(as_json) as progress:
+        result = simulate_design(open_store(), spec, cli_caller(), backend=backend, progress=progress)
+    _emit(result, as_json)
 
 
 Sims = Annotated[int, typer.Option("--sims", help="Simulated trials.")]
 Seed = Annotated[int, typer.Option("--seed", help="Root seed (same seed, same answer on any backend).")]
 Planned = Annotated[str, typer.Option("--planned", help="Cumulative total sample sizes per look, e.g. 100,200,300.")]
 Backend = Annotated[str | None, typer.Option("--backend", help="serial, local or ray.")]
-SimName = Annotated[str | None, typer.Option("--name", help="Store the result as trial_simulation NAME.")]
+SimName = Annotated[
+    str | None, typer.Option("--name", help="Store the result as trial_simulation NAME (default ENDPOINT-simulation).")
+]
 Curve = Annotated[int, typer.Option("--curve", help="Also simulate a power curve at this many effects.")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why (audit trail).")]
+PLANNED = ",".join(str(n) for n in SIM["planned"])
 
 
 @simulate_app.command("rates")
 def simulate_rates_cmd(
     pi1: Annotated[float, typer.Option(help="Treatment response rate.")],
-    pi2: Annotated[float, typer.Option(help="Control response rate.")] = 0.2,
-    planned: Planned = "100,200,300",
-    sims: Sims = 100_000,
-    seed: Seed = 0,
+    pi2: Annotated[float, typer.Option(help="Control response rate.")] = SIM["pi2"],
+    planned: Planned = PLANNED,
+    sims: Sims = SIM["sims"],
+    seed: Seed = SIM["seed"],
     backend: Backend = None,
-    kmax: Kmax = 3,
-    alpha: Alpha = 0.025,
-    beta: Beta = 0.2,
-    sided: Sided = 1,
-    spending: Spending = "OF",
+    kmax: Kmax = D["kmax"],
+    alpha: Alpha = D["alpha"],
+    beta: Beta = D["beta"],
+    sided: Sided = D["sided"],
+    spending: Spending = D["spending"],
     gamma: Gamma = None,
     info_rates: Info = None,
-    futility: Futility = "none",
-    binding: Binding = False,
+    futility: Futility = D["futility"],
+    binding: Binding = D["binding"],
     name: SimName = None,
-    curve: Curve = 0,
+    curve: Curve = SIM["curve"],
+    reason: Reason = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a two-arm binary trial (rpact getSimulationRates conventions)."""
-    from pharmakon.trials.design.spec import parse_rates
-
-    design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _simulate(
-        "rates",
-        design,
-        sims,
-        seed,
-        backend,
-        as_json,
-        name,
-        curve,
+    design = _design(
+        kmax=kmax,
+        alpha=alpha,
+        beta=beta,
+        sided=sided,
+        spending=spending,
+        gamma=gamma,
+        info_rates=info_rates,
+        futility=futility,
+        binding=binding,
+    )
+    spec = SimulationSpec.parse(
+        design=design,
+        endpoint="rates",
         pi1=pi1,
         pi2=pi2,
-        planned=parse_rates(planned, "planned"),
+        planned=planned,
+        sims=sims,
+        seed=seed,
+        curve=curve,
+        name=name,
+        reason=reason,
     )
+    _simulate(spec, backend, as_json)
 
 
 @simulate_app.command("means")
 def simulate_means_cmd(
     alternative: Annotated[float, typer.Option(help="True mean difference.")],
-    stdev: Annotated[float, typer.Option(help="Standard deviation.")] = 1.0,
-    planned: Planned = "100,200,300",
-    sims: Sims = 100_000,
-    seed: Seed = 0,
+    stdev: Annotated[float, typer.Option(help="Standard deviation.")] = SIM["stdev"],
+    planned: Planned = PLANNED,
+    sims: Sims = SIM["sims"],
+    seed: Seed = SIM["seed"],
     backend: Backend = None,
-    kmax: Kmax = 3,
-    alpha: Alpha = 0.025,
-    beta: Beta = 0.2,
-    sided: Sided = 1,
-    spending: Spending = "OF",
+    kmax: Kmax = D["kmax"],
+    alpha: Alpha = D["alpha"],
+    beta: Beta = D["beta"],
+    sided: Sided = D["sided"],
+    spending: Spending = D["spending"],
     gamma: Gamma = None,
     info_rates: Info = None,
-    futility: Futility = "none",
-    binding: Binding = False,
+    futility: Futility = D["futility"],
+    binding: Binding = D["binding"],
     name: SimName = None,
-    curve: Curve = 0,
+    curve: Curve = SIM["curve"],
+    reason: Reason = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a two-arm continuous trial (rpact getSimulationMeans conventions, known SD)."""
-    from pharmakon.trials.design.spec import parse_rates
-
-    design = _design_opts(kmax, alpha, beta, sided, spending, gamma, info_rates, futility, binding)
-    _simulate(
-        "means",
-        design,
-        sims,
-        seed,
-        backend,
-        as_json,
-        name,
-        curve,
+    design = _design(
+        kmax=kmax,
+        alpha=alpha,
+        beta=beta,
+        sided=sided,
+        spending=spending,
+        gamma=gamma,
+        info_rates=info_rates,
+        futility=futility,
+        binding=binding,
+    )
+    spec = SimulationSpec.parse(
+        design=design,
+        endpoint="means",
         alternative=alternative,
         stdev=stdev,
-        planned=parse_rates(planned, "planned"),
+        planned=planned,
+        sims=sims,
+        seed=seed,
+        curve=curve,
+        name=name,
+        reason=reason,
     )
+    _simulate(spec, backend, as_json)
 
 
 @simulate_app.command("spec")
@@ -420,182 +438,162 @@ def simulate_spec(
     sims: Annotated[int | None, typer.Option("--sims", help="Override simulate.sims.")] = None,
     backend: Backend = None,
     name: SimName = None,
-    curve: Curve = 0,
+    curve: Curve = SIM["curve"],
+    reason: Reason = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate the design and scenario of a YAML spec file (also: `trial simulate SPEC.yaml`)."""
-    from pharmakon.errors import InputError
-    from pharmakon.trials.design import design_from_spec, load_spec
-    from pharmakon.trials.design.spec import check_keys
+    from pharmakon.trials.design.service import load_simulation_spec
 
-    data = load_spec(spec_file)
-    design = design_from_spec(data["design"], file=str(spec_file))
-    sim = dict(data.get("simulate") or {})
-    kind = sim.pop("endpoint", "rates")
-    if kind not in ("rates", "means"):
-        raise InputError(f"endpoint must be rates or means, got {kind!r}", file=str(spec_file), field="endpoint")
-    allowed = {
-        "rates": ("pi1", "pi2", "planned", "sims", "seed"),
-        "means": ("alternative", "stdev", "theta_h0", "planned", "sims", "seed"),
-    }[kind]
-    check_keys(sim, allowed, f"simulate spec for {kind}", str(spec_file))
-    if "planned" not in sim:
-        raise InputError(
-            "simulate needs 'planned' (cumulative total sample sizes)", file=str(spec_file), field="planned"
-        )
-    n = sims or int(sim.pop("sims", 100_000))
-    sim.pop("sims", None)
-    seed = int(sim.pop("seed", 0))
-    _simulate(kind, design, n, seed, backend, as_json, name or data.get("name") or spec_file.stem, curve, **sim)
+    spec = load_simulation_spec(spec_file, sims=sims, name=name, curve=curve, reason=reason)
+    _simulate(spec, backend, as_json)
 
 
 @app.command("bayes")
 def bayes(
     p: Annotated[str | None, typer.Option("--p", help="Binary endpoint: true response rates, control first.")] = None,
     mu: Annotated[str | None, typer.Option("--mu", help="Normal endpoint: true means, control first.")] = None,
-    sigma: Annotated[float, typer.Option(help="Normal endpoint: known SD.")] = 1.0,
-    n_max: Annotated[int, typer.Option("--n-max", help="Maximum total patients.")] = 200,
-    block: Annotated[int, typer.Option(help="Patients per interim block.")] = 40,
-    efficacy: Annotated[float, typer.Option(help="Posterior P(arm > control) to stop for efficacy.")] = 0.99,
-    futility: Annotated[float, typer.Option(help="Drop an arm below this posterior probability.")] = 0.05,
-    rar: Annotated[bool, typer.Option("--rar/--equal", help="Thompson-type adaptive randomisation.")] = True,
+    sigma: Annotated[float, typer.Option(help="Normal endpoint: known SD.")] = BAYES["sigma"],
+    n_max: Annotated[int, typer.Option("--n-max", help="Maximum total patients.")] = BAYES["n_max"],
+    block: Annotated[int, typer.Option(help="Patients per interim block.")] = BAYES["block"],
+    efficacy: Annotated[float, typer.Option(help="Posterior P(arm > control) to stop for efficacy.")] = BAYES[
+        "efficacy"
+    ],
+    futility: Annotated[float, typer.Option(help="Drop an arm below this posterior probability.")] = BAYES["futility"],
+    rar: Annotated[bool, typer.Option("--rar/--equal", help="Thompson-type adaptive randomisation.")] = BAYES["rar"],
     calibrate: Annotated[float | None, typer.Option(help="Calibrate efficacy to this type I error first.")] = None,
-    sims: Sims = 10_000,
-    seed: Seed = 0,
+    sims: Sims = BAYES["sims"],
+    seed: Seed = BAYES["seed"],
     backend: Backend = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Bayesian adaptive multi-arm trial (binary --p or normal --mu): RAR, arm dropping, posterior stopping."""
-    from pharmakon.errors import InputError
-    from pharmakon.trials import design as td
-    from pharmakon.trials.design.spec import parse_rates
+    from pharmakon.trials.design.service import simulate_bayes
 
-    if (p is None) == (mu is None):
-        raise InputError("give exactly one of --p (binary endpoint) or --mu (normal endpoint)", field="p")
-    values = parse_rates(p if mu is None else mu, "p" if mu is None else "mu") or []
-    kw: dict[str, Any] = {
-        "n_max": n_max,
-        "block": block,
-        "futility": futility,
-        "rar": rar,
-        "backend": backend or "serial",
-    }
-    if mu is not None:
-        kw["sigma"] = sigma
-    sim, cal_fn = (
-        (td.simulate_bayesian_multiarm, td.calibrate_efficacy)
-        if mu is None
-        else (td.simulate_bayesian_continuous, td.calibrate_continuous)
+    spec = BayesSpec.parse(
+        p=p,
+        mu=mu,
+        sigma=sigma,
+        n_max=n_max,
+        block=block,
+        efficacy=efficacy,
+        futility=futility,
+        rar=rar,
+        calibrate=calibrate,
+        sims=sims,
+        seed=seed,
     )
-    from pharmakon.core import get_executor
-
-    cal = None
-    with _bar(as_json) as progress, get_executor(kw.pop("backend")) as executor:  # one pool for all runs
-        kw["backend"] = executor
-        if calibrate is not None:
-            cal = cal_fn([values[0]] * len(values), calibrate, sims=sims, seed=seed, **kw)
-            efficacy = cal["efficacy"]
-        res = sim(values, efficacy=efficacy, sims=sims, seed=seed, progress=progress, **kw)
-    out = res.to_dict() | ({"calibration": cal} if cal else {})
-    if as_json:
-        print_json(out)
-        return
-    for key, value in out.items():
-        console.print(f"[cyan]{key:>20}[/cyan]  {value}", highlight=False)
+    with _bar(as_json) as progress:
+        result = simulate_bayes(spec, backend=backend, progress=progress)
+    _emit(result, as_json)
 
 
 @app.command("dosefind")
 def dosefind(
     tox: Annotated[str, typer.Option("--tox", help="True DLT probabilities per dose, e.g. 0.05,0.12,0.3,0.45.")],
-    method: Annotated[str, typer.Option(help="boin or crm.")] = "boin",
+    method: Annotated[str, typer.Option(help="boin or crm.")] = DOSE["method"],
     skeleton: Annotated[str | None, typer.Option(help="CRM prior guesses per dose (increasing).")] = None,
-    target: Annotated[float, typer.Option(help="Target DLT rate.")] = 0.3,
-    cohort_size: Annotated[int, typer.Option("--cohort-size", help="Patients per cohort.")] = 3,
-    cohorts: Annotated[int, typer.Option(help="Number of cohorts.")] = 10,
-    sims: Sims = 10_000,
-    seed: Seed = 0,
+    target: Annotated[float, typer.Option(help="Target DLT rate.")] = DOSE["target"],
+    cohort_size: Annotated[int, typer.Option("--cohort-size", help="Patients per cohort.")] = DOSE["cohort_size"],
+    cohorts: Annotated[int, typer.Option(help="Number of cohorts.")] = DOSE["cohorts"],
+    sims: Sims = DOSE["sims"],
+    seed: Seed = DOSE["seed"],
     backend: Backend = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Dose finding (BOIN or CRM): simulated selection probabilities and allocation."""
-    from pharmakon.errors import InputError
-    from pharmakon.trials.design import simulate_boin, simulate_crm
-    from pharmakon.trials.design.spec import parse_rates
+    from pharmakon.trials.design.service import simulate_dose_finding
 
-    p = parse_rates(tox, "tox") or []
-    kw = {"cohort_size": cohort_size, "n_cohorts": cohorts, "sims": sims, "seed": seed, "backend": backend or "serial"}
-    if method not in ("boin", "crm"):
-        raise InputError(f"method must be boin or crm, got {method!r}", field="method")
-    sk = parse_rates(skeleton, "skeleton")
-    if method == "crm" and sk is None:
-        raise InputError("CRM needs --skeleton (prior DLT guesses per dose)", field="skeleton")
+    spec = DoseFindingSpec.parse(
+        tox=tox,
+        method=method,
+        skeleton=skeleton,
+        target=target,
+        cohort_size=cohort_size,
+        cohorts=cohorts,
+        sims=sims,
+        seed=seed,
+    )
     with _bar(as_json) as progress:
-        res = (
-            simulate_boin(p, target, progress=progress, **kw)
-            if method == "boin"
-            else simulate_crm(p, sk, target, progress=progress, **kw)
-        )
-    _print_result(res, as_json)
+        result = simulate_dose_finding(spec, backend=backend, progress=progress)
+    _emit(result, as_json)
 
 
 @app.command("enrich")
 def enrich(
     effect_s: Annotated[float, typer.Option("--effect-s", help="Mean difference in the subgroup.")],
     effect_c: Annotated[float, typer.Option("--effect-c", help="Mean difference in the complement.")],
-    prevalence: Annotated[float, typer.Option(help="Subgroup share of the population.")] = 0.4,
-    n1: Annotated[int, typer.Option(help="Stage-1 patients per arm.")] = 100,
-    n2: Annotated[int, typer.Option(help="Stage-2 patients per arm.")] = 100,
-    futility_c: Annotated[float, typer.Option("--futility-c", help="Enrich if complement z is below.")] = 0.0,
-    alpha: Alpha = 0.025,
-    sims: Sims = 100_000,
-    seed: Seed = 0,
+    prevalence: Annotated[float, typer.Option(help="Subgroup share of the population.")] = ENRICH["prevalence"],
+    n1: Annotated[int, typer.Option(help="Stage-1 patients per arm.")] = ENRICH["n1"],
+    n2: Annotated[int, typer.Option(help="Stage-2 patients per arm.")] = ENRICH["n2"],
+    futility_c: Annotated[float, typer.Option("--futility-c", help="Enrich if complement z is below.")] = ENRICH[
+        "futility_c"
+    ],
+    alpha: Alpha = ENRICH["alpha"],
+    sims: Sims = ENRICH["sims"],
+    seed: Seed = ENRICH["seed"],
     backend: Backend = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Two-stage adaptive enrichment (Bonferroni + inverse-normal combination)."""
-    from pharmakon.trials.design import simulate_enrichment
+    from pharmakon.trials.design.service import simulate_enrichment_design
 
+    spec = EnrichmentSpec.parse(
+        effect_s=effect_s,
+        effect_c=effect_c,
+        prevalence=prevalence,
+        n1=n1,
+        n2=n2,
+        futility_c=futility_c,
+        alpha=alpha,
+        sims=sims,
+        seed=seed,
+    )
     with _bar(as_json) as progress:
-        res = simulate_enrichment(
-            effect_s,
-            effect_c,
-            prevalence=prevalence,
-            n1=n1,
-            n2=n2,
-            futility_c=futility_c,
-            alpha=alpha,
-            sims=sims,
-            seed=seed,
-            backend=backend or "serial",
-            progress=progress,
-        )
-    _print_result(res, as_json)
+        result = simulate_enrichment_design(spec, backend=backend, progress=progress)
+    _emit(result, as_json)
 
 
 @app.command("list")
-def list_designs(as_json: JsonOpt = False) -> None:
-    """List stored trial designs (latest version of each)."""
-    from pharmakon.store import list_objects, open_store
-    from pharmakon.trials.design import KIND
+def list_designs(
+    simulations: Annotated[bool, typer.Option("--simulations", help="List stored simulations instead.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored trial designs (or simulations), latest version of each."""
+    from pharmakon.store import open_store
+    from pharmakon.trials.design import service
 
-    with open_store().read_session() as session:
-        objs = list_objects(session, KIND)
-    rows = [
-        {
-            "name": o.name,
-            "version": o.version,
-            "created_by": o.created_by,
-            "created_at": o.created_at,
-            "type": o.content["design"]["type_of_design"],
-            "kmax": o.content["design"]["kmax"],
-        }
-        for o in objs
-    ]
-    if as_json:
-        print_json(rows)
+    if simulations:
+        sims = service.list_simulations(open_store())
+        if as_json:
+            print_json([s.to_dict() for s in sims.simulations])
+            return
+        for s in sims.simulations:
+            console.print(
+                f"{s.name}@{s.version}  {s.endpoint} power {s.power:.4f} ({s.sims} trials)  "
+                f"by {s.created_by} {s.created_at}",
+                markup=False,
+                highlight=False,
+            )
         return
-    for r in rows:
-        console.print(f"{r['name']}@{r['version']}  {r['type']} K={r['kmax']}  by {r['created_by']} {r['created_at']}")
+    designs = service.list_designs(open_store())
+    if as_json:
+        print_json([d.to_dict() for d in designs.designs])
+        return
+    console.print(designs.summary(), markup=False, highlight=False)
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Stored design (or simulation) NAME or NAME@VERSION.")],
+    simulation: Annotated[bool, typer.Option("--simulation", help="Show a stored simulation.")] = False,
+) -> None:
+    """Print a stored design (or simulation) version as JSON."""
+    from pharmakon.store import open_store
+    from pharmakon.trials.design import service
+
+    show_fn = service.show_simulation if simulation else service.show_design
+    print_json(show_fn(open_store(), name).to_dict())
 
 
 @app.command("report")
@@ -604,14 +602,10 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("trial_design.html"),
 ) -> None:
     """Write the HTML report (boundaries, characteristics, plots) of a stored design."""
-
     from pharmakon.store import open_store
-    from pharmakon.trials.design import design_report_html, load_design
+    from pharmakon.trials.design.service import report_design
 
-    base, _, version = name.partition("@")
-    with open_store().read_session() as session:
-        obj, design = load_design(session, base, version or None)
-    text = design_report_html(design, f"{obj.name}@{obj.version}")
+    result = report_design(open_store(), name)
     with atomic_open(out) as fh:
-        fh.write(text)
-    console.print(f"wrote {out} for trial_design {obj.name}@{obj.version}")
+        fh.write(result.html)
+    console.print(f"wrote {out} for trial_design {result.stored}")

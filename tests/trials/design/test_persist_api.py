@@ -34,19 +34,16 @@ def test_bad_spec_stores_nothing(store: Store) -> None:
         assert list_objects(session, KIND) == []
 
 
-def test_seed_example_signed_by_demo_scientist(store: Store, make_user, monkeypatch, pharmakon_home) -> None:
-    import pharmakon.seed
-
+def test_seed_example_signed_by_demo_scientist(store: Store, make_user, pharmakon_home) -> None:
     _, password, _ = make_user("sam", "scientist")
-    monkeypatch.setattr(
-        pharmakon.seed, "demo_credentials", lambda settings=None: {"sam": {"role": "scientist", "password": password}}
-    )
-    summary = seed_example(store, None)
+    summary = seed_example(store, None, signer=("sam", password))
     assert "signed by sam" in summary
-    assert "already present" in seed_example(store, None)
+    assert "already present" in seed_example(store, None, signer=("sam", password))
     with store.read_session() as session:
         [sig] = list_events(session, action="esign")[0]
+        [made] = list_events(session, action="trial.design")[0]
     assert sig.object_type == KIND and sig.object_id == "demo-obf-3look@1" and sig.params["meaning"] == "authored"
+    assert made.actor == "seed" and made.params["channel"] == "python" and made.object_id == "demo-obf-3look@1"
 
 
 @pytest.fixture
@@ -73,9 +70,32 @@ def test_rest_endpoints(client: TestClient, store: Store, make_user) -> None:
     ss = client.post(f"{API_PREFIX}/trial/samplesize/means", json={"alternative": 0.5}, headers=hv).json()
     assert abs(ss["max_number_of_subjects"] - 125.5820757496) < 1e-6  # rpact 3.3.4 anchor ss_means_fixed_d0.5_normal
     sim = client.post(f"{API_PREFIX}/trial/simulate", json={"planned": [60, 120, 180], "sims": 5000}, headers=hs)
-    assert sim.status_code == 200 and "power" in sim.json()
+    assert sim.status_code == 200 and "power" in sim.json() and sim.json()["stored"] == "rates-simulation@1"
     with store.read_session() as session:
         assert list_events(session, action="trial.simulate")[1] == 1
+    [row] = client.get(f"{API_PREFIX}/trial/simulations", headers=hv).json()
+    assert row["name"] == "rates-simulation" and row["power"] == sim.json()["power"]
+    shown = client.get(f"{API_PREFIX}/trial/simulations/rates-simulation", headers=hv).json()
+    assert shown["content"]["result"]["power"] == sim.json()["power"] and "seconds" not in shown["content"]["result"]
+    too_many = client.post(f"{API_PREFIX}/trial/simulate", json={"sims": 3_000_000}, headers=hs)
+    assert too_many.status_code == 422 and "sims" in too_many.text
+    survival = {"hazard_ratio": 0.75}  # median2 missing
+    assert client.post(f"{API_PREFIX}/trial/samplesize/survival", json=survival, headers=hv).status_code == 422
+
+
+def test_every_trial_route_documents_its_response(client: TestClient) -> None:
+    paths = client.get(f"{API_PREFIX}/openapi.json").json()["paths"]
+    trial = {p: ops for p, ops in paths.items() if p.startswith(f"{API_PREFIX}/trial")}
+    assert len(trial) >= 7
+    for path, ops in trial.items():
+        for method, op in ops.items():
+            ok = op["responses"].get("200") or op["responses"].get("201")
+            content = ok["content"]
+            if path.endswith("/report"):
+                assert "text/html" in content
+                continue
+            schema = content["application/json"]["schema"]
+            assert schema.get("$ref") or schema.get("items", {}).get("$ref"), (method, path, schema)
 
 
 def test_workbench_page(client: TestClient, make_user) -> None:
@@ -93,15 +113,27 @@ def test_workbench_page(client: TestClient, make_user) -> None:
     assert saved.status_code == 200 and "Trial design: wb@1" in saved.text
 
 
-def test_workbench_simulation_page(client: TestClient, make_user) -> None:
-    make_user("val", "viewer")
+def _login(client: TestClient, username: str) -> None:
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post("/login", data={"username": "val", "password": "val-password", "csrf": csrf, "next": "/"})
+    client.post("/login", data={"username": username, "password": f"{username}-password", "csrf": csrf, "next": "/"})
+
+
+def test_workbench_simulation_page(client: TestClient, store: Store, make_user) -> None:
+    make_user("val", "viewer")
+    make_user("sam", "scientist")
+    _login(client, "val")
     assert "trial-simulate-link" in client.get("/trial", params={"kmax": "3", "spending": "OF"}).text
-    q = {
-        "kmax": "3",
-        "spending": "OF",
+    viewer_page = client.get("/trial/simulate", params={"kmax": "3", "spending": "OF"})
+    assert "sim-role" in viewer_page.text and 'action="/trial/simulate"' not in viewer_page.text
+    assert client.post("/trial/simulate", data={"csrf": "x"}).status_code == 403  # simulating stores: scientists
+    _login(client, "sam")
+    page = client.get("/trial/simulate", params={"kmax": "3", "spending": "OF"})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    query = re.search(r'name="spec_query" value="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    form = {
+        "csrf": csrf,
+        "spec_query": query,
         "endpoint": "means",
         "alternative": "0.5",
         "stdev": "1",
@@ -109,10 +141,13 @@ def test_workbench_simulation_page(client: TestClient, make_user) -> None:
         "sims": "20000",
         "seed": "4",
         "curve": "3",
-        "run": "1",
     }
-    r = client.get("/trial/simulate", params=q)
+    r = client.post("/trial/simulate", data=form)
     assert r.status_code == 200 and "sim-stages" in r.text and "sim-curve" in r.text, r.text[-2000:]
+    assert "means-simulation@1" in r.text
     for key in ("power_curve", "stopping", "sample_size"):
         assert f"sim-plot-{key}" in r.text
-    assert "sims must be in" in client.get("/trial/simulate", params=q | {"sims": "10000000"}).text
+    assert "sims must be in" in client.post("/trial/simulate", data=form | {"sims": "10000000"}).text
+    with store.read_session() as session:
+        [event] = list_events(session, action="trial.simulate")[0]
+    assert event.actor == "sam" and event.params["channel"] == "web" and event.params["seed"] == 4

@@ -3,49 +3,74 @@
 Boundaries come from recursive numerical integration (Armitage-McPherson-Rowe on the
 Jennison-Turnbull grid) and are checked against rpact; simulations are vectorised
 NumPy, chunked through the foundation's executor and reproducible from a seed.
+
+:mod:`pharmakon.trials.design.service` holds the use cases the CLI, REST API and
+workbench call (one spec and one typed result each). Names below are imported on first
+use, so importing a spec does not load the numerical code.
 """
 
-from pharmakon.trials.design.bayes_continuous import (
-    ContinuousBayesResult,
-    calibrate_continuous,
-    simulate_bayesian_continuous,
-)
-from pharmakon.trials.design.bayesian import BayesianResult, calibrate_efficacy, simulate_bayesian_multiarm
-from pharmakon.trials.design.boin import BoinResult, boin_boundaries, simulate_boin
-from pharmakon.trials.design.characteristics import DesignCharacteristics, design_characteristics, stage_probabilities
-from pharmakon.trials.design.crm import CrmResult, simulate_crm
-from pharmakon.trials.design.enrichment import EnrichmentResult, simulate_enrichment
-from pharmakon.trials.design.groupsequential import DESIGN_TYPES, GroupSequentialDesign, design_group_sequential
-from pharmakon.trials.design.interim import (
-    conditional_power,
-    inverse_normal_statistics,
-    median_unbiased_drift,
-    reestimate_stage_size,
-    repeated_confidence_interval,
-    stagewise_p_value,
-)
-from pharmakon.trials.design.optimum import OPTIMIZATION_CRITERIA, design_wt_optimum
-from pharmakon.trials.design.pampallona import design_pampallona_tsiatis
-from pharmakon.trials.design.persist import KIND, load_design, save_design, seed_example
-from pharmakon.trials.design.power_rates import power_rates
-from pharmakon.trials.design.report import design_plots, design_report_html, operating_characteristics
-from pharmakon.trials.design.samplesize import (
-    SampleSizeResult,
-    power_means,
-    sample_size_means,
-    sample_size_rates,
-)
-from pharmakon.trials.design.sim_store import (
-    SIM_KIND,
-    save_simulation,
-    simulate_operating_characteristics,
-    simulation_plots,
-)
-from pharmakon.trials.design.simulation import SimulationResult, simulate_means, simulate_rates
-from pharmakon.trials.design.spec import DESIGN_KEYS, design_from_spec, load_spec
-from pharmakon.trials.design.spending import spend, spending
-from pharmakon.trials.design.survival import sample_size_survival
-from pharmakon.trials.design.survival_power import power_survival
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: public name -> module defining it (imported on first access)
+_WHERE = {
+    "BayesianResult": "pharmakon.trials.design.bayesian",
+    "boin_boundaries": "pharmakon.trials.design.boin",
+    "BoinResult": "pharmakon.trials.design.boin",
+    "calibrate_continuous": "pharmakon.trials.design.bayes_continuous",
+    "calibrate_efficacy": "pharmakon.trials.design.bayesian",
+    "conditional_power": "pharmakon.trials.design.interim",
+    "ContinuousBayesResult": "pharmakon.trials.design.bayes_continuous",
+    "CrmResult": "pharmakon.trials.design.crm",
+    "design_characteristics": "pharmakon.trials.design.characteristics",
+    "design_from_spec": "pharmakon.trials.design.spec",
+    "design_group_sequential": "pharmakon.trials.design.groupsequential",
+    "DESIGN_KEYS": "pharmakon.trials.design.spec",
+    "design_pampallona_tsiatis": "pharmakon.trials.design.pampallona",
+    "design_plots": "pharmakon.trials.design.report",
+    "design_report_html": "pharmakon.trials.design.report",
+    "DESIGN_TYPES": "pharmakon.trials.design.groupsequential",
+    "design_wt_optimum": "pharmakon.trials.design.optimum",
+    "DesignCharacteristics": "pharmakon.trials.design.characteristics",
+    "EnrichmentResult": "pharmakon.trials.design.enrichment",
+    "GroupSequentialDesign": "pharmakon.trials.design.groupsequential",
+    "inverse_normal_statistics": "pharmakon.trials.design.interim",
+    "KIND": "pharmakon.trials.design.persist",
+    "load_design": "pharmakon.trials.design.persist",
+    "load_spec": "pharmakon.trials.design.spec",
+    "median_unbiased_drift": "pharmakon.trials.design.interim",
+    "operating_characteristics": "pharmakon.trials.design.report",
+    "OPTIMIZATION_CRITERIA": "pharmakon.trials.design.optimum",
+    "power_means": "pharmakon.trials.design.samplesize",
+    "power_rates": "pharmakon.trials.design.power_rates",
+    "power_survival": "pharmakon.trials.design.survival_power",
+    "reestimate_stage_size": "pharmakon.trials.design.interim",
+    "repeated_confidence_interval": "pharmakon.trials.design.interim",
+    "sample_size_means": "pharmakon.trials.design.samplesize",
+    "sample_size_rates": "pharmakon.trials.design.samplesize",
+    "sample_size_survival": "pharmakon.trials.design.survival",
+    "SampleSizeResult": "pharmakon.trials.design.samplesize",
+    "save_design": "pharmakon.trials.design.persist",
+    "save_simulation": "pharmakon.trials.design.sim_store",
+    "seed_example": "pharmakon.trials.design.persist",
+    "SIM_KIND": "pharmakon.trials.design.sim_store",
+    "simulate_bayesian_continuous": "pharmakon.trials.design.bayes_continuous",
+    "simulate_bayesian_multiarm": "pharmakon.trials.design.bayesian",
+    "simulate_boin": "pharmakon.trials.design.boin",
+    "simulate_crm": "pharmakon.trials.design.crm",
+    "simulate_enrichment": "pharmakon.trials.design.enrichment",
+    "simulate_means": "pharmakon.trials.design.simulation",
+    "simulate_operating_characteristics": "pharmakon.trials.design.sim_store",
+    "simulate_rates": "pharmakon.trials.design.simulation",
+    "simulation_plots": "pharmakon.trials.design.sim_store",
+    "SimulationResult": "pharmakon.trials.design.simulation",
+    "spend": "pharmakon.trials.design.spending",
+    "spending": "pharmakon.trials.design.spending",
+    "stage_probabilities": "pharmakon.trials.design.characteristics",
+    "stagewise_p_value": "pharmakon.trials.design.interim",
+}
 
 __all__ = [
     "BayesianResult",
@@ -103,3 +128,16 @@ __all__ = [
     "spending",
     "stage_probabilities",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,14 +1,12 @@
 """Plots and a self-contained HTML report for a group-sequential design.
 
-Plots (matplotlib, inline SVG): boundaries on the z-scale, boundaries on the
+Plots (drawn with :mod:`pharmakon.plots`, inline SVG): boundaries on the z-scale, boundaries on the
 standardised-effect scale, power curve, stopping probabilities per stage under H0 and
 H1, and the distribution of the stopping information (sample-size distribution).
 """
 
 from __future__ import annotations
 
-import html
-import io
 from typing import Any
 
 import numpy as np
@@ -48,31 +46,28 @@ def operating_characteristics(design: GroupSequentialDesign, n_points: int = 41)
     }
 
 
-def _svg(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.find("<svg") :]
+#: Fixed SVG id salt, so the same design draws byte-identical plots (reports are hashed artifacts).
+_SVG_SALT = {"svg.hashsalt": "pharmakon.trials.design"}
 
 
 def design_plots(design: GroupSequentialDesign, oc: dict[str, Any] | None = None) -> dict[str, str]:
     """Inline SVG strings keyed ``boundaries``, ``effect_scale``, ``power``, ``stopping``, ``sample_size``."""
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    with matplotlib.rc_context(_SVG_SALT):
+        return _design_plots(design, oc or operating_characteristics(design))
 
-    oc = oc or operating_characteristics(design)
+
+def _design_plots(design: GroupSequentialDesign, oc: dict[str, Any]) -> dict[str, str]:
+    from pharmakon.plots import figure_svg, new_figure
+
     t = np.asarray(design.information_rates)
     c = np.asarray(design.critical_values)
     fut = None
     if design.futility_bounds is not None:
         fut = np.array([np.nan if f is None else f for f in design.futility_bounds], dtype=float)
     plots = {}
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = new_figure(5, 3.2)
     ax.plot(t, c, "o-", color="tab:red", label="efficacy")
     if design.sided == 2:
         ax.plot(t, -c, "o-", color="tab:red")
@@ -83,23 +78,23 @@ def design_plots(design: GroupSequentialDesign, oc: dict[str, Any] | None = None
     ax.set(xlabel="information rate", ylabel="z boundary", title="Boundaries (z-scale)")
     ax.axhline(0, color="grey", lw=0.5)
     ax.legend(frameon=False)
-    plots["boundaries"] = _svg(fig)
+    plots["boundaries"] = figure_svg(fig)
     shift = oc["characteristics"]["shift"]
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = new_figure(5, 3.2)
     ax.plot(t, c / np.sqrt(shift * t), "o-", color="tab:red", label="efficacy")
     if fut is not None:
         ax.plot(t[:-1], fut / np.sqrt(shift * t[:-1]), "s--", color="tab:blue", label="futility")
     ax.axhline(1.0, color="grey", ls=":", label="H1 effect")
     ax.set(xlabel="information rate", ylabel="effect / H1 effect", title="Boundaries (effect scale)")
     ax.legend(frameon=False)
-    plots["effect_scale"] = _svg(fig)
+    plots["effect_scale"] = figure_svg(fig)
     pc = oc["power_curve"]
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = new_figure(5, 3.2)
     ax.plot(pc["effect_ratio"], pc["power"], color="tab:green")
     ax.axhline(1 - design.beta, color="grey", ls=":")
     ax.set(xlabel="effect / H1 effect", ylabel="P(reject H0)", title="Power curve", ylim=(0, 1))
-    plots["power"] = _svg(fig)
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    plots["power"] = figure_svg(fig)
+    fig, ax = new_figure(5, 3.2)
     stages = np.arange(1, design.kmax + 1)
     for i, label in enumerate(("h0", "h1")):
         s = oc["stopping"][label]
@@ -114,49 +109,40 @@ def design_plots(design: GroupSequentialDesign, oc: dict[str, Any] | None = None
         )
     ax.set(xlabel="stage", ylabel="probability", title="Stopping probabilities", xticks=stages)
     ax.legend(frameon=False, fontsize=7)
-    plots["stopping"] = _svg(fig)
+    plots["stopping"] = figure_svg(fig)
     s1 = np.asarray(oc["stopping"]["h1"]["stop"])
     reach = 1.0 - np.concatenate(([0.0], np.cumsum(s1)[:-1]))
     dist = np.concatenate((s1[:-1], [reach[-1]]))
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = new_figure(5, 3.2)
     ax.bar([f"{x:.2f}" for x in t], dist, color="tab:purple")
     ax.set(xlabel="information rate at stop", ylabel="probability under H1", title="Sample-size distribution")
-    plots["sample_size"] = _svg(fig)
+    plots["sample_size"] = figure_svg(fig)
     return plots
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
 def design_report_html(design: GroupSequentialDesign, name: str = "design", extra: dict[str, Any] | None = None) -> str:
-    """A self-contained HTML report: summary, assumptions, boundary table, characteristics, plots."""
+    """A self-contained HTML report: summary, assumptions, boundary table, characteristics, plots.
+
+    Rendered with the shared report environment (template ``trial_design_report.html``).
+    """
+    from pharmakon.reports import render
+
     oc = operating_characteristics(design)
-    plots = design_plots(design, oc)
-    ch = oc["characteristics"]
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td>{'' if v is None else (f'{v:.6g}' if isinstance(v, float) else v)}</td>" for v in row.values())
-        + "</tr>"
-        for row in design.table()
-    )
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in design.table()[0])
-    chars = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{v if not isinstance(v, float) else f'{v:.6g}'}</td></tr>"
-        for k, v in ch.items()
-        if not isinstance(v, list)
-    )
-    assumptions = "".join(f"<li>{html.escape(a)}</li>" for a in design.assumptions)
-    figs = "".join(f"<figure>{svg}</figure>" for svg in plots.values())
-    extra_html = ""
-    if extra:
-        extra_html = "<h2>Details</h2><pre>" + html.escape(str(extra)) + "</pre>"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>Trial design {html.escape(name)}</title>"
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}figure{display:inline-block;margin:4px}</style>"
-        f"</head><body><h1>Trial design: {html.escape(name)}</h1><p>{html.escape(design.summary())}</p>"
-        f"<h2>Assumptions</h2><ul>{assumptions}</ul>"
-        f"<h2>Boundaries</h2><table><tr>{head}</tr>{rows}</table>"
-        f"<h2>Characteristics (relative to the fixed design)</h2><table>{chars}</table>"
-        f"<h2>Plots</h2>{figs}{extra_html}"
-        "<p><small>Generated by pharmakon.trials.design (recursive numerical integration).</small></p>"
-        "</body></html>"
+    table = design.table()
+    return render(
+        "trial_design_report.html",
+        name=name,
+        summary=design.summary(),
+        assumptions=design.assumptions,
+        columns=list(table[0]),
+        rows=[[_cell(v) for v in row.values()] for row in table],
+        characteristics=[(k, _cell(v)) for k, v in oc["characteristics"].items() if not isinstance(v, list)],
+        plots=design_plots(design, oc),
+        extra=extra,
     )

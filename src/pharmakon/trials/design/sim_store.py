@@ -21,6 +21,8 @@ from pharmakon.trials.design.simulation import SimulationResult, simulate_means,
 __all__ = ["SIM_KIND", "save_simulation", "simulate_operating_characteristics", "simulation_plots"]
 
 SIM_KIND = "trial_simulation"
+#: Result fields that depend on the machine, not on the request (kept out of stored content).
+_TIMING = ("seconds", "sims_per_second", "backend")
 
 
 def _run(
@@ -103,51 +105,55 @@ def save_simulation(
     design: GroupSequentialDesign,
     oc: Mapping[str, Any],
     actor: str,
+    spec: Mapping[str, Any] | None = None,
     reason: str | None = None,
 ) -> Any:
-    """Store ``oc`` (from :func:`simulate_operating_characteristics`) with its design; returns the ObjectVersion."""
+    """Store ``oc`` (from :func:`simulate_operating_characteristics`) with its design; returns the ObjectVersion.
+
+    The content holds only what the seed determines (the request ``spec``, design,
+    scenario, results and power curve), so the same request gives the same content hash
+    on every backend; timings stay in the returned result.
+    """
     from pharmakon.store import save_object
 
     content = {
+        **({"spec": dict(spec)} if spec is not None else {}),
         "design": design.to_dict(),
         **{k: v for k, v in oc.items() if k != "result"},
-        "result": {k: v for k, v in oc["result"].items() if k not in ("seconds", "sims_per_second")},
-        "performance": {k: oc["result"][k] for k in ("seconds", "sims_per_second", "backend")},
+        "result": {k: v for k, v in oc["result"].items() if k not in _TIMING},
     }
     return save_object(session, kind=SIM_KIND, name=name, content=content, actor=actor, reason=reason)
 
 
-def simulation_plots(oc: Mapping[str, Any]) -> dict[str, str]:
-    """Inline SVGs keyed ``power_curve`` (if any), ``stopping`` and ``sample_size``."""
-    import matplotlib
+def simulation_plots(result: Mapping[str, Any]) -> dict[str, str]:
+    """Inline SVGs keyed ``power_curve`` (if any), ``stopping`` and ``sample_size``.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    ``result`` is a simulation result as a dict (``SimulationReport.to_dict()``, or the
+    ``result`` of :func:`simulate_operating_characteristics` with ``power_curve`` added).
+    """
+    from pharmakon.plots import figure_svg, new_figure
 
-    from pharmakon.trials.design.report import _svg
-
-    res = oc["result"]
     plots = {}
-    if oc.get("power_curve"):
-        x = [p["effect"] for p in oc["power_curve"]]
-        y = np.array([p["power"] for p in oc["power_curve"]])
-        se = np.array([p["mc_se"] for p in oc["power_curve"]])
-        fig, ax = plt.subplots(figsize=(5, 3.2))
+    curve = result.get("power_curve") or []
+    if curve:
+        x = [p["effect"] for p in curve]
+        y = np.array([p["power"] for p in curve])
+        se = np.array([p["mc_se"] for p in curve])
+        fig, ax = new_figure(5, 3.2)
         ax.errorbar(x, y, yerr=2 * se, fmt="o-", color="tab:red", capsize=2)
         ax.set(xlabel="effect (treatment - control)", ylabel="P(reject H0)", title="Simulated power (+-2 SE)")
-        plots["power_curve"] = _svg(fig)
-    k = len(res["reject_per_stage"])
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+        plots["power_curve"] = figure_svg(fig)
+    k = len(result["reject_per_stage"])
+    fig, ax = new_figure(5, 3.2)
     stages = np.arange(1, k + 1)
-    ax.bar(stages - 0.2, res["reject_per_stage"], 0.4, label="efficacy", color="tab:red")
-    ax.bar(stages[:-1] + 0.2, res["futility_per_stage"], 0.4, label="futility", color="tab:blue")
+    ax.bar(stages - 0.2, result["reject_per_stage"], 0.4, label="efficacy", color="tab:red")
+    ax.bar(stages[:-1] + 0.2, result["futility_per_stage"], 0.4, label="futility", color="tab:blue")
     ax.set(xlabel="stage", ylabel="probability", title="Simulated stopping probabilities", xticks=stages)
     ax.legend(frameon=False)
-    plots["stopping"] = _svg(fig)
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    dist = res["sample_size_distribution"]
+    plots["stopping"] = figure_svg(fig)
+    fig, ax = new_figure(5, 3.2)
+    dist = result["sample_size_distribution"]
     ax.bar(list(dist), list(dist.values()), color="tab:grey")
     ax.set(xlabel="total sample size at stop", ylabel="probability", title="Sample-size distribution")
-    plots["sample_size"] = _svg(fig)
-    plt.close("all")
+    plots["sample_size"] = figure_svg(fig)
     return plots

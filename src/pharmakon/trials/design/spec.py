@@ -1,8 +1,14 @@
-"""Design and simulation specifications: plain dicts (YAML, JSON, forms) checked key by key.
+"""The request specs of trial design (one per use case), and the machinery that checks them.
 
-A spec is what a user writes down; :func:`design_from_spec` turns it into a
-:class:`GroupSequentialDesign`, refusing unknown keys (with the closest valid key as a
-hint) so a typo such as ``alhpa`` can never silently fall back to a default.
+Every front end builds these specs and hands them to :mod:`pharmakon.trials.design.service`.
+
+:class:`DesignSpec` is what a user writes down for a group-sequential design (YAML,
+JSON body, CLI options, workbench form); :func:`design_from_spec` turns it into a
+:class:`GroupSequentialDesign`. Defaults are rpact's ``getDesignGroupSequential``
+defaults (``kMax = 3``, ``alpha = 0.025``, ``beta = 0.2``, ``sided = 1``,
+``typeOfDesign = "OF"``, equally spaced information, no futility bounds) and live here
+only. Unknown keys are refused with the closest valid key as a hint, so a typo such as
+``alhpa`` can never silently fall back to a default.
 
 Example YAML::
 
@@ -23,14 +29,39 @@ Example YAML::
 from __future__ import annotations
 
 import difflib
+import math
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pharmakon.errors import InputError
-from pharmakon.trials.design.groupsequential import GroupSequentialDesign, design_group_sequential
 
-__all__ = ["DESIGN_KEYS", "SIMULATE_KEYS", "design_from_spec", "load_spec", "check_keys", "parse_rates"]
+if TYPE_CHECKING:  # the science is imported when a design is built: the specs stay cheap to import
+    from pharmakon.trials.design.groupsequential import GroupSequentialDesign
+
+__all__ = [
+    "DESIGN_KEYS",
+    "SIMULATE_KEYS",
+    "Spec",
+    "DesignSpec",
+    "SaveDesignSpec",
+    "SampleSizeInputs",
+    "SampleSizeSpec",
+    "SimulationSpec",
+    "BayesSpec",
+    "DoseFindingSpec",
+    "EnrichmentSpec",
+    "spec_error",
+    "design_from_spec",
+    "load_spec",
+    "check_keys",
+    "parse_rates",
+]
 
 #: spec key -> design_group_sequential keyword
 DESIGN_KEYS = {
@@ -60,15 +91,17 @@ def check_keys(spec: Mapping[str, Any], allowed: Any, where: str, file: str | No
     allowed = list(allowed)
     for key in spec:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise InputError(
-                f"unknown key {key!r} in {where}{hint} (allowed: {', '.join(allowed)})", file=file, field=str(key)
-            )
+            raise _unknown_key(str(key), allowed, where, file)
+
+
+def _unknown_key(key: str, allowed: list[str], where: str, file: str | None) -> InputError:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return InputError(f"unknown key {key!r} in {where}{hint} (allowed: {', '.join(allowed)})", file=file, field=key)
 
 
 def parse_rates(text: str | None, field: str = "information_rates") -> list[float] | None:
-    """``"0.3,0.7,1"`` -> ``[0.3, 0.7, 1.0]`` (None stays None)."""
+    """``"0.3,0.7,1"`` -> ``[0.3, 0.7, 1.0]`` (None and "" give None)."""
     if text is None or text == "":
         return None
     try:
@@ -77,22 +110,176 @@ def parse_rates(text: str | None, field: str = "information_rates") -> list[floa
         raise InputError(f"expected comma-separated numbers, got {text!r}", field=field) from exc
 
 
-def design_from_spec(spec: Mapping[str, Any], file: str | None = None) -> GroupSequentialDesign:
-    """Build a design from a spec dict with the keys of :data:`DESIGN_KEYS`.
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``annotation`` (``X``, ``X | None``), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return next((m for a in typing.get_args(annotation) if (m := _model_of(a)) is not None), None)
+    return None
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _range_text(meta: list[Any]) -> str | None:
+    lo = next((("(", m.gt) for m in meta if isinstance(m, Gt)), None) or next(
+        (("[", m.ge) for m in meta if isinstance(m, Ge)), None
+    )
+    hi = next(((")", m.lt) for m in meta if isinstance(m, Lt)), None) or next(
+        (("]", m.le) for m in meta if isinstance(m, Le)), None
+    )
+    if lo and hi:
+        return f"in {lo[0]}{_num(lo[1])}, {_num(hi[1])}{hi[0]}"
+    if lo:
+        return f"{'>' if lo[0] == '(' else '>='} {_num(lo[1])}"
+    if hi:
+        return f"{'<' if hi[0] == ')' else '<='} {_num(hi[1])}"
+    return None
+
+
+def spec_error(model: type[BaseModel], exc: ValidationError, file: str | None = None) -> InputError:
+    """One readable :class:`InputError` for the first problem pydantic found in a spec.
+
+    Unknown keys name the closest valid key; out-of-range numbers state the range, as
+    ``alpha must be in (0, 0.5), got 0.7``.
+    """
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    owner: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        info = owner.model_fields.get(part) if owner else None
+        owner = _model_of(info.annotation) if info else None
+    name = loc[-1] if loc else ""
+    where = f"{loc[-2]} spec" if len(loc) > 1 else getattr(model, "what", "spec")
+    if err["type"] == "extra_forbidden" and owner is not None:
+        return _unknown_key(name, list(owner.model_fields), where, file)
+    info = owner.model_fields.get(name) if owner else None
+    if info is not None and err["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        text = _range_text(info.metadata)
+        if text:
+            return InputError(f"{name} must be {text}, got {err['input']}", file=file, field=name)
+    message = err["msg"].removeprefix("Value error, ")
+    label = ".".join(loc)
+    got = f" (got {err['input']!r})" if label and not isinstance(err.get("input"), dict) else ""
+    field = next((p for p in reversed(loc) if not p.isdigit()), None)
+    return InputError(f"{label + ': ' if label else ''}{message}{got}", file=file, field=field)
+
+
+class Spec(BaseModel):
+    """Base of the trial-design request specs: unknown keys refused, None means "not given".
+
+    :meth:`parse` is how front ends and files build a spec: a pydantic validation error
+    becomes one :class:`~pharmakon.errors.InputError` naming the key (the REST API lets
+    FastAPI report the same problems as a 422).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    #: How error messages name this spec.
+    what: ClassVar[str] = "spec"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_none(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {k: v for k, v in data.items() if v is not None}
+        return data
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any] | None = None, *, file: str | None = None, **values: Any) -> Self:
+        """Validate ``data`` (and keyword ``values``) into a spec; raises :class:`InputError`."""
+        if data is not None and not isinstance(data, Mapping):
+            raise InputError(f"a {cls.__name__} must be a mapping, got {type(data).__name__}", file=file)
+        try:
+            return cls.model_validate({**(data or {}), **values})
+        except ValidationError as exc:
+            raise spec_error(cls, exc, file) from None
+
+
+class DesignSpec(Spec):
+    """A group-sequential design (rpact ``getDesignGroupSequential`` defaults).
+
+    Boundaries are on the z-scale; ``alpha`` is the one-sided level, or the two-sided
+    total when ``sided = 2``.
+    """
+
+    what: ClassVar[str] = "design spec"
+
+    kmax: int = Field(3, ge=1, le=20, description="Number of looks K (information rates default to k/K).")
+    alpha: float = Field(0.025, gt=0, lt=0.5, description="Type I error (two-sided total when sided = 2).")
+    beta: float = Field(0.2, gt=0, lt=1, description="Type II error (1 - power); used by beta spending and ASN.")
+    sided: int = Field(1, ge=1, le=2, description="1 (one-sided upper) or 2.")
+    spending: str = Field(
+        "OF",
+        max_length=16,
+        description="Design type: OF, P, WT, WToptimum, PT, HP, asOF, asP, asKD, asHSD, asUser.",
+    )
+    gamma: float | None = Field(None, description="Parameter of asKD (rho) / asHSD (gamma) alpha spending.")
+    delta_wt: float | None = Field(None, description="Delta of Wang-Tsiatis (WT) designs (0 = OF, 0.5 = Pocock).")
+    information_rates: list[float] | None = Field(
+        None, max_length=20, description="Cumulative information fractions, increasing, last = 1 (or '0.3,0.7,1')."
+    )
+    futility: str = Field("none", max_length=16, description="Beta spending: none, bsOF, bsP, bsKD, bsHSD, bsUser.")
+    gamma_b: float | None = Field(None, description="Parameter of bsKD / bsHSD beta spending.")
+    binding: bool = Field(False, description="Binding futility bounds (they lower the critical values).")
+    futility_bounds: list[float] | None = Field(None, max_length=19, description="Fixed futility bounds (z).")
+    user_alpha_spending: list[float] | None = Field(None, max_length=20, description="Cumulative alpha (asUser).")
+    user_beta_spending: list[float] | None = Field(None, max_length=20, description="Cumulative beta (bsUser).")
+    optimization_criterion: str | None = Field(None, max_length=16, description="WToptimum: ASNH1, ASNIFH1, ASNsum.")
+    delta_pt1: float | None = Field(None, description="Pampallona-Tsiatis (PT) efficacy shape.")
+    delta_pt0: float | None = Field(None, description="Pampallona-Tsiatis (PT) futility shape.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kmax_from_rates(cls, data: Any) -> Any:
+        """Without ``kmax``, the number of information rates sets it."""
+        if isinstance(data, Mapping) and data.get("kmax") is None and data.get("information_rates"):
+            rates = cls._rates(data["information_rates"])
+            if isinstance(rates, list):
+                return {**data, "kmax": len(rates)}
+        return data
+
+    @field_validator("information_rates", "futility_bounds", "user_alpha_spending", "user_beta_spending", mode="before")
+    @classmethod
+    def _rates(cls, value: Any) -> Any:
+        """Comma-separated text (CLI, forms) is accepted for number lists."""
+        if isinstance(value, str):
+            return parse_rates(value) if value.strip() else None
+        return value
+
+    @field_validator("futility", mode="before")
+    @classmethod
+    def _no_futility(cls, value: Any) -> Any:
+        return "none" if value in ("", False) else value
+
+    def design_kwargs(self) -> dict[str, Any]:
+        """The given values as ``design_group_sequential`` keywords."""
+        return {DESIGN_KEYS[k]: v for k, v in self.model_dump(exclude_none=True).items()}
+
+
+def design_from_spec(spec: DesignSpec | Mapping[str, Any], file: str | None = None) -> GroupSequentialDesign:
+    """Build a design from a :class:`DesignSpec` or a mapping with its keys.
 
     Raises
     ------
     InputError
         Unknown key (with a suggestion), or a value outside its allowed range.
     """
-    check_keys(spec, DESIGN_KEYS, "design spec", file)
-    kwargs = {DESIGN_KEYS[k]: v for k, v in spec.items() if v is not None}
-    if isinstance(kwargs.get("information_rates"), str):
-        kwargs["information_rates"] = parse_rates(kwargs["information_rates"])
-    if "type_beta_spending" in kwargs and kwargs["type_beta_spending"] in ("", "none", False):
-        kwargs["type_beta_spending"] = "none"
-    if "kmax" not in kwargs and kwargs.get("information_rates"):
-        kwargs["kmax"] = len(kwargs["information_rates"])
+    if not isinstance(spec, DesignSpec):
+        spec = DesignSpec.parse(spec, file=file)
+    kwargs = spec.design_kwargs()
+    try:
+        return _build(kwargs, file)
+    except InputError as exc:
+        if file is None:
+            raise
+        raise InputError(exc.message, file=file) from None
+
+
+def _build(kwargs: dict[str, Any], file: str | None) -> GroupSequentialDesign:
+    from pharmakon.trials.design.groupsequential import design_group_sequential
+
     if kwargs.get("type_of_design") == "WToptimum" or "optimization_criterion" in kwargs:
         from pharmakon.trials.design.optimum import design_wt_optimum
 
@@ -120,7 +307,7 @@ def design_from_spec(spec: Mapping[str, Any], file: str | None = None) -> GroupS
 
 
 def load_spec(path: str | Path) -> dict[str, Any]:
-    """Read a YAML (or JSON) spec with top-level ``design`` and optional ``simulate``."""
+    """Read a YAML (or JSON) spec with top-level ``design`` and optional ``simulate`` and ``name``."""
     import yaml
 
     p = Path(path)
@@ -138,3 +325,171 @@ def load_spec(path: str | Path) -> dict[str, Any]:
             raise InputError("'simulate' must be a mapping", file=str(p), field="simulate")
         check_keys(data["simulate"], SIMULATE_KEYS, "simulate spec", str(p))
     return data
+
+
+#: Object names as the store accepts them.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=256)]
+Reason = Annotated[str | None, Field(None, max_length=2000, description="Why (kept in the audit trail).")]
+Sims = Annotated[int, Field(ge=1, le=10_000_000, description="Simulated trials.")]
+Seed = Annotated[int, Field(ge=0, description="Root seed: the same seed gives the same answer on any backend.")]
+
+
+def _numbers(value: Any) -> Any:
+    return parse_rates(value) if isinstance(value, str) else value
+
+
+class SaveDesignSpec(Spec):
+    """Store the design of ``design`` as a new version of ``trial_design/name``."""
+
+    name: Name
+    design: DesignSpec = Field(default_factory=DesignSpec)
+    reason: Reason = None
+
+
+class SampleSizeInputs(Spec):
+    """Sample-size inputs shared by the three endpoints (the REST body; the endpoint is in the URL).
+
+    ``design`` is a fixed (single-look) design unless it gives ``kmax`` or
+    ``information_rates``. Times are in the user's time unit (e.g. months).
+    """
+
+    design: DesignSpec = Field(default_factory=lambda: DesignSpec(kmax=1))
+    alternative: float | None = Field(None, description="Means: mean difference (or ratio) under H1, endpoint units.")
+    stdev: float = Field(1.0, gt=0, description="Means: standard deviation, endpoint units.")
+    pi1: float | None = Field(None, gt=0, lt=1, description="Rates: H1 rate of the treatment / single group.")
+    pi2: float | None = Field(None, gt=0, lt=1, description="Rates: control rate (two groups).")
+    hazard_ratio: float | None = Field(None, gt=0, description="Survival: hazard ratio under H1.")
+    median2: float | None = Field(None, gt=0, description="Survival: control median survival (time units).")
+    accrual_time: float = Field(12.0, gt=0, description="Survival: accrual duration (time units).")
+    follow_up_time: float = Field(12.0, ge=0, description="Survival: follow-up after accrual (time units).")
+    dropout: float = Field(0.0, ge=0, lt=1, description="Survival: P(drop out by dropout_time), both arms.")
+    dropout_time: float = Field(12.0, gt=0, description="Survival: time (units) at which dropout applies.")
+    method: Literal["Schoenfeld", "Freedman", "HsiehFreedman"] = Field("Schoenfeld", description="Survival formula.")
+    groups: int = Field(2, ge=1, le=2, description="1 or 2 groups.")
+    allocation_ratio: float = Field(1.0, gt=0, description="n1 / n2.")
+    theta_h0: float | None = Field(
+        None, description="H0 value: 0 for differences, 1 for ratios and hazard ratios (the default when not given)."
+    )
+    normal_approximation: bool = Field(True, description="Means: z-test (True) or exact t power (False).")
+    risk_ratio: bool = Field(False, description="Rates: test pi1 / pi2 against theta_h0.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fixed_design(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("design"), Mapping):
+            design = data["design"]
+            if design.get("kmax") is None and not design.get("information_rates"):
+                return {**data, "design": {**design, "kmax": 1}}
+        return data
+
+    def control_hazard(self) -> float:
+        """Survival: the control hazard ``ln 2 / median2`` (per time unit, exponential)."""
+        if self.median2 is None:
+            raise InputError("survival needs a positive 'median2'", field="median2")
+        return math.log(2.0) / self.median2
+
+
+class SampleSizeSpec(SampleSizeInputs):
+    """Sample size for ``endpoint`` (means, rates or survival), fixed or group-sequential."""
+
+    endpoint: Literal["means", "rates", "survival"]
+
+
+class SimulationSpec(Spec):
+    """Simulate a two-arm group-sequential trial (rpact ``getSimulationRates`` / ``getSimulationMeans``).
+
+    ``planned`` are cumulative total sample sizes (both arms, 1:1) at each look.
+    """
+
+    design: DesignSpec = Field(default_factory=DesignSpec)
+    endpoint: Literal["rates", "means"] = "rates"
+    pi1: float = Field(0.5, gt=0, lt=1, description="Rates: treatment response rate.")
+    pi2: float = Field(0.2, gt=0, lt=1, description="Rates: control response rate (rpact's default 0.2).")
+    alternative: float = Field(0.5, description="Means: true mean difference, endpoint units.")
+    stdev: float = Field(1.0, gt=0, description="Means: known standard deviation, endpoint units.")
+    theta_h0: float = Field(0.0, description="Means: mean difference under H0.")
+    planned: list[Annotated[int, Field(gt=0)]] = Field(
+        default_factory=lambda: [100, 200, 300], min_length=1, max_length=20
+    )
+    sims: Sims = 100_000
+    seed: Seed = 0
+    curve: int = Field(0, ge=0, le=101, description="Also simulate a power curve at this many effects (0: none).")
+    name: Name | None = Field(None, description="Store as trial_simulation NAME (default '<endpoint>-simulation').")
+    reason: Reason = None
+
+    @field_validator("planned", mode="before")
+    @classmethod
+    def _planned(cls, value: Any) -> Any:
+        return _numbers(value)
+
+    def scenario(self) -> dict[str, float]:
+        """The endpoint's true parameters."""
+        if self.endpoint == "rates":
+            return {"pi1": self.pi1, "pi2": self.pi2}
+        return {"alternative": self.alternative, "stdev": self.stdev, "theta_h0": self.theta_h0}
+
+
+class BayesSpec(Spec):
+    """Bayesian adaptive multi-arm trial: binary (``p``) or normal (``mu``) endpoint, control first."""
+
+    p: list[float] | None = Field(None, min_length=2, max_length=20, description="Binary: true response rates.")
+    mu: list[float] | None = Field(None, min_length=2, max_length=20, description="Normal: true means.")
+    sigma: float = Field(1.0, gt=0, description="Normal: known SD (outcome units).")
+    n_max: int = Field(200, ge=2, le=100_000, description="Maximum total patients.")
+    block: int = Field(40, ge=1, description="Patients per interim block.")
+    efficacy: float = Field(0.99, gt=0, lt=1, description="Posterior P(arm > control) to stop for efficacy.")
+    futility: float = Field(0.05, ge=0, lt=1, description="Drop an arm below this posterior probability.")
+    rar: bool = Field(True, description="Thompson-type response-adaptive randomisation (else equal).")
+    calibrate: float | None = Field(None, gt=0, lt=0.5, description="Calibrate efficacy to this type I error first.")
+    sims: Sims = 10_000
+    seed: Seed = 0
+
+    @field_validator("p", "mu", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _numbers(value)
+
+    @model_validator(mode="after")
+    def _one_endpoint(self) -> BayesSpec:
+        if (self.p is None) == (self.mu is None):
+            raise ValueError("give exactly one of p (binary endpoint) or mu (normal endpoint)")
+        return self
+
+
+class DoseFindingSpec(Spec):
+    """Dose finding by BOIN or CRM: simulated MTD selection and allocation."""
+
+    tox: list[float] = Field(min_length=2, max_length=50, description="True DLT probability per dose.")
+    method: Literal["boin", "crm"] = "boin"
+    skeleton: list[float] | None = Field(None, max_length=50, description="CRM: prior DLT guesses per dose.")
+    target: float = Field(0.3, gt=0, lt=1, description="Target DLT rate.")
+    cohort_size: int = Field(3, ge=1, le=100, description="Patients per cohort.")
+    cohorts: int = Field(10, ge=1, le=1000, description="Number of cohorts.")
+    sims: Sims = 10_000
+    seed: Seed = 0
+
+    @field_validator("tox", "skeleton", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _numbers(value)
+
+    @model_validator(mode="after")
+    def _skeleton(self) -> DoseFindingSpec:
+        if self.method == "crm" and self.skeleton is None:
+            raise ValueError("CRM needs a skeleton (prior DLT guesses per dose)")
+        return self
+
+
+class EnrichmentSpec(Spec):
+    """Two-stage adaptive enrichment (Bonferroni + inverse-normal combination), mean differences."""
+
+    effect_s: float = Field(description="Mean difference in the subgroup (outcome SD units).")
+    effect_c: float = Field(description="Mean difference in the complement (outcome SD units).")
+    prevalence: float = Field(0.4, gt=0, lt=1, description="Subgroup share of the population.")
+    n1: int = Field(100, ge=1, description="Stage-1 patients per arm.")
+    n2: int = Field(100, ge=1, description="Stage-2 patients per arm.")
+    futility_c: float = Field(0.0, description="Enrich (drop the complement) if its stage-1 z is below this.")
+    alpha: float = Field(0.025, gt=0, lt=0.5, description="One-sided type I error.")
+    sims: Sims = 100_000
+    seed: Seed = 0
