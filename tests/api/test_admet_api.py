@@ -94,7 +94,7 @@ def test_roles_cap_and_empty_registry(client: TestClient, store: Store, make_use
 
 
 def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_user) -> None:
-    from pharmakon.hashing import sha256_json
+    from pharmakon.hashing import sha256_bytes
 
     models = register_tiny(store)
     _, _, viewer = make_user("vic", "viewer")
@@ -130,7 +130,9 @@ def test_predict_rows_audit_and_explain(client: TestClient, store: Store, make_u
     assert total == 1 and events[0].actor == "sam" and events[0].object_id == "admet.panel"
     assert events[0].params["rows"] == 4 and events[0].params["invalid_rows"] == 1
     assert events[0].params["models"] == out["models"] and events[0].params["channel"] == "api"
-    assert events[0].inputs["smiles"] == sha256_json({"smiles": MOLECULES, "ids": ids})
+    lines = pd.DataFrame({"id": ids, "input": MOLECULES}).to_csv(index=False, header=False, lineterminator="\n")
+    assert events[0].inputs["molecules"] == sha256_bytes(lines.encode())  # the molecules, whatever their format
+    assert events[0].params["alerts"] is True and "source" not in events[0].params
 
     subset = client.post(
         f"{API_PREFIX}/admet/predict",

@@ -179,4 +179,4 @@ def test_scaffold_folds_for_an_endpoint(mirror, cli, pharmakon_home):
     shown = json.loads(cli("model", "show", "admet.bbbp", "--json").stdout)
     assert shown["cv_split"] == "scaffold"
     res = cli("admet", "train", "-e", "bbbp", "--budget", "5", "--cv-split", "series")
-    assert res.exit_code == 2 and "random or scaffold" in " ".join(res.stderr.split())
+    assert res.exit_code == 2 and "'random' or 'scaffold'" in " ".join(res.stderr.split())

@@ -216,7 +216,7 @@ def test_scaffold_and_group_folds(cli, pharmakon_home, tmp_path, monkeypatch):
     assert shown["cv_split"] == "group" and "site" not in shown["numeric_cols"] + shown["categorical_cols"]
     for args, message in (
         (["--cv-split", "scaffold", "--group-col", "site"], "not both"),
-        (["--cv-split", "series"], "random or scaffold"),
+        (["--cv-split", "series"], "'random' or 'scaffold'"),
         (["--group-col", "nope"], "field 'nope': column not found"),
     ):
         r = cli(
@@ -224,4 +224,4 @@ def test_scaffold_and_group_folds(cli, pharmakon_home, tmp_path, monkeypatch):
         )
         assert r.exit_code == 2 and message in " ".join(r.stderr.split()), r.stderr  # rich wraps long lines
     r = cli("model", "train", "--data", str(data), "--target", "y", "--cv-split", "scaffold", "--budget", "5")
-    assert r.exit_code == 2 and "needs --smiles-col" in " ".join(r.stderr.split())
+    assert r.exit_code == 2 and "need a SMILES column" in " ".join(r.stderr.split())

@@ -81,7 +81,7 @@ def test_paste_upload_limits_and_molecule_page(client: TestClient, store: Store,
     link = html.unescape(re.search(r'<a href="(/admet/molecule\?[^"]+endpoint=bbbp)"', r.text).group(1))
     with store.read_session() as session:
         events, total = list_events(session, action="admet.predict")
-    assert total == 1 and events[0].params["channel"] == "workbench" and events[0].params["rows"] == n_ok + 1
+    assert total == 1 and events[0].params["channel"] == "web" and events[0].params["rows"] == n_ok + 1
     assert client.get("/models/admet.bbbp/card.html").text == "<html>card</html>"
 
     chosen = client.post(

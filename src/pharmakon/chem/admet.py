@@ -210,6 +210,7 @@ def train_endpoint(
     max_rows: int | None = None,
     frame: pd.DataFrame | None = None,
     cv_split: str = "random",
+    channel: str | None = None,
     **kwargs: Any,
 ):
     """Train one endpoint through :func:`pharmakon.core.train_model`; returns the ``TrainedModel``.
@@ -217,7 +218,8 @@ def train_endpoint(
     ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests);
     ``cv_split="scaffold"`` keeps each Bemis–Murcko scaffold in one CV fold; other
     keyword arguments go to ``train_model`` (e.g. ``n_jobs``; ``models`` defaults to
-    :data:`PANEL_MODELS`).
+    :data:`PANEL_MODELS`). ``channel`` (the front end that asked, see
+    :class:`~pharmakon.caller.Caller`) is kept in the first lifecycle step, ``admet.endpoint``.
     """
     from pharmakon.chem.featurizers import make_featurizer
     from pharmakon.core.lifecycle import train_model
@@ -268,6 +270,7 @@ def train_endpoint(
                 "target": endpoint.target,
                 "split": endpoint.split,
                 "rows": len(data),
+                **({"channel": channel} if channel else {}),
             },
             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
@@ -280,6 +283,7 @@ def train_panel(
     endpoints: Sequence[str] | None = None,
     *,
     actor: str,
+    channel: str | None = None,
     budget_s: float = 60.0,
     seed: int = 0,
     max_rows: int | None = None,
@@ -289,7 +293,8 @@ def train_panel(
     progress: Callable[[str, int, int], None] | None = None,
     **kwargs: Any,
 ) -> list[dict[str, Any]]:
-    """Train and register endpoints as ``admet.<name>``, one after another.
+    """Train and register endpoints as ``admet.<name>``, one after another
+    (:func:`pharmakon.chem.service.train_endpoints` is the audited use case over it).
 
     Each model is registered in ``session`` as soon as it is trained (a failure
     part-way leaves the endpoints before it registered, none half-written).
@@ -309,7 +314,13 @@ def train_panel(
             progress(endpoint.name, k, len(chosen))
         t0 = time.monotonic()
         model = train_endpoint(
-            endpoint, budget_s=budget_s, seed=seed, featurizer=featurizer, max_rows=max_rows, **kwargs
+            endpoint,
+            budget_s=budget_s,
+            seed=seed,
+            featurizer=featurizer,
+            max_rows=max_rows,
+            channel=channel,
+            **kwargs,
         )
         saved = register_model(
             session, model, name=MODEL_PREFIX + endpoint.name, actor=actor, alias=alias, reason=reason

@@ -1,4 +1,8 @@
-"""Seeded worked example: a small ESOL solubility model, registered and aliased ``production``."""
+"""Seeded worked examples: a small ESOL solubility model (aliased ``production``) and a Chemprop one.
+
+Both go through the governed-model service (:mod:`pharmakon.core.service`) as the
+``seed`` user on the ``python`` channel, like any other caller.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from pharmakon.caller import Caller
+
 __all__ = ["seed_example", "ESOL_MODEL", "seed_chemprop_example", "CHEMPROP_MODEL"]
 
 ESOL_MODEL = "esol-solubility"
+#: Who seeds the examples, through which channel (the audit trail's actor and ``params.channel``).
+SEED = Caller("seed", "python")
 
 
 def seed_example(store: Any, settings: Any) -> str:
@@ -20,57 +28,44 @@ def seed_example(store: Any, settings: Any) -> str:
 
     Idempotent-safe: if the model already exists, nothing is trained again.
     """
-    from pharmakon.chem.featurizers import SmilesFeaturizer
+    import pharmakon.chem.service  # noqa: F401 - registers SMILES featurization into the model service
     from pharmakon.chem.scaffolds import murcko_scaffolds
-    from pharmakon.core.evaluation import evaluate_model, record_evaluation
-    from pharmakon.core.lifecycle import train_model
-    from pharmakon.core.registry import list_models, register_model
+    from pharmakon.core.service import EvaluateSpec, TrainSpec, evaluate_on_data, list_registered, train_and_register
     from pharmakon.core.splits import scaffold_split
     from pharmakon.datasets import load
-    from pharmakon.hashing import sha256_frame
 
-    with store.read_session() as session:
-        if any(o.name == ESOL_MODEL for o in list_models(session)):
-            return f"model {ESOL_MODEL} already registered"
+    if any(m.name == ESOL_MODEL for m in list_registered(store).models):
+        return f"model {ESOL_MODEL} already registered"
     frame = load("moleculenet", "esol", settings=settings)[["smiles", "log_solubility"]]
     train, test = (
         frame.iloc[rows].reset_index(drop=True)
         for rows in scaffold_split(murcko_scaffolds(frame["smiles"].tolist()), test_size=0.2, seed=0)
     )
-    series = murcko_scaffolds(train["smiles"].tolist())  # CV folds by scaffold too
-    model = train_model(
-        train,
-        "log_solubility",
+    spec = TrainSpec(
+        target="log_solubility",
         task="regression",
         smiles_col="smiles",
-        featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256),
+        fingerprint_bits=256,
         budget_s=4.0,
-        n_splits=3,
+        cv=3,
+        cv_split="scaffold",  # CV folds by scaffold too
         models=["ridge", "lightgbm"],
         seed=0,
-        groups=series,
-        groups_kind="scaffold",
+        name=ESOL_MODEL,
+        alias="production",
+        reason="worked example seeded by `pharmakon serve` (not for benchmarking)",
     )
-    with store.session() as session:
-        saved = register_model(
-            session,
-            model,
-            name=ESOL_MODEL,
-            actor="seed",
-            alias="production",
-            reason="worked example seeded by `pharmakon serve` (not for benchmarking)",
-        )
-        report = evaluate_model(model, test, file="esol scaffold test split")
-        record_evaluation(
-            session,
-            report,
-            model_ref=f"{ESOL_MODEL}@{saved.version}",
-            actor="seed",
-            data={"esol_scaffold_test": sha256_frame(test)},
-        )
+    trained = train_and_register(store, spec, SEED, frame=train)
+    report = evaluate_on_data(
+        store,
+        EvaluateSpec(name=ESOL_MODEL, version=trained.version),
+        SEED,
+        frame=test,
+        label="esol_scaffold_test",
+    ).to_dict()
     m, c = report["metrics"], report["coverage"]
     return (
-        f"model {ESOL_MODEL} v{saved.version} (ESOL log solubility, {model.selection['best']['model']}) registered "
+        f"model {ESOL_MODEL} v{trained.version} (ESOL log solubility, {trained.best['model']}) registered "
         f"as production; on {c['n']} held-out scaffold-split molecules RMSE {m['rmse']:.2f}, "
         f"90% interval coverage {c['coverage']:.2f} (binomial p = {c['p_value']:.2g})"
     )
@@ -90,44 +85,37 @@ def seed_chemprop_example(store: Any, settings: Any) -> str:
     an alias. Without the deep extra it raises the extra's :class:`~pharmakon.errors.InputError`
     (the seed reports it as skipped). Idempotent-safe.
     """
+    import pharmakon.chem.service  # noqa: F401 - registers SMILES featurization into the model service
     from pharmakon.chem.chemprop_model import require_deep
-    from pharmakon.chem.featurizers import SmilesFeaturizer
-    from pharmakon.core.lifecycle import train_model
-    from pharmakon.core.registry import list_models, register_model
+    from pharmakon.core.service import TrainSpec, list_registered, show_model, train_and_register
     from pharmakon.datasets import load
 
     require_deep()
-    with store.read_session() as session:
-        if any(o.name == CHEMPROP_MODEL for o in list_models(session)):
-            return f"model {CHEMPROP_MODEL} already registered"
+    if any(m.name == CHEMPROP_MODEL for m in list_registered(store).models):
+        return f"model {CHEMPROP_MODEL} already registered"
     esol = load("moleculenet", "esol", settings=settings)[["smiles", "log_solubility"]]
     frame = esol.sample(n=min(CHEMPROP_ROWS, len(esol)), random_state=0).reset_index(drop=True)
-    model = train_model(
-        frame,
-        "log_solubility",
+    spec = TrainSpec(
+        target="log_solubility",
         task="regression",
         smiles_col="smiles",
-        featurizer=SmilesFeaturizer(kinds=("morgan", "rdkit2d"), n_bits=256),
+        fingerprint_bits=256,
         budget_s=CHEMPROP_BUDGET_S,
-        n_splits=3,
+        cv=3,
         models=["chemprop", "ridge"],
         seed=0,
+        name=CHEMPROP_MODEL,
+        reason="worked example seeded by `pharmakon serve`: Chemprop vs ridge, "
+        f"{len(frame)} molecules, {CHEMPROP_BUDGET_S:.0f} s (not for benchmarking)",
     )
-    with store.session() as session:
-        saved = register_model(
-            session,
-            model,
-            name=CHEMPROP_MODEL,
-            actor="seed",
-            reason="worked example seeded by `pharmakon serve`: Chemprop vs ridge, "
-            f"{len(frame)} molecules, {CHEMPROP_BUDGET_S:.0f} s (not for benchmarking)",
-        )
+    trained = train_and_register(store, spec, SEED, frame=frame)
+    leaderboard = show_model(store, CHEMPROP_MODEL, trained.version).metadata.get("leaderboard", [])
     cv: dict[str, float] = {}  # each family's best configuration
-    for row in model.selection["leaderboard"]:
+    for row in leaderboard:
         if row.get("cv_rmse") is not None:
             cv[row["model"]] = min(cv.get(row["model"], np.inf), row["cv_rmse"])
     scores = ", ".join(f"{m} {v:.2f}" for m, v in sorted(cv.items()))
     return (
-        f"model {CHEMPROP_MODEL} v{saved.version} (Chemprop D-MPNN vs ridge on {len(frame)} ESOL molecules; "
-        f"chosen {model.selection['best']['model']}; CV RMSE {scores})"
+        f"model {CHEMPROP_MODEL} v{trained.version} (Chemprop D-MPNN vs ridge on {len(frame)} ESOL molecules; "
+        f"chosen {trained.best['model']}; CV RMSE {scores})"
     )

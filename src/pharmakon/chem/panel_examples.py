@@ -58,24 +58,24 @@ def seed_panel_example(store: Any, settings: Any) -> str:
     str
         One line saying what was registered.
     """
-    from pharmakon.chem.admet import MODEL_PREFIX, train_panel
-    from pharmakon.core.registry import list_models
+    from pharmakon.caller import Caller
+    from pharmakon.chem.admet import MODEL_PREFIX
+    from pharmakon.chem.service import PanelTrainSpec, registered_endpoints, train_endpoints
 
-    with store.read_session() as session:
-        registered = {o.name for o in list_models(session)}
+    registered = {MODEL_PREFIX + e.name for e in registered_endpoints(store).endpoints}
     todo = [name for name in EXAMPLE_ENDPOINTS if MODEL_PREFIX + name not in registered]
     if not todo:
         return f"ADMET panel example already registered ({', '.join(EXAMPLE_ENDPOINTS)})"
-    with store.session() as session:
-        rows = train_panel(
-            session,
-            todo,
-            actor="seed",
-            budget_s=_BUDGET_S,
-            max_rows=EXAMPLE_MAX_ROWS,
-            seed=0,
-            models=["lightgbm"],
-            reason="worked example seeded by `pharmakon serve` (small subsets; not for benchmarking)",
-        )
-    trained = ", ".join(f"{r['endpoint']} ({r['best']}, {r['rows']} rows)" for r in rows)
-    return f"ADMET panel example: {len(rows)} endpoint(s) registered as admet.*: {trained}; try them at /admet"
+    spec = PanelTrainSpec(
+        endpoints=todo,
+        budget_s=_BUDGET_S,
+        max_rows=EXAMPLE_MAX_ROWS,
+        seed=0,
+        models=["lightgbm"],
+        reason="worked example seeded by `pharmakon serve` (small subsets; not for benchmarking)",
+    )
+    result = train_endpoints(store, spec, Caller("seed", "python"))
+    trained = ", ".join(f"{r.endpoint} ({r.best}, {r.rows} rows)" for r in result.endpoints)
+    return (
+        f"ADMET panel example: {len(result.endpoints)} endpoint(s) registered as admet.*: {trained}; try them at /admet"
+    )

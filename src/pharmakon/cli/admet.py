@@ -1,7 +1,9 @@
 """``pharmakon admet``: train the ADMET panel from the catalogue and stream predictions.
 
-Thin layer over :mod:`pharmakon.chem.admet` (endpoints, training) and
-:mod:`pharmakon.chem.panel_io` (chunked prediction); heavy imports stay inside commands.
+Thin layer over :mod:`pharmakon.chem.service`: parse options into the use case's spec,
+call the service, print its result. Options left out are left to the spec, which holds
+the defaults (the help texts quote them); the service module is imported inside the
+commands, so ``pharmakon --help`` does not load the molecule stack.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from pharmakon.cli._common import cli_actor, console, err_console, print_json
+from pharmakon.cli._common import cli_caller, console, err_console, print_json
 
 __all__ = ["app"]
 
@@ -34,22 +36,27 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
+def _store():
+    from pharmakon.store import open_store
+
+    return open_store()
+
+
 @app.command("endpoints")
 def endpoints_command(as_json: JsonOpt = False) -> None:
     """List the panel's endpoints: data set, table, target, task, training split."""
-    from dataclasses import asdict
-
     from rich.table import Table
 
-    from pharmakon.chem.admet import ENDPOINTS
+    from pharmakon.chem.service import list_endpoints
 
+    catalogue = list_endpoints()
     if as_json:
-        print_json([asdict(e) for e in ENDPOINTS.values()])
+        print_json(catalogue.to_dict()["endpoints"])
         return
-    table = Table(title=f"{len(ENDPOINTS)} ADMET endpoints")
+    table = Table(title=f"{len(catalogue.endpoints)} ADMET endpoints")
     for col in ("endpoint", "data set", "table", "target", "task", "split", "what"):
         table.add_column(col)
-    for e in ENDPOINTS.values():
+    for e in catalogue.endpoints:
         table.add_row(e.name, e.dataset, e.table, e.target, e.task, e.split, e.description)
     console.print(table)
 
@@ -57,19 +64,23 @@ def endpoints_command(as_json: JsonOpt = False) -> None:
 @app.command("train")
 def train_command(
     endpoints: EndpointsOpt = None,
-    budget: Annotated[float, typer.Option("--budget", min=5, max=86400, help="Seconds per endpoint.")] = 60.0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (folds, models, Optuna).")] = 0,
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="Seconds per endpoint, 1 to 86400 (default 60).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (folds, models, Optuna; default 0).")] = None,
     max_rows: Annotated[
         int | None,
         typer.Option(
             "--max-rows",
-            min=50,
-            help="Train on a seeded random subset of at most this many rows per endpoint (quick runs).",
+            help="Train on a seeded random subset of at most this many rows (>= 50) per endpoint (quick runs).",
         ),
     ] = None,
     featurizer: Annotated[
-        str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
-    ] = "morgan+rdkit2d",
+        str | None,
+        typer.Option(
+            "--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs (default morgan+rdkit2d)."
+        ),
+    ] = None,
     models: Annotated[
         str | None,
         typer.Option(
@@ -78,12 +89,12 @@ def train_command(
         ),
     ] = None,
     cv_split: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--cv-split",
-            help="CV folds: random | scaffold (Bemis-Murcko groups: selection and conformal calibration measure new series).",
+            help="CV folds: random (default) | scaffold (Bemis-Murcko groups: selection and conformal calibration measure new series).",
         ),
-    ] = "random",
+    ] = None,
     alias: Annotated[
         str | None, typer.Option("--alias", help="Also point this alias (staging, production) at each model.")
     ] = None,
@@ -93,11 +104,21 @@ def train_command(
     """Train endpoints (QC, CV selection within --budget each, conformal calibration) and register them as admet.<name>."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pharmakon.chem.admet import resolve_endpoints, train_panel
-    from pharmakon.store import open_store
+    from pharmakon.chem.service import PanelTrainSpec, train_endpoints
+    from pharmakon.core.service import build_spec
 
-    names = _split(endpoints)
-    chosen = resolve_endpoints(names)
+    spec = build_spec(
+        PanelTrainSpec,
+        endpoints=_split(endpoints) or None,
+        budget_s=budget,
+        seed=seed,
+        max_rows=max_rows,
+        featurizer=featurizer,
+        models=_split([models] if models else None) or None,
+        cv_split=cv_split,
+        alias=alias,
+        reason=reason,
+    )
     with Progress(
         TextColumn("[bold]admet train[/bold] {task.description}"),
         BarColumn(),
@@ -106,36 +127,17 @@ def train_command(
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task("", total=len(chosen))
+        task = bar.add_task("", total=None)
 
         def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, description=name)
+            bar.update(task, completed=done, total=total, description=name)
 
-        with open_store().session() as session:
-            rows = train_panel(
-                session,
-                [e.name for e in chosen],
-                actor=cli_actor(),
-                budget_s=budget,
-                seed=seed,
-                max_rows=max_rows,
-                featurizer=featurizer,
-                alias=alias,
-                reason=reason,
-                progress=progress,
-                models=_split([models] if models else None) or None,
-                cv_split=cv_split,
-            )
+        result = train_endpoints(_store(), spec, cli_caller(), progress=progress)
     if as_json:
-        print_json(rows)
+        print_json(result.to_dict()["endpoints"])
         return
-    for r in rows:
-        metrics = ", ".join(f"{k} {v:.3f}" for k, v in r["cv_metrics"].items() if v is not None and k != "n")
-        console.print(
-            f"{r['model']} v{r['version']}: {r['task']}, {r['rows']} rows, best {r['best']} "
-            f"(CV {metrics}) in {r['seconds']} s",
-            markup=False,
-        )
+    for r in result.endpoints:
+        console.print(r.summary(), markup=False)
 
 
 @app.command("predict")
@@ -148,10 +150,10 @@ def predict_command(
     backend: Annotated[
         str | None, typer.Option("--backend", help="local (process pool, default) | ray | serial.")
     ] = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=1_000_000, help="Molecules per chunk.")] = 5000,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")
+    chunk_size: Annotated[
+        int | None, typer.Option("--chunk-size", help="Molecules per chunk, 1 to 1,000,000 (default 5000).")
     ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = None,
     smiles_col: Annotated[
         str | None, typer.Option("--smiles-col", help="SMILES column of a CSV (default: detected).")
     ] = None,
@@ -159,8 +161,9 @@ def predict_command(
         str | None, typer.Option("--id-col", help="Identifier column of a CSV, copied to the output.")
     ] = None,
     alerts: Annotated[
-        bool, typer.Option("--alerts/--no-alerts", help="Add PAINS/Brenk alerts and drug-likeness.")
-    ] = True,
+        bool | None,
+        typer.Option("--alerts/--no-alerts", help="Add PAINS/Brenk alerts and drug-likeness (default: add them)."),
+    ] = None,
     version: Annotated[
         str | None, typer.Option("--version", "-v", help="Model version alias for every endpoint (default: newest).")
     ] = None,
@@ -169,14 +172,22 @@ def predict_command(
     """Predict every registered endpoint for every molecule, streaming in chunks (constant memory)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pharmakon.chem.admet import registered_panel
-    from pharmakon.chem.panel_io import predict_file
-    from pharmakon.hashing import sha256_file
-    from pharmakon.store import open_store, record_event
+    from pharmakon.chem.service import PanelFileSpec, predict_molecule_file
+    from pharmakon.core.service import build_spec
 
-    store = open_store()
-    with store.read_session() as session:  # resolved and version-checked here; the workers load the models
-        panel = registered_panel(session, _split(endpoints) or None, version=version)
+    spec = build_spec(
+        PanelFileSpec,
+        input=input_path,
+        out=out,
+        endpoints=_split(endpoints) or None,
+        backend=backend,
+        chunk_size=chunk_size,
+        jobs=jobs,
+        smiles_col=smiles_col,
+        id_col=id_col,
+        alerts=alerts,
+        version=version,
+    )
     with Progress(
         TextColumn("[bold]admet predict[/bold]"),
         BarColumn(pulse_style="cyan"),
@@ -192,48 +203,15 @@ def predict_command(
             elapsed = bar.tasks[0].elapsed or 0.0
             bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
-        summary = predict_file(
-            panel,
-            input_path,
-            out,
-            backend=backend,
-            chunk_size=chunk_size,
-            smiles_col=smiles_col,
-            id_col=id_col,
-            n_jobs=jobs,
-            alerts=alerts,
-            progress=progress,
-        )
-    refs = panel.refs
-    with store.session() as session:
-        record_event(
-            session,
-            actor=cli_actor(),
-            action="admet.predict",
-            object_type="model",
-            object_id="admet.panel",
-            inputs={input_path.name: sha256_file(input_path)},
-            outputs={out.name: sha256_file(out)},
-            params={
-                "models": refs,
-                "rows": summary["rows"],
-                "invalid_rows": summary["invalid"],
-                "chunk_size": chunk_size,
-                "backend": backend or "default",
-            },
-        )
+        result = predict_molecule_file(_store(), spec, cli_caller(), progress=progress)
     if as_json:
-        print_json({**summary, "models": refs})
+        print_json(result.to_dict())
         return
-    console.print(
-        f"wrote {summary['rows']:,} rows x {len(refs)} endpoints to {out} in {summary['seconds']} s "
-        f"({summary['molecules_per_s']} molecules/s; {summary['invalid']} invalid)",
-        markup=False,
-    )
-    for r in summary["invalid_rows"]:
+    console.print(result.summary(), markup=False)
+    for r in result.invalid_rows:
         err_console.print(f"row {r['row']}: {r['status']} ({r['input']!r}); no prediction", markup=False)
-    if summary["invalid"] > len(summary["invalid_rows"]):
+    if result.invalid > len(result.invalid_rows):
         err_console.print(
-            f"... and {summary['invalid'] - len(summary['invalid_rows'])} more invalid rows (see the status column)",
+            f"... and {result.invalid - len(result.invalid_rows)} more invalid rows (see the status column)",
             markup=False,
         )

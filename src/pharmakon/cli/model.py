@@ -1,20 +1,18 @@
 """``pharmakon model``: train, register and use models on any table (with or without SMILES).
 
-Thin layer: parse options, read the CSV, call :mod:`pharmakon.core` (and
-:mod:`pharmakon.chem` for structures), write results atomically, print.
+Thin layer over :mod:`pharmakon.core.service`: parse options into the use case's spec
+(defaults come from the spec), call the service, print its result.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pharmakon.cli._common import cli_actor, console, err_console, print_json
-from pharmakon.errors import InputError
-from pharmakon.files import atomic_path
+from pharmakon.cli._common import cli_caller, console, err_console, print_json
+from pharmakon.core.service import EvaluateSpec, PromoteSpec, TrainSpec
 
 __all__ = ["app"]
 
@@ -25,30 +23,13 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 NameArg = Annotated[str, typer.Argument(help="Registered model name (see `pharmakon model list`).")]
 VersionOpt = Annotated[str | None, typer.Option("--version", "-v", help="Version number or alias (default: newest).")]
+_TRAIN = TrainSpec.model_fields
 
 
-def read_table(path: Path):
-    """Read a CSV/TSV into a DataFrame; clear errors for missing, empty or malformed files."""
-    import pandas as pd
+def _store():
+    from pharmakon.store import open_store
 
-    if not path.exists():
-        raise InputError("file not found", file=str(path))
-    if path.stat().st_size == 0:
-        raise InputError("the file is empty", file=str(path))
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    try:
-        frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV: {exc}", file=str(path)) from None
-    if len(frame.columns) == 0 or len(frame) == 0:
-        raise InputError("the file has a header but no data rows", file=str(path))
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _write_atomic(frame, out: Path) -> None:
-    with atomic_path(out) as tmp:
-        frame.to_csv(tmp, index=False)
+    return open_store()
 
 
 @app.command("train")
@@ -65,18 +46,20 @@ def train_command(
             "--sensitive-col", help="Attribute for the per-subgroup fairness report (sex, age band, site); repeat."
         ),
     ] = None,
-    task: Annotated[str, typer.Option("--task", help="auto | regression | classification.")] = "auto",
+    task: Annotated[str, typer.Option("--task", help="auto | regression | classification.")] = _TRAIN["task"].default,
     name: Annotated[str | None, typer.Option("--name", help="Registry name (default: the file's stem).")] = None,
-    budget: Annotated[float, typer.Option("--budget", min=5, max=86400, help="Seconds for the whole run.")] = 60.0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (folds, models, Optuna).")] = 0,
-    alpha: Annotated[
-        float, typer.Option("--alpha", min=0.01, max=0.5, help="Conformal miscoverage (0.1 = 90%).")
-    ] = 0.1,
+    budget: Annotated[float, typer.Option("--budget", help="Seconds for the whole run (1 to 86400).")] = _TRAIN[
+        "budget_s"
+    ].default,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (folds, models, Optuna).")] = _TRAIN["seed"].default,
+    alpha: Annotated[float, typer.Option("--alpha", help="Conformal miscoverage, 0.01 to 0.5 (0.1 = 90%).")] = _TRAIN[
+        "alpha"
+    ].default,
     featurizer: Annotated[
         str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
-    ] = "morgan+rdkit2d",
+    ] = _TRAIN["featurizer"].default,
     cv: Annotated[
-        int | None, typer.Option("--cv", min=2, max=20, help="CV folds (default 3, or 5 if budget >= 300 s).")
+        int | None, typer.Option("--cv", help="CV folds, 2 to 20 (default 3, or 5 if budget >= 300 s).")
     ] = None,
     cv_split: Annotated[
         str,
@@ -84,7 +67,7 @@ def train_command(
             "--cv-split",
             help="How CV folds are drawn: random (stratified for classes) | scaffold (Bemis-Murcko groups of --smiles-col: CV and conformal calibration measure new chemical series).",
         ),
-    ] = "random",
+    ] = _TRAIN["cv_split"].default,
     group_col: Annotated[
         str | None,
         typer.Option(
@@ -106,86 +89,45 @@ def train_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Train on a CSV (QC, CV model selection within --budget, conformal calibration) and register the model."""
-    from pharmakon.core.lifecycle import train_model
-    from pharmakon.core.registry import register_model
-    from pharmakon.store import open_store
+    import pharmakon.chem.service  # noqa: F401 - the molecule domain registers SMILES featurization
+    from pharmakon.core.service import build_spec, train_and_register
 
-    frame = read_table(data)
-    feat = None
-    if smiles_col:
-        from pharmakon.chem import make_featurizer
-
-        feat = make_featurizer(featurizer)
-    groups, groups_kind = _cv_groups(frame, cv_split, group_col, smiles_col, str(data))
-    name = name or "".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in data.stem).lstrip("_.-") or "model"
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$", name):
-        raise InputError(f"model name {name!r} may use letters, digits and _.:@+- (max 256)", field="--name")
-    with console.status("training...") as status:
-        model = train_model(
-            frame,
-            target,
-            task=task,
-            smiles_col=smiles_col,
-            featurizer=feat,
-            id_cols=[*(id_col or []), *([group_col] if group_col else [])],
-            groups=groups,
-            groups_kind=groups_kind,
-            budget_s=budget,
-            seed=seed,
-            alpha=alpha,
-            n_splits=cv,
-            file=str(data),
-            sensitive_cols=sensitive_col or [],
-            models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
-            progress=lambda msg: status.update(f"training: {msg}"),
-        )
-    with open_store().session() as session:
-        saved = register_model(session, model, name=name, actor=cli_actor(), alias=alias, reason=reason)
-    summary = {
-        "name": name,
-        "version": saved.version,
-        "task": model.task,
-        "best": model.selection["best"],
-        "cv_metrics": model.selection["cv_metrics"],
-        "seconds": model.selection["seconds"],
-        "rows_used": model.qc["n_rows_out"],
-        "dropped": model.qc["dropped"],
-        "warnings": model.qc["warnings"],
-        "alias": alias,
-    }
-    if as_json:
-        print_json(summary)
-        return
-    metrics = ", ".join(f"{k} {v:.3f}" for k, v in model.selection["cv_metrics"].items() if v is not None and k != "n")
-    console.print(
-        f"registered model [bold]{name}[/bold] version {saved.version}: {model.task}, "
-        f"best {model.selection['best']['model']} (CV {metrics}) in {model.selection['seconds']} s"
+    spec = build_spec(
+        TrainSpec,
+        data=data,
+        target=target,
+        smiles_col=smiles_col,
+        id_cols=id_col,
+        sensitive_cols=sensitive_col,
+        task=task,
+        name=name,
+        budget_s=budget,
+        seed=seed,
+        alpha=alpha,
+        featurizer=featurizer,
+        cv=cv,
+        cv_split=cv_split,
+        group_col=group_col,
+        models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+        alias=alias,
+        reason=reason,
     )
-    for w in model.qc["warnings"]:
+    with console.status("training...") as status:
+        result = train_and_register(
+            _store(), spec, cli_caller(), progress=lambda msg: status.update(f"training: {msg}")
+        )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in result.cv_metrics.items() if v is not None and k != "n")
+    console.print(
+        f"registered model [bold]{result.name}[/bold] version {result.version}: {result.task}, "
+        f"best {result.best['model']} (CV {metrics}) in {result.seconds} s"
+    )
+    for w in result.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    for bad in model.qc.get("invalid_structures", [])[:20]:
+    for bad in result.invalid_structures:
         err_console.print(f"skipped row {bad['row']}: {bad['reason']} ({bad['input']})", highlight=False, markup=False)
-
-
-def _cv_groups(frame, cv_split: str, group_col: str | None, smiles_col: str | None, file: str):
-    """(fold groups or None, what they are) for ``--cv-split`` / ``--group-col``."""
-    if cv_split not in ("random", "scaffold"):
-        raise InputError(f"--cv-split must be random or scaffold, got {cv_split!r}", field="--cv-split")
-    if group_col and cv_split == "scaffold":
-        raise InputError("give either --group-col or --cv-split scaffold, not both", field="--group-col")
-    if group_col:
-        if group_col not in frame.columns:
-            raise InputError(f"column not found; columns: {list(frame.columns)}", file=file, field=group_col)
-        return frame[group_col].tolist(), "group"
-    if cv_split == "scaffold":
-        if not smiles_col:
-            raise InputError("--cv-split scaffold needs --smiles-col", field="--cv-split")
-        if smiles_col not in frame.columns:
-            raise InputError(f"column not found; columns: {list(frame.columns)}", file=file, field=smiles_col)
-        from pharmakon.chem import murcko_scaffolds
-
-        return murcko_scaffolds(frame[smiles_col].tolist()), "scaffold"
-    return None, "random"
 
 
 @app.command("predict")
@@ -197,53 +139,21 @@ def predict_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Predict every row of a CSV: prediction, interval or set (+ probabilities), in_domain, pred_status."""
-    from pharmakon.core.registry import load_model
-    from pharmakon.hashing import sha256_file, sha256_frame
-    from pharmakon.store import open_store, record_event
+    from pharmakon.core.service import PredictFileSpec, build_spec, predict_table_file
 
-    frame = read_table(data)
-    store = open_store()
-    with store.read_session() as session:
-        model = load_model(session, name, version)
-    with console.status(f"predicting {len(frame)} rows..."):
-        result = model.predict(frame, file=str(data))
-    _write_atomic(result.table, out)
-    reg = model.registry
-    with store.session() as session:
-        record_event(
-            session,
-            actor=cli_actor(),
-            action="model.predict",
-            object_type="model",
-            object_id=f"{reg['name']}@{reg['version']}",
-            inputs={str(data.name): sha256_file(data)},
-            outputs={str(out.name): sha256_frame(result.table)},
-            params={"rows": len(frame), "invalid_rows": len(result.invalid)},
-        )
-    table = result.table
-    summary = {
-        "model": reg["name"],
-        "version": reg["version"],
-        "rows": len(table),
-        "output": str(out),
-        "invalid_rows": result.invalid.to_dict(orient="records"),
-        "warnings": result.warnings,
-        "in_domain": int(table["in_domain"].sum()),
-    }
+    spec = build_spec(PredictFileSpec, name=name, version=version, data=data, out=out)
+    with console.status(f"predicting {data.name}..."):
+        result = predict_table_file(_store(), spec, cli_caller())
     if as_json:
-        print_json(summary)
+        print_json(result.to_dict())
         return
-    console.print(
-        f"wrote {len(table)} rows to {out} (model {reg['name']} v{reg['version']}; "
-        f"{summary['in_domain']} in domain, {len(result.invalid)} invalid)",
-        markup=False,
-    )
+    console.print(result.summary(), markup=False)
     for w in result.warnings:
         err_console.print(f"warning: {w}", markup=False)
-    for r in result.invalid.head(20).itertuples(index=False):
-        err_console.print(f"row {r.row}: {r.reason} ({r.input!r}); no prediction", markup=False)
-    if len(result.invalid) > 20:
-        err_console.print(f"... and {len(result.invalid) - 20} more invalid rows (see pred_status)", markup=False)
+    for r in result.invalid_rows[:20]:
+        err_console.print(f"row {r['row']}: {r['reason']} ({r['input']!r}); no prediction", markup=False)
+    if len(result.invalid_rows) > 20:
+        err_console.print(f"... and {len(result.invalid_rows) - 20} more invalid rows (see pred_status)", markup=False)
 
 
 @app.command("evaluate")
@@ -257,31 +167,15 @@ def evaluate_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Score a registered model on held-out labelled rows: metrics, conformal coverage test, by domain."""
-    from pharmakon.core.evaluation import evaluate_model, record_evaluation
-    from pharmakon.core.registry import load_model
-    from pharmakon.hashing import sha256_file
-    from pharmakon.store import open_store
+    from pharmakon.core.service import build_spec, evaluate_on_data
 
-    frame = read_table(data)
-    store = open_store()
-    with store.read_session() as session:
-        model = load_model(session, name, version)
-    with console.status(f"evaluating on {len(frame)} rows..."):
-        report = evaluate_model(model, frame, target=target, file=str(data))
-    reg = model.registry
-    with store.session() as session:
-        record_evaluation(
-            session,
-            report,
-            model_ref=f"{reg['name']}@{reg['version']}",
-            actor=cli_actor(),
-            data={str(data.name): sha256_file(data)},
-        )
-    report = {"model": reg["name"], "version": reg["version"], **report}
+    spec = build_spec(EvaluateSpec, name=name, version=version, data=data, target=target)
+    with console.status(f"evaluating on {data.name}..."):
+        result = evaluate_on_data(_store(), spec, cli_caller())
     if as_json:
-        print_json(report)
+        print_json(result.to_dict())
         return
-    _print_evaluation(report)
+    _print_evaluation(result.to_dict())
 
 
 def _print_evaluation(r: dict) -> None:
@@ -322,40 +216,24 @@ def list_command(as_json: JsonOpt = False) -> None:
     """List registered models (newest version of each)."""
     from rich.table import Table
 
-    from pharmakon.core.registry import list_models, model_aliases
-    from pharmakon.store import open_store
+    from pharmakon.core.service import list_registered
 
-    with open_store().read_session() as session:
-        rows = [(o, model_aliases(session, o.name)) for o in list_models(session)]
+    result = list_registered(_store())
     if as_json:
-        print_json(
-            [
-                {
-                    "name": o.name,
-                    "version": o.version,
-                    "task": o.content["task"],
-                    "target": o.content["target"],
-                    "best": o.content["best"]["model"],
-                    "cv_metrics": o.content["cv_metrics"],
-                    "aliases": a,
-                    "created_at": o.created_at,
-                }
-                for o, a in rows
-            ]
-        )
+        print_json(result.to_dict()["models"])
         return
-    table = Table(title=f"{len(rows)} registered models")
+    table = Table(title=f"{len(result.models)} registered models")
     for col in ("name", "version", "task", "target", "best", "aliases", "created"):
         table.add_column(col)
-    for o, a in rows:
+    for m in result.models:
         table.add_row(
-            o.name,
-            str(o.version),
-            o.content["task"],
-            o.content["target"],
-            o.content["best"]["model"],
-            ", ".join(f"{k}→{v}" for k, v in sorted(a.items())),
-            o.created_at,
+            m.name,
+            str(m.version),
+            m.task,
+            m.target,
+            m.best_model,
+            ", ".join(f"{k}→{v}" for k, v in sorted(m.aliases.items())),
+            m.created_at,
         )
     console.print(table)
 
@@ -363,23 +241,13 @@ def list_command(as_json: JsonOpt = False) -> None:
 @app.command("show")
 def show_command(name: NameArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
     """Show a model's metadata: metrics, parameters, QC, versions."""
-    from pharmakon.store import get_object, open_store
+    from pharmakon.core.service import show_model
 
-    with open_store().read_session() as session:
-        obj = get_object(session, "model", name, version)
-    if as_json:
-        print_json({"name": obj.name, "version": obj.version, **obj.content})
+    result = show_model(_store(), name, version)
+    if as_json:  # the stored record at the top level, as before (REST nests it under "metadata")
+        print_json({"name": result.name, "version": result.version, **result.metadata})
         return
-    c = obj.content
-    console.print(
-        f"[bold]{obj.name}[/bold] v{obj.version} ({c['task']} of {c['target']}), by {obj.created_by} "
-        f"at {obj.created_at}",
-        highlight=False,
-    )
-    console.print(
-        f"best: {c['best']}\ncv: {c['cv_metrics']}\nqc dropped: {c['qc']['dropped']}\ndata sha256: {c['data_sha256']}",
-        markup=False,
-    )
+    console.print(result.summary(), markup=False, highlight=False)
 
 
 @app.command("card")
@@ -389,12 +257,12 @@ def card_command(
     version: VersionOpt = None,
 ) -> None:
     """Write a model's card (HTML with plots)."""
-    from pharmakon.core.registry import model_card_html
-    from pharmakon.store import open_store
+    from pharmakon.core.service import model_card
+    from pharmakon.files import atomic_open
 
-    with open_store().read_session() as session:
-        html = model_card_html(session, name, version)
-    out.write_text(html, encoding="utf-8")
+    html = model_card(_store(), name, version)
+    with atomic_open(out) as handle:
+        handle.write(html)
     console.print(f"wrote {out}", markup=False)
 
 
@@ -402,13 +270,14 @@ def card_command(
 def promote_command(
     name: NameArg,
     version: Annotated[int, typer.Option("--version", "-v", help="Version number to point the alias at.")],
-    alias: Annotated[str, typer.Option("--alias", help="staging, production, ...")] = "production",
+    alias: Annotated[str, typer.Option("--alias", help="staging, production, ...")] = PromoteSpec.model_fields[
+        "alias"
+    ].default,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (audit trail).")] = None,
 ) -> None:
     """Point an alias (default production) at a model version (audited)."""
-    from pharmakon.core.registry import promote_model
-    from pharmakon.store import open_store
+    from pharmakon.core.service import build_spec, promote_version
 
-    with open_store().session() as session:
-        promote_model(session, name=name, version=version, alias=alias, actor=cli_actor(), reason=reason)
-    console.print(f"{name}: {alias} -> version {version}", markup=False)
+    spec = build_spec(PromoteSpec, name=name, version=version, alias=alias, reason=reason)
+    result = promote_version(_store(), spec, cli_caller())
+    console.print(result.summary(), markup=False)

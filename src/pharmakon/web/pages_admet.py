@@ -1,4 +1,8 @@
-"""Workbench pages for the ADMET panel: paste or upload molecules, read the panel, explain one prediction."""
+"""Workbench pages for the ADMET panel: paste or upload molecules, read the panel, explain one prediction.
+
+Thin over :mod:`pharmakon.chem.service` (the same use cases as ``/api/v1/admet``): the
+pages parse the form into the service's spec, call it and lay out its typed result.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from pharmakon.caller import Caller
 from pharmakon.errors import InputError, PharmakonError
-from pharmakon.web.routes import check_csrf, page_user, render
+from pharmakon.web.routes import check_csrf, get_store, page_user, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,11 +27,9 @@ _SUFFIXES = (".csv", ".tsv", ".txt", ".smi", ".smiles", ".sdf", ".sd")
 
 
 def _endpoints() -> list[dict[str, Any]]:
-    from pharmakon.chem.panel_service import registered_endpoints
-    from pharmakon.web.routes import get_store
+    from pharmakon.chem.service import registered_endpoints
 
-    with get_store().read_session() as session:
-        return registered_endpoints(session)
+    return [e.to_dict() for e in registered_endpoints(get_store()).endpoints]
 
 
 def _context(text: str, chosen: list[str] | None, alerts: bool, error: str = "") -> dict[str, Any]:
@@ -97,7 +100,8 @@ def _read_upload(upload: UploadFile) -> tuple[list[object], list[str], list[str]
     finally:
         os.unlink(tmp)
     _check_count(len(chunk))
-    return chunk["input"].tolist(), chunk["id"].astype(str).tolist(), chunk["parse_error"].astype(str).tolist()
+    smiles = [s if isinstance(s, str) else None for s in chunk["input"].tolist()]  # unreadable SDF record: None
+    return smiles, chunk["id"].astype(str).tolist(), chunk["parse_error"].astype(str).tolist()
 
 
 def _check_count(n: int) -> None:
@@ -140,10 +144,10 @@ def _cells(row: dict[str, Any], endpoints: list[dict[str, Any]]) -> list[dict[st
     return cells
 
 
-def _table(frame: Any, rows: list[dict[str, Any]], endpoints: list[dict[str, Any]]) -> dict[str, Any]:
+def _table(result: Any, endpoints: list[dict[str, Any]]) -> dict[str, Any]:
     """What the template shows: per molecule its cells, alerts and explanation links."""
     shown = []
-    for row in rows:
+    for row in result.rows:
         ok = row["status"] == "ok"
         link = "/admet/molecule?" + urlencode({"smiles": row["input"] or "", "endpoint": endpoints[0]["name"]})
         shown.append(
@@ -172,15 +176,13 @@ def _table(frame: Any, rows: list[dict[str, Any]], endpoints: list[dict[str, Any
                 },
             }
         )
-    ok = frame["status"].eq("ok")
-    in_domain = sum(int(frame.loc[ok, f"{e['name']}_in_domain"].astype(bool).sum()) for e in endpoints)
-    csv = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    csv = base64.b64encode(result.to_frame().to_csv(index=False).encode("utf-8")).decode("ascii")
     return {
         "rows": shown,
-        "n": len(frame),
-        "invalid": int((~ok).sum()),
-        "in_domain": in_domain,
-        "cells": int(ok.sum()) * len(endpoints),
+        "n": result.count,
+        "invalid": result.invalid,
+        "in_domain": sum(result.in_domain.get(e["name"], 0) for e in endpoints),
+        "cells": (result.count - result.invalid) * len(endpoints),
         "csv": csv,
     }
 
@@ -197,8 +199,8 @@ def admet_predict(
     """Predict the chosen endpoints for the pasted or uploaded molecules (scientists; audited)."""
     user = page_user(request, "scientist")
     check_csrf(request, csrf)
-    from pharmakon.chem.panel_service import predict_panel
-    from pharmakon.web.routes import get_store
+    from pharmakon.chem.service import PanelPredictSpec, predict_molecules
+    from pharmakon.core.service import build_spec
 
     ctx = _context(smiles, endpoints, bool(alerts))
     try:
@@ -209,37 +211,29 @@ def admet_predict(
             inputs, ids = _parse_text(smiles)
             _check_count(len(inputs))
             errors, source = None, None
-        frame, rows, refs = predict_panel(
-            get_store(),
-            inputs,
-            ids=ids,
-            endpoints=endpoints or None,
-            alerts=bool(alerts),
-            actor=user.username,
-            channel="workbench",
-            parse_errors=errors,
-            source=source,
-        )
+        spec = build_spec(PanelPredictSpec, smiles=inputs, ids=ids, endpoints=endpoints or None, alerts=bool(alerts))
+        result = predict_molecules(get_store(), spec, Caller(user.username, "web"), parse_errors=errors, source=source)
     except PharmakonError as exc:
         return render(request, "admet_panel.html", user, status_code=422, **(ctx | {"error": str(exc)}))
-    shown = [e for e in ctx["endpoints"] if e["name"] in refs]
+    shown = [e for e in ctx["endpoints"] if e["name"] in result.models]
     ctx |= {
-        "chosen": list(refs),
-        "result": _table(frame, rows, shown),
+        "chosen": list(result.models),
+        "result": _table(result, shown),
         "shown": shown,
-        "models": refs,
+        "models": result.models,
         "source": source,
     }
     return render(request, "admet_panel.html", user, **ctx)
 
 
 @router.get("/admet/molecule", response_class=HTMLResponse)
-def admet_molecule(request: Request, smiles: str = "", endpoint: str = "", top: int = 10) -> Response:
+def admet_molecule(request: Request, smiles: str = "", endpoint: str = "", top: int | None = None) -> Response:
     """One molecule, one endpoint: the prediction and its top SHAP attributions."""
     user = page_user(request, "viewer")
-    from pharmakon.chem.panel_service import MAX_TOP, explain_molecule
-    from pharmakon.web.routes import get_store
+    from pharmakon.chem.service import MAX_TOP, ExplainSpec, explain_prediction
+    from pharmakon.core.service import build_spec
 
+    top = top if top is not None else ExplainSpec.model_fields["top"].default
     endpoints = _endpoints()
     endpoint = endpoint or (endpoints[0]["name"] if endpoints else "")
     ctx: dict[str, Any] = {
@@ -253,7 +247,8 @@ def admet_molecule(request: Request, smiles: str = "", endpoint: str = "", top: 
     }
     if smiles and endpoints:
         try:
-            ctx["explained"] = _explained(explain_molecule(get_store(), smiles, endpoint, top=top))
+            spec = build_spec(ExplainSpec, smiles=smiles, endpoint=endpoint, top=top)
+            ctx["explained"] = _explained(explain_prediction(get_store(), spec).to_dict())
         except PharmakonError as exc:
             return render(request, "admet_molecule.html", user, status_code=422, **(ctx | {"error": str(exc)}))
     return render(request, "admet_molecule.html", user, **ctx)
