@@ -35,12 +35,15 @@ def _encode(fig: Any, fmt: str, **kwargs: Any) -> bytes:
 
 def figure_png_base64(fig: Any, *, dpi: int = 90) -> str:
     """PNG of ``fig`` as base64 text (for ``data:image/png;base64,...``); closes ``fig``."""
-    return base64.b64encode(_encode(fig, "png", dpi=dpi)).decode("ascii")
+    return base64.b64encode(_encode(fig, "png", dpi=dpi, metadata={"Software": None})).decode("ascii")
 
 
 def figure_svg(fig: Any) -> str:
-    """``fig`` as an inline ``<svg>`` element (text, no XML prolog); closes ``fig``."""
-    text = _encode(fig, "svg").decode("utf-8")
+    """``fig`` as an inline ``<svg>`` element (text, no XML prolog); closes ``fig``.
+
+    No creation date is written, so the same figure gives the same bytes every time.
+    """
+    text = _encode(fig, "svg", metadata={"Date": None}).decode("utf-8")
     return text[text.find("<svg") :]
 
 

@@ -40,7 +40,6 @@ def sam(store: Store, make_user, cli, monkeypatch: pytest.MonkeyPatch) -> dict[s
     """The scientist ``sam`` on every channel: a token, a logged-in workbench client, the CLI actor."""
     _, password, token = make_user("sam", "scientist")
     monkeypatch.setenv("PHARMAKON_ACTOR", "sam")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # report plots carry no wall-clock date
     client = TestClient(create_app())
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
