@@ -1,7 +1,7 @@
 """ADMET panel request latency, as the REST API and the workbench serve it: models kept loaded vs loaded per request.
 
 Registers a saved panel (``--panel``, e.g. from ``bench/admet_throughput.py
---save-panel``) in a scratch store, then times ``predict_panel`` (what ``POST
+--save-panel``) in a scratch store, then times ``predict_molecules`` (what ``POST
 /admet/predict`` and the workbench page run, audit event included) on ``--molecules``
 mirror molecules, ``--repeats`` times each way:
 
@@ -37,8 +37,9 @@ def main() -> None:
     import joblib
 
     from admet_throughput import molecules, register
+    from pharmakon.caller import Caller
     from pharmakon.chem import panel_io
-    from pharmakon.chem.panel_service import predict_panel
+    from pharmakon.chem.service import PanelPredictSpec, predict_molecules
     from pharmakon.core import registry
     from pharmakon.store import open_store
 
@@ -50,7 +51,7 @@ def main() -> None:
 
     def request() -> float:
         t0 = time.perf_counter()
-        predict_panel(store, smiles, actor="bench", channel="api")
+        predict_molecules(store, PanelPredictSpec(smiles=smiles), Caller("bench", "api"))
         return time.perf_counter() - t0
 
     def forget() -> None:

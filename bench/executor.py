@@ -1,4 +1,4 @@
-"""Benchmark of pharmakon.core.executor: overhead per item and speed-up on CPU-bound work.
+"""Benchmark of pharmakon.executor: overhead per item and speed-up on CPU-bound work.
 
 Runs the same seeded workload on every backend available here, checks that the
 results are identical, and writes ``bench/results/executor.json``.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pharmakon.core import RayExecutor, get_executor, spawn_seeds
+from pharmakon.executor import RayExecutor, get_executor, spawn_seeds
 
 
 def noop(x: int) -> int:

@@ -1,8 +1,10 @@
 """Molecules: standardisation, featurizers and scaffolds on RDKit.
 
-Importing this package is cheap; RDKit loads on first use. It registers the
-``chemprop`` model family (:mod:`pharmakon.chem.chemprop_model`; torch loads only when
-such a model is built) into core's zoo: core never imports a domain.
+RDKit loads on first use. Importing this package registers what the molecule domain
+adds to core (core never imports a domain): the ``chemprop`` model family in the zoo
+(:mod:`pharmakon.chem.chemprop_model`; torch loads only when such a model is built),
+and SMILES featurization and scaffold grouping in the model service
+(:func:`pharmakon.core.service.register_structures`).
 """
 
 from pharmakon.chem import chemprop_model  # noqa: F401 - registers the chemprop family in core's zoo
@@ -38,3 +40,12 @@ __all__ = [
     "standardize_smiles",
     "to_mol",
 ]
+
+
+def _register_structures() -> None:
+    from pharmakon.core.service import register_structures
+
+    register_structures(featurizer=make_featurizer, scaffolds=murcko_scaffolds)
+
+
+_register_structures()

@@ -28,7 +28,6 @@ def seed_example(store: Any, settings: Any) -> str:
 
     Idempotent-safe: if the model already exists, nothing is trained again.
     """
-    import pharmakon.chem.service  # noqa: F401 - registers SMILES featurization into the model service
     from pharmakon.chem.scaffolds import murcko_scaffolds
     from pharmakon.core.service import EvaluateSpec, TrainSpec, evaluate_on_data, list_registered, train_and_register
     from pharmakon.core.splits import scaffold_split
@@ -85,7 +84,6 @@ def seed_chemprop_example(store: Any, settings: Any) -> str:
     an alias. Without the deep extra it raises the extra's :class:`~pharmakon.errors.InputError`
     (the seed reports it as skipped). Idempotent-safe.
     """
-    import pharmakon.chem.service  # noqa: F401 - registers SMILES featurization into the model service
     from pharmakon.chem.chemprop_model import require_deep
     from pharmakon.core.service import TrainSpec, list_registered, show_model, train_and_register
     from pharmakon.datasets import load

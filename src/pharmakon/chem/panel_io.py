@@ -410,7 +410,7 @@ def predict_file(
         :class:`~pharmakon.chem.admet.RegisteredPanel` (:func:`~pharmakon.chem.admet.registered_panel`;
         the workers read the store's artifacts, nothing is unpickled or written here).
     backend : {"local", "ray", "serial"}, optional
-        Executor backend (:func:`pharmakon.core.get_executor`).
+        Executor backend (:func:`pharmakon.executor.get_executor`).
     chunk_size : int
         Molecules per chunk (the unit of work and of memory).
     alerts : bool
@@ -428,7 +428,7 @@ def predict_file(
     import joblib
 
     from pharmakon.chem.admet import RegisteredPanel
-    from pharmakon.core import get_executor
+    from pharmakon.executor import get_executor
 
     names = models.names if isinstance(models, RegisteredPanel) else list(models)
     if not names:

@@ -14,8 +14,6 @@ One ``admet.predict`` audit event per prediction, the same payload on every chan
 * ``params``: ``models`` (endpoint -> ``model@version``), ``rows``, ``invalid_rows``,
   ``alerts``, ``channel``, and ``source`` (the file name) when a file was read.
 
-Importing this module also registers SMILES featurization and scaffold grouping into
-core's model service (:func:`pharmakon.core.service.register_structures`).
 """
 
 from __future__ import annotations
@@ -26,14 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
 from pharmakon.caller import Caller
-from pharmakon.chem.featurizers import make_featurizer
-from pharmakon.chem.scaffolds import murcko_scaffolds
-from pharmakon.core.service import register_structures
 from pharmakon.errors import InputError
 from pharmakon.results import Result
+from pharmakon.specs import Spec
 
 if TYPE_CHECKING:
     from pharmakon.store import Store
@@ -68,11 +64,9 @@ MAX_MOLECULES = 5_000
 #: Most SHAP attributions one explanation returns.
 MAX_TOP = 25
 
-register_structures(featurizer=make_featurizer, scaffolds=murcko_scaffolds)
 
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+class _Spec(Spec):
+    """Base of the ADMET panel specs."""
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

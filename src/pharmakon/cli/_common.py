@@ -1,4 +1,4 @@
-"""What every CLI command shares: consoles, JSON output, the acting user, audit events."""
+"""What every CLI command shares: consoles, JSON output, the acting user."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.console import Console
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
 
-__all__ = ["console", "err_console", "print_json", "cli_actor", "cli_caller", "record_cli_event", "read_password"]
+__all__ = ["console", "err_console", "print_json", "cli_actor", "cli_caller", "read_password"]
 
 console = Console()
 #: Messages on stderr are never wrapped or boxed (soft wrap), whatever the terminal width,
@@ -33,33 +33,6 @@ def cli_actor() -> str:
 def cli_caller() -> Caller:
     """The :class:`~pharmakon.caller.Caller` a CLI command hands to a service."""
     return Caller.local("cli")
-
-
-def record_cli_event(
-    action: str,
-    *,
-    object_type: str,
-    object_id: str,
-    inputs: dict[str, str] | None = None,
-    outputs: dict[str, str] | None = None,
-    params: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> None:
-    """Append one audit event for a CLI command, in its own transaction."""
-    from pharmakon.store import open_store, record_event
-
-    with open_store().session() as session:
-        record_event(
-            session,
-            actor=cli_actor(),
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            inputs=inputs,
-            outputs=outputs,
-            params=params,
-            reason=reason,
-        )
 
 
 def read_password(from_stdin: bool, *, confirm: bool = False) -> str:

@@ -105,7 +105,7 @@ def train_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pharmakon.chem.service import PanelTrainSpec, train_endpoints
-    from pharmakon.core.service import build_spec
+    from pharmakon.specs import build_spec
 
     spec = build_spec(
         PanelTrainSpec,
@@ -173,7 +173,7 @@ def predict_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pharmakon.chem.service import PanelFileSpec, predict_molecule_file
-    from pharmakon.core.service import build_spec
+    from pharmakon.specs import build_spec
 
     spec = build_spec(
         PanelFileSpec,

@@ -89,8 +89,9 @@ def train_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Train on a CSV (QC, CV model selection within --budget, conformal calibration) and register the model."""
-    import pharmakon.chem.service  # noqa: F401 - the molecule domain registers SMILES featurization
-    from pharmakon.core.service import build_spec, train_and_register
+    import pharmakon.chem  # noqa: F401 - the molecule domain registers SMILES featurization
+    from pharmakon.core.service import train_and_register
+    from pharmakon.specs import build_spec
 
     spec = build_spec(
         TrainSpec,
@@ -139,7 +140,8 @@ def predict_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Predict every row of a CSV: prediction, interval or set (+ probabilities), in_domain, pred_status."""
-    from pharmakon.core.service import PredictFileSpec, build_spec, predict_table_file
+    from pharmakon.core.service import PredictFileSpec, predict_table_file
+    from pharmakon.specs import build_spec
 
     spec = build_spec(PredictFileSpec, name=name, version=version, data=data, out=out)
     with console.status(f"predicting {data.name}..."):
@@ -167,7 +169,8 @@ def evaluate_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Score a registered model on held-out labelled rows: metrics, conformal coverage test, by domain."""
-    from pharmakon.core.service import build_spec, evaluate_on_data
+    from pharmakon.core.service import evaluate_on_data
+    from pharmakon.specs import build_spec
 
     spec = build_spec(EvaluateSpec, name=name, version=version, data=data, target=target)
     with console.status(f"evaluating on {data.name}..."):
@@ -276,7 +279,8 @@ def promote_command(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (audit trail).")] = None,
 ) -> None:
     """Point an alias (default production) at a model version (audited)."""
-    from pharmakon.core.service import build_spec, promote_version
+    from pharmakon.core.service import promote_version
+    from pharmakon.specs import build_spec
 
     spec = build_spec(PromoteSpec, name=name, version=version, alias=alias, reason=reason)
     result = promote_version(_store(), spec, cli_caller())

@@ -1,25 +1,11 @@
-"""The governed model lifecycle every domain uses, and the tools it runs on.
+"""The governed model lifecycle every domain uses.
 
-Importing this package is cheap: Ray, numpy, scikit-learn and process pools load on
+Importing this package is cheap: numpy and scikit-learn load on
 first use (the lifecycle names below are resolved lazily through ``__getattr__``).
 """
 
 from importlib import import_module
 from typing import Any
-
-from pharmakon.executor import (
-    BACKENDS,
-    CancelToken,
-    Executor,
-    LocalExecutor,
-    RayExecutor,
-    SerialExecutor,
-    TaskError,
-    available_backends,
-    chunked,
-    get_executor,
-    spawn_seeds,
-)
 
 #: Public lifecycle name -> the module that defines it (imported on first access).
 _LAZY = {
@@ -85,17 +71,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "BACKENDS",
-    "CancelToken",
-    "Executor",
-    "LocalExecutor",
-    "RayExecutor",
-    "SerialExecutor",
-    "TaskError",
-    "available_backends",
-    "chunked",
-    "get_executor",
-    "spawn_seeds",
-    *_LAZY,
-]
+__all__ = [*_LAZY]

@@ -20,21 +20,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError, PermissionDeniedError
 from pharmakon.results import Result
+from pharmakon.specs import Spec
 
 if TYPE_CHECKING:
     from pharmakon.store import Store
 
 __all__ = [
     "MAX_PREDICT_ROWS",
-    "build_spec",
     "register_structures",
     "TrainSpec",
     "TrainResult",
@@ -66,24 +66,6 @@ __all__ = [
 MAX_PREDICT_ROWS = 10_000
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$"
 
-S = TypeVar("S", bound=BaseModel)
-
-
-def build_spec(cls: type[S], /, **values: Any) -> S:
-    """``cls(**values)`` without the ``None`` values (the spec's defaults apply), pydantic's
-    validation errors turned into one :class:`~pharmakon.errors.InputError` naming the field.
-
-    Front ends build specs with it, so a value out of bounds gives the same message (and
-    CLI exit code 2, HTTP 422) whichever channel sent it.
-    """
-    try:
-        return cls(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ())) or None
-        msg = str(first.get("msg", exc)).removeprefix("Value error, ")
-        raise InputError(msg, field=field) from None
-
 
 @dataclass(frozen=True)
 class _Structures:
@@ -109,14 +91,14 @@ def _structures() -> _Structures:
     if "smiles" not in _STRUCTURES:
         raise InputError(
             "a SMILES column needs the molecule domain, which registers its featurizers when imported "
-            "(import pharmakon.chem.service)",
+            "(import pharmakon.chem)",
             field="smiles_col",
         )
     return _STRUCTURES["smiles"]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+class _Spec(Spec):
+    """Base of the governed-model specs."""
 
 
 # -- train ------------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def admet_predict(
     user = page_user(request, "scientist")
     check_csrf(request, csrf)
     from pharmakon.chem.service import PanelPredictSpec, predict_molecules
-    from pharmakon.core.service import build_spec
+    from pharmakon.specs import build_spec
 
     ctx = _context(smiles, endpoints, bool(alerts))
     try:
@@ -231,7 +231,7 @@ def admet_molecule(request: Request, smiles: str = "", endpoint: str = "", top: 
     """One molecule, one endpoint: the prediction and its top SHAP attributions."""
     user = page_user(request, "viewer")
     from pharmakon.chem.service import MAX_TOP, ExplainSpec, explain_prediction
-    from pharmakon.core.service import build_spec
+    from pharmakon.specs import build_spec
 
     top = top if top is not None else ExplainSpec.model_fields["top"].default
     endpoints = _endpoints()

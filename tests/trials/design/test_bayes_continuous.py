@@ -113,7 +113,7 @@ def _oc(res: object) -> dict:
 
 
 def test_same_seed_same_answer_serial_and_local_pool() -> None:
-    from pharmakon.core import get_executor
+    from pharmakon.executor import get_executor
 
     with get_executor("local", n_jobs=2) as pool:
         for name, run in RUNS.items():
@@ -124,7 +124,7 @@ def test_same_seed_same_answer_serial_and_local_pool() -> None:
 @pytest.mark.slow
 def test_same_seed_same_answer_on_ray() -> None:
     pytest.importorskip("ray")
-    from pharmakon.core import get_executor
+    from pharmakon.executor import get_executor
 
     with get_executor("ray", n_jobs=2) as cluster:
         for name, run in RUNS.items():

@@ -23,7 +23,6 @@ from pharmakon.core.service import (
     PredictResult,
     PredictSpec,
     PromoteSpec,
-    build_spec,
     list_registered,
     model_card,
     model_evaluation_records,
@@ -32,6 +31,7 @@ from pharmakon.core.service import (
     show_model,
 )
 from pharmakon.errors import PermissionDeniedError
+from pharmakon.specs import build_spec
 
 router = APIRouter(prefix="/models", tags=["models"])
 

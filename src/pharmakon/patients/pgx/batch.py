@@ -67,7 +67,7 @@ def call_batch(
     dict
         ``n_samples, n_genes, n_rows, status_counts`` of the run.
     """
-    from pharmakon.core import get_executor
+    from pharmakon.executor import get_executor
 
     if chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}", field="chunk_size")

@@ -30,7 +30,7 @@ def run_chunks(
     n_jobs: int | None = None,
     progress: Callable[[int, int], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Call ``fn((params, seed_i, n_i))`` for every chunk through :func:`~pharmakon.core.get_executor`.
+    """Call ``fn((params, seed_i, n_i))`` for every chunk through :func:`~pharmakon.executor.get_executor`.
 
     Parameters
     ----------
@@ -48,7 +48,7 @@ def run_chunks(
     list of dict
         The chunk results in chunk order.
     """
-    from pharmakon.core.executor import Executor, get_executor, spawn_seeds
+    from pharmakon.executor import Executor, get_executor, spawn_seeds
 
     if not 1 <= int(sims) <= 10**9:
         raise InputError(f"sims must be in [1, 1e9], got {sims}", field="sims")

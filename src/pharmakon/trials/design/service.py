@@ -660,7 +660,7 @@ def load_simulation_spec(path: Any, **overrides: Any) -> SimulationSpec:
 
 def simulate_bayes(spec: BayesSpec, *, backend: Any = None, progress: Progress = None) -> BayesReport:
     """Bayesian adaptive multi-arm trial (RAR, arm dropping, posterior stopping), optionally calibrated first."""
-    from pharmakon.core.executor import get_executor
+    from pharmakon.executor import get_executor
     from pharmakon.trials.design.bayes_continuous import calibrate_continuous, simulate_bayesian_continuous
     from pharmakon.trials.design.bayesian import calibrate_efficacy, simulate_bayesian_multiarm
 

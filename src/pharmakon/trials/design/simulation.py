@@ -170,7 +170,7 @@ def _run(
     chunk_size: int,
     progress: Callable[[int, int], Any] | None,
 ) -> SimulationResult:
-    from pharmakon.core.executor import Executor, SerialExecutor, get_executor, spawn_seeds
+    from pharmakon.executor import Executor, SerialExecutor, get_executor, spawn_seeds
 
     params = dict(
         params, critical_values=list(design.critical_values), sided=design.sided, futility_bounds=design.futility_bounds

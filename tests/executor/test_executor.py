@@ -1,4 +1,4 @@
-"""Tests of pharmakon.core.executor: the same behaviour on every backend."""
+"""Tests of pharmakon.executor: the same behaviour on every backend."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from pharmakon.config import get_settings
-from pharmakon.core import (
+from pharmakon.errors import CancelledError, ConfigError
+from pharmakon.executor import (
     BACKENDS,
     CancelToken,
     Executor,
@@ -25,7 +26,6 @@ from pharmakon.core import (
     get_executor,
     spawn_seeds,
 )
-from pharmakon.errors import CancelledError, ConfigError
 
 # ---------------------------------------------------------------- task functions (top level)
 
