@@ -9,13 +9,15 @@ lifelines' ``print_summary`` or rpact's ``summary()``) and, where the result is 
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import typing
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-__all__ = ["Result"]
+__all__ = ["Result", "result_of"]
 
 
 class Result(BaseModel):
@@ -51,3 +53,37 @@ class Result(BaseModel):
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def result_of(source: type, *, exclude: tuple[str, ...] = ()) -> type[Result]:
+    """A :class:`Result` base with the fields of the domain dataclass ``source``.
+
+    The domain declares its result's fields once (a dataclass its science returns);
+    the service's typed result subclasses this base to add ``summary()``/``to_frame()``
+    and any service fields (stored name, version), so the two cannot drift apart.
+
+    Examples
+    --------
+    >>> @dataclasses.dataclass
+    ... class Fit:
+    ...     slope: float
+    ...     notes: list[str] = dataclasses.field(default_factory=list)
+    >>> class FitResult(result_of(Fit)):
+    ...     def summary(self) -> str:
+    ...         return f"slope {self.slope}"
+    >>> FitResult(slope=2).to_dict()
+    {'slope': 2.0, 'notes': []}
+    """
+    hints = typing.get_type_hints(source)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(source):
+        if f.name in exclude:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = Field(default_factory=f.default_factory)
+        else:
+            default = ...
+        fields[f.name] = (hints[f.name], default)
+    return create_model(f"{source.__name__}Fields", __base__=Result, __module__=source.__module__, **fields)

@@ -29,9 +29,14 @@ from pydantic import ConfigDict, Field
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
-from pharmakon.results import Result
+from pharmakon.results import Result, result_of
+from pharmakon.trials.design.bayesian import BayesianResult
 from pharmakon.trials.design.characteristics import DesignCharacteristics
+from pharmakon.trials.design.crm import CrmResult
+from pharmakon.trials.design.enrichment import EnrichmentResult
 from pharmakon.trials.design.groupsequential import GroupSequentialDesign
+from pharmakon.trials.design.samplesize import SampleSizeResult
+from pharmakon.trials.design.simulation import SimulationResult
 from pharmakon.trials.design.spec import (
     BayesSpec,
     DesignSpec,
@@ -174,24 +179,8 @@ class DesignResult(Result):
         return "\n".join(lines)
 
 
-class SampleSizeReport(Result):
+class SampleSizeReport(result_of(SampleSizeResult)):
     """Sample size of a fixed or group-sequential trial (rpact ``getSampleSize*``)."""
-
-    endpoint: str
-    groups: int
-    allocation_ratio: float
-    max_number_of_subjects: float
-    number_of_subjects: list[float]
-    expected_number_h0: float
-    expected_number_h01: float
-    expected_number_h1: float
-    reject_per_stage: list[float]
-    early_stop: float
-    critical_values_effect_scale: list[float]
-    max_number_of_events: float | None = None
-    events_per_stage: list[float] | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
-    assumptions: list[str] = Field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per look: cumulative subjects (and events), rejection probability, effect-scale boundary."""
@@ -236,24 +225,9 @@ class PowerPoint(Result):
     expected_n: float
 
 
-class SimulationReport(Result):
+class SimulationReport(result_of(SimulationResult)):
     """Simulated operating characteristics of a design (rpact ``getSimulationRates/Means``)."""
 
-    endpoint: str
-    power: float
-    reject_per_stage: list[float]
-    futility_per_stage: list[float]
-    early_stop: float
-    expected_n: float
-    mc_se: float
-    mc_se_expected_n: float
-    sample_size_distribution: dict[str, float]
-    sims: int
-    seed: int
-    seconds: float
-    sims_per_second: float | None
-    backend: str
-    parameters: dict[str, Any]
     power_curve: list[PowerPoint] = Field(default_factory=list)
     name: str | None = None
     version: int | None = None
@@ -302,21 +276,10 @@ class Calibration(Result):
     mc_se: float
 
 
-class BayesReport(Result):
+class BayesReport(result_of(BayesianResult)):
     """Operating characteristics of a Bayesian adaptive multi-arm trial."""
 
     endpoint: Literal["binary", "normal"]
-    power: float
-    select_probability: list[float]
-    early_stop: float
-    futility_stop: float
-    expected_n: float
-    allocation: list[float]
-    bias_selected: float
-    mc_se: float
-    sims: int
-    seed: int
-    parameters: dict[str, Any]
     assumptions: list[str] = Field(default_factory=list)
     calibration: Calibration | None = None
 
@@ -338,17 +301,11 @@ class BayesReport(Result):
         return text + "".join(f"\n- {a}" for a in self.assumptions)
 
 
-class DoseFindingReport(Result):
+class DoseFindingReport(result_of(CrmResult)):
     """Operating characteristics of a BOIN or CRM dose-finding design."""
 
     method: Literal["boin", "crm"]
     boundaries: tuple[float, float] | None = Field(None, description="BOIN escalation / de-escalation boundaries.")
-    select_probability: list[float]
-    no_mtd: float
-    patients_per_dose: list[float]
-    dlt_per_dose: list[float]
-    sims: int
-    seed: int
 
     def to_frame(self) -> pd.DataFrame:
         """One row per dose: P(selected as MTD), mean patients and DLTs."""
@@ -368,18 +325,8 @@ class DoseFindingReport(Result):
         return text
 
 
-class EnrichmentReport(Result):
+class EnrichmentReport(result_of(EnrichmentResult)):
     """Operating characteristics of the two-stage enrichment design."""
-
-    p_enrich: float
-    reject_full: float
-    reject_subgroup: float
-    reject_any: float
-    expected_n: float
-    mc_se_any: float
-    sims: int
-    seed: int
-    parameters: dict[str, Any]
 
     def summary(self) -> str:
         return _scalars_and_table(self, "Two-stage adaptive enrichment", table=False)
