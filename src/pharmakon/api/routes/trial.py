@@ -31,7 +31,7 @@ from pharmakon.trials.design.service import (
     StoredSimulation,
     StoredSimulationRow,
 )
-from pharmakon.trials.design.spec import Spec
+from pharmakon.specs import Spec
 
 router = APIRouter(prefix="/trial", tags=["trial"])
 

@@ -28,18 +28,15 @@ Example YAML::
 
 from __future__ import annotations
 
-import difflib
 import math
-import types
-import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from pharmakon.errors import InputError
+from pharmakon.specs import Spec, unknown_key_error
 
 if TYPE_CHECKING:  # the science is imported when a design is built: the specs stay cheap to import
     from pharmakon.trials.design.groupsequential import GroupSequentialDesign
@@ -56,7 +53,6 @@ __all__ = [
     "BayesSpec",
     "DoseFindingSpec",
     "EnrichmentSpec",
-    "spec_error",
     "design_from_spec",
     "load_spec",
     "check_keys",
@@ -91,13 +87,7 @@ def check_keys(spec: Mapping[str, Any], allowed: Any, where: str, file: str | No
     allowed = list(allowed)
     for key in spec:
         if key not in allowed:
-            raise _unknown_key(str(key), allowed, where, file)
-
-
-def _unknown_key(key: str, allowed: list[str], where: str, file: str | None) -> InputError:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return InputError(f"unknown key {key!r} in {where}{hint} (allowed: {', '.join(allowed)})", file=file, field=key)
+            raise unknown_key_error(str(key), allowed, where, file)
 
 
 def parse_rates(text: str | None, field: str = "information_rates") -> list[float] | None:
@@ -108,93 +98,6 @@ def parse_rates(text: str | None, field: str = "information_rates") -> list[floa
         return [float(x) for x in str(text).replace(" ", "").split(",") if x]
     except ValueError as exc:
         raise InputError(f"expected comma-separated numbers, got {text!r}", field=field) from exc
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside ``annotation`` (``X``, ``X | None``), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return next((m for a in typing.get_args(annotation) if (m := _model_of(a)) is not None), None)
-    return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _range_text(meta: list[Any]) -> str | None:
-    lo = next((("(", m.gt) for m in meta if isinstance(m, Gt)), None) or next(
-        (("[", m.ge) for m in meta if isinstance(m, Ge)), None
-    )
-    hi = next(((")", m.lt) for m in meta if isinstance(m, Lt)), None) or next(
-        (("]", m.le) for m in meta if isinstance(m, Le)), None
-    )
-    if lo and hi:
-        return f"in {lo[0]}{_num(lo[1])}, {_num(hi[1])}{hi[0]}"
-    if lo:
-        return f"{'>' if lo[0] == '(' else '>='} {_num(lo[1])}"
-    if hi:
-        return f"{'<' if hi[0] == ')' else '<='} {_num(hi[1])}"
-    return None
-
-
-def spec_error(model: type[BaseModel], exc: ValidationError, file: str | None = None) -> InputError:
-    """One readable :class:`InputError` for the first problem pydantic found in a spec.
-
-    Unknown keys name the closest valid key; out-of-range numbers state the range, as
-    ``alpha must be in (0, 0.5), got 0.7``.
-    """
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"]]
-    owner: type[BaseModel] | None = model
-    for part in loc[:-1]:
-        info = owner.model_fields.get(part) if owner else None
-        owner = _model_of(info.annotation) if info else None
-    name = loc[-1] if loc else ""
-    where = f"{loc[-2]} spec" if len(loc) > 1 else getattr(model, "what", "spec")
-    if err["type"] == "extra_forbidden" and owner is not None:
-        return _unknown_key(name, list(owner.model_fields), where, file)
-    info = owner.model_fields.get(name) if owner else None
-    if info is not None and err["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        text = _range_text(info.metadata)
-        if text:
-            return InputError(f"{name} must be {text}, got {err['input']}", file=file, field=name)
-    message = err["msg"].removeprefix("Value error, ")
-    label = ".".join(loc)
-    got = f" (got {err['input']!r})" if label and not isinstance(err.get("input"), dict) else ""
-    field = next((p for p in reversed(loc) if not p.isdigit()), None)
-    return InputError(f"{label + ': ' if label else ''}{message}{got}", file=file, field=field)
-
-
-class Spec(BaseModel):
-    """Base of the trial-design request specs: unknown keys refused, None means "not given".
-
-    :meth:`parse` is how front ends and files build a spec: a pydantic validation error
-    becomes one :class:`~pharmakon.errors.InputError` naming the key (the REST API lets
-    FastAPI report the same problems as a 422).
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-    #: How error messages name this spec.
-    what: ClassVar[str] = "spec"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_none(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any] | None = None, *, file: str | None = None, **values: Any) -> Self:
-        """Validate ``data`` (and keyword ``values``) into a spec; raises :class:`InputError`."""
-        if data is not None and not isinstance(data, Mapping):
-            raise InputError(f"a {cls.__name__} must be a mapping, got {type(data).__name__}", file=file)
-        try:
-            return cls.model_validate({**(data or {}), **values})
-        except ValidationError as exc:
-            raise spec_error(cls, exc, file) from None
 
 
 class DesignSpec(Spec):
