@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
+from pharmakon.specs import Spec
 from pharmakon.trials.design import service
 from pharmakon.trials.design.service import (
     DesignResult,
@@ -31,7 +32,6 @@ from pharmakon.trials.design.service import (
     StoredSimulation,
     StoredSimulationRow,
 )
-from pharmakon.specs import Spec
 
 router = APIRouter(prefix="/trial", tags=["trial"])
 
