@@ -15,6 +15,7 @@ __all__ = ["create_app"]
 
 def create_app() -> FastAPI:
     """Build the app on the configured store (``PHARMAKON_*`` settings)."""
+    from fastapi_offline import FastAPIOffline
     from starlette.middleware.sessions import SessionMiddleware
 
     from pharmakon.api import app as api
@@ -22,12 +23,14 @@ def create_app() -> FastAPI:
     from pharmakon.web import routes as web
 
     settings = get_settings()
-    app = FastAPI(
+    # Swagger UI's assets are served from the installed package: /api/docs works offline.
+    app = FastAPIOffline(
         title="pharmakon",
         version=__version__,
         description="Validated, auditable ML and simulation for drug development.",
         docs_url="/api/docs",
         redoc_url=None,
+        static_url="/api/docs-static",
         openapi_url=f"{api.API_PREFIX}/openapi.json",
     )
     app.add_middleware(

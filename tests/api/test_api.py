@@ -29,7 +29,7 @@ def test_health_needs_no_token(client: TestClient, store: Store) -> None:
     assert body["status"] == "ok" and body["store"] == {
         "ok": True,
         "dialect": store.dialect,
-        "revision": "0002",
+        "revision": "0003",
         "error": None,
     }
 

@@ -11,9 +11,9 @@ from pharmakon.store import Store, open_store
 
 
 def test_fresh_store_is_at_the_newest_revision(store: Store) -> None:
-    assert store.schema_revision() == "0002"
+    assert store.schema_revision() == "0003"
     store.migrate()  # idempotent
-    assert store.schema_revision() == "0002"
+    assert store.schema_revision() == "0003"
 
 
 def test_corrupt_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -14,10 +14,15 @@ from pharmakon.errors import InputError
 
 __all__ = ["console", "err_console", "print_json", "cli_actor", "cli_caller", "read_password"]
 
-console = Console()
+#: Width of output that goes to a pipe or a file rather than a terminal: scripts and logs
+#: get the same lines and tables whatever COLUMNS says.
+PIPE_WIDTH = 200
+
+
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH)
 #: Messages on stderr are never wrapped or boxed (soft wrap), whatever the terminal width,
 #: so a user or a script can grep them.
-err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False, width=None if sys.stderr.isatty() else PIPE_WIDTH)
 
 
 def print_json(obj: Any) -> None:

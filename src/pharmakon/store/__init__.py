@@ -31,6 +31,7 @@ from pharmakon.store.users import (
     authenticate_password,
     authenticate_token,
     create_user,
+    end_web_session,
     get_user,
     issue_token,
     list_users,
@@ -40,6 +41,8 @@ from pharmakon.store.users import (
     role_allows,
     set_user_active,
     sign,
+    start_web_session,
+    web_session_user,
 )
 
 __all__ = [
@@ -65,6 +68,9 @@ __all__ = [
     "authenticate_password",
     "authenticate_token",
     "create_user",
+    "end_web_session",
+    "start_web_session",
+    "web_session_user",
     "get_user",
     "issue_token",
     "list_users",

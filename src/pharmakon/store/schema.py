@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "AuditEvent", "AuditHead", "User", "ApiToken", "StoredObject", "ObjectAlias"]
+__all__ = ["Base", "AuditEvent", "AuditHead", "User", "ApiToken", "WebSession", "StoredObject", "ObjectAlias"]
 
 
 class Base(DeclarativeBase):
@@ -84,6 +84,17 @@ class ApiToken(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str | None] = mapped_column(String(32))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebSession(Base):
+    """A workbench login; the cookie carries the session id, the store only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    sid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    ended_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class StoredObject(Base):

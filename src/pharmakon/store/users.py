@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pharmakon.errors import AuthenticationError, InputError, NotFoundError, PermissionDeniedError
 from pharmakon.hashing import sha256_bytes
 from pharmakon.store.audit import AuditRecord, record_event, utc_now
-from pharmakon.store.schema import ApiToken, User
+from pharmakon.store.schema import ApiToken, User, WebSession
 
 if TYPE_CHECKING:  # pragma: no cover
     from pharmakon.store.database import Store
@@ -222,6 +222,34 @@ def login(store: Store, username: str, password: str, *, channel: str) -> UserIn
             params={"channel": channel},
         )
     return user
+
+
+#: A workbench session older than this is over, whatever its cookie says.
+SESSION_MAX_AGE = timedelta(hours=12)
+
+
+def start_web_session(session: Session, username: str) -> str:
+    """Open a workbench session for ``username``; returns its id (kept only in the signed cookie)."""
+    sid = secrets.token_urlsafe(32)
+    session.add(WebSession(sid_hash=sha256_bytes(sid.encode()), username=username, created_at=utc_now()))
+    return sid
+
+
+def web_session_user(session: Session, sid: str) -> str | None:
+    """The user of an open, unexpired workbench session, else None."""
+    row = session.get(WebSession, sha256_bytes(sid.encode()))
+    if row is None or row.ended_at is not None:
+        return None
+    if datetime.fromisoformat(row.created_at) + SESSION_MAX_AGE < datetime.now(UTC):
+        return None
+    return row.username
+
+
+def end_web_session(session: Session, sid: str) -> None:
+    """Close a workbench session (logout): its cookie no longer identifies anyone."""
+    row = session.get(WebSession, sha256_bytes(sid.encode()))
+    if row is not None and row.ended_at is None:
+        row.ended_at = utc_now()
 
 
 def _verify(hash_: str, secret: str) -> bool:

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from pharmakon._version import __version__
-from pharmakon.auth import audit_refusal, get_store, user_from_request
+from pharmakon.auth import audit_refusal, get_store, user_from_web_session
 from pharmakon.errors import AuthenticationError, PharmakonError
 from pharmakon.reports import add_template_folder, environment
 from pharmakon.store import (
@@ -20,10 +20,12 @@ from pharmakon.store import (
     UserInfo,
     chain_head,
     create_user,
+    end_web_session,
     list_events,
     list_users,
     role_allows,
     set_user_active,
+    start_web_session,
     verify_and_record,
     verify_chain,
 )
@@ -50,6 +52,26 @@ DOMAIN_PAGES: list[str] = [
     "pharmakon.web.pages_trial",
     "pharmakon.web.pages_admet",
 ]
+
+
+def local_path(target: str) -> str:
+    """``target`` if it is a path on this site, else ``/``: no open redirect after login.
+
+    ``//host/x`` and ``/\\host/x`` are other sites to a browser, as is anything with a
+    scheme or a host; control characters are refused too.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(target)
+    unsafe = (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or parts.scheme
+        or parts.netloc
+        or any(ord(c) < 32 for c in target)
+    )
+    return "/" if unsafe else target
 
 
 class _Redirect(Exception):
@@ -94,7 +116,7 @@ def render(request: Request, template: str, user: UserInfo | None, *, status_cod
 def page_user(request: Request, needed: str = "viewer") -> UserInfo:
     """The logged-in user holding ``needed``; otherwise redirect to login or refuse."""
     try:
-        user = user_from_request(get_store(), request, token=None)
+        user = user_from_web_session(get_store(), request)
     except PharmakonError:  # the session names a user who no longer exists
         user = None
     if user is None:
@@ -112,7 +134,7 @@ def check_csrf(request: Request, token: str) -> None:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", None, next=next if next.startswith("/") else "/")
+    return render(request, "login.html", None, next=local_path(next))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -127,14 +149,23 @@ def login(
     try:
         user = login_user(get_store(), username, password, channel="workbench")
     except AuthenticationError as exc:
-        return render(request, "login.html", None, status_code=401, error=exc.message, next=next)
+        return render(request, "login.html", None, status_code=401, error=exc.message, next=local_path(next))
+    store = get_store()
+    with store.session() as session:
+        sid = start_web_session(session, user.username)
     request.session.clear()
-    request.session["user"] = user.username
-    return RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    request.session.update(user=user.username, sid=sid)
+    return RedirectResponse(local_path(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """End the session server-side (its cookie no longer works anywhere), then forget it."""
+    check_csrf(request, csrf)
+    sid = request.session.get("sid")
+    if sid:
+        with get_store().session() as session:
+            end_web_session(session, sid)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
