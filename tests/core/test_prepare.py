@@ -19,6 +19,8 @@ def test_numeric_fast_path_equals_column_transformer(with_missing):
     X["logp"], X["mw"] = rng.normal(2, 1, 200), rng.normal(350, 80, 200)  # continuous: standardised
     prep = make_preprocessor(list(X.columns), []).fit(X)
     new = X.sample(50, random_state=1).copy()
+    new.iloc[1, new.columns.get_loc("mw")] = 1e6  # far outside training: clipped on both routes
+    new.iloc[2, new.columns.get_loc("logp")] = -1e6
     if with_missing:
         new.iloc[0, :5] = np.nan
     else:

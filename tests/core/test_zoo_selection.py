@@ -81,6 +81,29 @@ def test_count_aware_scaler_keeps_sparse_counts_and_standardises_the_rest():
     np.testing.assert_array_equal(prep.transform(pd.DataFrame({"a": counts, "b": cont}))[:, 0], counts)
 
 
+def test_scaler_clips_continuous_columns_to_the_training_range_so_ridge_cannot_blow_up():
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    from pharmakon.core.zoo import CountAwareScaler
+
+    r = np.random.default_rng(3)
+    cont = r.normal(0, 1, (300, 2))
+    counts = np.where(r.random(300) < 0.8, 0, 1).astype(float)
+    data = np.c_[cont, counts]
+    y = cont @ [2.0, -1.0] + counts
+    model = make_pipeline(CountAwareScaler(), Ridge(alpha=1.0)).fit(data, y)
+    sc = model[0]
+    inside = sc.transform(data)
+    np.testing.assert_allclose(inside[:, :2].min(0), sc.lower_[:2])  # training rows are never clipped
+    np.testing.assert_allclose(inside[:, :2].max(0), sc.upper_[:2])
+    blow_up = np.array([[1e6, 0.0, 1.0]])  # a descriptor far outside anything seen in training
+    assert sc.transform(blow_up)[0, 0] == pytest.approx(sc.upper_[0])
+    bound = np.abs(model.predict(data)).max() + np.abs(y).max()
+    assert abs(model.predict(blow_up)[0]) < bound  # unclipped: about 2e6
+    assert sc.transform(np.array([[0.0, 0.0, 7.0]]))[0, 2] == 7.0  # counts are never clipped
+
+
 def test_selection_respects_budget_and_keeps_baseline():
     frame = pd.DataFrame(np.c_[X, rng.normal(size=(60, 20))], columns=[f"x{i}" for i in range(25)])
     folds = cv_folds(60, n_splits=3, seed=0)
@@ -247,3 +270,35 @@ def test_domains_register_families_and_an_unregistered_one_names_its_package(mon
             budget_s=3,
             models=["deepnet"],
         )
+
+
+def test_fixed_trials_give_the_same_selection_whatever_the_clock(monkeypatch):
+    """With ``trials`` the clock decides nothing: a clock that jumps an hour per call changes no choice."""
+    import itertools
+
+    from pharmakon.core import selection as sel
+
+    noise = np.random.default_rng(5).normal(size=(60, 20))
+    frame = pd.DataFrame(np.c_[X, noise], columns=[f"x{i}" for i in range(25)])
+    folds = cv_folds(60, n_splits=3, seed=0)
+
+    def run():
+        return select_model(
+            frame,
+            Y_REG,
+            "regression",
+            make_preprocessor(list(frame.columns), []),
+            folds,
+            budget_s=0.001,
+            seed=0,
+            models=["ridge", "knn", "rf"],
+            trials=3,
+        )
+
+    first = run()
+    ticks = itertools.count(0, 3600.0)
+    monkeypatch.setattr(sel.time, "monotonic", lambda: next(ticks))
+    second = run()
+    assert first.best == second.best and first.n_trials == second.n_trials == 3
+    assert {r["model"] for r in second.leaderboard if r["status"] == "ok"} >= {"ridge", "knn", "rf"}
+    np.testing.assert_allclose(first.oof, second.oof)

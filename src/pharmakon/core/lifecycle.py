@@ -273,7 +273,8 @@ def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np
 
     :func:`~pharmakon.core.zoo.make_preprocessor` on numeric columns only is median
     imputation, :class:`~pharmakon.core.zoo.MinSupport` column selection and scaling
-    ``(x - mean_) / scale_``; applying the fitted numbers directly gives the same array (the tests compare)
+    ``(x - mean_) / scale_`` clipped to the training range; applying the fitted numbers directly gives
+    the same array (the tests compare)
     without scikit-learn's per-call DataFrame handling, which dominates when the ADMET
     panel runs dozens of models on one feature block.
     """
@@ -302,6 +303,8 @@ def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np
             # Count columns (CountAwareScaler) have mean 0 and scale 1: only the others need arithmetic.
             scaled = np.flatnonzero(~getattr(scaler, "counts_", np.zeros(Z.shape[1], bool)))
             Z[:, scaled] = (Z[:, scaled] - scaler.mean_[scaled]) / scaler.scale_[scaled]
+            if getattr(scaler, "lower_", None) is not None:  # CountAwareScaler's training range
+                Z[:, scaled] = np.clip(Z[:, scaled], scaler.lower_[scaled], scaler.upper_[scaled])
             return Z
     return prep.transform(X)
 
@@ -330,6 +333,7 @@ def train_model(
     file: str | None = None,
     max_reference: int | None = None,
     progress: Callable[[str], None] | None = None,
+    trials: int | None = None,
 ) -> TrainedModel:
     """Run the lifecycle on ``frame`` and return a :class:`TrainedModel`.
 
@@ -346,6 +350,9 @@ def train_model(
     budget_s : float
         Seconds for the whole run (featurization, selection, refit); selection
         stops early enough for the refit to fit in.
+    trials : int, optional
+        Fixed work instead of the time budget (see :func:`~pharmakon.core.selection.select_model`):
+        the same data and seed give the same model on any machine.
     n_splits : int, optional
         Cross-validation folds; default 3 when ``budget_s`` < 300 s, else 5 (random, stratified for classification, grouped when
         ``groups`` are given, e.g. scaffolds).
@@ -501,6 +508,7 @@ def train_model(
             models=models,
             classes=classes,
             progress=progress,
+            trials=trials,
         )
     best = selection.best
     _step(
@@ -516,7 +524,8 @@ def train_model(
     model.smiles_input = bool(smiles_col) and needs_smiles(best["model"], best["params"])
     if model.smiles_input:  # a network that reads the molecules: SMILES pass through; it trains in the time left
         prep = make_preprocessor(struct_cols + numeric, categorical, smiles=SMILES_COLUMN)
-        set_time_limit(est, 0.9 * (start + budget_s - time.monotonic()))
+        if trials is None:
+            set_time_limit(est, 0.9 * (start + budget_s - time.monotonic()))
     X = X if model.smiles_input else X.drop(columns=[SMILES_COLUMN], errors="ignore")
     model.pipeline = Pipeline([("prep", prep), ("model", est)]).fit(X, y_fit)
     # Mondrian conformal by novelty: each out-of-fold row's novelty is measured against its own fold's training
@@ -537,6 +546,7 @@ def train_model(
         "n_splits": len(folds),
         "cv_split": cv_split,
         "budget_s": budget_s,
+        "fixed_trials": trials,
         "seconds": round(time.monotonic() - start, 1),
     }
     if smiles_col:

@@ -166,6 +166,7 @@ def select_model(
     classes: list[Any] | None = None,
     start: float | None = None,
     progress=None,
+    trials: int | None = None,
 ) -> SelectionResult:
     """Screen the zoo and tune the best two with Optuna inside ``budget_s`` seconds.
 
@@ -185,6 +186,11 @@ def select_model(
         (default: now). The baseline always runs, even past the budget.
     progress : callable, optional
         ``progress(message)`` after each configuration.
+    trials : int, optional
+        Fixed work instead of a time budget: every family is screened, then exactly
+        ``trials`` Optuna trials tune the best two, and the ensemble is tried, whatever
+        the clock says (``budget_s`` is ignored). The same data and seed then give the same
+        model on any machine, busy or not (worked examples, tests, reproductions).
     """
     from sklearn.base import clone
 
@@ -240,13 +246,14 @@ def select_model(
             progress(f"{name} ({source}): cv {metric} {row[f'cv_{metric}']}")
         return row[f"cv_{metric}"]
 
+    fixed = trials is not None
     for name in names:
         # Until one model besides the baseline has been screened, screening may run to the
         # end of the tuning phase, so a slow or busy machine still gets one real candidate.
         alone = not any(r["status"] == "ok" and r["model"] != baseline for r in board)
         limit = tune_end if alone else screen_end
-        deadline = None if name == baseline else limit
-        if name != baseline and time.monotonic() > limit:
+        deadline = None if name == baseline or fixed else limit
+        if name != baseline and not fixed and time.monotonic() > limit:
             board.append({"model": name, "params": {}, "source": "screen", "status": "skipped: budget spent"})
             continue
         run(name, {}, "screen", deadline)
@@ -265,7 +272,7 @@ def select_model(
     )
     candidates = list(dict.fromkeys(r["model"] for r in ranked))[:2]
     n_trials = 0
-    if candidates and time.monotonic() < tune_end - 1:
+    if candidates and (trials if fixed else time.monotonic() < tune_end - 1):
         import optuna
 
         from pharmakon.core.zoo import ZOO
@@ -276,9 +283,9 @@ def select_model(
             name = trial.suggest_categorical("model", candidates)
             params = ZOO[name].space(trial)
             seen = [r["seconds"] for r in board if r["model"] == name and r["status"] == "ok"]
-            if seen and time.monotonic() + min(seen) > tune_end:  # a whole CV run of this family would not fit
+            if not fixed and seen and time.monotonic() + min(seen) > tune_end:  # a CV run would not fit
                 raise optuna.TrialPruned()
-            value = run(name, params, "optuna", tune_end)
+            value = run(name, params, "optuna", None if fixed else tune_end)
             if value is None:
                 raise optuna.TrialPruned()
             return value
@@ -286,10 +293,15 @@ def select_model(
         study = optuna.create_study(
             direction="maximize" if sign > 0 else "minimize", sampler=optuna.samplers.TPESampler(seed=seed)
         )
-        study.optimize(objective, timeout=max(0.0, tune_end - time.monotonic()), catch=(ValueError,))
+        if fixed:
+            study.optimize(objective, n_trials=trials, catch=(ValueError,))
+        else:
+            study.optimize(objective, timeout=max(0.0, tune_end - time.monotonic()), catch=(ValueError,))
         n_trials = len(study.trials)
     i = best_index()
-    i = _try_ensemble(board, oofs, i, task, y, folds, classes, metric, sign, deadline=start + budget_s)
+    i = _try_ensemble(
+        board, oofs, i, task, y, folds, classes, metric, sign, deadline=None if fixed else start + budget_s
+    )
     winner = board[i]
     result = SelectionResult(
         best={"model": winner["model"], "params": winner["params"]},
@@ -351,9 +363,11 @@ def _try_ensemble(
     metric: str,
     sign: float,
     *,
-    deadline: float,
+    deadline: float | None,
 ) -> int:
     """Append a weighted average of the model families' best configurations if it beats ``best``.
+
+    ``deadline`` (monotonic seconds) refuses an ensemble whose refit would pass it; None: no clock.
 
     Candidates are the best configuration of each family (at most one per family, so
     only the weights, not the configurations, are fitted to the out-of-fold
@@ -403,7 +417,8 @@ def _try_ensemble(
     )
     row["weights"] = {board[i]["model"]: members.count(i) / len(members) for i in unique}
     row[f"oof_{metric}"] = _score(task, y, oof, classes)[metric]
-    if row[key] is None or sign * row[key] <= sign * board[best][key] or time.monotonic() + refit > deadline:
+    late = deadline is not None and time.monotonic() + refit > deadline
+    if row[key] is None or sign * row[key] <= sign * board[best][key] or late:
         row["status"] = "not chosen: " + (
             "no better than the best single model"
             if row[key] is not None and sign * row[key] <= sign * board[best][key]

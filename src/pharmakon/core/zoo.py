@@ -482,6 +482,12 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
     models (SVM, k-NN, ridge, MLP); left as counts, they keep their natural scale
     (measured: SVM on Biogen solubility, 5-fold CV Pearson r 0.58 -> 0.62). Tree
     models are unaffected (monotone per-column transforms).
+
+    Standardised continuous columns are clipped to the range seen in training
+    (``lower_``, ``upper_``): a molecule whose descriptor lies far outside it (a
+    descriptor blow-up) cannot move a linear model's prediction without bound, as an
+    out-of-fold ridge prediction of -125 log units on ESOL once did. Tree models are
+    unaffected (their splits lie inside the training range).
     """
 
     def __init__(self, min_zero_share: float = 0.5) -> None:
@@ -496,6 +502,9 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
         self.mean_ = np.where(self.counts_, 0.0, X.mean(axis=0))
         sd = X.std(axis=0)
         self.scale_ = np.where(self.counts_ | (sd == 0), 1.0, sd)
+        Z = (X - self.mean_) / self.scale_
+        self.lower_ = np.where(self.counts_, -np.inf, Z.min(axis=0, initial=np.inf))
+        self.upper_ = np.where(self.counts_, np.inf, Z.max(axis=0, initial=-np.inf))
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -504,7 +513,10 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
 
         if not hasattr(self, "scale_"):
             raise NotFittedError("this CountAwareScaler is not fitted yet; call fit() first")
-        return (np.asarray(X, float) - self.mean_) / self.scale_
+        Z = (np.asarray(X, float) - self.mean_) / self.scale_
+        if getattr(self, "lower_", None) is not None:  # models saved before clipping have no range
+            np.clip(Z, self.lower_, self.upper_, out=Z)
+        return Z
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
         import numpy as np
