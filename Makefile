@@ -2,24 +2,36 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HASH := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# `make run` needs only the core; `make test` adds the test, cluster (Ray) and deep (torch) extras.
+STAMP_RUN := $(VENV)/.installed-run-$(HASH)
+STAMP := $(VENV)/.installed-all-$(HASH)
+PORT ?= 8000
 LINT_PATHS := $(wildcard src tests bench scripts)
 SHARED_DATA := $(abspath ../shared/data)
 # In this workplace the data mirror sits beside the checkout; elsewhere data come from the network.
 export PHARMAKON_DATA_MIRROR ?= $(if $(wildcard $(SHARED_DATA)/CATALOG.md),$(SHARED_DATA),)
 
-.PHONY: run test lint install system-deps bench clean
+.PHONY: run test lint install install-run system-deps bench clean
+
+$(STAMP_RUN): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-run-* && touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,cluster,deep]"
-	rm -f $(VENV)/.installed-* && touch $@
+	rm -f $(VENV)/.installed-* && touch $@ $(STAMP_RUN)
+
+install-run: $(if $(wildcard $(STAMP)),$(STAMP),$(STAMP_RUN))
 
 install: $(STAMP)
 
-run: install
-	$(BIN)/pharmakon serve
+run: install-run
+	$(BIN)/pharmakon serve --port $(PORT)
 
 system-deps:
 	bash scripts/install-system-deps.sh

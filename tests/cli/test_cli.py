@@ -26,9 +26,9 @@ def test_help_everywhere(cli) -> None:
 
 def test_user_lifecycle_is_scriptable_and_audited(cli, store: Store, monkeypatch) -> None:
     monkeypatch.setenv("PHARMAKON_ACTOR", "local:ops")
-    assert cli("users", "add", "alice", "--role", "admin", "--password-stdin", stdin="alice-password\n").exit_code == 0
+    assert cli("users", "add", "alice", "--role", "scientist", "--password-stdin", stdin="alice-password\n").exit_code == 0
     listed = json.loads(cli("users", "list", "--json").stdout)
-    assert [(u["username"], u["role"], u["active"]) for u in listed] == [("alice", "admin", True)]
+    assert [(u["username"], u["role"], u["active"]) for u in listed] == [("alice", "scientist", True)]
     token = json.loads(cli("users", "token", "alice", "--json").stdout)["token"]
     assert token.startswith("pk_")
     assert cli("users", "disable", "alice", "--reason", "left").exit_code == 0
@@ -138,3 +138,15 @@ def test_errors_are_one_plain_line_whatever_the_terminal_width(cli, monkeypatch,
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: ") and "a-data-set-name-long-enough-to-wrap-a-forty-column-terminal" in line
     assert "\x1b[" not in line
+
+
+def test_serve_refuses_a_busy_port_before_printing_a_url(cli, pharmakon_home) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("serve", "--host", "127.0.0.1", "--port", str(port), "--no-seed")
+    assert result.exit_code == 2 and "--port" in result.stderr and str(port) in result.stderr
+    assert "http://" not in result.stdout

@@ -67,6 +67,7 @@ def serve(
     from pharmakon.seed import seed_examples
     from pharmakon.store import open_store
 
+    _check_port_free(host, port)
     store = open_store()  # migrate once here, before workers start
     if seed:
         report = seed_examples(store)
@@ -84,6 +85,25 @@ def serve(
         log_level="info",
         proxy_headers=False,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a busy port before seeding or printing a URL that would not answer."""
+    import socket
+
+    from pharmakon.errors import InputError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); choose another port with --port "
+                "(`make run PORT=8001`)",
+                field="port",
+            ) from None
 
 
 def main() -> None:
