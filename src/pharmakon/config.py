@@ -1,23 +1,28 @@
 """Settings read from the environment (``PHARMAKON_*``) through pydantic-settings.
 
-=============================  ==========================================================
-variable                       meaning
-=============================  ==========================================================
-``PHARMAKON_HOME``             folder of the embedded store, data cache and secrets
-                               (default ``./.pharmakon``)
-``PHARMAKON_DATABASE_URL``     SQLAlchemy URL of the store; default is SQLite under home
-``PHARMAKON_DATA_MIRROR``      folder laid out like the data cache, used instead of the
-                               network by ``pharmakon data fetch``
-``PHARMAKON_BACKEND``          executor backend: ``local`` (default), ``serial`` or ``ray``
-``PHARMAKON_RAY_ADDRESS``      address of a running Ray cluster (``HOST:PORT``)
-``PHARMAKON_SECRET_KEY``       signs workbench sessions; generated per home in development
-``PHARMAKON_ENV``              ``development`` (default) or ``production``
-``PHARMAKON_MODEL_CACHE_MB``   model artifacts (MiB on disk) a server keeps loaded
-                               between requests (default 256; 0 keeps none)
-``PHARMAKON_ACTOR``            who acts from a shell, written into audit events
-                               (default ``local:<os user>``)
-``PHARMAKON_DEBUG``            ``1`` lets the CLI show tracebacks of internal errors
-=============================  ==========================================================
+=================================  ==========================================================
+variable                           meaning
+=================================  ==========================================================
+``PHARMAKON_HOME``                 folder of the embedded store, data cache and secrets
+                                   (default ``./.pharmakon``)
+``PHARMAKON_DATABASE_URL``         SQLAlchemy URL of the store; default is SQLite under home
+``PHARMAKON_DATA_MIRROR``          folder laid out like the data cache, used instead of the
+                                   network by ``pharmakon data fetch``
+``PHARMAKON_BACKEND``              executor backend: ``local`` (default), ``serial`` or ``ray``
+``PHARMAKON_RAY_ADDRESS``          address of a running Ray cluster (``HOST:PORT``)
+``PHARMAKON_SECRET_KEY``           signs workbench sessions; generated per home in development
+``PHARMAKON_ENV``                  ``development`` (default) or ``production``
+``PHARMAKON_MODEL_CACHE_MB``       model artifacts (MiB on disk) a server keeps loaded
+                                   between requests (default 256; 0 keeps none)
+``PHARMAKON_ACTOR``                who acts from a shell, written into audit events
+                                   (default ``local:<os user>``)
+``PHARMAKON_DEBUG``                ``1`` lets the CLI show tracebacks of internal errors
+``PHARMAKON_MAX_SMILES_LENGTH``    longest SMILES (characters) a molecule may have; longer ones
+                                   are invalid rows with that reason (default 2000)
+``PHARMAKON_MAX_HEAVY_ATOMS``      most heavy atoms a standardised molecule may have; larger ones
+                                   are invalid rows (default 150; bounds per-molecule featurizer
+                                   cost, some descriptors grow with the cube of the size)
+=================================  ==========================================================
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ class Settings(BaseSettings):
     model_cache_mb: int = Field(default=256, ge=0)
     actor: str | None = Field(default=None, max_length=200)
     debug: bool = False
+    max_smiles_length: int = Field(default=2000, ge=1, le=1_000_000)
+    max_heavy_atoms: int = Field(default=150, ge=1, le=100_000)
 
     @property
     def resolved_database_url(self) -> str:

@@ -216,3 +216,74 @@ def test_panel_stays_loaded_between_requests_until_a_new_version(
     with store.read_session() as session:
         assert list_events(session, action="admet.predict")[1] == 3  # every request audited, cached or not
     registry.clear_model_cache()
+
+
+def test_huge_molecules_are_invalid_rows_not_a_stalled_server(client: TestClient, store: Store, make_user) -> None:
+    """Probe finding 1: a C x 5000 SMILES (seconds to minutes of descriptors) is refused by its size, with the reason."""
+    register_tiny(store)
+    _, _, viewer = make_user("vic", "viewer")
+    _, _, sci = make_user("sam", "scientist")
+    body = {"smiles": ["C" * 5000, "C" * 200, "CCO"]}
+    r = client.post(f"{API_PREFIX}/admet/predict", json=body, headers=_auth(sci))
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert rows[0]["status"] == (
+        "invalid: SMILES too long: 5,000 characters (at most 2,000; setting PHARMAKON_MAX_SMILES_LENGTH)"
+    )
+    assert rows[1]["status"].startswith("invalid: molecule too large: 200 heavy atoms (at most 150")
+    assert rows[0]["bbbp"] is None and rows[2]["status"] == "ok"
+    ex = client.post(
+        f"{API_PREFIX}/admet/explain", json={"smiles": "C" * 5000, "endpoint": "bbbp"}, headers=_auth(viewer)
+    )
+    assert ex.status_code == 422 and "SMILES too long: 5,000 characters" in ex.json()["detail"]
+    assert len(ex.json()["detail"]) < 500  # the message does not echo the whole input
+
+
+def test_routes_run_in_the_thread_pool() -> None:
+    """CPU-bound routes are plain ``def`` (FastAPI's thread pool), never ``async def`` on the event loop."""
+    import inspect
+
+    from pharmakon.api.routes.admet import router
+
+    assert router.routes and not any(inspect.iscoroutinefunction(r.endpoint) for r in router.routes)
+
+
+def test_served_from_production_with_quality_and_notes(client: TestClient, store: Store, make_user) -> None:
+    """``admet train`` alone does not change what users get: production is served, else the newest with a note."""
+    from pharmakon.chem.admet import WEAK_AUROC, WEAK_R2
+    from pharmakon.core.registry import promote_model, register_model
+
+    models = register_tiny(store)
+    with store.session() as session:
+        promote_model(session, name="admet.bbbp", version=1, alias="production", actor="test")
+        register_model(session, models["bbbp"], name="admet.bbbp", actor="test", card=b"<html>card</html>")  # v2
+    _, _, viewer = make_user("vic", "viewer")
+    _, _, sci = make_user("sam", "scientist")
+    listed = {e["name"]: e for e in client.get(f"{API_PREFIX}/admet/endpoints", headers=_auth(viewer)).json()}
+    bbbp, lipo = listed["bbbp"], listed["lipophilicity"]
+    assert (bbbp["version"], bbbp["newest_version"], bbbp["alias"], bbbp["note"]) == (1, 2, "production", None)
+    assert lipo["alias"] is None and "no production version: serving the newest, v1" in lipo["note"]
+    for e, metric, threshold in ((bbbp, "auroc", WEAK_AUROC), (lipo, "r2", WEAK_R2)):
+        q = e["quality"]
+        assert q["metric"] == metric and q["threshold"] == threshold and q["value"] == e["cv_metrics"][metric]
+        assert q["weak"] == (q["value"] < threshold) and ("weak model" in q["text"]) == q["weak"]
+
+    out = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": MOLECULES}, headers=_auth(sci)).json()
+    assert out["models"] == {"lipophilicity": "admet.lipophilicity@1", "bbbp": "admet.bbbp@1"}
+    assert list(out["notes"]) == ["lipophilicity"] and out["quality"]["bbbp"] == bbbp["quality"]
+    ex = client.post(f"{API_PREFIX}/admet/explain", json={"smiles": "CCO", "endpoint": "bbbp"}, headers=_auth(viewer))
+    assert ex.json()["version"] == 1 and ex.json()["note"] is None and ex.json()["quality"] == bbbp["quality"]
+    with store.session() as session:  # promoting v2 serves v2
+        promote_model(session, name="admet.bbbp", version=2, alias="production", actor="test")
+    out = client.post(f"{API_PREFIX}/admet/predict", json={"smiles": ["CCO"]}, headers=_auth(sci)).json()
+    assert out["models"]["bbbp"] == "admet.bbbp@2"
+
+
+def test_weak_model_thresholds() -> None:
+    from pharmakon.chem.admet import endpoint_quality
+
+    assert endpoint_quality("regression", {"r2": 0.015})["text"] == "CV r² 0.015: weak model (below 0.3)"
+    assert endpoint_quality("regression", {"r2": 0.5})["weak"] is False
+    assert endpoint_quality("regression", {"r2": None})["weak"] is True
+    assert endpoint_quality("classification", {"auroc": 0.65})["weak"] is True
+    assert endpoint_quality("classification", {"auroc": 0.9})["text"] == "CV AUROC 0.900"

@@ -135,3 +135,45 @@ def test_browser_paste_shows_panel_with_domain_flags(page, store: Store, make_us
     assert "in domain" in page.get_by_test_id("admet-legend").inner_text()
     table.locator("tbody tr").first.locator("td.cell a").last.click()
     assert page.get_by_test_id("admet-attributions").locator("tbody tr").count() == 10
+
+
+def test_page_serves_production_shows_quality_and_warns_on_weak_models(
+    client: TestClient, store: Store, make_user
+) -> None:
+    import copy
+
+    from pharmakon.core.registry import promote_model, register_model
+
+    models = register_tiny(store)
+    weak = copy.copy(models["lipophilicity"])  # the seeded biogen_solubility case: CV r² 0.015
+    weak.selection = {**weak.selection, "cv_metrics": {**weak.selection["cv_metrics"], "r2": 0.015}}
+    with store.session() as session:
+        promote_model(session, name="admet.bbbp", version=1, alias="production", actor="test")
+        register_model(session, models["bbbp"], name="admet.bbbp", actor="test", card=b"<html>card</html>")
+        register_model(session, weak, name="admet.lipophilicity", actor="test", card=b"<html>card</html>")
+    make_user("sam", "scientist")
+    csrf = _login(client, "sam")
+    form = client.get("/admet").text
+    assert "v1 production" in form and "v2 newest, not production" in form  # bbbp v2 trained, v1 still served
+    r = client.post("/admet", data={"smiles": f"CCO ethanol\n{'C' * 5000} wax", "csrf": csrf})
+    assert r.status_code == 200, _error(r.text)
+    text = html.unescape(r.text)
+    assert "Weak model: lipophilicity" in text and "CV r² 0.015: weak model (below 0.3)" in text
+    assert 'data-testid="admet-note"' in r.text and "no production version: serving the newest, v2" in text
+    assert text.count('data-testid="admet-quality"') == 2
+    legend = re.search(r'data-testid="admet-legend">(.*?)</p>', text, re.S).group(1)
+    assert "like the training data" in legend and "trustworthy" not in text
+    assert "invalid: SMILES too long: 5,000 characters" in text  # a huge molecule is an invalid row
+    with store.read_session() as session:
+        (event,), _ = list_events(session, action="admet.predict")
+    assert event.params["models"] == {"lipophilicity": "admet.lipophilicity@2", "bbbp": "admet.bbbp@1"}
+    mol = html.unescape(client.get("/admet/molecule", params={"smiles": "CCO", "endpoint": "lipophilicity"}).text)
+    assert "Model quality: CV r² 0.015: weak model (below 0.3)" in mol and "serving the newest, v2" in mol
+
+
+def test_pages_run_in_the_thread_pool() -> None:
+    import inspect
+
+    from pharmakon.web.pages_admet import router
+
+    assert router.routes and not any(inspect.iscoroutinefunction(r.endpoint) for r in router.routes)

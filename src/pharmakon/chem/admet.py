@@ -39,6 +39,11 @@ __all__ = [
     "endpoint_frame",
     "train_endpoint",
     "train_panel",
+    "SERVED_ALIAS",
+    "WEAK_R2",
+    "WEAK_AUROC",
+    "endpoint_quality",
+    "served_versions",
     "load_panel",
     "RegisteredPanel",
     "registered_panel",
@@ -52,6 +57,13 @@ PANEL_MODELS: tuple[str, ...] = ("ridge", "logistic", "lightgbm", "xgboost", "rf
 #: subset above this; the flag rate is calibrated on the rest). Bounds the panel's per-molecule
 #: domain cost at 36 x 2,000 comparisons whatever the training sets grow to.
 PANEL_DOMAIN_REFERENCE = 2000
+#: The alias users are served from: the workbench page, the REST routes and ``pharmakon admet
+#: predict`` use each endpoint's ``production`` version where it has one, and the newest version
+#: (with a note saying so) where it has none, so ``admet train`` alone does not change what users get.
+SERVED_ALIAS = "production"
+#: Cross-validated quality below which an endpoint is flagged "weak model": r² for regression,
+#: AUROC for classification (0.5 is chance). Its predictions are shown with that warning.
+WEAK_R2, WEAK_AUROC = 0.3, 0.7
 
 
 @dataclass(frozen=True)
@@ -342,10 +354,68 @@ def train_panel(
     return summary
 
 
+def endpoint_quality(task: str, cv_metrics: dict[str, Any]) -> dict[str, Any]:
+    """An endpoint's cross-validated quality and whether it is a weak model.
+
+    Returns
+    -------
+    dict
+        ``metric`` (``r2`` or ``auroc``), ``value`` (None if not computed), ``threshold``
+        (:data:`WEAK_R2` / :data:`WEAK_AUROC`), ``weak`` (value below the threshold, or
+        missing) and ``text`` (e.g. ``"CV r² 0.015: weak model (below 0.3)"``).
+    """
+    metric, threshold, label = ("r2", WEAK_R2, "r²") if task == "regression" else ("auroc", WEAK_AUROC, "AUROC")
+    value = cv_metrics.get(metric)
+    value = None if value is None or value != value else float(value)
+    weak = value is None or value < threshold
+    text = f"CV {label} {value:.3f}" if value is not None else f"CV {label} not computed"
+    if weak:
+        text += f": weak model (below {threshold})"
+    return {"metric": metric, "value": value, "threshold": threshold, "weak": weak, "text": text}
+
+
+def served_versions(
+    session: Any, endpoints: Sequence[str] | None = None, *, version: int | str | None = None
+) -> dict[str, tuple[int, str | None]]:
+    """Endpoint -> ``(version served, note)`` for the registered panel.
+
+    With ``version`` None each endpoint is served from its :data:`SERVED_ALIAS` version,
+    or from its newest version with a note saying it has none; a given ``version`` (a
+    number or alias) is used for every endpoint, without a note.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_panel`.
+    NotFoundError
+        An endpoint has no such version or alias.
+    """
+    from pharmakon.core.registry import model_aliases, resolve_model
+
+    out: dict[str, tuple[int, str | None]] = {}
+    for n in _panel_names(session, endpoints):
+        name = MODEL_PREFIX + n
+        if version is not None:
+            out[n] = (resolve_model(session, name, version).version, None)
+            continue
+        aliased = model_aliases(session, name).get(SERVED_ALIAS)
+        if aliased is not None:
+            out[n] = (aliased, None)
+        else:
+            newest = resolve_model(session, name).version
+            out[n] = (
+                newest,
+                f"no {SERVED_ALIAS} version: serving the newest, v{newest} (promote one with "
+                f"`pharmakon model promote {name} --version N --alias {SERVED_ALIAS}`)",
+            )
+    return out
+
+
 def load_panel(
     session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None, cache: bool = False
 ) -> dict[str, Any]:
-    """Registered panel models, endpoint name -> ``TrainedModel`` (newest version or ``version`` alias).
+    """Registered panel models, endpoint name -> ``TrainedModel``, as :func:`served_versions` picks them
+    (``production``, else the newest; or the ``version`` given for all).
 
     With ``endpoints`` None, every registered ``admet.*`` model is loaded. ``cache``
     keeps them loaded for later calls (``load_model(..., cache=True)``; servers).
@@ -357,7 +427,8 @@ def load_panel(
     """
     from pharmakon.core.registry import load_model
 
-    return {n: load_model(session, MODEL_PREFIX + n, version, cache=cache) for n in _panel_names(session, endpoints)}
+    served = served_versions(session, endpoints, version=version)
+    return {n: load_model(session, MODEL_PREFIX + n, v, cache=cache) for n, (v, _) in served.items()}
 
 
 @dataclass(frozen=True)
@@ -399,7 +470,7 @@ class RegisteredPanel:
 def registered_panel(
     session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None
 ) -> RegisteredPanel:
-    """What :func:`load_panel` would load, resolved and version-checked but not unpickled.
+    """What :func:`load_panel` would load (the same versions), resolved and version-checked but not unpickled.
 
     Raises
     ------
@@ -409,8 +480,8 @@ def registered_panel(
     from pharmakon.core.registry import resolve_model
 
     entries = []
-    for n in _panel_names(session, endpoints):
-        obj = resolve_model(session, MODEL_PREFIX + n, version)
+    for n, (v, _) in served_versions(session, endpoints, version=version).items():
+        obj = resolve_model(session, MODEL_PREFIX + n, v)
         entries.append((n, MODEL_PREFIX + n, obj.version, obj.created_at, obj.artifacts["model.joblib"]))
     return RegisteredPanel(tuple(entries))
 

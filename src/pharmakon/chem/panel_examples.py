@@ -72,6 +72,7 @@ def seed_panel_example(store: Any, settings: Any) -> str:
         max_rows=EXAMPLE_MAX_ROWS,
         seed=0,
         models=["lightgbm"],
+        alias="production",
         reason="worked example seeded by `pharmakon serve` (small subsets; not for benchmarking)",
     )
     result = train_endpoints(store, spec, Caller("seed", "python"))

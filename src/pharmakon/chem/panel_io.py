@@ -115,7 +115,16 @@ def read_molecules(
 
 
 def _frame(rows: list[tuple[int, str, str | None, str]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["row", "id", "input", "parse_error"]).astype({"input": object})
+    """Records as a chunk; ``input`` an object column that keeps None (an unreadable record) as None, not NaN."""
+    row, ids, inputs, errors = zip(*rows) if rows else ((), (), (), ())
+    return pd.DataFrame(
+        {
+            "row": pd.Series(row, dtype="int64"),
+            "id": pd.Series(ids, dtype=object),
+            "input": pd.Series(inputs, dtype=object),
+            "parse_error": pd.Series(errors, dtype=object),
+        }
+    )
 
 
 def _read_table(path: Path, chunk_size: int, smiles_col: str | None, id_col: str | None):
@@ -382,7 +391,10 @@ def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) 
         "csv": result.to_csv(index=False, lineterminator="\n"),
         "rows": len(result),
         "invalid": int(bad.sum()),
-        "shown": result.loc[bad, ["row", "input", "status"]].head(20).to_dict("records"),
+        "shown": [  # JSON-ready: an unreadable record's input is None, never NaN
+            {"row": int(r), "input": i if isinstance(i, str) else None, "status": s}
+            for r, i, s in result.loc[bad, ["row", "input", "status"]].head(20).itertuples(index=False)
+        ],
         "in_domain": {c[: -len("_in_domain")]: int(result[c].sum()) for c in domain},
     }
 

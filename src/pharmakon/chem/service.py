@@ -40,6 +40,7 @@ __all__ = [
     "CatalogueEndpoint",
     "EndpointCatalogue",
     "list_endpoints",
+    "EndpointQuality",
     "EndpointInfo",
     "RegisteredEndpoints",
     "registered_endpoints",
@@ -113,16 +114,30 @@ def list_endpoints() -> EndpointCatalogue:
     return EndpointCatalogue(endpoints=[CatalogueEndpoint(**asdict(e)) for e in ENDPOINTS.values()])
 
 
+class EndpointQuality(BaseModel):
+    """An endpoint model's cross-validated quality (:func:`pharmakon.chem.admet.endpoint_quality`)."""
+
+    metric: str = Field(description="r2 (regression) or auroc (classification).")
+    value: float | None = Field(description="Cross-validated value; null if not computed.")
+    threshold: float = Field(description="Below this the endpoint is a weak model.")
+    weak: bool = Field(description="The value is below the threshold (or missing): treat predictions with caution.")
+    text: str = Field(description='For people, e.g. "CV r² 0.015: weak model (below 0.3)".')
+
+
 class EndpointInfo(Result):
-    """A registered endpoint model (newest version)."""
+    """A registered endpoint model: the version users are served (``production``, else the newest)."""
 
     name: str
     model: str
-    version: int
+    version: int = Field(description="The version served: the production alias, else the newest.")
+    newest_version: int
+    alias: str | None = Field(None, description="'production' when the served version is the production alias.")
+    note: str | None = Field(None, description="Why the served version is not production (none registered).")
     task: str
     description: str
     best_model: str
     cv_metrics: dict[str, float | None]
+    quality: EndpointQuality
     coverage: float | None = Field(None, description="Nominal coverage of the conformal intervals/sets.")
     positive_class: str | None = Field(None, description="Classification: the class whose probability is `_p1`.")
 
@@ -135,33 +150,67 @@ class RegisteredEndpoints(Result):
 
 
 def registered_endpoints(store: Store) -> RegisteredEndpoints:
-    """Newest version of every registered ``admet.*`` model, in panel order."""
-    from pharmakon.chem.admet import ENDPOINTS, MODEL_PREFIX
-    from pharmakon.core.registry import list_models
+    """Every registered ``admet.*`` model at the version users are served, in panel order.
+
+    That is its ``production`` version, or its newest with a ``note`` where it has no
+    production alias (:func:`pharmakon.chem.admet.served_versions`), with its
+    cross-validated quality and "weak model" flag.
+    """
+    from pharmakon.chem.admet import ENDPOINTS, MODEL_PREFIX, SERVED_ALIAS, endpoint_quality
+    from pharmakon.core.registry import list_models, model_aliases, model_versions
 
     order = {name: k for k, name in enumerate(ENDPOINTS)}
     out = []
     with store.read_session() as session:
-        objects = list_models(session)
-    for obj in objects:
-        if not obj.name.startswith(MODEL_PREFIX):
-            continue
-        name, c = obj.name[len(MODEL_PREFIX) :], obj.content
-        known = ENDPOINTS.get(name)
-        out.append(
-            EndpointInfo(
-                name=name,
-                model=obj.name,
-                version=obj.version,
-                task=c["task"],
-                description=known.description if known else f"custom endpoint (target {c['target']})",
-                best_model=c["best"]["model"],
-                cv_metrics=c["cv_metrics"],
-                coverage=(c.get("uncertainty") or {}).get("nominal_coverage"),
-                positive_class=c["classes"][-1] if c.get("classes") else None,
+        for newest in list_models(session):
+            if not newest.name.startswith(MODEL_PREFIX):
+                continue
+            served, note = newest, None
+            aliased = model_aliases(session, newest.name).get(SERVED_ALIAS)
+            if aliased is not None and aliased != newest.version:
+                served = next(o for o in model_versions(session, newest.name) if o.version == aliased)
+            elif aliased is None:
+                note = (
+                    f"no {SERVED_ALIAS} version: serving the newest, v{newest.version} (promote one with "
+                    f"`pharmakon model promote {newest.name} --version N --alias {SERVED_ALIAS}`)"
+                )
+            name, c = newest.name[len(MODEL_PREFIX) :], served.content
+            known = ENDPOINTS.get(name)
+            out.append(
+                EndpointInfo(
+                    name=name,
+                    model=newest.name,
+                    version=served.version,
+                    newest_version=newest.version,
+                    alias=SERVED_ALIAS if aliased is not None else None,
+                    note=note,
+                    task=c["task"],
+                    description=known.description if known else f"custom endpoint (target {c['target']})",
+                    best_model=c["best"]["model"],
+                    cv_metrics=c["cv_metrics"],
+                    quality=EndpointQuality(**endpoint_quality(c["task"], c["cv_metrics"])),
+                    coverage=(c.get("uncertainty") or {}).get("nominal_coverage"),
+                    positive_class=c["classes"][-1] if c.get("classes") else None,
+                )
             )
-        )
     return RegisteredEndpoints(endpoints=sorted(out, key=lambda e: (order.get(e.name, len(order)), e.name)))
+
+
+def _served_notes(session: Any, endpoints: Sequence[str] | None, version: str | None) -> dict[str, str]:
+    from pharmakon.chem.admet import served_versions
+
+    return {n: note for n, (_, note) in served_versions(session, endpoints, version=version).items() if note}
+
+
+def _quality(models: dict[str, Any]) -> dict[str, EndpointQuality]:
+    from pharmakon.chem.admet import endpoint_quality
+
+    return {n: EndpointQuality(**endpoint_quality(m.task, m.selection["cv_metrics"])) for n, m in models.items()}
+
+
+def _warnings(notes: dict[str, str], quality: dict[str, EndpointQuality]) -> list[str]:
+    lines = [f"{n}: {q.text}" for n, q in quality.items() if q.weak]
+    return lines + [f"{n}: {note}" for n, note in notes.items()]
 
 
 # -- train ------------------------------------------------------------------------------------
@@ -268,18 +317,27 @@ class PanelPrediction(Result):
     """The panel for each molecule, in input order."""
 
     models: dict[str, str] = Field(..., description="Endpoint -> model@version used.")
+    notes: dict[str, str] = Field(
+        default_factory=dict, description="Endpoint -> why its served version is not production (none registered)."
+    )
+    quality: dict[str, EndpointQuality] = Field(
+        default_factory=dict, description="Endpoint -> cross-validated quality and weak-model flag."
+    )
     count: int
     invalid: int
     in_domain: dict[str, int] = Field(
-        default_factory=dict, description="Per endpoint, predictions inside the model's applicability domain."
+        default_factory=dict,
+        description="Per endpoint, predictions inside the model's applicability domain (molecules like the "
+        "training data; it says nothing about the model's accuracy, see quality).",
     )
     rows: list[dict[str, Any]] = Field(..., description="One record per input, in order; NaN as null.")
     _frame: pd.DataFrame | None = PrivateAttr(default=None)
 
     def summary(self) -> str:
-        return f"{self.count} molecule(s) x {len(self.models)} endpoint(s); {self.invalid} invalid; " + ", ".join(
+        line = f"{self.count} molecule(s) x {len(self.models)} endpoint(s); {self.invalid} invalid; " + ", ".join(
             f"{k} {v} in domain" for k, v in self.in_domain.items()
         )
+        return "\n".join([line, *(f"warning: {w}" for w in _warnings(self.notes, self.quality))])
 
     def to_frame(self) -> pd.DataFrame:
         """The panel table (``pharmakon admet predict``'s columns)."""
@@ -298,7 +356,11 @@ class PanelFileSpec(_Spec):
     smiles_col: str | None = Field(None, description="SMILES column of a CSV (default: detected).")
     id_col: str | None = Field(None, description="Identifier column of a CSV, copied to the output.")
     alerts: bool = Field(True, description="Add PAINS/Brenk alerts and drug-likeness.")
-    version: str | None = Field(None, description="Model version alias for every endpoint (default: newest).")
+    version: str | None = Field(
+        None,
+        description="Model version or alias for every endpoint (default: each endpoint's production version, "
+        "else its newest, with a note).",
+    )
 
 
 class PanelFileResult(Result):
@@ -313,12 +375,19 @@ class PanelFileResult(Result):
     endpoints: list[str]
     output: str
     models: dict[str, str] = Field(description="Endpoint -> model@version used.")
+    notes: dict[str, str] = Field(
+        default_factory=dict, description="Endpoint -> why its served version is not production (none registered)."
+    )
+    quality: dict[str, EndpointQuality] = Field(
+        default_factory=dict, description="Endpoint -> cross-validated quality and weak-model flag."
+    )
 
     def summary(self) -> str:
-        return (
+        line = (
             f"wrote {self.rows:,} rows x {len(self.models)} endpoints to {self.output} in {self.seconds} s "
             f"({self.molecules_per_s} molecules/s; {self.invalid} invalid)"
         )
+        return "\n".join([line, *(f"warning: {w}" for w in _warnings(self.notes, self.quality))])
 
 
 def _molecules_sha256(chunks: Iterable[pd.DataFrame]) -> str:
@@ -398,6 +467,7 @@ def predict_molecules(
         )
     with store.read_session() as session:
         models = load_panel(session, spec.endpoints or None, cache=True)
+        notes = _served_notes(session, spec.endpoints or None, None)
     panel = shared_panel(models)
     frame = panel.predict_smiles(list(smiles), ids=spec.ids, alerts=spec.alerts)
     if parse_errors is not None:
@@ -419,6 +489,8 @@ def predict_molecules(
     )
     result = PanelPrediction(
         models=refs,
+        notes=notes,
+        quality=_quality(models),
         count=len(frame),
         invalid=invalid,
         in_domain={n: int(frame.loc[ok, f"{n}_in_domain"].astype(bool).sum()) for n in refs},
@@ -446,6 +518,8 @@ def predict_molecule_file(
 
     with store.read_session() as session:  # resolved and version-checked here; the workers load the models
         panel = registered_panel(session, spec.endpoints or None, version=spec.version)
+        notes = _served_notes(session, spec.endpoints or None, spec.version)
+        quality = _stored_quality(session, panel.refs)
     summary = predict_file(
         panel,
         spec.input,
@@ -470,7 +544,20 @@ def predict_molecule_file(
         alerts=spec.alerts,
         source=spec.input.name,
     )
-    return PanelFileResult(**summary, models=panel.refs)
+    return PanelFileResult(**summary, models=panel.refs, notes=notes, quality=quality)
+
+
+def _stored_quality(session: Any, refs: dict[str, str]) -> dict[str, EndpointQuality]:
+    """Quality of the ``model@version`` refs from their stored metadata (nothing unpickled)."""
+    from pharmakon.chem.admet import endpoint_quality
+    from pharmakon.core.registry import model_versions
+
+    out = {}
+    for endpoint, ref in refs.items():
+        name, version = ref.rsplit("@", 1)
+        content = next(o.content for o in model_versions(session, name) if o.version == int(version))
+        out[endpoint] = EndpointQuality(**endpoint_quality(content["task"], content["cv_metrics"]))
+    return out
 
 
 # -- explain ----------------------------------------------------------------------------------
@@ -502,11 +589,15 @@ class Explanation(Result):
     canonical: str | None
     prediction: dict[str, Any] = Field(..., description="The panel columns of this endpoint for this molecule.")
     coverage: float | None = Field(None, description="Nominal coverage of the conformal interval/set.")
+    quality: EndpointQuality
+    note: str | None = Field(None, description="Why the version explained is not production (none registered).")
     explains: str
     attributions: list[Attribution]
 
     def summary(self) -> str:
         lines = [f"{self.endpoint} ({self.model} v{self.version}) for {self.smiles}: SHAP of {self.explains}"]
+        notes = {self.endpoint: self.note} if self.note else {}
+        lines += [f"warning: {w}" for w in _warnings(notes, {self.endpoint: self.quality})]
         lines += [f"  {a.shap:+.4f}  {a.feature}  {a.substructure}" for a in self.attributions]
         return "\n".join(lines)
 
@@ -535,10 +626,11 @@ def explain_prediction(store: Store, spec: ExplainSpec) -> Explanation:
         )
     info = registered[spec.endpoint]
     with store.read_session() as session:
-        model = load_model(session, info.model, cache=True)
+        model = load_model(session, info.model, info.version, cache=True)
     row = predict_smiles({spec.endpoint: model}, [spec.smiles], alerts=False).iloc[0]  # one model: cheap
     if row["status"] != "ok":
-        raise InputError(f"cannot explain {spec.smiles!r}: {row['status']}", field="smiles")
+        shown = spec.smiles if len(spec.smiles) <= 80 else f"{spec.smiles[:60]}... ({len(spec.smiles):,} characters)"
+        raise InputError(f"cannot explain {shown!r}: {row['status']}", field="smiles")
     (attributions,) = explain_predictions(model, pd.DataFrame({model.smiles_col: [spec.smiles]}), top=spec.top)
     prediction = _records(pd.DataFrame([row.drop(["row", "id", "input", "canonical", "status"])]))[0]
     explains = (
@@ -556,6 +648,8 @@ def explain_prediction(store: Store, spec: ExplainSpec) -> Explanation:
         canonical=row["canonical"],
         prediction=prediction,
         coverage=info.coverage,
+        quality=info.quality,
+        note=info.note,
         explains=explains,
         attributions=attributions,
     )

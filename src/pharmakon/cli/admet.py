@@ -165,7 +165,12 @@ def predict_command(
         typer.Option("--alerts/--no-alerts", help="Add PAINS/Brenk alerts and drug-likeness (default: add them)."),
     ] = None,
     version: Annotated[
-        str | None, typer.Option("--version", "-v", help="Model version alias for every endpoint (default: newest).")
+        str | None,
+        typer.Option(
+            "--version",
+            "-v",
+            help="Model version or alias for every endpoint (default: each endpoint's production version, else its newest).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -209,7 +214,8 @@ def predict_command(
         return
     console.print(result.summary(), markup=False)
     for r in result.invalid_rows:
-        err_console.print(f"row {r['row']}: {r['status']} ({r['input']!r}); no prediction", markup=False)
+        where = f" ({r['input']!r})" if r["input"] else ""
+        err_console.print(f"row {r['row']}: {r['status']}{where}; no prediction", markup=False)
     if result.invalid > len(result.invalid_rows):
         err_console.print(
             f"... and {result.invalid - len(result.invalid_rows)} more invalid rows (see the status column)",

@@ -1,7 +1,10 @@
 """Workbench pages for the ADMET panel: paste or upload molecules, read the panel, explain one prediction.
 
 Thin over :mod:`pharmakon.chem.service` (the same use cases as ``/api/v1/admet``): the
-pages parse the form into the service's spec, call it and lay out its typed result.
+pages parse the form into the service's spec, call it and lay out its typed result. Each
+endpoint is the version users are served (``production``, else the newest with a note),
+shown with its cross-validated quality and a "weak model" warning below the thresholds
+of :mod:`pharmakon.chem.admet`. The handlers are plain ``def`` (FastAPI's thread pool).
 """
 
 from __future__ import annotations
