@@ -26,7 +26,9 @@ def test_help_everywhere(cli) -> None:
 
 def test_user_lifecycle_is_scriptable_and_audited(cli, store: Store, monkeypatch) -> None:
     monkeypatch.setenv("PHARMAKON_ACTOR", "local:ops")
-    assert cli("users", "add", "alice", "--role", "scientist", "--password-stdin", stdin="alice-password\n").exit_code == 0
+    assert (
+        cli("users", "add", "alice", "--role", "scientist", "--password-stdin", stdin="alice-password\n").exit_code == 0
+    )
     listed = json.loads(cli("users", "list", "--json").stdout)
     assert [(u["username"], u["role"], u["active"]) for u in listed] == [("alice", "scientist", True)]
     token = json.loads(cli("users", "token", "alice", "--json").stdout)["token"]
@@ -71,6 +73,23 @@ def test_verify_export_and_tamper_detection(cli, store: Store, tmp_path: Path) -
     broken = cli("audit", "verify")
     assert broken.exit_code == 8
     assert "BROKEN at event seq 2" in broken.stderr
+
+
+@pytest.mark.parametrize("move", ["- 1", "+ 1"])
+def test_verify_reports_a_moved_head_without_writing(cli, store: Store, move: str) -> None:
+    cli("users", "add", "alice", "--role", "scientist", "--password-stdin", stdin="alice-password\n")
+    cli("users", "token", "alice")
+    with store.engine.begin() as conn:  # the probe's edit: the head row moved, the events untouched
+        conn.exec_driver_sql(f"UPDATE audit_head SET last_seq = last_seq {move}")
+    for _ in range(2):  # verify twice: the first must not have appended (or crashed on) anything
+        broken = cli("audit", "verify")
+        assert broken.exit_code == 8, broken.stderr
+        assert "recorded head is event" in broken.stderr and "not recorded" in broken.stderr
+        assert "UNIQUE" not in broken.stderr and "internal error" not in broken.stderr
+    later = cli("users", "add", "bob", "--role", "viewer", "--password-stdin", stdin="bob-password\n")
+    assert later.exit_code == 3 and "audit trail is inconsistent" in later.stderr, later.stderr
+    log = json.loads(cli("audit", "log", "--json").stdout)
+    assert [e["seq"] for e in log["items"]] == [2, 1] and log["total"] == 2
 
 
 def test_sign_with_password_on_stdin(cli, store: Store, tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 A route declares the role it needs with one of the aliases below
 (``ViewerUser``, ``ScientistUser``, ``AdminUser``). No credential gives 401, a role
-that is too low gives 403, and both refusals are written to the audit trail.
+that is too low gives 403, and both refusals are written to the audit trail. A client
+that keeps failing token authentication gets 429 with ``Retry-After``
+(:class:`pharmakon.auth.TooManyFailures`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from pharmakon.auth import audit_refusal, get_store, user_from_request
+from pharmakon.auth import TooManyFailures, audit_refusal, get_store, user_from_request
 from pharmakon.errors import AuthenticationError
 from pharmakon.store import Store, UserInfo, role_allows
 
@@ -48,6 +50,11 @@ def require(role: str) -> Callable[..., UserInfo]:
         token = bearer.credentials if bearer else api_key
         try:
             user = user_from_request(store, request, token)
+        except TooManyFailures as exc:
+            audit_refusal(store, request, actor="anonymous", status_code=429, reason=exc.message)
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS, exc.message, {"Retry-After": str(exc.retry_after_s)}
+            ) from None
         except AuthenticationError as exc:
             audit_refusal(store, request, actor="anonymous", status_code=401, reason=exc.message)
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, exc.message, {"WWW-Authenticate": "Bearer"}) from None

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from pharmakon.store import MAX_TOKEN_DAYS
+
 
 class StoreStatus(BaseModel):
     ok: bool
@@ -82,7 +84,7 @@ class UserPublic(UserBase):
 
 class TokenCreate(BaseModel):
     label: str = "api"
-    expires_days: float | None = Field(default=None, gt=0)
+    expires_days: float | None = Field(default=None, gt=0, le=MAX_TOKEN_DAYS)
 
 
 class TokenPublic(BaseModel):

@@ -2,6 +2,7 @@
 
 from pharmakon.store.audit import (
     GENESIS_HASH,
+    MAX_OFFSET,
     AuditRecord,
     ChainReport,
     chain_head,
@@ -25,6 +26,9 @@ from pharmakon.store.objects import (
     set_alias,
 )
 from pharmakon.store.users import (
+    LOCKOUT_FAILURES,
+    LOCKOUT_WINDOW,
+    MAX_TOKEN_DAYS,
     ROLES,
     SIGNATURE_MEANINGS,
     UserInfo,
@@ -47,6 +51,10 @@ from pharmakon.store.users import (
 
 __all__ = [
     "GENESIS_HASH",
+    "MAX_OFFSET",
+    "LOCKOUT_FAILURES",
+    "LOCKOUT_WINDOW",
+    "MAX_TOKEN_DAYS",
     "AuditRecord",
     "ChainReport",
     "chain_head",

@@ -52,7 +52,11 @@ __all__ = [
     "read_jsonl",
     "utc_now",
     "chain_head",
+    "MAX_OFFSET",
 ]
+
+#: Largest ``offset`` :func:`list_events` accepts (far beyond any real chain; keeps SQL integers in range).
+MAX_OFFSET = 10**12
 
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = (
@@ -74,6 +78,7 @@ _JSON_FIELDS = ("inputs", "outputs", "params")
 _VERIFY_BATCH = 20_000
 # Built once: statement construction is a third of an append's cost, paid under the head lock.
 _LOCK_HEAD = select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+_NEWEST_EVENT = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 _INSERT_EVENT = AuditEvent.__table__.insert()
 _MOVE_HEAD = (
     AuditHead.__table__.update()
@@ -162,8 +167,25 @@ def record_event(
     Returns
     -------
     AuditRecord
+
+    Raises
+    ------
+    StoreError
+        If the head row does not name the newest stored event (the head row or the end
+        of the chain was tampered with): nothing is appended, so the evidence stays as
+        it is for ``pharmakon audit verify`` to report.
     """
     last_seq, last_hash = session.execute(_LOCK_HEAD).one()
+    newest = session.execute(_NEWEST_EVENT).first()
+    newest_seq, newest_hash = (0, GENESIS_HASH) if newest is None else (newest[0], newest[1])
+    if (newest_seq, newest_hash) != (last_seq, last_hash):
+        from pharmakon.errors import StoreError
+
+        raise StoreError(
+            f"the audit trail is inconsistent: its head row records event {last_seq} (hash {str(last_hash)[:16]}…) "
+            f"but the newest stored event is {newest_seq} (hash {str(newest_hash)[:16]}…); nothing was recorded. "
+            "Run `pharmakon audit verify` and restore the store from a backup"
+        )
     values: dict[str, Any] = {
         "seq": last_seq + 1,
         "event_id": str(uuid.uuid4()),
@@ -202,7 +224,18 @@ def list_events(
 
     ``action`` matches a prefix when it ends with ``*`` (``user.*``); ``since`` and
     ``until`` are ISO-8601 UTC strings compared with the event time.
+
+    Raises
+    ------
+    InputError
+        ``limit`` under 1 or ``offset`` outside 0..:data:`MAX_OFFSET`.
     """
+    from pharmakon.errors import InputError
+
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InputError(f"offset must be between 0 and {MAX_OFFSET:,}, got {offset:,}", field="offset")
+    if limit < 1 or limit > MAX_OFFSET:
+        raise InputError(f"limit must be between 1 and {MAX_OFFSET:,}, got {limit:,}", field="limit")
     query = select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)
@@ -252,7 +285,8 @@ class ChainReport:
                 f"audit chain intact: {self.n_events} events verified in {self.elapsed_s:.2f} s "
                 f"(head seq {self.head_seq}, hash {str(self.head_hash)[:16]}…)"
             )
-        return f"audit chain BROKEN at event seq {self.first_bad_seq}: {self.problem}"
+        note = " (this check was not recorded in the trail)" if self.extra.get("recorded") is False else ""
+        return f"audit chain BROKEN at event seq {self.first_bad_seq}: {self.problem}{note}"
 
 
 def verify_records(
@@ -300,8 +334,9 @@ def verify_records(
     if expected_head is not None and (prev_seq, prev_hash) != tuple(expected_head):
         return broken(
             prev_seq + 1 if expected_head[0] > prev_seq else expected_head[0],
-            f"the chain ends at event {prev_seq} but the recorded head is event {expected_head[0]}: "
-            "events were removed from (or added to) the end",
+            f"the chain ends at event {prev_seq} but the recorded head is event {expected_head[0]}"
+            + ("" if expected_head[0] != prev_seq else " with another hash")
+            + ": events were removed from (or added to) the end, or the head row was edited",
         )
     return ChainReport(True, n, None, None, prev_seq, prev_hash, time.perf_counter() - start)
 
@@ -332,13 +367,18 @@ def verify_chain(session: Session, *, progress: Callable[[int], None] | None = N
 
 
 def verify_and_record(store: Store, *, actor: str, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Verify the stored chain, then record the outcome as an ``audit.verify`` event.
+    """Verify the stored chain, then record an intact outcome as an ``audit.verify`` event.
 
     The walk runs in a read session (it never blocks writers on SQLite); the event is
     appended afterwards in its own transaction, so it is not part of what was verified.
+    A broken chain or head is only reported (``extra["recorded"]`` is False): appending
+    to it would bury the evidence under a new event, and a moved head cannot take one.
     """
     with store.read_session() as session:
         report = verify_chain(session, progress=progress)
+    report.extra["recorded"] = report.ok
+    if not report.ok:
+        return report
     with store.session() as session:
         record_event(
             session,

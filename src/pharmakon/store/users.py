@@ -8,6 +8,8 @@ hash. Every state change here writes an audit event in the same transaction.
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 import secrets
 import threading
@@ -18,13 +20,13 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from pharmakon.errors import AuthenticationError, InputError, NotFoundError, PermissionDeniedError
 from pharmakon.hashing import sha256_bytes
 from pharmakon.store.audit import AuditRecord, record_event, utc_now
-from pharmakon.store.schema import ApiToken, User, WebSession
+from pharmakon.store.schema import ApiToken, AuditEvent, User, WebSession
 
 if TYPE_CHECKING:  # pragma: no cover
     from pharmakon.store.database import Store
@@ -44,7 +46,12 @@ __all__ = [
     "authenticate_token",
     "revoke_token",
     "sign",
+    "LOCKOUT_FAILURES",
+    "LOCKOUT_WINDOW",
+    "MAX_TOKEN_DAYS",
 ]
+
+_log = logging.getLogger(__name__)
 
 ROLES = ("viewer", "scientist", "admin")
 SIGNATURE_MEANINGS = ("authored", "reviewed", "approved", "verified", "rejected")
@@ -54,6 +61,25 @@ _TOKEN = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
 _HASHER = PasswordHasher()
 # A failed lookup still costs one hash, so timing does not reveal which users exist.
 _DUMMY_HASH = _HASHER.hash("pharmakon-timing-equaliser")
+#: Lockout rule: this many failed password checks (sign-ins and signatures, counted from
+#: the audit trail) for one user name within :data:`LOCKOUT_WINDOW` refuse that name,
+#: even with the right password (and without checking it), until fewer than that many
+#: remain in the window: at most 15 minutes after the last attempt, since attempts made
+#: while locked are recorded as failures too. Unknown names are treated alike.
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+_FAILED_PASSWORD_ACTIONS = ("auth.login_failed", "esign.failed")
+#: Longest API token lifetime, in days (ten years).
+MAX_TOKEN_DAYS = 3650
+
+
+def _now() -> datetime:
+    """The current UTC time (one place, so tests can move the clock)."""
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -159,8 +185,24 @@ def get_user(session: Session, username: str) -> UserInfo:
 def set_user_active(
     session: Session, *, username: str, active: bool, actor: str, reason: str | None = None
 ) -> UserInfo:
-    """Disable (or re-enable) a user; a disabled user's password and tokens stop working."""
+    """Disable (or re-enable) a user; a disabled user's password and tokens stop working.
+
+    Raises
+    ------
+    InputError
+        Disabling the last active admin (nobody could manage users any more).
+    """
     row = _user_row(session, username)
+    if not active and row.active and row.role == "admin":
+        # Lock the active admins' rows so two admins cannot disable each other at once.
+        admins = session.execute(
+            select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+        ).all()
+        if len(admins) <= 1:
+            raise InputError(
+                f"{username!r} is the last active admin; make another user admin before disabling them",
+                field="username",
+            )
     row.active = active
     session.flush()
     record_event(
@@ -180,8 +222,11 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     Raises
     ------
     AuthenticationError
-        Same message for an unknown user, a wrong password and a disabled user.
+        Same message for an unknown user, a wrong password and a disabled user; a
+        lockout message while the name is locked (see :data:`LOCKOUT_FAILURES`), for
+        known and unknown names alike, without checking the password.
     """
+    _check_lockout(session, username)
     row = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if row is None:
         _verify(_DUMMY_HASH, password)
@@ -189,6 +234,32 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     if not _verify(row.password_hash, password) or not row.active:
         raise AuthenticationError("wrong user name or password")
     return UserInfo.from_row(row)
+
+
+def _check_lockout(session: Session, username: str) -> None:
+    since = _iso(_now() - LOCKOUT_WINDOW)
+    recent = (
+        session.execute(
+            select(AuditEvent.ts)
+            .where(
+                AuditEvent.action.in_(_FAILED_PASSWORD_ACTIONS),
+                AuditEvent.object_id == username[:64],
+                AuditEvent.ts >= since,
+            )
+            .order_by(AuditEvent.ts.desc())
+            .limit(LOCKOUT_FAILURES)
+        )
+        .scalars()
+        .all()
+    )
+    if len(recent) < LOCKOUT_FAILURES:
+        return
+    oldest = datetime.fromisoformat(recent[-1].replace("Z", "+00:00"))
+    wait_min = max(1, math.ceil((oldest + LOCKOUT_WINDOW - _now()).total_seconds() / 60))
+    raise AuthenticationError(
+        f"too many failed password attempts for this user name ({LOCKOUT_FAILURES} within "
+        f"{int(LOCKOUT_WINDOW.total_seconds() // 60)} minutes); try again in {wait_min} minute(s)"
+    )
 
 
 def login(store: Store, username: str, password: str, *, channel: str) -> UserInfo:
@@ -268,6 +339,13 @@ def issue_token(
     expires_days: float | None = None,
 ) -> str:
     """Create an API token for ``username`` and return it; it is never shown again."""
+    if expires_days is not None and not (
+        isinstance(expires_days, int | float) and math.isfinite(expires_days) and 0 < expires_days <= MAX_TOKEN_DAYS
+    ):
+        raise InputError(
+            f"expires_days must be a number of days above 0 and at most {MAX_TOKEN_DAYS}, got {expires_days!r}",
+            field="expires_days",
+        )
     row = _user_row(session, username)
     if not row.active:
         raise InputError(f"user {username!r} is disabled; enable them before issuing a token", field="username")
@@ -354,7 +432,7 @@ def authenticate_token(session: Session, token: str) -> UserInfo:
     if token_row.expires_at is not None and token_row.expires_at < utc_now():
         raise AuthenticationError("API token has expired")
     if not user_row.active:
-        raise AuthenticationError(f"user {user_row.username!r} is disabled")
+        raise AuthenticationError("the user of this API token is disabled")
     return UserInfo.from_row(user_row)
 
 
@@ -382,6 +460,10 @@ def sign(
     The signature is the audit event (action ``esign``) recording signer, UTC time,
     meaning and, when given, the SHA-256 of the signed content.
 
+    A wrong password (or a locked-out name) is recorded as ``esign.failed`` in a
+    transaction of its own, written as soon as the caller's transaction ends (the
+    caller's rolls back when the error propagates), and counts towards the lockout.
+
     Raises
     ------
     AuthenticationError
@@ -395,7 +477,19 @@ def sign(
         raise InputError(
             f"unknown signature meaning {meaning!r}; choose one of {', '.join(SIGNATURE_MEANINGS)}", field="meaning"
         )
-    user = authenticate_password(session, username, password)
+    try:
+        user = authenticate_password(session, username, password)
+    except AuthenticationError as exc:
+        _record_when_transaction_ends(
+            session,
+            actor="anonymous",
+            action="esign.failed",
+            object_type="user",
+            object_id=username[:64],
+            params={"object_type": object_type, "object_id": object_id, "meaning": meaning},
+            reason=exc.message,
+        )
+        raise
     require_role(user, "scientist")
     return record_event(
         session,
@@ -407,3 +501,28 @@ def sign(
         params={"meaning": meaning, "signer": user.username, "signer_role": user.role},
         reason=reason,
     )
+
+
+def _record_when_transaction_ends(session: Session, **event_fields: object) -> None:
+    """Append an audit event in a transaction of its own once ``session``'s transaction ends.
+
+    Used for refusals raised inside a caller's write transaction: that transaction
+    rolls back (nothing half-written), and on SQLite it holds the write lock until then,
+    so the refusal can only be written after it.
+    """
+    root = session.get_transaction()
+    engine = session.get_bind()
+    done = False
+
+    def write(_session: Session, transaction: SessionTransaction) -> None:
+        nonlocal done
+        if done or (root is not None and transaction is not root):
+            return
+        done = True
+        try:
+            with Session(engine) as own, own.begin():
+                record_event(own, **event_fields)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - the refusal itself must reach the caller
+            _log.exception("could not record %s", event_fields.get("action"))
+
+    event.listen(session, "after_transaction_end", write)

@@ -16,6 +16,7 @@ from pharmakon.auth import audit_refusal, get_store, user_from_web_session
 from pharmakon.errors import AuthenticationError, PharmakonError
 from pharmakon.reports import add_template_folder, environment
 from pharmakon.store import (
+    MAX_OFFSET,
     ROLES,
     UserInfo,
     chain_head,
@@ -42,6 +43,8 @@ PAGE_SIZE = 50
 # Chains up to this size are verified on every audit page view (about 1 s on 2 cores);
 # longer ones show the newest recorded verification and offer to run one.
 LIVE_VERIFY_MAX_EVENTS = 50_000
+# Keeps the page's offset within what list_events accepts (and SQL integers hold).
+MAX_AUDIT_PAGE = MAX_OFFSET // PAGE_SIZE
 
 #: Modules whose ``router`` adds workbench pages (they reuse :func:`render` and
 #: :func:`page_user` from here). Each domain adds one line.
@@ -187,6 +190,9 @@ def audit_page(
 ) -> Response:
     user = page_user(request, "viewer")
     page = max(page, 1)
+    if page > MAX_AUDIT_PAGE:
+        message = f"page {page} does not exist: pages run from 1 to at most {MAX_AUDIT_PAGE:,}"
+        return render(request, "error.html", user, status_code=404, title="No such page", message=message)
     store = get_store()
     with store.read_session() as session:
         events, total = list_events(
@@ -202,6 +208,9 @@ def audit_page(
         last_check = None if chain else next(iter(list_events(session, action="audit.verify", limit=1)[0]), None)
     filters = {"actor": actor, "action": action, "object_type": object_type}
     pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        message = f"page {page} does not exist: these events fill {pages} page(s) of {PAGE_SIZE}"
+        return render(request, "error.html", user, status_code=404, title="No such page", message=message)
     return render(
         request,
         "audit.html",

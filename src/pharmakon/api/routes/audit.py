@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from pharmakon.api.deps import AdminUser, ScientistUser, SessionDep, StoreDep, ViewerUser
 from pharmakon.api.schemas import AuditEventPublic, AuditPage, ChainReportPublic, SignatureCreate
-from pharmakon.store import list_events, sign, verify_and_record
+from pharmakon.store import MAX_OFFSET, list_events, sign, verify_and_record
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -22,7 +22,7 @@ def events(
     since: str | None = None,
     until: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     """Audit events, newest first, filtered and paged."""
     with store.read_session() as session:
@@ -42,7 +42,10 @@ def events(
 
 @router.post("/verify", response_model=ChainReportPublic)
 def verify(store: StoreDep, user: AdminUser) -> ChainReportPublic:
-    """Walk the whole chain and report the first broken event, if any (audited)."""
+    """Walk the whole chain and report the first broken event, if any.
+
+    An intact chain's check is recorded as ``audit.verify``; a broken one is only reported.
+    """
     report = verify_and_record(store, actor=user.username)
     return ChainReportPublic(**{k: v for k, v in report.to_dict().items() if k in ChainReportPublic.model_fields})
 
