@@ -168,15 +168,15 @@ def signals_command(
     ) as progress:
         task = progress.add_task("starting", total=None)
         result = compute_signals(
-            open_store(), spec, cli_caller(), progress=lambda stage: progress.update(task, description=stage)
+            open_store(),
+            spec,
+            cli_caller(),
+            progress=lambda stage: progress.update(task, description=stage),
+            hyper_output=hyper_json,
         )
     _print_ingest(result.ingest)
     for note in result.notes:
         err_console.print(f"warning: {note}", markup=False)
-    hyper = result.hyper_json()
-    if hyper_json and hyper is not None:
-        with atomic_open(hyper_json, "wb") as fh:
-            fh.write(hyper)
     if as_json:
         print_json(result.to_dict())
         return

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from pydantic import Field
+from pydantic import ConfigDict, Field, field_validator
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError, PermissionDeniedError
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_PREDICT_ROWS",
+    "MAX_VERSION",
     "register_structures",
     "TrainSpec",
     "TrainResult",
@@ -64,6 +65,8 @@ __all__ = [
 
 #: Rows one in-memory prediction request may send (files of any size: ``pharmakon model predict``).
 MAX_PREDICT_ROWS = 10_000
+#: Largest version number (the store keeps 32-bit version numbers).
+MAX_VERSION = 2**31 - 1
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$"
 
 
@@ -98,7 +101,20 @@ def _structures() -> _Structures:
 
 
 class _Spec(Spec):
-    """Base of the governed-model specs."""
+    """Base of the governed-model specs: numbers must be finite (no NaN or infinity)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+def _version_value(value: int | str | None) -> int | str | None:
+    """A version number in 1..MAX_VERSION or an alias name (a digit string is a number)."""
+    if isinstance(value, str) and value.isdigit():
+        if not value.isascii():
+            raise ValueError(f"a version is a number (ASCII digits) or an alias name, got {value!r}")
+        value = int(value)
+    if isinstance(value, int) and not 1 <= value <= MAX_VERSION:
+        raise ValueError(f"a version number must be 1 to {MAX_VERSION}, got {value}")
+    return value
 
 
 # -- train ------------------------------------------------------------------------------------
@@ -278,11 +294,30 @@ class PredictSpec(_Spec):
 
     name: str = Field(min_length=1, description="Registered model name.")
     version: int | str | None = Field(None, description="Version number or alias (default: newest).")
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: int | str | None) -> int | str | None:
+        return _version_value(value)
+
     rows: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_PREDICT_ROWS,
         description=f"Input rows (1 to {MAX_PREDICT_ROWS:,}), keyed by column name.",
     )
+
+    @field_validator("rows")
+    @classmethod
+    def _scalar_cells(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each cell is one value (number, text, true/false or null): checked before predicting, not after."""
+        for i, row in enumerate(rows, 1):
+            for column, value in row.items():
+                if isinstance(value, dict | list | tuple | set):
+                    raise ValueError(
+                        f"row {i}, column {column!r}: a cell holds one number, text, true/false or null, "
+                        f"not a {type(value).__name__}"
+                    )
+        return rows
 
 
 class PredictResult(Result):
@@ -312,6 +347,12 @@ class PredictFileSpec(_Spec):
 
     name: str = Field(min_length=1, description="Registered model name.")
     version: int | str | None = Field(None, description="Version number or alias (default: newest).")
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: int | str | None) -> int | str | None:
+        return _version_value(value)
+
     data: Path = Field(description="Input table with the columns the model was trained on.")
     out: Path = Field(description="Output CSV: input rows in order plus predictions (written atomically).")
 
@@ -416,6 +457,12 @@ class EvaluateSpec(_Spec):
 
     name: str = Field(min_length=1, description="Registered model name.")
     version: int | str | None = Field(None, description="Version number or alias (default: newest).")
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: int | str | None) -> int | str | None:
+        return _version_value(value)
+
     data: Path | None = Field(None, description="Labelled table (a test split); the Python API may pass a frame.")
     target: str | None = Field(None, description="Label column (default: the one the model was trained on).")
 
@@ -481,7 +528,7 @@ class PromoteSpec(_Spec):
     """Point an alias at a version (audited)."""
 
     name: str = Field(min_length=1, description="Registered model name.")
-    version: int = Field(ge=1, description="Version number to point the alias at.")
+    version: int = Field(ge=1, le=MAX_VERSION, description="Version number to point the alias at.")
     alias: str = Field("production", min_length=1, max_length=64, description="staging, production, ...")
     reason: str | None = Field(None, max_length=2000, description="Why (audit trail).")
 

@@ -10,6 +10,7 @@ import itertools
 import math
 import os
 import pickle
+import sys
 import threading
 import traceback
 from abc import ABC, abstractmethod
@@ -242,6 +243,82 @@ def _ignore_sigint() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_WATCHDOG_S = 0.5  # how often a worker checks that the process that started it still lives (s)
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_initializer(owner_pid: int) -> None:
+    """Local pool worker initializer: ignore Ctrl-C, and die with the process that owns the pool.
+
+    A parent killed with ``kill -9`` cannot stop its workers, and an idle worker waits on
+    its task queue forever (it holds the queue's write end itself). So each worker:
+
+    * on Linux, asks the kernel for SIGKILL when its parent process exits
+      (``prctl(PR_SET_PDEATHSIG)``); with the forkserver start method the parent is the
+      fork server, which exits when ``owner_pid`` does;
+    * everywhere, runs a watchdog thread that ends the worker when its parent changes
+      (it was re-parented) or ``owner_pid`` is gone (or a zombie).
+
+    A worker that starts its own local pool passes its own PID on, so grandchildren
+    follow the same rule.
+    """
+    _ignore_sigint()
+    _die_with_parent(owner_pid)
+
+
+def _die_with_parent(owner_pid: int) -> None:
+    """Arrange for this process to end when ``owner_pid`` (or its current parent) ends."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):  # best effort: the watchdog below still runs
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if _parent_gone(parent, owner_pid):  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent, owner_pid), name="pharmakon-parent-watchdog", daemon=True
+    ).start()
+
+
+def _watch_parent(parent: int, owner_pid: int) -> None:
+    import time
+
+    while not _parent_gone(parent, owner_pid):
+        time.sleep(_WATCHDOG_S)
+    os._exit(1)  # no cleanup to wait for: the results have nowhere to go
+
+
+def _parent_gone(parent: int, owner_pid: int) -> bool:
+    return os.getppid() != parent or not _process_alive(owner_pid)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    if pid == os.getpid():
+        return True
+    if sys.platform.startswith("linux"):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True
+        return stat[stat.rfind(b")") + 2 :][:1] not in (b"Z", b"X")
+    if os.name != "posix":  # pragma: no cover - Windows: os.kill(pid, 0) would terminate pid
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _settings_environment() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -10,9 +11,9 @@ from pharmakon.executor._base import (
     Executor,
     _cpu_count,
     _Failure,
-    _ignore_sigint,
     _run_chunk_with_environment,
     _settings_environment,
+    _worker_initializer,
 )
 
 
@@ -33,8 +34,11 @@ class LocalExecutor(Executor):
     map (or a failure in one task) ends the worker processes at once, so a long task
     does not hold the map up; a new pool starts on the next map (so run one map at a
     time per executor). The same happens when a worker process dies. Workers ignore
-    Ctrl-C: the parent stops them. Each worker may itself start BLAS threads; for
-    numpy-heavy tasks set ``OMP_NUM_THREADS=1`` (or similar) to avoid oversubscription.
+    Ctrl-C: the parent stops them. Workers die with the process that started the pool,
+    even when it is killed with ``kill -9`` (a parent-death signal on Linux and a
+    watchdog thread everywhere), and so do the workers of a pool a worker starts. Each
+    worker may itself start BLAS threads; for numpy-heavy tasks set
+    ``OMP_NUM_THREADS=1`` (or similar) to avoid oversubscription.
 
     Examples
     --------
@@ -77,7 +81,8 @@ class LocalExecutor(Executor):
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.n_workers,
                     mp_context=multiprocessing.get_context(self.mp_context),
-                    initializer=_ignore_sigint,
+                    initializer=_worker_initializer,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 

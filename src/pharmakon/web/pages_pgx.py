@@ -6,6 +6,8 @@ service (which calls, stores and audits) and render what it returns.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -15,6 +17,8 @@ from pharmakon.auth import get_store
 from pharmakon.caller import Caller
 from pharmakon.errors import PharmakonError
 from pharmakon.patients.pgx.fairness import MIN_GROUP
+from pharmakon.patients.pgx.models import SampleReport
+from pharmakon.patients.pgx.report import report_html
 from pharmakon.patients.pgx.service import (
     Upload,
     batch_call_uploads,
@@ -23,6 +27,7 @@ from pharmakon.patients.pgx.service import (
     iwpc_fairness,
     list_reports,
 )
+from pharmakon.store import UserInfo
 from pharmakon.web.routes import check_csrf, page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +38,29 @@ PAGE_BACKEND = "serial"
 
 def _upload(file: UploadFile | None) -> Upload | None:
     return Upload(file.filename or "", file.file) if file is not None else None
+
+
+def _data_uri(text: str, mime: str) -> str:
+    return f"data:{mime};charset=utf-8;base64,{base64.b64encode(text.encode()).decode('ascii')}"
+
+
+def _downloads(reports: list[SampleReport]) -> list[dict[str, str]]:
+    """Per report: the JSON (as ``pharmakon pgx call --json``) and the stand-alone HTML, as links."""
+    out = []
+    for rep in reports:
+        stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in rep.sample) or "sample"
+        out.append(
+            {
+                "stem": f"pgx_{stem}",
+                "json_href": _data_uri(json.dumps(rep.to_dict(), indent=2), "application/json"),
+                "html_href": _data_uri(report_html(rep), "text/html"),
+            }
+        )
+    return out
+
+
+def _report_page(request: Request, user: UserInfo, reports: list[SampleReport], **context) -> Response:
+    return render(request, "pgx_report.html", user, reports=reports, downloads=_downloads(reports), **context)
 
 
 @router.get("/pgx", response_class=HTMLResponse)
@@ -60,7 +88,7 @@ def pgx_call(
         )
     except PharmakonError as exc:
         return render(request, "pgx_upload.html", user, status_code=422, error=str(exc), stored=list_reports(store))
-    return render(request, "pgx_report.html", user, reports=result.reports, saved=bool(result.saved))
+    return _report_page(request, user, result.reports, saved=bool(result.saved))
 
 
 @router.get("/pgx/reports/{name}", response_class=HTMLResponse)
@@ -68,14 +96,7 @@ def pgx_stored(request: Request, name: str) -> Response:
     """A stored report."""
     user = page_user(request, "viewer")
     stored = get_report(get_store(), name)
-    return render(
-        request,
-        "pgx_report.html",
-        user,
-        reports=[stored.report],
-        saved=True,
-        stored_name=f"{stored.name}@{stored.version}",
-    )
+    return _report_page(request, user, [stored.report], saved=True, stored_name=f"{stored.name}@{stored.version}")
 
 
 def _iwpc() -> dict:

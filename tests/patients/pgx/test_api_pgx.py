@@ -110,6 +110,46 @@ def test_warfarin_endpoint_takes_each_inducer_and_amiodarone(client: TestClient,
     assert old.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("race", "Martian", "race 'Martian' is not an IWPC race"),
+        ("cyp2c9", "banana", "CYP2C9 genotype 'banana' is not a star-allele pair"),
+        ("vkorc1_1639", "G/T", "VKORC1 -1639 genotype 'G/T' is not recognised"),
+        ("age", "old", "age 'old' is not recognised"),
+    ],
+)
+def test_warfarin_refuses_an_unknown_value_naming_the_field(
+    client: TestClient, store: Store, make_user, field, value, message
+) -> None:
+    _, _, viewer = make_user("vic", "viewer")
+    base = {"id": "p1", "race": "White", "age": "50 - 59", "height_cm": 175, "weight_kg": 80, "cyp2c9": "*1/*1"}
+    res = client.post(
+        f"{API_PREFIX}/pgx/warfarin",
+        json=[base, {**base, "id": "p2", field: value}],
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
+    assert res.status_code == 422, res.text
+    assert field in res.text and message in res.text and "accepted:" in res.text
+    with store.read_session() as session:
+        events, _ = list_events(session, action="pgx.warfarin")
+    assert not events
+
+
+def test_warfarin_matches_the_documented_spellings_without_case(client: TestClient, make_user) -> None:
+    _, _, viewer = make_user("vic", "viewer")
+    base = {"race": "White", "age": "50 - 59", "height_cm": 175, "weight_kg": 80, "cyp2c9": "*1/*2"}
+    body = [
+        {**base, "id": "canonical", "vkorc1_1639": "A/G"},
+        {**base, "id": "lower", "race": "white", "vkorc1_1639": "g/a", "cyp2c9": "*2/*1"},
+        {**base, "id": "unknown", "race": "Unknown", "vkorc1_1639": "A/G"},
+    ]
+    res = client.post(f"{API_PREFIX}/pgx/warfarin", json=body, headers={"Authorization": f"Bearer {viewer}"})
+    assert res.status_code == 200, res.text
+    dose = {r["PharmGKB Subject ID"]: r["pgx_dose_mg_week"] for r in res.json()}
+    assert dose["lower"] == dose["canonical"] != dose["unknown"]
+
+
 def test_seed_example_is_idempotent(store: Store) -> None:
     from pharmakon.config import get_settings
     from pharmakon.patients.pgx.persist import seed_example

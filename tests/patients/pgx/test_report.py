@@ -146,3 +146,80 @@ def test_outputs_json_tsv_html(tmp_path):
     assert "Poor Metabolizer" in html and "clopidogrel" in html
     rows = list(csv.DictReader((tmp_path / "out" / "summary.tsv").open(), delimiter="\t"))
     assert {r["gene"] for r in rows} >= {"CYP2C19", "DPYD", "TPMT"}
+
+
+# --------------------------------------------------------------------------- what the reader sees first
+
+
+@pytest.fixture(scope="module")
+def poor_cyp2c19() -> SampleReport:
+    """PharmCAT's example2: CYP2C19 *2/*2 (avoid clopidogrel), CYP4F2 without a CPIC phenotype."""
+    (rep,) = list(call_vcf(EX / "pharmcat.example2.vcf", EX / "pharmcat.example.outsideCall.tsv"))
+    return rep
+
+
+def test_actionable_advice_is_flagged_from_the_guideline_tables():
+    (pm,) = {
+        r["alternative_drug"] for r in recommend({"CYP2C19": {"phenotypes": {"Poor Metabolizer"}}}, ["clopidogrel"])
+    }
+    assert pm is True
+    normal = recommend({"CYP2C19": {"phenotypes": {"Normal Metabolizer"}}}, ["clopidogrel"])
+    assert normal and not any(r["alternative_drug"] or r["dosing_change"] for r in normal)
+
+
+def test_actionable_recommendations_come_first(poor_cyp2c19):
+    recs = poor_cyp2c19.recommendations_by_action()
+    flags = [r.actionable for r in recs]
+    n = sum(flags)
+    assert n and flags == [True] * n + [False] * (len(recs) - n)
+    assert recs[0].drug == "clopidogrel" and "avoid clopidogrel" in recs[0].recommendation.lower()
+    assert recs[0].action == "another drug"
+    assert all(r.classification != "No recommendation" for r in recs[:n])
+    assert sorted(map(id, recs)) == sorted(map(id, poor_cyp2c19.recommendations))  # none lost
+    assert recs[0].guideline_url == f"https://www.pharmgkb.org/guidelineAnnotation/{recs[0].guideline_id}"
+    assert "act on clopidogrel (CPIC" in poor_cyp2c19.summary()
+
+
+def test_a_report_stored_without_the_flags_still_finds_its_actions(poor_cyp2c19):
+    old = poor_cyp2c19.to_dict()
+    for r in old["recommendations"]:
+        del r["dosing_change"], r["alternative_drug"]
+    again = SampleReport(**old)
+    assert [r.actionable for r in again.recommendations] == [r.actionable for r in poor_cyp2c19.recommendations]
+
+
+def test_a_gene_without_a_phenotype_says_why(poor_cyp2c19):
+    assert poor_cyp2c19.genes["CYP4F2"].phenotype is None  # PharmCAT leaves it blank too
+    assert "no CPIC phenotype for this gene" in poor_cyp2c19.phenotype_note("CYP4F2")
+    assert poor_cyp2c19.phenotype_note("CYP2C19") is None
+    assert "(no CPIC phenotype)" in poor_cyp2c19.summary()
+
+
+def _rows(html: str, table_heading: str) -> list[str]:
+    part = html.split(f"<h2>{table_heading}</h2>", 1)[1].split("</table>", 1)[0]
+    return [row for row in part.split("<tr")[2:]]  # skip the header row
+
+
+def test_standalone_html_puts_actions_first_and_explains_blanks(poor_cyp2c19):
+    from pharmakon.patients.pgx import report_html
+
+    html = report_html(poor_cyp2c19)
+    rows = _rows(html, "Prescribing recommendations (CPIC / DPWG)")
+    assert rows[0].startswith(' class="actionable"') and "clopidogrel" in rows[0]
+    assert 'href="https://www.pharmgkb.org/guidelineAnnotation/PA' in rows[0]
+    assert not any("actionable" in r for r in rows[len(poor_cyp2c19.actionable_recommendations()) :])
+    assert html.index("Prescribing recommendations") < html.index("Genotypes and phenotypes")
+    cyp4f2 = next(r for r in _rows(html, "Genotypes and phenotypes") if "<td>CYP4F2</td>" in r)
+    assert "no CPIC phenotype for this gene" in cyp4f2
+    caveats = html.split("<h2>Caveats and notes</h2>", 1)[1].split("</ul>", 1)[0]
+    assert "<li>none</li>" not in caveats and "HLA-B: outside call (row 2) ignored" in caveats
+
+
+@pytest.mark.parametrize("caveats, notes, shows_none", [([], [], True), ([], ["a note"], False), (["c"], [], False)])
+def test_caveats_say_none_only_when_there_is_nothing(poor_cyp2c19, caveats, notes, shows_none):
+    from pharmakon.patients.pgx import report_html
+
+    rep = poor_cyp2c19.model_copy(update={"caveats": caveats, "notes": notes, "warfarin_notes": []})
+    section = report_html(rep).split("<h2>Caveats and notes</h2>", 1)[1].split("</ul>", 1)[0]
+    assert ("<li>none</li>" in section) is shows_none
+    assert section.count("<li>") == max(1, len(caveats) + len(notes))

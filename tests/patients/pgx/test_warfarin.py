@@ -90,3 +90,116 @@ def test_cpic_notes():
     notes = cpic_warfarin_notes(genes, ancestry="Black or African American")
     assert any("CYP4F2*3" in n for n in notes) and any("rs12777823" in n for n in notes)
     assert any("not called" in n for n in notes)
+
+
+# --------------------------------------------------------------------------- values are checked, never guessed
+
+_PATIENT = {
+    "id": "p",
+    "race": "White",
+    "age": "60 - 69",
+    "height_cm": 170.0,
+    "weight_kg": 70.0,
+    "cyp2c9": "*1/*3",
+    "vkorc1_1639": "A/G",
+}
+
+
+def _dose(**change) -> float:
+    from pharmakon.patients.pgx.warfarin import WarfarinPatient, patients_frame
+
+    return float(dose_cohort(patients_frame([WarfarinPatient(**{**_PATIENT, **change})]))["pgx_dose_mg_week"][0])
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("race", "Martian", "race 'Martian' is not an IWPC race; accepted: White, Asian, Black or African American"),
+        ("race", "Caucasian", "is not an IWPC race"),
+        ("cyp2c9", "banana", "CYP2C9 genotype 'banana' is not a star-allele pair; accepted: a star-allele pair"),
+        ("cyp2c9", "*1/*3/*2", "is not a star-allele pair"),
+        ("vkorc1_1639", "A/C", "VKORC1 -1639 genotype 'A/C' is not recognised; accepted: A/A, A/G"),
+        ("age", "sixty", "age 'sixty' is not recognised; accepted: an IWPC decade bin"),
+        ("age", "60 - 65", "is not recognised"),
+        ("age", "", "age is required"),
+    ],
+)
+def test_a_patient_with_an_unknown_value_is_refused_naming_the_field(field, value, message):
+    from pydantic import ValidationError
+
+    from pharmakon.patients.pgx.warfarin import WarfarinPatient
+
+    with pytest.raises(ValidationError) as err:
+        WarfarinPatient(**{**_PATIENT, field: value})
+    (problem,) = err.value.errors()
+    assert problem["loc"] == (field,) and message in problem["msg"]
+
+
+def test_documented_spellings_are_matched_without_case_and_unknown_is_explicit():
+    white = _dose()
+    assert _dose(race="white") == white == _dose(race=" WHITE ")
+    assert _dose(cyp2c9="*3/*1") == white and _dose(vkorc1_1639="g/a") == white and _dose(age="65") == white
+    unknown = _dose(race="Unknown")
+    assert unknown != white and _dose(race="") == unknown and _dose(race="unknown") == unknown
+    assert _dose(cyp2c9=None) == _dose(cyp2c9="Unknown") == _dose(cyp2c9="*1/*5")  # IWPC: no term for *5
+    assert _dose(cyp2c9=None) != white
+    assert _dose(vkorc1_1639=None) == _dose(vkorc1_1639="unknown") != white
+
+
+def _cohort_file(tmp_path, column: str, value: str):
+    frame = pd.read_csv(COHORT, dtype=str, nrows=6)
+    frame.loc[3, column] = value  # the file's line 5 (header is line 1)
+    path = tmp_path / "cohort.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("Race", "Martian", "race 'Martian' is not an IWPC race; accepted: White, Asian, Black or African American"),
+        ("CYP2C9 consensus", "banana", "CYP2C9 genotype 'banana' is not a star-allele pair"),
+        ("VKORC1 -1639 consensus", "A/C", "VKORC1 -1639 genotype 'A/C' is not recognised"),
+        ("Age", "sixty", "age 'sixty' is not recognised"),
+        ("Height (cm)", "1.70", "height 1.7 cm is outside 50-250 cm"),
+        ("Weight (kg)", "heavy", "weight 'heavy' is not a number (kg)"),
+        ("Amiodarone (Cordarone)", "yes", "medication flag 'yes' is not recognised; accepted: 1 (taking)"),
+    ],
+)
+def test_a_cohort_with_an_unknown_value_names_file_row_and_field(tmp_path, column, value, message):
+    path = _cohort_file(tmp_path, column, value)
+    with pytest.raises(InputError) as err:
+        read_cohort(path)
+    assert str(err.value).startswith(f"file {path}, row 5, field {column!r}: ") and message in str(err.value)
+
+
+def test_a_cohort_in_other_case_gives_the_same_doses(tmp_path):
+    frame = pd.read_csv(COHORT, dtype=str, nrows=40)
+    lower = frame.assign(Race=frame["Race"].str.lower())
+    path = tmp_path / "lower.csv"
+    lower.to_csv(path, index=False)
+    pd.testing.assert_frame_equal(dose_cohort(read_cohort(path)), dose_cohort(read_cohort(COHORT).head(40)))
+
+
+def test_a_frame_given_in_python_is_checked_too():
+    frame = pd.read_csv(COHORT, dtype=str, nrows=3)
+    frame.loc[1, "Race"] = "Martian"
+    with pytest.raises(InputError, match=r"^row 2, field 'Race': race 'Martian'"):
+        dose_cohort(frame)
+
+
+def test_cli_refuses_a_cohort_typo_and_writes_nothing(cli, tmp_path):
+    path = _cohort_file(tmp_path, "CYP2C9 consensus", "banana")
+    out = tmp_path / "doses.csv"
+    res = cli("pgx", "warfarin", "--cohort", str(path), "-o", str(out))
+    assert res.exit_code == 2
+    err = " ".join(res.stderr.split())
+    assert "row 5, field 'CYP2C9 consensus': CYP2C9 genotype 'banana' is not a star-allele pair" in err
+    assert not out.exists()
+
+
+def test_cli_on_the_iwpc_cohort_gives_the_readme_mae(cli, tmp_path):
+    res = cli("pgx", "warfarin", "--cohort", str(COHORT), "-o", str(tmp_path / "d.csv"))
+    assert res.exit_code == 0, res.stderr
+    out = " ".join(res.stdout.split())  # whatever the terminal width
+    assert "MAE (n=4386): pharmacogenetic 8.62, clinical 9.98, fixed 13.26 mg/week" in out

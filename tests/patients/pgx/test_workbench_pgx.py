@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from pharmakon.store import Store, list_objects
@@ -25,8 +28,37 @@ def test_upload_vcf_and_store_report(page, make_user, store: Store) -> None:
     row = genes.locator("tr", has_text="CYP2C19")
     assert "*2/*2" in row.inner_text() and "Poor Metabolizer" in row.inner_text()
     assert "clopidogrel" in page.get_by_test_id("pgx-recommendations").inner_text()
+    _check_report_page(page)
     with store.read_session() as session:
         assert [o.name for o in list_objects(session, "pgx_report")] == ["Sample_2"]
+    page.goto("/pgx/reports/Sample_2")  # the stored report reads the same
+    _check_report_page(page)
+
+
+def _check_report_page(page) -> None:
+    """Actionable advice first and highlighted, guideline links, CYP4F2 explained, caveats, downloads."""
+    rows = page.get_by_test_id("pgx-recommendations").locator("tbody tr")
+    first = rows.first
+    assert "clopidogrel" in first.inner_text() and "avoid clopidogrel" in first.inner_text().lower()
+    assert first.get_attribute("class") == "actionable" and "another drug" in first.inner_text()
+    classes = [rows.nth(i).get_attribute("class") for i in range(rows.count())]
+    n_act = classes.count("actionable")
+    assert n_act and classes == ["actionable"] * n_act + [None] * (len(classes) - n_act)
+    assert "No recommendation" not in " ".join(rows.nth(i).inner_text() for i in range(n_act))
+    assert first.locator("a").get_attribute("href").startswith("https://www.pharmgkb.org/guidelineAnnotation/PA")
+    summary = page.get_by_test_id("pgx-action-summary").inner_text()
+    assert f"{n_act} of {rows.count()} recommendations change prescribing" in summary
+    cyp4f2 = page.get_by_test_id("pgx-genes").locator("tr", has_text="CYP4F2").inner_text()
+    assert "no CPIC phenotype for this gene" in cyp4f2
+    caveats = page.get_by_test_id("pgx-caveats").locator("li").all_inner_texts()
+    assert "none" not in caveats and any("HLA-B" in c for c in caveats)
+    assert page.get_by_test_id("pgx-download-json").get_attribute("download") == "pgx_Sample_2.json"
+    assert page.get_by_test_id("pgx-download-html").get_attribute("href").startswith("data:text/html")
+    assert page.get_by_test_id("pgx-print").is_visible()
+    with page.expect_download() as info:
+        page.get_by_test_id("pgx-download-json").click()
+    data = json.loads(Path(info.value.path()).read_text())
+    assert data["sample"] == "Sample_2" and data["genes"]["CYP2C19"]["diplotypes"] == ["*2/*2"]
 
 
 def test_bad_upload_shows_the_reason(page, make_user) -> None:

@@ -168,3 +168,42 @@ def test_counts_format_gives_the_same_scores(caers_counts, caers_expected, tmp_p
     hyper = MGPSHyper(ref["alpha1"], ref["beta1"], ref["alpha2"], ref["beta2"], ref["P"])
     a = detect_signals(table, methods="ebgm,ic", hyper=hyper).table
     assert len(a) == 17189 and int((a["eb05"] >= 2).sum()) == 131  # same pairs and scores as from the reports
+
+
+@pytest.mark.usefixtures("pharmakon_home")
+@pytest.mark.parametrize("content", ["\n", "\n\n\n", "\r\n"])
+def test_a_blank_file_is_an_input_error_naming_it(cli, tmp_path: Path, content: str):
+    """Only blank lines: exit 2 naming the file, not ``internal error: NoDataError`` (exit 70)."""
+    blank = tmp_path / "empty.csv"
+    blank.write_text(content)
+    res = cli("safety", "signals", str(blank), "--format", "long", "-o", str(tmp_path / "s.csv"))
+    assert res.exit_code == 2, res.stderr
+    assert f"file {blank}" in res.stderr and "no header line" in res.stderr and "NoDataError" not in res.stderr
+    assert not (tmp_path / "s.csv").exists()
+    with pytest.raises(InputError, match="no header line"):
+        read_long(blank)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fields"),
+    [
+        ("id,var1\n1,A,B\n2,C,D\n", 2, 3),  # a short header: every row has one field more
+        ("id,var1,var2\n1,A,B\n2,C,D\n3,E,F,G\n4,H,I\n", 4, 4),  # one long row
+    ],
+)
+def test_a_row_with_more_fields_than_the_header_is_named(tmp_path: Path, text: str, line: int, fields: int):
+    path = tmp_path / "caers.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        read_caers(path)
+    message = str(info.value)
+    assert f"file {path}, row {line}" in message and f"has {fields} fields" in message
+    assert "Schema" not in message  # not the CSV parser's words
+
+
+def test_a_broken_parquet_file_is_an_input_error(tmp_path: Path):
+    path = tmp_path / "reports.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="cannot read as Parquet") as info:
+        read_long(path)
+    assert str(path) in str(info.value)

@@ -10,13 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.auth import audit_refusal
 from pharmakon.caller import Caller
 from pharmakon.core.service import (
     MAX_PREDICT_ROWS,
+    MAX_VERSION,
     EvaluationRecord,
     ModelDetail,
     ModelSummary,
@@ -35,7 +36,17 @@ from pharmakon.specs import build_spec
 
 router = APIRouter(prefix="/models", tags=["models"])
 
-VersionQuery = Annotated[str | None, Query(description="number or alias")]
+
+def _version(value: str | None) -> str | None:
+    """A version number (1 to MAX_VERSION, ASCII digits) or an alias name."""
+    if value is not None and value.isdigit() and (not value.isascii() or not 1 <= int(value) <= MAX_VERSION):
+        raise ValueError(f"a version number must be 1 to {MAX_VERSION} (or give an alias name)")
+    return value
+
+
+VersionQuery = Annotated[
+    str | None, Query(description="number or alias", min_length=1, max_length=64), AfterValidator(_version)
+]
 
 
 class PredictRequest(BaseModel):
@@ -52,8 +63,8 @@ class AliasRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     alias: str = Field(..., description="staging, production, ... (production needs the admin role)")
-    version: int
-    reason: str | None = None
+    version: int = Field(ge=1, le=MAX_VERSION)
+    reason: str | None = Field(None, max_length=2000)
 
 
 @router.get("", response_model=list[ModelSummary])
@@ -84,7 +95,7 @@ def model_evaluation_list(
 
 @router.post("/{name}/predict", response_model=PredictResult)
 def predict(
-    name: str, body: PredictRequest, store: StoreDep, user: ScientistUser, version: str | None = None
+    name: str, body: PredictRequest, store: StoreDep, user: ScientistUser, version: VersionQuery = None
 ) -> PredictResult:
     """Batch prediction; invalid rows come back with ``pred_status`` and in ``invalid_rows``. Audited."""
     spec = build_spec(PredictSpec, name=name, version=version, rows=body.rows)

@@ -76,8 +76,12 @@ def report(user: ViewerUser, store: StoreDep, name: str) -> StoredReport:
 def warfarin(user: ViewerUser, store: StoreDep, patients: list[WarfarinPatient]) -> list[WarfarinDose]:
     """IWPC 2009 pharmacogenetic, clinical and fixed doses (mg/week) for each patient.
 
-    Any of carbamazepine, phenytoin or rifampin sets IWPC's single enzyme-inducer term;
-    an unknown CYP2C9 or VKORC1 genotype takes the algorithm's "unknown" term.
+    Any of carbamazepine, phenytoin or rifampin sets IWPC's single enzyme-inducer term.
+    Race, age and genotypes take IWPC's spellings (any case): a value outside them is a
+    422 naming the field and listing what is accepted, never a silent "unknown" term. To
+    use the algorithm's "unknown" terms, send ``"Unknown"`` (race) or ``null`` /
+    ``"Unknown"`` (CYP2C9, VKORC1); CYP2C9 pairs outside IWPC's six (e.g. ``*1/*5``)
+    take the "unknown" term too, as in IWPC.
     """
     caller = Caller(user.username, "api")
     return dose_warfarin_patients(store, build_spec(WarfarinPatientsSpec, patients=patients), caller).doses

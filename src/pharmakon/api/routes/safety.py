@@ -17,6 +17,7 @@ from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.caller import Caller
 from pharmakon.trials.safety import service
 from pharmakon.trials.safety.specs import (
+    MAX_COUNT,
     AppendEventsSpec,
     Method,
     ReviewBody,
@@ -62,10 +63,10 @@ def get_table(
     flagged: Annotated[bool, Query(description="only pairs flagged by any method")] = _query_default("flagged"),
     drug: Annotated[str | None, Query(description="substring of the drug, case-insensitive")] = None,
     event: Annotated[str | None, Query(description="substring of the event, case-insensitive")] = None,
-    min_n: Annotated[int, Query(ge=0)] = _query_default("min_n"),
+    min_n: Annotated[int, Query(ge=0, le=MAX_COUNT)] = _query_default("min_n"),
     status: Annotated[ReviewStatus | None, Query(description="only pairs with this review status")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = _query_default("limit"),
-    offset: Annotated[int, Query(ge=0)] = _query_default("offset"),
+    offset: Annotated[int, Query(ge=0, le=MAX_COUNT)] = _query_default("offset"),
 ) -> service.SignalTablePage:
     """Ranked, filtered rows of a stored table with each pair's latest review status."""
     query = TableQuery(

@@ -35,6 +35,9 @@ from pharmakon.trials.design.service import (
 
 router = APIRouter(prefix="/trial", tags=["trial"])
 
+#: Largest version number (the store keeps 32-bit version numbers).
+MAX_VERSION = 2**31 - 1
+
 #: Most simulated trials one request may run (in the server process, serial backend).
 MAX_API_SIMS = 2_000_000
 
@@ -66,13 +69,17 @@ def save_design(name: str, body: DesignSave, store: StoreDep, user: ScientistUse
 
 
 @router.get("/designs/{name}", response_model=StoredDesign)
-def get_design(name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1)) -> StoredDesign:
+def get_design(
+    name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1, le=MAX_VERSION)
+) -> StoredDesign:
     """One stored design version (latest by default)."""
     return service.show_design(store, name, version)
 
 
 @router.get("/designs/{name}/report", response_class=HTMLResponse)
-def design_report(name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1)) -> str:
+def design_report(
+    name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1, le=MAX_VERSION)
+) -> str:
     """The HTML report (boundaries, characteristics, plots) of a stored design."""
     return service.report_design(store, name, version).html
 
@@ -102,7 +109,7 @@ def list_simulations(store: StoreDep, _user: ViewerUser) -> list[StoredSimulatio
 
 @router.get("/simulations/{name}", response_model=StoredSimulation)
 def get_simulation(
-    name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1)
+    name: str, store: StoreDep, _user: ViewerUser, version: int | None = Query(None, ge=1, le=MAX_VERSION)
 ) -> StoredSimulation:
     """One stored simulation version (latest by default)."""
     return service.show_simulation(store, name, version)

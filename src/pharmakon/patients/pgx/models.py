@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from pharmakon.patients.pgx.phenotype import format_score
+from pharmakon.patients.pgx.phenotype import format_score, no_phenotype_reason
 from pharmakon.results import Result
 
 __all__ = [
@@ -164,6 +164,44 @@ class Recommendation(_Model):
     classification: Text = Field(description="Strength of the recommendation.")
     recommendation: Text
     implications: Text
+    dosing_change: bool | None = Field(
+        None, description="The advice changes the dose (PharmGKB dosingInformation); None: not recorded."
+    )
+    alternative_drug: bool | None = Field(
+        None, description="The advice names another drug (PharmGKB alternateDrugAvailable); None: not recorded."
+    )
+
+    @property
+    def actionable(self) -> bool:
+        """Whether the advice changes prescribing (a dose change or another drug).
+
+        Reports stored before the flags were kept look them up in the recommendation table.
+        """
+        flags: tuple[bool | None, bool | None] | None = (self.dosing_change, self.alternative_drug)
+        if flags == (None, None):
+            from pharmakon.errors import PharmakonError
+            from pharmakon.patients.pgx.recommendations import action_flags
+
+            try:
+                flags = action_flags(self.guideline_id, self.population, self.recommendation)
+            except PharmakonError:  # the table cannot be read: show the row as not actionable
+                flags = None
+        return bool(flags and any(flags))
+
+    @property
+    def action(self) -> str:
+        """The kind of action in words: 'another drug', 'dose change', both, or ''."""
+        if not self.actionable:
+            return ""
+        kinds = [k for k, on in (("dose change", self.dosing_change), ("another drug", self.alternative_drug)) if on]
+        return " / ".join(kinds) or "change prescribing"
+
+    @property
+    def guideline_url(self) -> str:
+        """PharmGKB's page of the guideline annotation (with the CPIC / DPWG publication)."""
+        from pharmakon.patients.pgx.recommendations import GUIDELINE_URL
+
+        return GUIDELINE_URL.format(guideline_id=self.guideline_id)
 
 
 class SampleReport(Result):
@@ -182,10 +220,37 @@ class SampleReport(Result):
             call = " or ".join(r.diplotypes) or "not called"
             score = format_score(r.activity_score)
             extra = f", activity {score}" if score else ""
-            lines.append(f"  {gene:<8} {call:<24} {r.phenotype or ''}{extra}")
-        lines.append(f"  {len(self.recommendations)} recommendations")
+            phenotype = r.phenotype or ("(no CPIC phenotype)" if self.phenotype_note(gene) else "")
+            lines.append(f"  {gene:<8} {call:<24} {phenotype}{extra}")
+        act = self.actionable_recommendations()
+        lines.append(f"  {len(self.recommendations)} recommendations, {len(act)} actionable")
+        for r in act:
+            text = r.recommendation or ""
+            text = text if len(text) <= 120 else text[:119].rstrip() + "…"
+            who = f", {r.population}" if r.population else ""
+            lines.append(f"  act on {r.drug} ({r.source}{who}; {r.action}): {text}")
         lines += [f"  caveat: {c}" for c in self.caveats]
         return "\n".join(lines)
+
+    def actionable_recommendations(self) -> list[Recommendation]:
+        """Recommendations that change prescribing (dose or drug), in the report's order."""
+        return [r for r in self.recommendations if r.actionable]
+
+    def recommendations_by_action(self) -> list[Recommendation]:
+        """All recommendations, those that change prescribing first (each part in the report's order)."""
+        act = self.actionable_recommendations()
+        return act + [r for r in self.recommendations if not r.actionable]
+
+    def all_caveats(self) -> list[str]:
+        """What the reader must know: caveats, CPIC warfarin notes and notes on the input."""
+        return [*self.caveats, *self.warfarin_notes, *self.notes]
+
+    def phenotype_note(self, gene: str) -> str | None:
+        """Why a called gene shows no phenotype (None when it has one or was not called)."""
+        r = self.genes[gene]
+        if r.phenotype is not None or r.activity_score is not None:
+            return None
+        return no_phenotype_reason(gene, r.diplotypes, r.functions)
 
     def rows(self) -> list[dict[str, Any]]:
         """Summary rows, one per gene (:data:`TSV_COLUMNS`)."""

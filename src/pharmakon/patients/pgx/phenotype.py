@@ -16,7 +16,15 @@ from pharmakon.errors import InputError
 from pharmakon.patients.pgx.definitions import GENES, load_definition, load_phenotypes
 from pharmakon.patients.pgx.matcher import diplotype_name
 
-__all__ = ["OTHER_PHARMCAT_GENES", "Phenotype", "OutsideCall", "format_score", "phenotype_of", "read_outside_calls"]
+__all__ = [
+    "OTHER_PHARMCAT_GENES",
+    "Phenotype",
+    "OutsideCall",
+    "format_score",
+    "no_phenotype_reason",
+    "phenotype_of",
+    "read_outside_calls",
+]
 
 OTHER_PHARMCAT_GENES = frozenset(
     {"CACNA1S", "CFTR", "CYP2B6", "CYP3A4", "G6PD", "HLA-A", "HLA-B", "IFNL3", "MT-RNR1", "NAT2", "RYR1"}
@@ -94,6 +102,37 @@ def phenotype_of(gene: str, diplotype: str) -> Phenotype:
             score = va + vb
             return Phenotype(diplotype, _score_phenotype(gene, score), score, functions, format_score(score))
     return Phenotype(diplotype, None, None, functions, None)
+
+
+_NO_PHENOTYPE_USE = {
+    "CYP4F2": "CYP4F2*3 only adjusts warfarin dosing (CPIC 2017): see the caveats and notes",
+}
+"""What a gene without CPIC phenotypes is used for, shown where its phenotype would be."""
+
+
+def no_phenotype_reason(gene: str, diplotypes: list[str], functions: list[list[str | None]]) -> str | None:
+    """Why a called gene has no phenotype, in words for the report (None when not called).
+
+    Either CPIC defines no phenotypes for the gene (CYP4F2), or an allele of the call has
+    no CPIC function, so its diplotype has no phenotype.
+    """
+    if not diplotypes:
+        return None
+    table = load_phenotypes(gene)
+    if not table.diplotypes and not table.uses_activity_score:
+        use = _NO_PHENOTYPE_USE.get(gene, "see the recommendations")
+        return f"no CPIC phenotype for this gene; {use}"
+    unknown = sorted(
+        {
+            a
+            for d, fs in zip(diplotypes, functions, strict=False)
+            for a, f in zip(d.split("/"), fs, strict=False)
+            if f is None
+        }
+    )
+    if unknown:
+        return f"no CPIC phenotype: no CPIC function for {', '.join(unknown)}"
+    return "no CPIC phenotype for this diplotype"
 
 
 def _known_alleles(gene: str) -> set[str]:

@@ -4,6 +4,10 @@ Source: ``cpic_recommendations/recommendations_flat.csv`` (PharmGKB guideline an
 CC BY-SA 4.0; cite the CPIC/DPWG guideline named in each row). A recommendation applies
 when every gene of its lookup key matches the sample: by phenotype for most genes, by
 activity score for CYP2D6 and DPYD (``"1.0"``), by the table's lookup key otherwise.
+
+A recommendation is *actionable* when it changes prescribing: PharmGKB's
+``dosingInformation`` (a dose change) or ``alternateDrugAvailable`` (another drug) is set.
+"No recommendation" rows and "use the standard dose" rows are not actionable.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import pandas as pd
 
 from pharmakon.patients.pgx.definitions import data_folder
 
-__all__ = ["key_matches", "load_recommendations", "recommend"]
+__all__ = ["GUIDELINE_URL", "action_flags", "key_matches", "load_recommendations", "recommend"]
+
+GUIDELINE_URL = "https://www.pharmgkb.org/guidelineAnnotation/{guideline_id}"
+"""PharmGKB's page of a guideline annotation (links to the CPIC / DPWG publication)."""
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +30,25 @@ def load_recommendations() -> pd.DataFrame:
     """All recommendation rows with the lookup key parsed (column ``key``: dict gene -> value)."""
     frame = pd.read_csv(data_folder("cpic_recommendations") / "recommendations_flat.csv", dtype=str)
     frame["key"] = [json.loads(k) if isinstance(k, str) else {} for k in frame["lookup_key"]]
+    for column in ("dosing_information", "alternate_drug_available"):
+        frame[column] = frame[column].fillna("").str.strip().str.lower() == "true"
     return frame
+
+
+def action_flags(guideline_id: str, population: str | None, recommendation: str | None) -> tuple[bool, bool] | None:
+    """``(dose change, alternative drug)`` of a table row, for reports stored before the flags were kept.
+
+    None when no row of that guideline, population and text exists.
+    """
+    frame = load_recommendations()
+    rows = frame[
+        (frame["guideline_id"] == guideline_id)
+        & (frame["population"].fillna("") == (population or ""))
+        & (frame["recommendation"].fillna("") == (recommendation or ""))
+    ]
+    if rows.empty:
+        return None
+    return bool(rows["dosing_information"].any()), bool(rows["alternate_drug_available"].any())
 
 
 def _score(text: str) -> float | None:
@@ -77,7 +102,8 @@ def recommend(lookups: dict[str, dict], drugs: list[str] | None = None) -> list[
     -------
     list of dict
         ``source, drug, guideline, genes, lookup, population, classification,
-        recommendation, implications``, sorted by drug then source.
+        recommendation, implications, dosing_change, alternative_drug``, sorted by drug
+        then source.
     """
     frame = load_recommendations()
     out = []
@@ -98,6 +124,8 @@ def recommend(lookups: dict[str, dict], drugs: list[str] | None = None) -> list[
                     "classification": None if pd.isna(row.classification) else row.classification,
                     "recommendation": row.recommendation,
                     "implications": row.implications,
+                    "dosing_change": bool(row.dosing_information),
+                    "alternative_drug": bool(row.alternate_drug_available),
                 }
             )
     return sorted(out, key=lambda r: (r["drug"], r["source"], r["population"] or ""))

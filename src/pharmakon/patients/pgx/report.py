@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pharmakon.errors import InputError
-from pharmakon.files import atomic_write_text
+from pharmakon.files import StagedFiles, staged_files
 from pharmakon.patients.pgx.definitions import GENES, load_definition
 from pharmakon.patients.pgx.matcher import GeneCall, match_gene
 from pharmakon.patients.pgx.models import TSV_COLUMNS, GeneResult, SampleReport
@@ -185,18 +185,25 @@ def report_html(report: SampleReport) -> str:
     )
 
 
-def write_reports(reports: list[SampleReport], out_dir: Path | str) -> list[Path]:
-    """Write ``<sample>.json``, ``<sample>.html`` per sample and ``summary.tsv``; returns paths."""
+def write_reports(reports: list[SampleReport], out_dir: Path | str, *, staged: StagedFiles | None = None) -> list[Path]:
+    """Write ``<sample>.json``, ``<sample>.html`` per sample and ``summary.tsv``; returns paths.
+
+    With ``staged`` (:func:`pharmakon.files.staged_files`) the files are only staged: they
+    appear when the caller's staging block ends (after its audit event); without, they
+    appear together when this function returns, or not at all.
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"output {out} exists and is not a folder", file=str(out))
+    if staged is None:
+        with staged_files() as own:
+            return write_reports(reports, out, staged=own)
     written = []
     lines = ["\t".join(TSV_COLUMNS)]
     for rep in reports:
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in rep.sample)
-        atomic_write_text(out / f"{safe}.json", json.dumps(rep.to_dict(), indent=2))
-        atomic_write_text(out / f"{safe}.html", report_html(rep))
-        written += [out / f"{safe}.json", out / f"{safe}.html"]
+        written.append(staged.write_text(out / f"{safe}.json", json.dumps(rep.to_dict(), indent=2)))
+        written.append(staged.write_text(out / f"{safe}.html", report_html(rep)))
         lines += ["\t".join(str(r[c]) for c in TSV_COLUMNS) for r in rep.rows()]
-    atomic_write_text(out / "summary.tsv", "\n".join(lines) + "\n")
-    return [*written, out / "summary.tsv"]
+    written.append(staged.write_text(out / "summary.tsv", "\n".join(lines) + "\n"))
+    return written

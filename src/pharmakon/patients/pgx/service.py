@@ -8,12 +8,16 @@ stored, writes one audit event and returns a typed :class:`~pharmakon.results.Re
 build specs (or hand over uploaded files as :class:`Upload`), call these functions and
 render what they return.
 
-Audit events (the same for every channel apart from ``actor`` and ``params["channel"]``):
+Audit events (the same for every channel apart from ``actor`` and ``params["channel"]``).
+Files a use case writes (``CallSpec.out``, ``BatchSpec.out``, ``WarfarinCohortSpec.out``)
+are staged (:func:`pharmakon.files.staged_files`) and renamed into place only after the
+event is committed, so an interrupted run leaves no file without its event.
 
 ``pgx.call``
     ``object_type="pgx_report"``, ``object_id`` the VCF's name; ``inputs`` the SHA-256 of
     the VCF and of the outside-call file; ``outputs`` the SHA-256 of the reports' JSON
-    (``reports``), the files written and the stored ``name@version``; ``params`` the
+    (``reports``), the files written (``files``; ``files_sha256``: SHA-256 of the JSON map
+    file name -> SHA-256) and the stored ``name@version``; ``params`` the
     samples (first 20), their number, ``save`` and the reference's name. Stored reports
     add the store's own ``object.save`` events, in the same transaction.
 ``pgx.batch``
@@ -41,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
+from pharmakon.files import StagedFiles, staged_files
 from pharmakon.patients.pgx.fairness import MIN_GROUP
 from pharmakon.patients.pgx.models import Number, SampleReport
 from pharmakon.patients.pgx.warfarin import ALGORITHMS, ID, WarfarinPatient
@@ -229,13 +234,10 @@ def call_vcf_file(store: Store, spec: CallSpec, caller: Caller) -> CallResult:
     reports = list(call_vcf(spec.vcf, spec.outside_call, samples=spec.samples, reference=spec.reference))
     if spec.save and spec.name and len(reports) > 1:
         raise InputError(f"a report name applies to one sample; the VCF has {len(reports)}", field="name")
-    written = write_reports(reports, spec.out) if spec.out else []
     inputs = {"vcf": sha256_file(spec.vcf)}
     if spec.outside_call:
         inputs["outside_call"] = sha256_file(spec.outside_call)
     outputs = {"reports": sha256_json([r.to_dict() for r in reports])}
-    if written:
-        outputs["files"] = ",".join(p.name for p in written)
     params: dict[str, Any] = {
         "samples": [r.sample for r in reports][:20],
         "n_samples": len(reports),
@@ -245,24 +247,33 @@ def call_vcf_file(store: Store, spec: CallSpec, caller: Caller) -> CallResult:
     if spec.reference:
         params["reference"] = spec.reference.name
     saved = []
-    with store.session() as session:
-        if spec.save:
-            source = f"{vcf_name} sha256:{inputs['vcf']}"
-            for rep in reports:
-                obj = save_report(session, rep, name=spec.name, actor=caller.actor, source=source, reason=spec.reason)
-                saved.append(SavedReport(name=obj.name, version=obj.version, sample=rep.sample))
-            outputs["saved"] = ",".join(f"{s.name}@{s.version}" for s in saved)
-        record_event(
-            session,
-            actor=caller.actor,
-            action="pgx.call",
-            object_type="pgx_report",
-            object_id=vcf_name,
-            inputs=inputs,
-            outputs=outputs,
-            params=params,
-            reason=spec.reason,
-        )
+    # Files are staged, the event committed (with the store writes), then the files renamed
+    # into place: a kill leaves no report file without its event.
+    with staged_files() as staged:
+        written = write_reports(reports, spec.out, staged=staged) if spec.out else []
+        if written:
+            outputs["files"] = ",".join(p.name for p in written)
+            outputs["files_sha256"] = sha256_json({p.name: staged.sha256(p) for p in written})
+        with store.session() as session:
+            if spec.save:
+                source = f"{vcf_name} sha256:{inputs['vcf']}"
+                for rep in reports:
+                    obj = save_report(
+                        session, rep, name=spec.name, actor=caller.actor, source=source, reason=spec.reason
+                    )
+                    saved.append(SavedReport(name=obj.name, version=obj.version, sample=rep.sample))
+                outputs["saved"] = ",".join(f"{s.name}@{s.version}" for s in saved)
+            record_event(
+                session,
+                actor=caller.actor,
+                action="pgx.call",
+                object_type="pgx_report",
+                object_id=vcf_name,
+                inputs=inputs,
+                outputs=outputs,
+                params=params,
+                reason=spec.reason,
+            )
     return CallResult(vcf=vcf_name, reports=reports, files=[str(p) for p in written], saved=saved)
 
 
@@ -392,8 +403,9 @@ def batch_call_file(
 
     vcf_name = spec.vcf_name or spec.vcf.name
     group_of = read_groups(spec.groups) if spec.groups else None
-    with tempfile.TemporaryDirectory(prefix="pgx-batch-") as tmp:
-        out = spec.out or Path(tmp) / "calls.tsv"
+    with tempfile.TemporaryDirectory(prefix="pgx-batch-") as tmp, staged_files() as staged:
+        # spec.out is staged: it appears after the pgx.batch event is committed (below)
+        out = staged.path(spec.out) if spec.out else Path(tmp) / "calls.tsv"
         counts = call_batch(
             spec.vcf,
             out,
@@ -411,33 +423,33 @@ def batch_call_file(
                 SampleCoverage(**r) for r in _records(sample_coverage_by_group(calls, group_of, spec.min_group))
             ]
         calls_hash = sha256_file(out)
-    result = BatchResult(
-        vcf=vcf_name,
-        **counts,
-        out=str(spec.out) if spec.out else None,
-        coverage=coverage,
-        coverage_by_sample=by_sample,
-    )
-    inputs = {"vcf": sha256_file(spec.vcf)}
-    if spec.groups:
-        inputs["groups"] = sha256_file(spec.groups)
-    params = {
-        "n_samples": result.n_samples,
-        "backend": spec.backend,
-        "chunk_size": spec.chunk_size,
-        "channel": caller.channel,
-    }
-    with store.session() as session:
-        record_event(
-            session,
-            actor=caller.actor,
-            action="pgx.batch",
-            object_type="pgx_batch",
-            object_id=vcf_name,
-            inputs=inputs,
-            outputs={"calls": calls_hash},
-            params=params,
+        result = BatchResult(
+            vcf=vcf_name,
+            **counts,
+            out=str(spec.out) if spec.out else None,
+            coverage=coverage,
+            coverage_by_sample=by_sample,
         )
+        inputs = {"vcf": sha256_file(spec.vcf)}
+        if spec.groups:
+            inputs["groups"] = sha256_file(spec.groups)
+        params = {
+            "n_samples": result.n_samples,
+            "backend": spec.backend,
+            "chunk_size": spec.chunk_size,
+            "channel": caller.channel,
+        }
+        with store.session() as session:
+            record_event(
+                session,
+                actor=caller.actor,
+                action="pgx.batch",
+                object_type="pgx_batch",
+                object_id=vcf_name,
+                inputs=inputs,
+                outputs={"calls": calls_hash},
+                params=params,
+            )
     return result
 
 
@@ -645,14 +657,28 @@ def _cohort_tables(frame: pd.DataFrame, min_group: int) -> dict[str, Any]:
 
 def dose_warfarin_cohort(store: Store, spec: WarfarinCohortSpec, caller: Caller) -> WarfarinCohortResult:
     """IWPC doses for every patient of ``spec.cohort`` (CSV to ``spec.out``); audit ``pgx.warfarin``."""
-    from pharmakon.hashing import sha256_file
     from pharmakon.patients.pgx.warfarin import dose_cohort, read_cohort, write_doses
-    from pharmakon.store import record_event
 
     frame = read_cohort(spec.cohort)
     table = dose_cohort(frame)
-    if spec.out:
-        write_doses(table, spec.out)
+    with staged_files() as staged:  # the CSV appears after the pgx.warfarin event is committed
+        if spec.out:
+            write_doses(table, staged.path(spec.out))
+        return _record_cohort_doses(store, spec, caller, frame, table, staged)
+
+
+def _record_cohort_doses(
+    store: Store,
+    spec: WarfarinCohortSpec,
+    caller: Caller,
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    staged: StagedFiles,
+) -> WarfarinCohortResult:
+    """The result and the ``pgx.warfarin`` event of :func:`dose_warfarin_cohort` (its CSV still staged)."""
+    from pharmakon.hashing import sha256_file
+    from pharmakon.store import record_event
+
     doses = _doses(table)
     result = WarfarinCohortResult(
         cohort=spec.cohort.name,
@@ -664,7 +690,7 @@ def dose_warfarin_cohort(store: Store, spec: WarfarinCohortSpec, caller: Caller)
     )
     outputs = {"doses": _doses_hash(doses)}
     if spec.out:
-        outputs["csv"] = sha256_file(spec.out)
+        outputs["csv"] = staged.sha256(spec.out)
     if result.mae_mg_week:
         outputs |= {f"mae_{k}": f"{v:.4f}" for k, v in result.mae_mg_week.model_dump().items() if k != "n"}
     with store.session() as session:

@@ -376,11 +376,39 @@ def _read_table(path: Path) -> pl.DataFrame:
     """
     path = check_file(path)
     if path.suffix.lower() in (".parquet", ".pq"):
-        return pl.read_parquet(path).with_row_index("lineno", offset=1)
+        try:
+            return pl.read_parquet(path).with_row_index("lineno", offset=1)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise InputError(f"cannot read as Parquet: {exc}".splitlines()[0], file=str(path)) from exc
     try:
         return pl.read_csv(path, infer_schema_length=0).with_row_index("lineno", offset=2)
+    except pl.exceptions.NoDataError:
+        raise InputError("the file has no header line (only blank lines)", file=str(path)) from None
     except pl.exceptions.ComputeError as exc:
+        ragged = _ragged_row(path)
+        if ragged is not None:
+            line, n_fields, header = ragged
+            raise InputError(
+                f"this line has {n_fields} fields but the header has {len(header)} ({', '.join(header)})",
+                file=str(path),
+                row=line,
+            ) from None
         raise InputError(f"cannot parse as CSV: {exc}".splitlines()[0], file=str(path)) from exc
+
+
+def _ragged_row(path: Path) -> tuple[int, int, list[str]] | None:
+    """``(line, fields, header)`` of the first CSV record whose field count differs from the header's, if any."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            return None
+        for record in reader:
+            if record and len(record) != len(header):
+                return reader.line_num, len(record), header
+    return None
 
 
 def _finish(

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
-from pharmakon.files import atomic_path
+from pharmakon.files import staged_files
 from pharmakon.hashing import sha256_bytes, sha256_file
 from pharmakon.results import Result
 from pharmakon.store import Store, get_object, list_objects, record_event
@@ -479,24 +479,24 @@ def _read_file(spec: ReportFileSpec) -> tuple[Any, IngestReport]:
 def ingest_reports(store: Store, spec: IngestSpec, caller: Caller) -> IngestResult:
     """Read reports into the long table (Parquet, written all or nothing); audited as ``safety.ingest``."""
     table, report = _read_file(spec)
-    with store.session() as session:
-        with atomic_path(spec.output) as tmp:
-            table.write_parquet(tmp)
-        record_event(
-            session,
-            actor=caller.actor,
-            action="safety.ingest",
-            object_type="file",
-            object_id=str(spec.output),
-            inputs=_input_hashes(spec.input),
-            outputs={str(spec.output): sha256_file(spec.output)},
-            params={
-                "format": spec.format,
-                "roles": ",".join(spec.roles),
-                "bad_rows": report.bad_count,
-                "channel": caller.channel,
-            },
-        )
+    with staged_files() as staged:  # the file appears only after its event is committed
+        table.write_parquet(staged.path(spec.output))
+        with store.session() as session:
+            record_event(
+                session,
+                actor=caller.actor,
+                action="safety.ingest",
+                object_type="file",
+                object_id=str(spec.output),
+                inputs=_input_hashes(spec.input),
+                outputs={str(spec.output): staged.sha256(spec.output)},
+                params={
+                    "format": spec.format,
+                    "roles": ",".join(spec.roles),
+                    "bad_rows": report.bad_count,
+                    "channel": caller.channel,
+                },
+            )
     return IngestResult.of(report, output=str(spec.output))
 
 
@@ -506,6 +506,7 @@ def compute_signals(
     caller: Caller,
     *,
     progress: Progress | None = None,
+    hyper_output: Path | None = None,
 ) -> SignalsResult:
     """Score every (drug, event) pair with EBGM/EB05/EB95, PRR, ROR (95 % CI) and IC/IC025; audited.
 
@@ -519,12 +520,21 @@ def compute_signals(
     the written file; params format, methods, strata, bad rows, flagged counts, the
     MGPS fit and the channel.
 
+    Files (``output``, ``hyper_output``) are written to temporaries, the event (with
+    their hashes) is committed with any store write, and only then are they renamed
+    into place: an interrupted run leaves no output without its event.
+
     Parameters
     ----------
     progress : callable, optional
         Called with a short description as each stage starts.
+    hyper_output : path, optional
+        Also write the MGPS hyper-parameters (``hyper.json``) here; needs the ebgm method.
     """
     from pharmakon.trials.safety.signals import detect_signals
+
+    if hyper_output is not None and "ebgm" not in spec.methods:
+        raise InputError("the MGPS hyper-parameters file needs the ebgm method", field="hyper-json")
 
     say = progress or (lambda _stage: None)
     say("reading reports")
@@ -567,11 +577,15 @@ def compute_signals(
             "squashed": h.squashed,
         }
     stored = None
-    with store.session() as session:
+    # Files are staged, the event (and any store write) committed, and only then the
+    # files renamed into place: a kill leaves no output without its event.
+    with staged_files() as staged, store.session() as session:
         if output is not None:
-            with atomic_path(output) as tmp:
-                tmp.write_bytes(csv)
+            staged.write_bytes(output, csv)
             outputs[str(output)] = outputs["signals.csv"]
+        if hyper_output is not None and hyper is not None:
+            staged.write_bytes(hyper_output, hyper)
+            outputs[str(hyper_output)] = outputs["hyper.json"]
         if spec.name:
             stored = persist.save_signal_table(
                 session,

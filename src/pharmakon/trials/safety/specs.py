@@ -8,9 +8,9 @@ turns a bad value into an :class:`~pharmakon.errors.InputError` naming the field
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PlainSerializer, WrapValidator, field_validator
 
 from pharmakon.specs import Spec
 
@@ -22,6 +22,7 @@ __all__ = [
     "NAME_PATTERN",
     "MAX_ROWS",
     "MAX_RECORDS",
+    "MAX_COUNT",
     "SafetySpec",
     "ReportsPolicy",
     "ReportFileSpec",
@@ -33,6 +34,7 @@ __all__ = [
     "ReviewBody",
     "ReviewSpec",
     "TableQuery",
+    "MonitorRuleSpec",
     "RuleSet",
     "StartMonitorSpec",
     "StreamBatch",
@@ -51,10 +53,14 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$"
 MAX_ROWS = 200_000
 #: Stream records per request body.
 MAX_RECORDS = 100_000
+#: Largest count or offset a query takes.
+MAX_COUNT = 10**12
 
 
 class SafetySpec(Spec):
-    """Base of the safety request specs: unknown fields are refused."""
+    """Base of the safety request specs: unknown fields are refused, numbers must be finite."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class ReportsPolicy(SafetySpec):
@@ -156,16 +162,57 @@ class TableQuery(SafetySpec):
     flagged: bool = Field(True, description="Only pairs flagged by any method.")
     drug: str | None = Field(None, description="Substring of the drug, case-insensitive.")
     event: str | None = Field(None, description="Substring of the event, case-insensitive.")
-    min_n: int = Field(0, ge=0, description="Pairs with at least this many reports.")
+    min_n: int = Field(0, ge=0, le=MAX_COUNT, description="Pairs with at least this many reports.")
     status: ReviewStatus | None = Field(None, description="Only pairs with this review status.")
     limit: int = Field(100, ge=1, le=5000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_COUNT)
+
+
+class MonitorRuleSpec(BaseModel):
+    """One monitoring rule, typed (:class:`~pharmakon.trials.safety.monitoring.MonitorRule` checks the rest).
+
+    ``null`` is kept (``control: null`` with a ``historical_rate`` compares with history).
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = Field(min_length=1, max_length=128, description="Unique rule name (alerts, audit trail).")
+    event: str = Field("any", min_length=1, max_length=256, description="Event term (case-insensitive) or 'any'.")
+    model: Literal["beta_binomial", "gamma_poisson", "maxsprt"] = "beta_binomial"
+    arm: str = Field("treatment", min_length=1, max_length=128, description="Arm monitored.")
+    control: str | None = Field("control", max_length=128, description="Comparator arm (null: historical_rate).")
+    historical_rate: float | None = Field(
+        None, gt=0, le=1e6, description="Historical proportion (beta-binomial) or events per subject-day."
+    )
+    threshold: float = Field(1.0, gt=0, le=1e6, description="Risk-ratio threshold of P(RR > threshold).")
+    cutoff: float = Field(0.95, gt=0, lt=1, description="Posterior probability that raises an alert.")
+    a0: float = Field(0.5, gt=0, le=1e6, description="Prior a0 (beta) or shape (gamma).")
+    b0: float = Field(0.5, gt=0, le=1e6, description="Prior b0 (beta) or rate per subject-day (gamma).")
+    min_events: int = Field(3, ge=0, le=10_000, description="No alert before the arm has this many events.")
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="MaxSPRT one-sided level.")
+    max_expected: float = Field(
+        20.0,
+        gt=0,
+        le=200,
+        description="MaxSPRT upper limit of the expected count under H0 (its Monte Carlo grows with it).",
+    )
+
+
+def _rule_mapping(value: Any, handler: Any) -> dict[str, Any]:
+    """Type-check a rule as :class:`MonitorRuleSpec`; keep it a mapping of the keys given (the service's input)."""
+    if isinstance(value, MonitorRuleSpec):
+        return value.model_dump(exclude_unset=True)
+    return handler(value).model_dump(exclude_unset=True)
+
+
+#: A rule as the request gives it, checked against :class:`MonitorRuleSpec`.
+Rule = Annotated[MonitorRuleSpec, WrapValidator(_rule_mapping), PlainSerializer(lambda rule: rule)]
 
 
 class RuleSet(SafetySpec):
-    """Monitoring rules (see :class:`~pharmakon.trials.safety.monitoring.MonitorRule` for keys and defaults)."""
+    """Monitoring rules (see :class:`MonitorRuleSpec` for keys, bounds and defaults)."""
 
-    rules: list[dict[str, JsonValue]] = Field(min_length=1)
+    rules: list[Rule] = Field(min_length=1, max_length=1000)
 
 
 class StartMonitorSpec(RuleSet):
@@ -198,11 +245,13 @@ class MonitorRunSpec(RuleSet):
 class SimulateSpec(RuleSet):
     """``safety simulate``: operating characteristics of the rules by simulated two-arm trials."""
 
-    rr: list[float] = Field([1.0, 2.0, 3.0], min_length=1, description="True risk ratios (1 = no excess).")
+    rr: list[Annotated[float, Field(le=1e6)]] = Field(
+        [1.0, 2.0, 3.0], min_length=1, max_length=1000, description="True risk ratios (1 = no excess)."
+    )
     n_sims: int = Field(200, ge=1, le=100_000, description="Simulated trials per risk ratio.")
     n_per_arm: int = Field(100, ge=1, le=100_000, description="Subjects per arm.")
-    base_rate: float = Field(0.002, gt=0.0, description="Control-arm events per subject-day.")
-    seed: int = Field(0, ge=0)
+    base_rate: float = Field(0.002, gt=0.0, le=1.0, description="Control-arm events per subject-day.")
+    seed: int = Field(0, ge=0, lt=2**63)
 
     @field_validator("rr")
     @classmethod
