@@ -51,6 +51,13 @@ def train_command(
     budget: Annotated[float, typer.Option("--budget", help="Seconds for the whole run (1 to 86400).")] = _TRAIN[
         "budget_s"
     ].default,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            "--trials",
+            help="Fixed work instead of --budget: screen every family, then N Optuna trials (same model on any machine).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (folds, models, Optuna).")] = _TRAIN["seed"].default,
     alpha: Annotated[float, typer.Option("--alpha", help="Conformal miscoverage, 0.01 to 0.5 (0.1 = 90%).")] = _TRAIN[
         "alpha"
@@ -103,6 +110,7 @@ def train_command(
         task=task,
         name=name,
         budget_s=budget,
+        trials=trials,
         seed=seed,
         alpha=alpha,
         featurizer=featurizer,

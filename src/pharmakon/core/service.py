@@ -137,6 +137,13 @@ class TrainSpec(_Spec):
         None, pattern=_NAME_PATTERN, description="Registry name (default: the file's stem); letters, digits, _.:@+-."
     )
     budget_s: float = Field(60.0, ge=1, le=86400, description="Seconds for the whole run.")
+    trials: int | None = Field(
+        None,
+        ge=0,
+        le=10_000,
+        description="Fixed work instead of the budget: screen every family, then this many Optuna trials; "
+        "the same data and seed give the same model on any machine (budget_s is then ignored).",
+    )
     seed: int = Field(0, ge=0, description="Random seed (folds, models, Optuna).")
     alpha: float = Field(0.1, ge=0.01, le=0.5, description="Conformal miscoverage (0.1 = 90% intervals/sets).")
     featurizer: str = Field("morgan+rdkit2d", description="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
@@ -252,6 +259,7 @@ def train_and_register(
         groups=groups,
         groups_kind=groups_kind,
         budget_s=spec.budget_s,
+        trials=spec.trials,
         seed=spec.seed,
         alpha=spec.alpha,
         n_splits=spec.cv,
