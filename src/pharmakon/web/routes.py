@@ -112,7 +112,7 @@ def render(request: Request, template: str, user: UserInfo | None, *, status_cod
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(24)
     nav = [c for c in CAPABILITIES if c.href and user is not None and role_allows(user.role, c.min_role)]
-    context.update(user=user, version=__version__, csrf=session["csrf"], roles=ROLES, nav=nav)
+    context.update(user=user, app_version=__version__, csrf=session["csrf"], roles=ROLES, nav=nav)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

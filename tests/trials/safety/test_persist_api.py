@@ -193,3 +193,22 @@ def test_monitor_stored_before_state_is_replayed(store: Store) -> None:
         assert load_records(session, "old") == records
     assert inc.records == len(records) and inc.history == rep.history
     assert inc.arm_counts("treatment", "ANY") == rep.arm_counts("treatment", "ANY")
+
+
+def test_monitor_page_shows_the_monitor_version_not_the_package_version(client: TestClient, make_user) -> None:
+    import re
+
+    from pharmakon import __version__
+
+    _, password, sci = make_user("sam", "scientist")
+    hs = {"Authorization": f"Bearer {sci}"}
+    rules = [{"name": "hep", "event": "HEPATOTOXICITY", "model": "gamma_poisson", "cutoff": 0.95}]
+    client.put(f"{API_PREFIX}/safety/monitors/t7", json={"rules": rules}, headers=hs)
+    client.put(f"{API_PREFIX}/safety/monitors/t7", json={"rules": rules}, headers=hs)  # version 2
+    login = client.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
+    client.post("/login", data={"username": "sam", "password": password, "csrf": csrf})
+    page = client.get("/safety/monitors/t7").text
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "v2" in heading and __version__ not in heading
+    assert f"pharmakon {__version__}" in page  # the footer still names the release
