@@ -1,6 +1,6 @@
 """Benchmark: group-sequential boundaries and trial simulation, pharmakon vs R rpact.
 
-Run side by side in one job (needs the Debian packages ``r-base-core r-cran-rpact``):
+Run side by side in one job (needs the Debian packages ``r-base-core r-cran-rpact r-cran-jsonlite``):
 
     .venv/bin/python bench/trial_design.py [--designs 200] [--rpact-iterations 10000] [--sims 1000000]
 
