@@ -90,8 +90,8 @@ def read_molecules(
     ------
     DataFrame
         Up to ``chunk_size`` rows: ``row`` (1-based record number in the file),
-        ``id`` (``id_col``, the SMILES file's name field or the SDF title; may be
-        empty), ``input`` (SMILES; None for an SDF record RDKit cannot read) and
+        ``id`` (``id_col``, else the SMILES file's name field or the SDF title,
+        else the 1-based record number), ``input`` (SMILES; None for an SDF record RDKit cannot read) and
         ``parse_error`` (why a record could not be read, else empty).
 
     Raises
@@ -137,7 +137,7 @@ def _read_table(path: Path, chunk_size: int, smiles_col: str | None, id_col: str
     wanted = [col] + ([id_col] if id_col is not None and id_col != col else [])
     for raw in iter_table(path, chunk_size, dtype=str, keep_default_na=False, usecols=wanted):
         n = len(raw)
-        ids = raw[id_col].tolist() if id_col else [""] * n
+        ids = raw[id_col].tolist() if id_col else [str(k) for k in range(start, start + n)]
         yield _frame(list(zip(range(start, start + n), ids, raw[col].tolist(), [""] * n)))
         start += n
 
@@ -160,7 +160,8 @@ def _smi_records(path: Path):
             if not parts or (n == 0 and parts[0].lower() == "smiles"):
                 continue
             n += 1
-            yield n, parts[1].strip() if len(parts) > 1 else "", parts[0], ""
+            name = parts[1].strip() if len(parts) > 1 else ""
+            yield n, name or str(n), parts[0], ""
 
 
 def _sdf_records(path: Path):
@@ -171,9 +172,10 @@ def _sdf_records(path: Path):
     with path.open("rb") as handle, rdkit_quiet():
         for n, mol in enumerate(Chem.ForwardSDMolSupplier(handle), start=1):
             if mol is None:
-                yield n, "", None, "RDKit could not read this SDF record"
+                yield n, str(n), None, "RDKit could not read this SDF record"
             else:
-                yield n, mol.GetProp("_Name") if mol.HasProp("_Name") else "", Chem.MolToSmiles(mol), ""
+                title = mol.GetProp("_Name").strip() if mol.HasProp("_Name") else ""
+                yield n, title or str(n), Chem.MolToSmiles(mol), ""
 
 
 def smiles_frame(smiles: Sequence[object], ids: Sequence[str] | None = None) -> pd.DataFrame:

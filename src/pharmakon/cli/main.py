@@ -5,9 +5,10 @@ from __future__ import annotations
 import platform
 import sys
 from importlib import import_module
-from typing import Annotated
+from typing import Annotated, Any, get_args
 
 import typer
+import typer.core as _typer_core
 
 from pharmakon._version import __version__
 from pharmakon.cli._common import console, print_json
@@ -33,6 +34,49 @@ COMMAND_GROUPS: dict[str, str] = {
 }
 for _name, _module in COMMAND_GROUPS.items():
     app.add_typer(import_module(_module).app, name=_name)
+
+
+# -- help metavars ----------------------------------------------------------------------------
+# Typer prints each option's Python type in help (``<bool>``, ``<list[str]>``, ``<float>``).
+# Users read plain metavars instead: TEXT, INTEGER, NUMBER, FILE, a|b choices, and nothing for
+# an on/off flag. One hook here covers every command; an explicit ``metavar=`` still wins.
+_PLAIN_TYPES: dict[type, str] = {str: "TEXT", int: "INTEGER", float: "NUMBER", bool: "BOOLEAN"}
+
+
+def _plain_label(param: Any, ctx: Any) -> str:
+    desc = param.type_descriptor
+    if desc.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+    if desc.is_path or desc.is_file:
+        return {"file": "FILE", "dir": "DIR"}.get(desc.path_type, "PATH") if desc.is_path else "FILE"
+    if desc.is_datetime:
+        return "DATETIME"
+    annotation = desc.annotation
+    if desc.is_list:
+        args = get_args(annotation)
+        annotation = args[0] if args else str
+    if desc.is_tuple:
+        return " ".join(_PLAIN_TYPES.get(a, getattr(a, "__name__", "VALUE").upper()) for a in get_args(annotation))
+    return _PLAIN_TYPES.get(annotation, getattr(annotation, "__name__", "VALUE").upper())
+
+
+def _plain_display_type(self: Any, ctx: Any) -> str | None:
+    if self.metavar is not None:
+        return self.metavar
+    if getattr(self, "is_flag", False) or getattr(self, "count", False):
+        return None  # an on/off flag or a counter takes no value
+    try:
+        label = _plain_label(self, ctx)
+    except AttributeError:  # a Typer without type descriptors: keep its own label
+        return _TYPER_DISPLAY_TYPE(self, ctx)
+    return label + ("..." if self.nargs != 1 or self.type_descriptor.is_list else "")
+
+
+_TYPER_DISPLAY_TYPE = getattr(_typer_core.TyperOption, "display_type_rich", None)
+if _TYPER_DISPLAY_TYPE is not None:
+    _typer_core.TyperOption.display_type_rich = _plain_display_type  # type: ignore[method-assign]
+    _typer_core.TyperArgument.display_type_rich = _plain_display_type  # type: ignore[method-assign]
+
 
 INTERNAL_ERROR_EXIT = 70
 

@@ -49,9 +49,22 @@ class _SpecRoutingGroup(TyperGroup):
     """``trial simulate SPEC.yaml ...`` runs the ``spec`` command when the first argument is a file."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        if args and args[0] not in self.commands and Path(args[0]).is_file():
-            args = ["spec", *args]
+        if args and args[0] not in self.commands:
+            if Path(args[0]).is_file():
+                args = ["spec", *args]
+            elif _looks_like_path(args[0]):
+                from pharmakon.errors import InputError
+
+                raise InputError("no such file (expected a simulation spec YAML)", file=args[0])
         return super().resolve_command(ctx, args)
+
+
+def _looks_like_path(arg: str) -> bool:
+    """A spec file the user meant (``.yaml``/``.yml``/``.json`` or a path), not a mistyped command."""
+    import os
+
+    seps = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    return arg.lower().endswith((".yaml", ".yml", ".json")) or any(sep in arg for sep in seps)
 
 
 simulate_app = typer.Typer(

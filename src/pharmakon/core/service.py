@@ -612,11 +612,38 @@ class ModelDetail(ModelSummary):
 
     def summary(self) -> str:
         c = self.metadata
-        return (
-            f"{self.name} v{self.version} ({self.task} of {self.target}), by {self.created_by} at {self.created_at}\n"
-            f"best: {c.get('best')}\ncv: {self.cv_metrics}\nqc dropped: {(c.get('qc') or {}).get('dropped')}\n"
-            f"data sha256: {c.get('data_sha256')}"
-        )
+        best = c.get("best") or {}
+        params = ", ".join(f"{k}={_plain(v)}" for k, v in (best.get("params") or {}).items()) or "defaults"
+        lines = [
+            f"{self.name} v{self.version}: {self.task} of {self.target}",
+            f"  created by {self.created_by} at {self.created_at}",
+        ]
+        if self.versions:
+            lines.append(f"  versions: {', '.join(str(v) for v in self.versions)}")
+        if self.aliases:
+            lines.append("  aliases: " + ", ".join(f"{a} -> v{v}" for a, v in sorted(self.aliases.items())))
+        lines.append(f"  best model: {best.get('model', self.best_model)} ({params})")
+        metrics = {k: v for k, v in (self.cv_metrics or {}).items() if v is not None}
+        if metrics:
+            lines.append("Cross-validated metrics")
+            lines += [f"  {k:<10} {_plain(v)}" for k, v in metrics.items()]
+        dropped = {k: v for k, v in ((c.get("qc") or {}).get("dropped") or {}).items() if v}
+        lines.append("Rows dropped by QC")
+        lines += [f"  {k.replace('_', ' '):<28} {v}" for k, v in dropped.items()] or ["  none"]
+        if c.get("data_sha256"):
+            lines.append(f"Training data sha256: {c['data_sha256']}")
+        return "\n".join(lines)
+
+
+def _plain(value: Any) -> str:
+    """A value as a person reads it: 4 significant digits for floats, no Python reprs."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    return str(value)
 
 
 class EvaluationRecord(Result):

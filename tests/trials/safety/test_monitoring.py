@@ -190,3 +190,21 @@ def test_cli_monitor_and_simulate(cli, tmp_path: Path):
     )
     assert res.exit_code == 0, res.stderr
     assert len(json.loads(res.stdout)) == 2
+
+
+def test_dsmb_report_shows_no_python_none_and_headers_in_words():
+    """Missing values are a dash and column headers are words, not ``None`` and snake_case keys."""
+    import re
+
+    records = simulate_trial_stream(40, 0.003, 3.0, seed=11)
+    rules = [
+        MonitorRule("bb", event="HEPATOTOXICITY", cutoff=0.95),  # historical_rate None
+        MonitorRule("sprt", event="HEPATOTOXICITY", model="maxsprt", control=None, historical_rate=0.001),
+    ]
+    html = dsmb_report_html(run_monitor(Monitor(rules), records), records, title="Trial X")
+    text = re.sub(r"<[^>]+>", " ", html.split("<h2>Assumptions</h2>")[0])  # the tables, not the prose
+    assert not re.search(r"\bNone\b", text)
+    assert "&mdash;" in html or "\u2014" in html
+    headers = re.findall(r"<th>([^<]*)</th>", html)
+    assert headers and not [h for h in headers if "_" in h]
+    assert {"Historical rate", "Minimum events", "Subjects enrolled"} <= set(headers)

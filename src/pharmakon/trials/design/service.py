@@ -21,6 +21,7 @@ stored simulations     :func:`list_simulations`, :func:`show_simulation`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -101,6 +102,8 @@ def _fmt(value: Any) -> str:
 
 
 def _lines(pairs: Mapping[str, Any]) -> list[str]:
+    """``key  value`` lines; missing (``None``) and empty values are left out."""
+    pairs = {k: v for k, v in pairs.items() if v is not None and v != "" and v != [] and v != {}}
     width = max((len(k) for k in pairs), default=0)
     return [f"  {k:<{width}}  {_fmt(v)}" for k, v in pairs.items()]
 
@@ -196,24 +199,67 @@ class SampleSizeReport(result_of(SampleSizeResult)):
             frame.insert(2, "events", self.events_per_stage)
         return frame
 
+    def rounded_subjects(self, n: float) -> tuple[int, list[int]]:
+        """``n`` subjects rounded up as a trial enrols them: whole subjects in each group.
+
+        Returns the rounded total and the per-group counts (one group: ``[total]``).
+        """
+        if self.groups == 1:
+            whole = _ceil(n)
+            return whole, [whole]
+        r = self.allocation_ratio
+        per_group = [_ceil(n * r / (1 + r)), _ceil(n / (1 + r))]
+        return sum(per_group), per_group
+
     def summary(self) -> str:
-        head = {
+        total, per_group = self.rounded_subjects(self.max_number_of_subjects)
+        groups = f" ({' + '.join(str(g) for g in per_group)} per group)" if self.groups == 2 else ""
+        head: dict[str, Any] = {
             "endpoint": self.endpoint,
             "groups": self.groups,
             "allocation ratio": self.allocation_ratio,
-            "max subjects": self.max_number_of_subjects,
+            "max subjects": f"{total}{groups}, rounded up from {_fmt(self.max_number_of_subjects)}",
         }
         if self.max_number_of_events is not None:
-            head["max events"] = self.max_number_of_events
+            head["max events"] = (
+                f"{_ceil(self.max_number_of_events)}, rounded up from {_fmt(self.max_number_of_events)}"
+            )
+        expected = "events" if self.max_number_of_events is not None else "subjects"
         head |= {
-            "expected (H0, H1/2, H1)": [self.expected_number_h0, self.expected_number_h01, self.expected_number_h1],
-            "early stop (H1)": self.early_stop,
-            **{k: v for k, v in self.extra.items() if not isinstance(v, dict)},
+            f"expected {expected} (H0, H1/2, H1)": [
+                self.expected_number_h0,
+                self.expected_number_h01,
+                self.expected_number_h1,
+            ],
+            "P(early stop) under H1": self.early_stop,
+            **{
+                k.replace("_", " "): v
+                for k, v in self.extra.items()
+                if v is not None and v != {} and v != [] and not isinstance(v, dict)
+            },
         }
+        table = pd.DataFrame(
+            {
+                "stage": range(1, len(self.number_of_subjects) + 1),
+                "subjects": [self.rounded_subjects(n)[0] for n in self.number_of_subjects],
+                "subjects (exact)": self.number_of_subjects,
+            }
+        )
+        if self.events_per_stage is not None:
+            table["events"] = [_ceil(e) for e in self.events_per_stage]
+            table["events (exact)"] = self.events_per_stage
+        table["P(reject) under H1"] = self.reject_per_stage
+        table["boundary (effect scale)"] = self.critical_values_effect_scale
         lines = [f"Sample size ({self.endpoint})", *_lines(head), ""]
-        lines.append(self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+        lines.append("subjects and events are cumulative at each look, rounded up to whole subjects per group")
         lines += [f"- {a}" for a in self.assumptions]
         return "\n".join(lines)
+
+
+def _ceil(x: float) -> int:
+    """``x`` rounded up, ignoring floating-point dust (100.0000000001 is 100)."""
+    return math.ceil(x - 1e-9)
 
 
 class PowerPoint(Result):
@@ -259,8 +305,19 @@ class SimulationReport(result_of(SimulationResult)):
                 }
             ),
             "",
-            self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+            self.to_frame()
+            .rename(
+                columns={
+                    "cumulative_n": "cumulative N",
+                    "reject": "P(reject)",
+                    "futility": "P(futility stop)",
+                    "stop": "P(stop here)",
+                }
+            )
+            .to_string(index=False, float_format=lambda v: f"{v:.4f}"),
         ]
+        if self.power_curve:
+            lines += ["", "Power curve"]
         for p in self.power_curve:
             lines.append(f"  effect {p.effect:.4g}: power {p.power:.4f} (SE {p.mc_se:.4f})")
         if self.stored:

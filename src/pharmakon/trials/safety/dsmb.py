@@ -19,7 +19,7 @@ from pharmakon.plots import figure_png_base64, new_figure
 from pharmakon.reports import render
 from pharmakon.trials.safety.monitoring import Monitor, maxsprt_critical_value
 
-__all__ = ["run_monitor", "dsmb_report_html", "incidence_curves", "kaplan_meier", "monitor_plots"]
+__all__ = ["run_monitor", "dsmb_report_html", "header", "incidence_curves", "kaplan_meier", "monitor_plots"]
 
 
 def run_monitor(monitor: Monitor, records: Sequence[dict[str, Any]], first_line: int = 1) -> Monitor:
@@ -157,6 +157,56 @@ ASSUMPTIONS = (
 )
 
 
+#: Column headers of the report's tables, in words (a key not listed: underscores become spaces).
+HEADERS: dict[str, str] = {
+    "rule": "Rule",
+    "model": "Model",
+    "event": "Event",
+    "day": "Day",
+    "posterior_prob": "Posterior P(RR > threshold)",
+    "llr": "Log-likelihood ratio",
+    "events_arm": "Events (arm)",
+    "subjects_arm": "Subjects (arm)",
+    "with_event_arm": "Subjects with event (arm)",
+    "days_arm": "Subject-days (arm)",
+    "events_ref": "Events (control)",
+    "subjects_ref": "Subjects (control)",
+    "with_event_ref": "Subjects with event (control)",
+    "days_ref": "Subject-days (control)",
+    "arm": "Arm",
+    "subjects": "Subjects enrolled",
+    "on_study": "On study",
+    "name": "Rule",
+    "control": "Control arm",
+    "historical_rate": "Historical rate",
+    "threshold": "RR threshold",
+    "cutoff": "Posterior cutoff",
+    "a0": "Prior a0",
+    "b0": "Prior b0",
+    "min_events": "Minimum events",
+    "alpha": "Alpha",
+    "max_expected": "Maximum expected events",
+}
+
+#: Model names as the report prints them.
+MODEL_NAMES: dict[str, str] = {
+    "beta_binomial": "beta-binomial",
+    "gamma_poisson": "gamma-Poisson",
+    "maxsprt": "MaxSPRT",
+}
+
+
+def header(key: str) -> str:
+    """A table column ``key`` in words."""
+    words = HEADERS.get(key) or key.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _readable(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with model names in words (missing values are rendered as a dash by the template)."""
+    return {k: MODEL_NAMES.get(v, v) if k == "model" else v for k, v in row.items()}
+
+
 def dsmb_report_html(
     monitor: Monitor, records: Sequence[dict[str, Any]] | None = None, *, title: str = "Safety monitoring report"
 ) -> str:
@@ -173,9 +223,10 @@ def dsmb_report_html(
         title=title,
         data_cut_day=monitor.now,
         records=monitor.records,
-        alerts=alerts,
+        alerts=[_readable(a) for a in alerts],
         arms=[{"arm": arm, "subjects": int(st[0]), "on_study": int(st[1])} for arm, st in sorted(monitor.arms.items())],
-        rules=[r.to_dict() for r in monitor.rules],
+        rules=[_readable(r.to_dict()) for r in monitor.rules],
+        header=header,
         assumptions=ASSUMPTIONS,
         plots=monitor_plots(monitor, records),
     )
