@@ -37,7 +37,7 @@ def tiny_models() -> dict[str, Any]:
         get_settings.cache_clear()
         try:
             return {
-                name: train_endpoint(ENDPOINTS[name], budget_s=1.0, max_rows=150, models=[family])
+                name: train_endpoint(ENDPOINTS[name], trials=0, max_rows=150, models=[family])
                 for name, family in TINY.items()
             }
         finally:

@@ -1,4 +1,4 @@
-"""The ADMET panel on tiny endpoints: a few hundred mirror molecules, 5 s budgets."""
+"""The ADMET panel on tiny endpoints: a few hundred mirror molecules, fixed work (``trials``), not seconds."""
 
 from __future__ import annotations
 
@@ -31,7 +31,19 @@ def test_endpoint_registry_and_splits(mirror):
 
 
 def test_train_predict_file_cli(mirror, cli, pharmakon_home, tmp_path):
-    res = cli("admet", "train", "-e", "biogen_hlm,bbbp", "--budget", "5", "--max-rows", "250", "--json")
+    res = cli(
+        "admet",
+        "train",
+        "-e",
+        "biogen_hlm,bbbp",
+        "--trials",
+        "0",
+        "--max-rows",
+        "250",
+        "--models",
+        "ridge,logistic,lightgbm",
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     # input: 40 ESOL molecules (not training data), one broken SMILES, one empty
     smiles = endpoint_frame(ENDPOINTS["esol"])["smiles"].head(40).tolist()
@@ -139,7 +151,7 @@ def test_ray_backend_gives_the_serial_panel(mirror, tmp_path, ray_session, pharm
     from pharmakon.store import open_store
 
     models = {
-        name: train_endpoint(ENDPOINTS[name], budget_s=2, max_rows=150, models=["ridge", "logistic"])
+        name: train_endpoint(ENDPOINTS[name], trials=0, max_rows=150, models=["ridge", "logistic"])
         for name in ("biogen_solubility", "bbbp")
     }
     smiles = endpoint_frame(ENDPOINTS["esol"])["smiles"].head(30).tolist() + ["C1CC("]
@@ -165,8 +177,8 @@ def test_scaffold_folds_for_an_endpoint(mirror, cli, pharmakon_home):
         "train",
         "-e",
         "bbbp",
-        "--budget",
-        "5",
+        "--trials",
+        "0",
         "--max-rows",
         "150",
         "--models",

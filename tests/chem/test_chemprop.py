@@ -80,7 +80,8 @@ def test_time_limit_stops_training(chains):
     est = build_estimator("chemprop", "regression", {**FAST, "epochs": 100_000, "time_limit_s": 1.5})
     t0 = time.monotonic()
     est.fit(X, y)
-    assert time.monotonic() - t0 < 6.0 and est.epochs_run_ < 100_000
+    # Generous for a loaded machine; without the limit, 100,000 epochs would run for hours.
+    assert time.monotonic() - t0 < 1.5 + 30 and est.epochs_run_ < 100_000
     assert np.isfinite(est.predict(X)).all()
 
 
@@ -193,6 +194,7 @@ def _dump(obj) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow  # fixed work: 50 Chemprop epochs per fold, whatever the machine
 def test_cli_train_predict_on_esol(cli, pharmakon_home, mirror, tmp_path):
     from pharmakon.datasets import load
 
@@ -201,7 +203,6 @@ def test_cli_train_predict_on_esol(cli, pharmakon_home, mirror, tmp_path):
     train.to_csv(tmp_path / "esol.csv", index=False)
     test.loc[test.index[0], "smiles"] = "not-a-molecule"
     test.drop(columns=["log_solubility"]).to_csv(tmp_path / "new.csv", index=False)
-    t0 = time.monotonic()
     r = cli(
         "model",
         "train",
@@ -213,14 +214,13 @@ def test_cli_train_predict_on_esol(cli, pharmakon_home, mirror, tmp_path):
         "smiles",
         "--models",
         "chemprop,ridge",
-        "--budget",
-        "20",
+        "--trials",  # fixed work: both families are scored (under a budget a loaded machine may skip one)
+        "0",
         "--name",
         "esol",
         "--json",
     )
     assert r.exit_code == 0, r.stderr
-    assert time.monotonic() - t0 < 20 + 10  # the budget, plus featurising and registering
     summary = json.loads(r.stdout)
     r = cli("model", "show", "esol", "--json")
     board = json.loads(r.stdout)["leaderboard"]

@@ -90,7 +90,7 @@ def test_training_drops_too_large_molecules_in_qc(limits) -> None:
         smiles_col="smiles",
         featurizer=make_featurizer("rdkit2d"),
         models=["ridge"],
-        budget_s=5.0,
+        trials=0,
         n_splits=3,
         seed=0,
     )

@@ -71,7 +71,7 @@ def mol_model(molecules, small_featurizer):
         "y",
         smiles_col="smiles",
         featurizer=small_featurizer,
-        budget_s=6,
+        trials=0,  # fixed work: the same model on any machine
         models=["ridge", "lightgbm", "rf"],
         task="regression",
         seed=0,
@@ -88,7 +88,7 @@ def cls_model(patients):
         patients.drop(columns=["response"]),
         "outcome",
         id_cols=["patient_id"],
-        budget_s=5,
+        trials=0,
         models=["logistic", "lightgbm"],
         seed=0,
         n_splits=3,

@@ -113,8 +113,10 @@ def test_cli_evaluate_prints_and_audits(cli, pharmakon_home, tmp_path):
         "y",
         "--smiles-col",
         "smiles",
-        "--budget",
-        "5",
+        "--trials",
+        "0",
+        "--models",
+        "ridge,lightgbm",
         "--name",
         "chains",
     )

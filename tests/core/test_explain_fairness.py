@@ -58,7 +58,7 @@ def test_fairness_is_part_of_the_lifecycle_and_the_card(patients):
         "outcome",
         id_cols=["patient_id"],
         sensitive_cols=["sex", "site"],
-        budget_s=3,
+        trials=0,
         models=["logistic"],
         n_splits=3,
     )

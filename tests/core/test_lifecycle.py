@@ -48,7 +48,7 @@ def test_predictive_intervals_cover_held_out_molecules(small_featurizer):
         "y",
         smiles_col="smiles",
         featurizer=small_featurizer,
-        budget_s=3,
+        trials=0,
         models=["ridge"],
         task="regression",
         n_splits=5,
@@ -92,7 +92,7 @@ def test_auto_task_and_bad_targets(molecules, small_featurizer):
 
 
 def test_ids_are_not_features(patients):
-    m = train_model(patients.drop(columns=["outcome"]), "response", budget_s=3, models=["ridge"], n_splits=3)
+    m = train_model(patients.drop(columns=["outcome"]), "response", trials=0, models=["ridge"], n_splits=3)
     assert "patient_id" not in m.categorical_cols
     assert any("patient_id" in w for w in m.qc["warnings"])
 
@@ -137,7 +137,7 @@ def test_missing_group_keys_are_one_group_of_their_own(patients, monkeypatch):
         "outcome",
         id_cols=["patient_id"],
         groups=groups,
-        budget_s=3,
+        trials=0,
         models=["logistic"],
         seed=0,
         n_splits=3,

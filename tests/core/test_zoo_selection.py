@@ -111,7 +111,9 @@ def test_selection_respects_budget_and_keeps_baseline():
     t0 = time.monotonic()
     res = select_model(frame, Y_REG, "regression", prep, folds, budget_s=4, seed=0)
     elapsed = time.monotonic() - t0
-    assert elapsed < 4 * 1.5 + 2  # stops near the budget
+    # Stops near the budget. The bound is generous (a loaded machine runs late); what it catches is selection
+    # that ignores the clock, which screens the whole zoo and tunes without end.
+    assert elapsed < 4 + 30
     assert res.leaderboard[0]["model"] == "ridge" and res.leaderboard[0]["status"] == "ok"
     ok = [r for r in res.leaderboard if r["status"] == "ok"]
     best = min(ok, key=lambda r: r["cv_rmse"])
@@ -122,17 +124,18 @@ def test_selection_respects_budget_and_keeps_baseline():
 def test_late_start_still_screens_one_model_besides_the_baseline():
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
     folds = cv_folds(60, n_splits=3, seed=0)
-    # 60% of a 10 s budget already spent (e.g. slow featurization): past the 55% screening mark
+    # 60% of a 100 s budget already spent (e.g. slow featurization): past the 55% screening mark, with 15 s
+    # left before the 75% mark by which one model besides the baseline may still start (however slow the machine)
     res = select_model(
         frame,
         Y_REG,
         "regression",
         make_preprocessor(list(frame.columns), []),
         folds,
-        budget_s=10,
+        budget_s=100,
         models=["ridge", "knn", "svm"],
         seed=0,
-        start=time.monotonic() - 6,
+        start=time.monotonic() - 60,
     )
     status = {r["model"]: r["status"] for r in res.leaderboard if r["source"] == "screen"}
     assert status["ridge"] == "ok" and status["knn"] == "ok"
@@ -166,9 +169,9 @@ def test_ensemble_row_competes_in_the_leaderboard():
         "regression",
         make_preprocessor(list(frame.columns), []),
         folds,
-        budget_s=5,
         models=["ridge", "knn", "svm"],
         seed=0,
+        trials=0,  # fixed work: every family screened and the ensemble tried, whatever the clock
     )
     rows = [row for row in res.leaderboard if row["model"] == "ensemble"]
     assert len(rows) == 1  # the ensemble step always leaves one row saying what it did
@@ -256,8 +259,8 @@ def test_domains_register_families_and_an_unregistered_one_names_its_package(mon
         "regression",
         make_preprocessor([0, 1, 2, 3, 4], []),
         cv_folds(len(X), n_splits=3, seed=0),
-        budget_s=3,
         models=["placeholder"],
+        trials=0,
     )
     assert {r["model"] for r in sel.leaderboard} >= {"ridge", "placeholder"}
     with pytest.raises(InputError, match="unknown model 'deepnet'"):

@@ -217,6 +217,7 @@ def train_endpoint(
     endpoint: Endpoint,
     *,
     budget_s: float = 60.0,
+    trials: int | None = None,
     seed: int = 0,
     featurizer: str = "morgan+rdkit2d",
     max_rows: int | None = None,
@@ -227,7 +228,9 @@ def train_endpoint(
 ):
     """Train one endpoint through :func:`pharmakon.core.train_model`; returns the ``TrainedModel``.
 
-    ``frame`` (columns ``smiles``, ``y``) replaces the catalogue data (tests);
+    ``trials`` is fixed work instead of the budget (every family screened, then that many
+    Optuna trials: the same model on any machine). ``frame`` (columns ``smiles``, ``y``)
+    replaces the catalogue data (tests);
     ``cv_split="scaffold"`` keeps each Bemis–Murcko scaffold in one CV fold; other
     keyword arguments go to ``train_model`` (e.g. ``n_jobs``; ``models`` defaults to
     :data:`PANEL_MODELS`). ``channel`` (the front end that asked, see
@@ -237,6 +240,7 @@ def train_endpoint(
     from pharmakon.core.lifecycle import train_model
     from pharmakon.core.zoo import ZOO, zoo_names
 
+    start = time.monotonic()  # the budget counts loading, scaffold grouping and featurization too
     data = endpoint_frame(endpoint, max_rows=max_rows, seed=seed) if frame is None else frame
     if cv_split not in ("random", "scaffold"):
         raise InputError(f"cv_split must be random or scaffold, got {cv_split!r}", field="cv_split")
@@ -267,7 +271,9 @@ def train_endpoint(
         smiles_col="smiles",
         featurizer=make_featurizer(featurizer),
         budget_s=budget_s,
+        trials=trials,
         seed=seed,
+        start=start,
         file=f"{endpoint.dataset}/{endpoint.table}",
         **kwargs,
     )
@@ -297,6 +303,7 @@ def train_panel(
     actor: str,
     channel: str | None = None,
     budget_s: float = 60.0,
+    trials: int | None = None,
     seed: int = 0,
     max_rows: int | None = None,
     featurizer: str = "morgan+rdkit2d",
@@ -328,6 +335,7 @@ def train_panel(
         model = train_endpoint(
             endpoint,
             budget_s=budget_s,
+            trials=trials,
             seed=seed,
             featurizer=featurizer,
             max_rows=max_rows,

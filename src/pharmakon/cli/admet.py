@@ -65,7 +65,21 @@ def endpoints_command(as_json: JsonOpt = False) -> None:
 def train_command(
     endpoints: EndpointsOpt = None,
     budget: Annotated[
-        float | None, typer.Option("--budget", help="Seconds per endpoint, 1 to 86400 (default 60).")
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Seconds per endpoint, 1 to 86400 (default 60), counted from loading its data. Margin: an "
+            "endpoint may pass it by one cross-validation of the baseline model (always run) plus the refit "
+            "of the chosen model, calibration and registration. --trials fixes the work instead.",
+        ),
+    ] = None,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            "--trials",
+            help="Fixed work instead of --budget: screen every family, then N Optuna trials per endpoint "
+            "(same models on any machine).",
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (folds, models, Optuna; default 0).")] = None,
     max_rows: Annotated[
@@ -111,6 +125,7 @@ def train_command(
         PanelTrainSpec,
         endpoints=_split(endpoints) or None,
         budget_s=budget,
+        trials=trials,
         seed=seed,
         max_rows=max_rows,
         featurizer=featurizer,
@@ -158,7 +173,12 @@ def predict_command(
         str | None, typer.Option("--smiles-col", help="SMILES column of a CSV (default: detected).")
     ] = None,
     id_col: Annotated[
-        str | None, typer.Option("--id-col", help="Identifier column of a CSV, copied to the output.")
+        str | None,
+        typer.Option(
+            "--id-col",
+            help="Identifier column of a CSV, copied to the output (default: the SMILES name field, the SDF title, "
+            "else the 1-based row number).",
+        ),
     ] = None,
     alerts: Annotated[
         bool | None,
