@@ -22,6 +22,8 @@ variable                           meaning
 ``PHARMAKON_MAX_HEAVY_ATOMS``      most heavy atoms a standardised molecule may have; larger ones
                                    are invalid rows (default 150; bounds per-molecule featurizer
                                    cost, some descriptors grow with the cube of the size)
+``PHARMAKON_MAX_UPLOAD_MB``        largest request body (MiB) the server accepts; a larger one
+                                   gets 413 while it streams, before it is read (default 256)
 =================================  ==========================================================
 """
 
@@ -59,6 +61,7 @@ class Settings(BaseSettings):
     debug: bool = False
     max_smiles_length: int = Field(default=2000, ge=1, le=1_000_000)
     max_heavy_atoms: int = Field(default=150, ge=1, le=100_000)
+    max_upload_mb: int = Field(default=256, ge=1, le=1_000_000)
 
     @property
     def resolved_database_url(self) -> str:

@@ -20,6 +20,7 @@ def create_app() -> FastAPI:
 
     from pharmakon.api import app as api
     from pharmakon.config import get_settings
+    from pharmakon.http_limits import UploadGuard
     from pharmakon.web import routes as web
 
     settings = get_settings()
@@ -33,6 +34,12 @@ def create_app() -> FastAPI:
         static_url="/api/docs-static",
         openapi_url=f"{api.API_PREFIX}/openapi.json",
     )
+    api.mount(app)
+    web.mount(app)
+    # Added after the API's middleware (so outside it: nothing reads a body before this
+    # guard) and before the session middleware (so inside it: it sees the workbench
+    # session): uploads are authenticated and size-limited before their body is read.
+    app.add_middleware(UploadGuard, max_body_bytes=settings.max_upload_mb * 2**20)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret(),
@@ -40,6 +47,4 @@ def create_app() -> FastAPI:
         same_site="strict",
         https_only=settings.env == "production",
     )
-    api.mount(app)
-    web.mount(app)
     return app

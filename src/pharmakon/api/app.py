@@ -78,6 +78,7 @@ ERROR_STATUSES: dict[str, str] = {
     "401": "No valid credentials (send 'Authorization: Bearer <token>').",
     "403": "The caller's role may not do this.",
     "404": "The named thing (model, design, table, user, ...) does not exist.",
+    "413": "The request body is larger than the server accepts (PHARMAKON_MAX_UPLOAD_MB).",
     "422": "A parameter or body field is invalid; 'detail' names it.",
     "429": "Too many failed authentications from this client; retry after 'Retry-After' seconds.",
     "503": "The store is unavailable.",
@@ -323,7 +324,7 @@ def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             codes = {"503"}
             if "requestBody" in operation:
-                codes |= {"400", "422"}
+                codes |= {"400", "413", "422"}
             if operation.get("parameters"):
                 codes.add("422")
             if operation.get("security"):

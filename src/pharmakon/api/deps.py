@@ -48,8 +48,10 @@ def require(role: str) -> Callable[..., UserInfo]:
         api_key: Annotated[str | None, Depends(_api_key)],
     ) -> UserInfo:
         token = bearer.credentials if bearer else api_key
+        # The upload guard (pharmakon.http_limits) already checked this token before the body was read.
+        checked = request.scope.get("state", {}).get("upload_user")
         try:
-            user = user_from_request(store, request, token)
+            user = checked if checked is not None else user_from_request(store, request, token)
         except TooManyFailures as exc:
             audit_refusal(store, request, actor="anonymous", status_code=429, reason=exc.message)
             raise HTTPException(
