@@ -40,6 +40,8 @@ __all__ = [
     "user_from_request",
     "user_from_web_session",
     "audit_refusal",
+    "authenticate_api",
+    "Refusal",
     "TooManyFailures",
     "TOKEN_FAILURES_PER_CLIENT",
     "TOKEN_FAILURE_WINDOW_S",
@@ -63,6 +65,18 @@ class TooManyFailures(AuthenticationError):
             f"(at most {TOKEN_FAILURES_PER_CLIENT} failures per {TOKEN_FAILURE_WINDOW_S:g} s)"
         )
         self.retry_after_s = retry_after_s
+
+
+class Refusal(Exception):
+    """An API request refused before its route runs (already audited): status, message, headers."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str]) -> None:
+        super().__init__(message)
+        self.status_code, self.message, self.headers = status_code, message, headers
+
+
+#: What a request without an API token is told.
+NO_CREDENTIALS = "authentication required: send 'Authorization: Bearer <token>'"
 
 
 class _Guards:
@@ -161,6 +175,27 @@ def user_from_request(store: Store, request: Any, token: str | None) -> UserInfo
     except AuthenticationError:
         guards.failed(client)
         raise
+
+
+def authenticate_api(store: Store, request: Any, token: str | None) -> UserInfo:
+    """The active user of an API token; otherwise audit the refusal and raise :class:`Refusal`.
+
+    One policy for the API's role check and the upload guard: no token or a bad one is
+    401 (``WWW-Authenticate: Bearer``), a client over the failure limit 429
+    (``Retry-After``), each written as ``access.denied`` by :func:`audit_refusal`.
+    """
+    try:
+        user = user_from_request(store, request, token)
+    except TooManyFailures as exc:
+        audit_refusal(store, request, actor="anonymous", status_code=429, reason=exc.message)
+        raise Refusal(429, exc.message, {"Retry-After": str(exc.retry_after_s)}) from None
+    except AuthenticationError as exc:
+        audit_refusal(store, request, actor="anonymous", status_code=401, reason=exc.message)
+        raise Refusal(401, exc.message, {"WWW-Authenticate": "Bearer"}) from None
+    if user is None:
+        audit_refusal(store, request, actor="anonymous", status_code=401, reason="no credentials")
+        raise Refusal(401, NO_CREDENTIALS, {"WWW-Authenticate": "Bearer"})
+    return user
 
 
 def user_from_web_session(store: Store, request: Any) -> UserInfo | None:

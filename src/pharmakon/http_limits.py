@@ -5,9 +5,9 @@ A pure ASGI middleware (it never reads a request body itself), put on the whole 
 
 - a request with a body (``POST``/``PUT``/``PATCH``) under ``/api/v1`` (except
   ``/api/v1/health``) must carry an API token (``Authorization: Bearer`` or
-  ``X-API-Key``) that :func:`pharmakon.auth.user_from_request` accepts; otherwise it is
-  answered 401 (429 for a client over the failure limit), audited as ``access.denied``
-  like every refusal, before a byte of the body is read. The route's own role check
+  ``X-API-Key``) that :func:`pharmakon.auth.authenticate_api` accepts (the API's own
+  policy: 401, or 429 for a client over the failure limit, audited as ``access.denied``),
+  before a byte of the body is read. The route's own role check
   still runs afterwards (the user is also left in ``scope["state"]["upload_user"]``);
 - a workbench ``multipart/form-data`` ``POST`` (an upload form) without a valid
   workbench session is redirected (303) to the login page, unread; ``POST /login`` is exempt;
@@ -25,8 +25,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pharmakon.auth import TooManyFailures, audit_refusal, get_store, user_from_request, user_from_web_session
-from pharmakon.errors import AuthenticationError, PharmakonError
+from pharmakon.auth import Refusal, authenticate_api, get_store, user_from_web_session
+from pharmakon.errors import PharmakonError
 
 __all__ = ["UploadGuard", "BODY_METHODS"]
 
@@ -110,31 +110,11 @@ class UploadGuard:
     async def _api_allowed(self, scope: Scope, send: Send) -> bool:
         """Check the API token (without the body); on refusal answer and audit as the API does."""
         request = Request(scope)  # no receive: reading the body here would fail, by design
-        token = _token(scope)
-        store = get_store()
-        bearer = [(b"www-authenticate", b"Bearer")]
-        close = not _small_body(scope)
-        if not token:
-            await run_in_threadpool(
-                audit_refusal, store, request, actor="anonymous", status_code=401, reason="no credentials"
-            )
-            await _problem(
-                send, 401, "authentication required: send 'Authorization: Bearer <token>'", bearer, close=close
-            )
-            return False
         try:
-            user = await run_in_threadpool(user_from_request, store, request, token)
-        except TooManyFailures as exc:
-            await run_in_threadpool(
-                audit_refusal, store, request, actor="anonymous", status_code=429, reason=exc.message
-            )
-            await _problem(send, 429, exc.message, [(b"retry-after", str(exc.retry_after_s).encode())], close=close)
-            return False
-        except AuthenticationError as exc:
-            await run_in_threadpool(
-                audit_refusal, store, request, actor="anonymous", status_code=401, reason=exc.message
-            )
-            await _problem(send, 401, exc.message, bearer, close=close)
+            user = await run_in_threadpool(authenticate_api, get_store(), request, _token(scope))
+        except Refusal as exc:
+            headers = [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
+            await _problem(send, exc.status_code, exc.message, headers, close=not _small_body(scope))
             return False
         scope.setdefault("state", {})["upload_user"] = user
         return True

@@ -16,8 +16,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from pharmakon.auth import TooManyFailures, audit_refusal, get_store, user_from_request
-from pharmakon.errors import AuthenticationError
+from pharmakon.auth import Refusal, audit_refusal, authenticate_api, get_store
 from pharmakon.store import Store, UserInfo, role_allows
 
 __all__ = ["get_store", "StoreDep", "SessionDep", "ViewerUser", "ScientistUser", "AdminUser", "audit_refusal"]
@@ -49,24 +48,12 @@ def require(role: str) -> Callable[..., UserInfo]:
     ) -> UserInfo:
         token = bearer.credentials if bearer else api_key
         # The upload guard (pharmakon.http_limits) already checked this token before the body was read.
-        checked = request.scope.get("state", {}).get("upload_user")
-        try:
-            user = checked if checked is not None else user_from_request(store, request, token)
-        except TooManyFailures as exc:
-            audit_refusal(store, request, actor="anonymous", status_code=429, reason=exc.message)
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS, exc.message, {"Retry-After": str(exc.retry_after_s)}
-            ) from None
-        except AuthenticationError as exc:
-            audit_refusal(store, request, actor="anonymous", status_code=401, reason=exc.message)
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, exc.message, {"WWW-Authenticate": "Bearer"}) from None
+        user = request.scope.get("state", {}).get("upload_user")
         if user is None:
-            audit_refusal(store, request, actor="anonymous", status_code=401, reason="no credentials")
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "authentication required: send 'Authorization: Bearer <token>'",
-                {"WWW-Authenticate": "Bearer"},
-            )
+            try:
+                user = authenticate_api(store, request, token)
+            except Refusal as exc:
+                raise HTTPException(exc.status_code, exc.message, exc.headers) from None
         if not role_allows(user.role, role):
             reason = f"role {user.role!r} may not do this; needs {role!r}"
             audit_refusal(store, request, actor=user.username, status_code=403, reason=reason)
