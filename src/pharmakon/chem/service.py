@@ -27,8 +27,9 @@ import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr
 
 from pharmakon.caller import Caller
+from pharmakon.chem.admet import Endpoint
 from pharmakon.errors import InputError
-from pharmakon.results import Result
+from pharmakon.results import Result, result_of
 from pharmakon.specs import Spec
 
 if TYPE_CHECKING:
@@ -80,17 +81,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 # -- endpoints --------------------------------------------------------------------------------
 
 
-class CatalogueEndpoint(Result):
+class CatalogueEndpoint(result_of(Endpoint)):
     """One panel endpoint of the catalogue (:data:`pharmakon.chem.admet.ENDPOINTS`)."""
-
-    name: str
-    dataset: str
-    table: str
-    smiles_col: str
-    target: str
-    task: str
-    split: str
-    description: str
 
 
 class EndpointCatalogue(Result):

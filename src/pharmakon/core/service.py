@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError, PermissionDeniedError
@@ -115,6 +115,10 @@ def _version_value(value: int | str | None) -> int | str | None:
     if isinstance(value, int) and not 1 <= value <= MAX_VERSION:
         raise ValueError(f"a version number must be 1 to {MAX_VERSION}, got {value}")
     return value
+
+
+#: A model version as users give it: a number (1..MAX_VERSION, digit strings too) or an alias name.
+VersionRef = Annotated[int | str | None, AfterValidator(_version_value)]
 
 
 # -- train ------------------------------------------------------------------------------------
@@ -301,12 +305,7 @@ class PredictSpec(_Spec):
     """Predict in-memory rows with a registered model (REST, Python)."""
 
     name: str = Field(min_length=1, description="Registered model name.")
-    version: int | str | None = Field(None, description="Version number or alias (default: newest).")
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: int | str | None) -> int | str | None:
-        return _version_value(value)
+    version: VersionRef = Field(None, description="Version number or alias (default: newest).")
 
     rows: list[dict[str, Any]] = Field(
         min_length=1,
@@ -354,12 +353,7 @@ class PredictFileSpec(_Spec):
     """Predict every row of a table file into an output CSV (``pharmakon model predict``)."""
 
     name: str = Field(min_length=1, description="Registered model name.")
-    version: int | str | None = Field(None, description="Version number or alias (default: newest).")
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: int | str | None) -> int | str | None:
-        return _version_value(value)
+    version: VersionRef = Field(None, description="Version number or alias (default: newest).")
 
     data: Path = Field(description="Input table with the columns the model was trained on.")
     out: Path = Field(description="Output CSV: input rows in order plus predictions (written atomically).")
@@ -464,12 +458,7 @@ class EvaluateSpec(_Spec):
     """Score a registered model on labelled rows it has not seen."""
 
     name: str = Field(min_length=1, description="Registered model name.")
-    version: int | str | None = Field(None, description="Version number or alias (default: newest).")
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: int | str | None) -> int | str | None:
-        return _version_value(value)
+    version: VersionRef = Field(None, description="Version number or alias (default: newest).")
 
     data: Path | None = Field(None, description="Labelled table (a test split); the Python API may pass a frame.")
     target: str | None = Field(None, description="Label column (default: the one the model was trained on).")
