@@ -33,23 +33,10 @@ import numpy as np
 import pandas as pd
 
 import _common
+from pharmakon.datasets.loaders_molecules import TOX21_ASSAYS
 
 MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
 BIOGEN = {"HLM": 0.719, "MDR1_ER": 0.741, "Sol": 0.651, "RLM": 0.742, "hPPB": 0.754, "rPPB": 0.713}
-TOX21 = (
-    "NR-AR",
-    "NR-AR-LBD",
-    "NR-AhR",
-    "NR-Aromatase",
-    "NR-ER",
-    "NR-ER-LBD",
-    "NR-PPAR-gamma",
-    "SR-ARE",
-    "SR-ATAD5",
-    "SR-HSE",
-    "SR-MMP",
-    "SR-p53",
-)
 #: name -> (file, tasks, metric, the Chemprop number the issue gives for it)
 MOLNET = {
     "esol": ("delaney.csv", ("logp",), "rmse", 0.555),
@@ -57,7 +44,7 @@ MOLNET = {
     "lipo": ("lipo.csv", ("lipo",), "rmse", 0.555),
     "bbbp": ("bbbp.csv", ("p_np",), "auroc", 0.737),
     "clintox": ("clintox.csv", ("FDA_APPROVED", "CT_TOX"), "auroc", 0.864),
-    "tox21": ("tox21.csv", TOX21, "auroc", 0.851),
+    "tox21": ("tox21.csv", TOX21_ASSAYS, "auroc", 0.851),
 }
 
 

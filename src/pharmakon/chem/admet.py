@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from pharmakon.datasets.loaders_molecules import TOX21_ASSAYS
 from pharmakon.errors import InputError
 
 __all__ = [
@@ -107,21 +108,6 @@ def _mn(name: str, table: str, target: str, task: str, what: str) -> Endpoint:
     return Endpoint(name, "moleculenet", table, "smiles", target, task, "all", what)
 
 
-_TOX21 = [
-    "NR-AR",
-    "NR-AR-LBD",
-    "NR-AhR",
-    "NR-Aromatase",
-    "NR-ER",
-    "NR-ER-LBD",
-    "NR-PPAR-gamma",
-    "SR-ARE",
-    "SR-ATAD5",
-    "SR-HSE",
-    "SR-MMP",
-    "SR-p53",
-]
-
 _LIST: list[Endpoint] = [
     _biogen("biogen_hlm", "hlm", "log10 human liver microsomal CLint (mL/min/kg)"),
     _biogen("biogen_rlm", "rlm", "log10 rat liver microsomal CLint (mL/min/kg)"),
@@ -138,7 +124,7 @@ _LIST: list[Endpoint] = [
     _mn("hiv", "hiv", "HIV_active", "classification", "DTP anti-HIV screen (1 = active)"),
     *(
         _mn(f"tox21_{t.lower().replace('-', '_')}", "tox21", t, "classification", f"Tox21 {t} assay (1 = active)")
-        for t in _TOX21
+        for t in TOX21_ASSAYS
     ),
     _pb("pb_logd", "logd", "regression", "PharmaBench logD"),
     _pb("pb_water_solubility", "water_solubility", "regression", "PharmaBench log10 solubility (nM)"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pharmakon.datasets._tables import Table, csv_table
 
-__all__ = ["TABLES"]
+__all__ = ["TABLES", "TOX21_ASSAYS"]
 
 S, F, I = "string", "float64", "Int64"
 
-_TOX21 = [
+#: The 12 Tox21 assays (label columns of MoleculeNet's ``tox21`` table).
+TOX21_ASSAYS = (
     "NR-AR",
     "NR-AR-LBD",
     "NR-AhR",
@@ -27,7 +28,7 @@ _TOX21 = [
     "SR-HSE",
     "SR-MMP",
     "SR-p53",
-]
+)
 
 _MOLECULENET = [
     csv_table(
@@ -56,7 +57,7 @@ _MOLECULENET = [
     csv_table(
         "tox21",
         "tox21.csv",
-        {"smiles": S, **{c: I for c in _TOX21}},
+        {"smiles": S, **{c: I for c in TOX21_ASSAYS}},
         description="Tox21 2014: 12 binary assay labels, <NA> = not tested",
     ),
     csv_table(
