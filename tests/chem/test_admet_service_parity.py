@@ -97,3 +97,27 @@ def test_train_and_explain_specs(cli, store: Store, make_user) -> None:
     assert r.exit_code == 2 and "field 'budget_s'" in r.stderr
     r = cli("admet", "predict", "x.csv", "-o", "y.csv", "--backend", "spark")
     assert r.exit_code == 2 and "field 'backend'" in r.stderr
+
+
+def test_file_prediction_is_audited_before_its_output_appears(store: Store, tmp_path, monkeypatch) -> None:
+    """The event's hashes are computed while streaming and recorded before the output is renamed in."""
+    from pharmakon.chem import service
+    from pharmakon.hashing import sha256_file
+
+    register_tiny(store)
+    inp, out = tmp_path / "mols.smi", tmp_path / "panel.csv"
+    inp.write_text("\n".join(f"{s} {i}" for s, i in zip(MOLECULES, IDS)) + "\n")
+    seen = []
+    record = service._audit_predict
+
+    def audit_then_look(*args, **kwargs):
+        seen.append(out.exists())
+        record(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_audit_predict", audit_then_look)
+    spec = service.PanelFileSpec(input=inp, out=out, backend="serial")
+    service.predict_molecule_file(store, spec, Caller("ana", "python"))
+    assert seen == [False] and out.exists()
+    with store.read_session() as session:
+        (event,), _ = list_events(session, action="admet.predict")
+    assert event.outputs == {"predictions": sha256_file(out)}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import itertools
 import os
 import tempfile
@@ -79,6 +80,15 @@ def _find_col(columns: list[str], wanted: str | None, file: str) -> str:
         "name it with --smiles-col",
         file=file,
     )
+
+
+def molecule_lines(frame: pd.DataFrame) -> str:
+    """The molecules of ``frame`` as ``id,input`` CSV lines (no header): what an audit event hashes.
+
+    The same text whether the molecules came in a request or a file, so the same molecules
+    give the same input hash on every channel.
+    """
+    return frame[["id", "input"]].to_csv(index=False, header=False, lineterminator="\n")
 
 
 def read_molecules(
@@ -413,6 +423,7 @@ def predict_file(
     n_jobs: int | None = None,
     alerts: bool = True,
     progress: Callable[[int], None] | None = None,
+    before_publish: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
     """Stream ``input_path`` through the panel into ``output_path`` (CSV; see :func:`predict_chunk`).
 
@@ -431,6 +442,12 @@ def predict_file(
         Add structural alerts and drug-likeness columns.
     progress : callable, optional
         ``progress(molecules_done)``, called as chunks finish.
+    before_publish : callable, optional
+        ``before_publish(summary, molecules_sha256=..., output_sha256=...)``, called when
+        every chunk is written and before the output appears under its name (record the
+        audit event there). ``molecules_sha256`` hashes the molecules' ``id,input`` CSV
+        lines as read, ``output_sha256`` the output file's bytes; both are computed while
+        streaming, so nothing is read back.
 
     Returns
     -------
@@ -461,14 +478,19 @@ def predict_file(
             os.close(pfd)
             joblib.dump(models, panel_path)
             source = _PanelFile(panel_path)
+        molecules, written = hashlib.sha256(), hashlib.sha256()
         with get_executor(backend, n_jobs=n_jobs) as ex, atomic_open(output_path, newline="") as sink:
             fn = functools.partial(_worker_chunk, source, alerts, max(1, (os.cpu_count() or 1) // ex.n_workers))
             window_size = max(1, 2 * ex.n_workers)
             stream = itertools.chain([first], chunks)
             while pending := list(itertools.islice(stream, window_size)):
+                for chunk in pending:
+                    molecules.update(molecule_lines(chunk).encode())
                 for result in ex.imap(fn, pending, chunksize=1):
                     text = result["csv"]
-                    sink.write(text if done == 0 else text[text.index("\n") + 1 :])  # one header, from the first
+                    text = text if done == 0 else text[text.index("\n") + 1 :]  # one header, from the first
+                    sink.write(text)
+                    written.update(text.encode("utf-8"))
                     done += result["rows"]
                     invalid += result["invalid"]
                     shown += result["shown"][: 20 - len(shown)]
@@ -476,18 +498,22 @@ def predict_file(
                         in_domain[name] += count
                     if progress:
                         progress(done)
+            seconds = time.monotonic() - t0
+            summary = {
+                "rows": done,
+                "invalid": invalid,
+                "invalid_rows": shown,
+                "in_domain": in_domain,
+                "seconds": round(seconds, 2),
+                "molecules_per_s": round(done / seconds, 1) if seconds else None,
+                "endpoints": names,
+                "output": str(output_path),
+            }
+            sink.flush()
+            if before_publish is not None:
+                before_publish(summary, molecules_sha256=molecules.hexdigest(), output_sha256=written.hexdigest())
     finally:
         if panel_path is not None:
             with contextlib.suppress(OSError):
                 os.unlink(panel_path)
-    seconds = time.monotonic() - t0
-    return {
-        "rows": done,
-        "invalid": invalid,
-        "invalid_rows": shown,
-        "in_domain": in_domain,
-        "seconds": round(seconds, 2),
-        "molecules_per_s": round(done / seconds, 1) if seconds else None,
-        "endpoints": names,
-        "output": str(output_path),
-    }
+    return summary

@@ -399,9 +399,11 @@ class PanelFileResult(Result):
 
 def _molecules_sha256(chunks: Iterable[pd.DataFrame]) -> str:
     """SHA-256 of the molecules' ``id,input`` CSV lines (no header), chunk by chunk."""
+    from pharmakon.chem.panel_io import molecule_lines
+
     digest = hashlib.sha256()
     for chunk in chunks:
-        digest.update(chunk[["id", "input"]].to_csv(index=False, header=False, lineterminator="\n").encode())
+        digest.update(molecule_lines(chunk).encode())
     return digest.hexdigest()
 
 
@@ -514,19 +516,32 @@ def predict_molecule_file(
 
     Constant memory whatever the file's size: chunks of ``chunk_size`` molecules go to the
     executor's workers, which load the registered models themselves; the output replaces
-    ``spec.out`` only when every chunk succeeded. The audit hashes are computed from the
-    written file (its bytes, and its ``id``/``input`` columns read back in chunks).
+    ``spec.out`` only when every chunk succeeded, after the ``admet.predict`` event is
+    recorded; its hashes are computed while streaming (the molecules as read, the output's bytes).
     ``progress(molecules_done)`` is called as chunks finish.
     """
     from pharmakon.chem.admet import registered_panel
     from pharmakon.chem.panel_io import predict_file
-    from pharmakon.hashing import sha256_file
-    from pharmakon.tables import iter_table
 
     with store.read_session() as session:  # resolved and version-checked here; the workers load the models
         panel = registered_panel(session, spec.endpoints or None, version=spec.version)
         notes = _served_notes(session, spec.endpoints or None, spec.version)
         quality = _stored_quality(session, panel.refs)
+
+    def record(summary: dict[str, Any], *, molecules_sha256: str, output_sha256: str) -> None:
+        _audit_predict(
+            store,
+            caller,
+            molecules=molecules_sha256,
+            predictions=output_sha256,
+            models=panel.refs,
+            rows=summary["rows"],
+            invalid=summary["invalid"],
+            alerts=spec.alerts,
+            source=spec.input.name,
+        )
+
+    # The event is recorded before the output appears under its name: any output has its event.
     summary = predict_file(
         panel,
         spec.input,
@@ -538,18 +553,7 @@ def predict_molecule_file(
         n_jobs=spec.jobs,
         alerts=spec.alerts,
         progress=progress,
-    )
-    written = iter_table(spec.out, 100_000, usecols=["id", "input"], dtype=str, keep_default_na=False)
-    _audit_predict(
-        store,
-        caller,
-        molecules=_molecules_sha256(written),
-        predictions=sha256_file(spec.out),
-        models=panel.refs,
-        rows=summary["rows"],
-        invalid=summary["invalid"],
-        alerts=spec.alerts,
-        source=spec.input.name,
+        before_publish=record,
     )
     return PanelFileResult(**summary, models=panel.refs, notes=notes, quality=quality)
 
