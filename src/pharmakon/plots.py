@@ -11,7 +11,7 @@ import base64
 import io
 from typing import Any
 
-__all__ = ["new_figure", "figure_png_base64", "figure_svg", "png_img_tag"]
+__all__ = ["new_figure", "figure_png_base64", "figure_svg"]
 
 
 def new_figure(width: float = 5.0, height: float = 3.5, **kwargs: Any) -> tuple[Any, Any]:
@@ -45,10 +45,3 @@ def figure_svg(fig: Any) -> str:
     """
     text = _encode(fig, "svg", metadata={"Date": None}).decode("utf-8")
     return text[text.find("<svg") :]
-
-
-def png_img_tag(b64: str, alt: str) -> str:
-    """An ``<img>`` element showing base64 PNG ``b64`` with escaped ``alt`` text."""
-    import html
-
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'

@@ -1,14 +1,13 @@
 """One Jinja environment for every HTML page and report pharmakon renders.
 
 The workbench pages and the domains' standalone reports (model cards, trial design
-reports, DSMB reports) share it: the same autoescaping, filters and base styles. Report
+reports, DSMB reports) share it: the same loader and autoescaping. Report
 templates live in ``pharmakon/templates``; the workbench adds its own folder with
 :func:`add_template_folder`.
 """
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,24 +19,13 @@ __all__ = ["environment", "add_template_folder", "render"]
 _REPORTS = Path(__file__).parent / "templates"
 
 
-def _number(value: Any, digits: int = 3) -> str:
-    """A number for people: ``digits`` significant digits, ``—`` for missing or NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, int | float):
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The shared environment (autoescaped HTML; filter ``num`` formats numbers)."""
-    env = jinja2.Environment(
+    """The shared environment (autoescaped HTML)."""
+    return jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(_REPORTS))]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     )
-    env.filters["num"] = _number
-    return env
 
 
 def add_template_folder(folder: str | Path) -> None:
