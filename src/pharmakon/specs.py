@@ -3,7 +3,7 @@
 A spec is a pydantic model whose fields carry their bounds and defaults (defined once,
 here in the spec, for the CLI, the REST API and the workbench alike). Front ends pass
 only the values a user gave (``None`` means "not given": the default applies);
-:meth:`Spec.parse` / :func:`build_spec` validate them and turn pydantic's validation
+:func:`build_spec` (or :meth:`Spec.parse` for a mapping read from a file) validates them and turn pydantic's validation
 error into one :class:`~pharmakon.errors.InputError` that names the key (CLI exit code 2,
 HTTP 422, the form's error line): an unknown key with the closest valid one, a number
 with its allowed range, a choice with the allowed values.
@@ -105,7 +105,11 @@ def build_spec(cls: type[S], /, **values: Any) -> S:
 
 
 class Spec(BaseModel):
-    """Base of request specs: unknown keys refused, ``None`` means "not given" (at any depth)."""
+    """Base of request specs: unknown keys refused, ``None`` means "not given" (at any depth).
+
+    Front ends build one with :func:`build_spec` (keyword values) or :meth:`parse` (a mapping
+    read from a file or form).
+    """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
     #: How error messages name this spec.
@@ -127,8 +131,3 @@ class Spec(BaseModel):
             return cls.model_validate({**(data or {}), **values})
         except ValidationError as exc:
             raise input_error(cls, exc, file) from None
-
-    @classmethod
-    def create(cls, **values: Any) -> Self:
-        """The spec from keyword values a user gave (see :meth:`parse`)."""
-        return cls.parse(None, **values)

@@ -151,12 +151,12 @@ def test_extreme_numbers_and_untyped_fields_are_422(client, admin, method, path,
 
 
 def test_typed_rules_stay_the_mappings_the_service_reads() -> None:
-    spec = StartMonitorSpec.create(
-        trial="t", rules=[{"name": "r", "control": None, "historical_rate": 0.01, "threshold": "2"}]
+    spec = build_spec(
+        StartMonitorSpec, trial="t", rules=[{"name": "r", "control": None, "historical_rate": 0.01, "threshold": "2"}]
     )
     assert spec.rules == [{"name": "r", "control": None, "historical_rate": 0.01, "threshold": 2.0}]
     with pytest.raises(InputError, match="threshold"):
-        StartMonitorSpec.create(trial="t", rules=[{"name": "r", "threshold": float("nan")}])
+        build_spec(StartMonitorSpec, trial="t", rules=[{"name": "r", "threshold": float("nan")}])
 
 
 def test_predict_rows_are_checked_before_predicting() -> None:

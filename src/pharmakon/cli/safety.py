@@ -16,6 +16,7 @@ import typer
 from pharmakon.cli._common import cli_caller, console, err_console, print_json
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
+from pharmakon.specs import build_spec
 from pharmakon.trials.safety.specs import (
     IngestSpec,
     MonitorRunSpec,
@@ -88,7 +89,8 @@ def ingest_command(
     from pharmakon.store import open_store
     from pharmakon.trials.safety.service import ingest_reports
 
-    spec = IngestSpec.create(
+    spec = build_spec(
+        IngestSpec,
         input=input,
         output=output,
         format=fmt,
@@ -145,7 +147,8 @@ def signals_command(
     methods = list(parse_methods(method))
     if hyper_json and "ebgm" not in methods:
         raise InputError("--hyper-json needs the ebgm method", field="hyper-json")
-    spec = SignalsFileSpec.create(
+    spec = build_spec(
+        SignalsFileSpec,
         input=input,
         output=output,
         format=fmt,
@@ -196,7 +199,7 @@ def review_command(
     from pharmakon.store import open_store
     from pharmakon.trials.safety.service import review_signal
 
-    spec = ReviewSpec.create(table=table, drug=drug, event=event, status=status, reason=reason)
+    spec = build_spec(ReviewSpec, table=table, drug=drug, event=event, status=status, reason=reason)
     result = review_signal(open_store(), spec, cli_caller())
     if as_json:
         print_json(result.to_dict())
@@ -262,8 +265,8 @@ def monitor_command(
     from pharmakon.store import open_store
     from pharmakon.trials.safety.service import alert_line, monitor_stream
 
-    spec = MonitorRunSpec.create(
-        rules=_load_rules(rules), trial=trial, save=save, report=report is not None, source=str(stream)
+    spec = build_spec(
+        MonitorRunSpec, rules=_load_rules(rules), trial=trial, save=save, report=report is not None, source=str(stream)
     )
     live = str(stream) == "-" and not as_json
     result = monitor_stream(
@@ -312,8 +315,14 @@ def simulate_command(
         rr_values = [float(x) for x in rr.split(",") if x.strip()]
     except ValueError:
         raise InputError(f"--rr must be comma-separated numbers, got {rr!r}", field="rr") from None
-    spec = SimulateSpec.create(
-        rules=_load_rules(rules), rr=rr_values, n_sims=n_sims, n_per_arm=n_per_arm, base_rate=base_rate, seed=seed
+    spec = build_spec(
+        SimulateSpec,
+        rules=_load_rules(rules),
+        rr=rr_values,
+        n_sims=n_sims,
+        n_per_arm=n_per_arm,
+        base_rate=base_rate,
+        seed=seed,
     )
     result = simulate_monitoring(spec)
     if as_json:

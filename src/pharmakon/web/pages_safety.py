@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pharmakon.auth import get_store
 from pharmakon.caller import Caller
 from pharmakon.errors import PharmakonError
+from pharmakon.specs import build_spec
 from pharmakon.trials.safety import service
 from pharmakon.trials.safety.figures import trend_svg
 from pharmakon.trials.safety.specs import Method, ReviewSpec, ReviewStatus, TableQuery
@@ -52,7 +53,8 @@ def signal_table(request: Request, name: str) -> Response:
     user = page_user(request, "viewer")
     q = request.query_params
     form = {k: q.get(k) or "" for k in ("method", "drug", "event", "status")} | {"min_n": str(_int(q.get("min_n")))}
-    query = TableQuery.create(
+    query = build_spec(
+        TableQuery,
         name=name,
         method=form["method"] if form["method"] in get_args(Method) else None,
         drug=form["drug"] or None,
@@ -110,7 +112,7 @@ def signal_review(
     check_csrf(request, csrf)
     back = f"/safety/tables/{quote(name)}/pair?{urlencode({'drug': drug, 'event': event})}"
     try:
-        spec = ReviewSpec.create(table=name, drug=drug, event=event, status=status, reason=reason)
+        spec = build_spec(ReviewSpec, table=name, drug=drug, event=event, status=status, reason=reason)
         service.review_signal(get_store(), spec, Caller(user.username, "web"))
     except PharmakonError as exc:
         return RedirectResponse(f"{back}&{urlencode({'error': exc.message})}", status_code=303)

@@ -16,6 +16,7 @@ import pytest
 
 from pharmakon import files
 from pharmakon.caller import Caller
+from pharmakon.specs import build_spec
 from pharmakon.store import Store, list_events
 from pharmakon.trials.safety import service
 from pharmakon.trials.safety.specs import IngestSpec, SignalsFileSpec
@@ -62,7 +63,7 @@ def _events(store: Store, action: str) -> list:
 def test_signals_event_then_rename(store: Store, reports_csv: Path, tmp_path: Path, monkeypatch, save) -> None:
     out, hyper = tmp_path / "out" / "signals.csv", tmp_path / "out" / "hyper.json"
     order = _watch(monkeypatch, [out, hyper], fail=False)
-    spec = SignalsFileSpec.create(input=reports_csv, output=out, name=save)
+    spec = build_spec(SignalsFileSpec, input=reports_csv, output=out, name=save)
     service.compute_signals(store, spec, Caller("tester"), hyper_output=hyper)
     assert order == ["event", "rename"]
     (event,) = _events(store, "safety.signals")
@@ -74,7 +75,7 @@ def test_signals_event_then_rename(store: Store, reports_csv: Path, tmp_path: Pa
 def test_signals_failing_rename_leaves_no_output(store: Store, reports_csv: Path, tmp_path: Path, monkeypatch) -> None:
     out, hyper = tmp_path / "out" / "signals.csv", tmp_path / "out" / "hyper.json"
     order = _watch(monkeypatch, [out, hyper], fail=True)
-    spec = SignalsFileSpec.create(input=reports_csv, output=out)
+    spec = build_spec(SignalsFileSpec, input=reports_csv, output=out)
     with pytest.raises(RuntimeError, match="killed"):
         service.compute_signals(store, spec, Caller("tester"), hyper_output=hyper)
     assert order == ["event", "rename"]
@@ -86,7 +87,7 @@ def test_signals_failing_rename_leaves_no_output(store: Store, reports_csv: Path
 def test_ingest_event_then_rename(store: Store, reports_csv: Path, tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "out" / "long.parquet"
     order = _watch(monkeypatch, [out], fail=True)
-    spec = IngestSpec.create(input=reports_csv, output=out, format="long")
+    spec = build_spec(IngestSpec, input=reports_csv, output=out, format="long")
     with pytest.raises(RuntimeError, match="killed"):
         service.ingest_reports(store, spec, Caller("tester"))
     assert order == ["event", "rename"] and not out.exists()

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
 from pharmakon.server import create_app
+from pharmakon.specs import build_spec
 from pharmakon.store import Store, list_events
 from pharmakon.trials.safety import service
 from pharmakon.trials.safety.figures import trend_svg
@@ -49,17 +50,17 @@ def test_rows_are_read_as_a_long_file_is(reports: pd.DataFrame, tmp_path: Path) 
 
 
 def test_specs_hold_the_defaults_and_name_bad_fields() -> None:
-    spec = SignalsFileSpec.create(input="x.csv", methods=["prr", "prr", "ic"], normalise=None)
+    spec = build_spec(SignalsFileSpec, input="x.csv", methods=["prr", "prr", "ic"], normalise=None)
     assert spec.methods == ["prr", "ic"] and spec.format == "long" and spec.roles == ["PS", "SS"]
     assert spec.normalise is None and spec.strict is False and spec.squash is None
     with pytest.raises(InputError, match="field 'name'"):
-        SignalsRowsSpec.create(name="bad name", rows=[{"report": "1", "drug": "A", "event": "X"}])
+        build_spec(SignalsRowsSpec, name="bad name", rows=[{"report": "1", "drug": "A", "event": "X"}])
     with pytest.raises(InputError, match="unknown methods 'xyz'"):
-        SignalsFileSpec.create(input="x.csv", methods=["xyz"])
+        build_spec(SignalsFileSpec, input="x.csv", methods=["xyz"])
     with pytest.raises(InputError, match="field 'n_sims'"):
-        SimulateSpec.create(rules=[{"name": "a"}], n_sims=0)
+        build_spec(SimulateSpec, rules=[{"name": "a"}], n_sims=0)
     with pytest.raises(InputError, match="field 'limit'"):
-        TableQuery.create(name="t", limit=10_000)
+        build_spec(TableQuery, name="t", limit=10_000)
     assert SimulateSpec(rules=[{"name": "a"}]).rr == [1.0, 2.0, 3.0]
 
 

@@ -24,6 +24,7 @@ from pharmakon.api.app import API_PREFIX
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
 from pharmakon.server import create_app
+from pharmakon.specs import build_spec
 from pharmakon.store import Store, list_events, read_artifact
 from pharmakon.trials.safety.service import compute_signals, review_signal
 from pharmakon.trials.safety.simulate import simulate_trial_stream
@@ -222,7 +223,7 @@ def test_review_refusals_name_the_problem_on_every_channel(
     )
     assert page.status_code == 303 and "a+reason+is+required" in page.headers["location"]
     with pytest.raises(InputError, match="unknown status"):
-        ReviewSpec.create(table="rev", drug="X", event="Y", status="maybe", reason="r")
+        build_spec(ReviewSpec, table="rev", drug="X", event="Y", status="maybe", reason="r")
     assert _events(store, "safety.signal.*") == []
 
 

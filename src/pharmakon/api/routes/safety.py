@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.caller import Caller
+from pharmakon.specs import build_spec
 from pharmakon.trials.safety import service
 from pharmakon.trials.safety.specs import (
     MAX_COUNT,
@@ -105,7 +106,7 @@ def list_monitors(store: StoreDep, _user: ViewerUser) -> list[service.MonitorInf
 @router.put("/monitors/{trial}", status_code=201, response_model=service.MonitorStarted)
 def create_monitor(trial: str, body: RuleSet, store: StoreDep, user: ScientistUser) -> service.MonitorStarted:
     """Start (or restart, as a new version) monitoring a trial with these rules."""
-    spec = StartMonitorSpec.create(trial=trial, rules=body.rules)
+    spec = build_spec(StartMonitorSpec, trial=trial, rules=body.rules)
     return service.start_monitor(store, spec, Caller(user.username, "api"))
 
 
@@ -116,7 +117,7 @@ def post_events(trial: str, body: StreamBatch, store: StoreDep, user: ScientistU
     The stored monitor state (per-arm counts, exposure, per-subject days) is updated
     incrementally; earlier records are not replayed.
     """
-    spec = AppendEventsSpec.create(trial=trial, records=body.records)
+    spec = build_spec(AppendEventsSpec, trial=trial, records=body.records)
     return service.append_events(store, spec, Caller(user.username, "api"))
 
 

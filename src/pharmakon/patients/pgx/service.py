@@ -50,7 +50,7 @@ from pharmakon.patients.pgx.fairness import MIN_GROUP
 from pharmakon.patients.pgx.models import Number, SampleReport
 from pharmakon.patients.pgx.warfarin import ALGORITHMS, ID, WarfarinPatient
 from pharmakon.results import Result
-from pharmakon.specs import build_spec
+from pharmakon.specs import Spec, build_spec
 
 if TYPE_CHECKING:
     from pharmakon.store import Store
@@ -161,8 +161,8 @@ def spooled_uploads(uploads: dict[str, tuple[Upload, str]]) -> Iterator[dict[str
 # --------------------------------------------------------------------------- pgx.call
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Spec(Spec):
+    """Base of the PGx specs."""
 
 
 class CallSpec(_Spec):
