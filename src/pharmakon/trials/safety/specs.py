@@ -1,7 +1,7 @@
 """Request specs of the drug-safety use cases (:mod:`pharmakon.trials.safety.service`): defaults live here, once.
 
 The CLI reads its options' defaults from these classes; the REST API takes them as
-request bodies; the workbench builds them from its forms. :meth:`SafetySpec.create`
+request bodies; the workbench builds them from its forms. :func:`pharmakon.specs.build_spec`
 turns a bad value into an :class:`~pharmakon.errors.InputError` naming the field.
 """
 
