@@ -9,9 +9,10 @@ from typing import Annotated, Any, get_args
 
 import typer
 import typer.core as _typer_core
+import typer.rich_utils as _typer_rich
 
 from pharmakon._version import __version__
-from pharmakon.cli._common import console, print_json
+from pharmakon.cli._common import PIPE_WIDTH, console, print_json
 from pharmakon.errors import PharmakonError
 
 app = typer.Typer(
@@ -76,6 +77,12 @@ _TYPER_DISPLAY_TYPE = getattr(_typer_core.TyperOption, "display_type_rich", None
 if _TYPER_DISPLAY_TYPE is not None:
     _typer_core.TyperOption.display_type_rich = _plain_display_type  # type: ignore[method-assign]
     _typer_core.TyperArgument.display_type_rich = _plain_display_type  # type: ignore[method-assign]
+
+# Help and usage going to a pipe get the same fixed width as every other output of the CLI
+# (``PIPE_WIDTH``), so what a script or a test reads does not depend on COLUMNS;
+# ``TERMINAL_WIDTH`` still sets it explicitly.
+if _typer_rich.MAX_WIDTH is None and not sys.stdout.isatty():
+    _typer_rich.MAX_WIDTH = PIPE_WIDTH
 
 
 INTERNAL_ERROR_EXIT = 70
