@@ -47,6 +47,12 @@ API_ROUTERS: list[str] = [
     "pharmakon.api.routes.safety",
     "pharmakon.api.routes.trial",
     "pharmakon.api.routes.admet",
+    "pharmakon.api.routes.nano_formulation",
+    "pharmakon.api.routes.nano_delivery",
+    "pharmakon.api.routes.process",
+    "pharmakon.api.routes.matching",
+    "pharmakon.api.routes.trialdata",
+    "pharmakon.api.routes.imaging",
 ]
 
 _STATUS = [

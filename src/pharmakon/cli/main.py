@@ -32,6 +32,11 @@ COMMAND_GROUPS: dict[str, str] = {
     "admet": "pharmakon.cli.admet",
     "safety": "pharmakon.cli.safety",
     "trial": "pharmakon.cli.trial",
+    "nano": "pharmakon.cli.nano",
+    "process": "pharmakon.cli.process",
+    "match": "pharmakon.cli.match",
+    "trialdata": "pharmakon.cli.trialdata",
+    "imaging": "pharmakon.cli.imaging",
 }
 for _name, _module in COMMAND_GROUPS.items():
     app.add_typer(import_module(_module).app, name=_name)

@@ -54,6 +54,12 @@ DOMAIN_PAGES: list[str] = [
     "pharmakon.web.pages_safety",
     "pharmakon.web.pages_trial",
     "pharmakon.web.pages_admet",
+    "pharmakon.web.pages_nano_formulation",
+    "pharmakon.web.pages_nano_delivery",
+    "pharmakon.web.pages_process",
+    "pharmakon.web.pages_matching",
+    "pharmakon.web.pages_trialdata",
+    "pharmakon.web.pages_imaging",
 ]
 
 

@@ -1,0 +1,7 @@
+"""REST endpoints of imaging (under /api/v1)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

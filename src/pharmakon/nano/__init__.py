@@ -1,0 +1,1 @@
+"""Nanomedicine: formulation design (``formulation/``) and nanoparticle delivery (``delivery/``)."""

@@ -1,0 +1,1 @@
+"""Nanomedicine formulation design: CQA models, lipid screening, designs of experiments, batch proposals."""

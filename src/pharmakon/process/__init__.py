@@ -1,0 +1,1 @@
+"""Manufacturing quality: multivariate process monitoring, spectral soft sensors and a process digital twin."""

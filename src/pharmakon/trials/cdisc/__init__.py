@@ -1,0 +1,1 @@
+"""Clinical-trial data on CDISC standards: SDTM/ADaM I/O, analysis outputs, data review, retention."""

@@ -1,0 +1,1 @@
+"""Patient-trial matching: trial documents, eligibility criteria, retrieval, criterion-level assessment."""
