@@ -47,4 +47,4 @@ bench: install
 	$(BIN)/python bench/audit.py --quick
 
 clean:
-	rm -rf $(VENV) .pharmakon .pytest_cache
+	rm -rf $(VENV) .pytest_cache

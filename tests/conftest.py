@@ -25,6 +25,16 @@ REQUIRE_ALL = os.environ.get("PHARMAKON_REQUIRE_ALL_BACKENDS") == "1"
 _db_counter = itertools.count()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """No test touches the user's own store: the per-user default home (and the data
+    folder it lives in) is redirected to a folder of this run unless a test sets its own."""
+    import tempfile
+
+    if "PHARMAKON_HOME" not in os.environ:
+        run_home = Path(tempfile.mkdtemp(prefix="pharmakon-test-home-"))
+        os.environ["PHARMAKON_HOME"] = str(run_home)
+
+
 def unavailable(reason: str) -> None:
     """Fail when all backends are required, else skip."""
     if REQUIRE_ALL:

@@ -31,3 +31,20 @@ def test_production_refuses_missing_or_placeholder_secret(tmp_path: Path, secret
 
 def test_production_accepts_a_real_secret(tmp_path: Path) -> None:
     assert Settings(home=tmp_path, env="production", secret_key="x" * 48).session_secret() == "x" * 48
+
+
+def test_default_home_is_per_user_not_the_working_folder(tmp_path: Path, monkeypatch) -> None:
+    """Every command finds the same store wherever it starts (issue 13: a CLI run from
+    another folder used to see an empty store while the server showed models)."""
+    monkeypatch.delenv("PHARMAKON_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    first = tmp_path / "a"
+    second = tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+    home_a = Settings().home
+    monkeypatch.chdir(second)
+    home_b = Settings().home
+    assert home_a == home_b == tmp_path / "xdg" / "pharmakon"
+    assert home_a.is_absolute()

@@ -4,7 +4,9 @@
 variable                           meaning
 =================================  ==========================================================
 ``PHARMAKON_HOME``                 folder of the embedded store, data cache and secrets
-                                   (default ``./.pharmakon``)
+                                   (default: the user's data folder, ``~/.local/share/pharmakon``
+                                   on Linux, so every command finds the same store wherever
+                                   it starts)
 ``PHARMAKON_DATABASE_URL``         SQLAlchemy URL of the store; default is SQLite under home
 ``PHARMAKON_DATA_MIRROR``          folder laid out like the data cache, used instead of the
                                    network by ``pharmakon data fetch``
@@ -34,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -49,7 +52,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PHARMAKON_", extra="ignore")
 
-    home: Path = Field(default=Path(".pharmakon"))
+    home: Path = Field(default_factory=lambda: Path(user_data_dir("pharmakon", appauthor=False)))
     database_url: str | None = None
     data_mirror: Path | None = None
     backend: Literal["serial", "local", "ray"] = "local"
