@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if "PHARMAKON_HOME" not in os.environ:
         run_home = Path(tempfile.mkdtemp(prefix="pharmakon-test-home-"))
         os.environ["PHARMAKON_HOME"] = str(run_home)
+        config.add_cleanup(lambda: shutil.rmtree(run_home, ignore_errors=True))
 
 
 def unavailable(reason: str) -> None:
