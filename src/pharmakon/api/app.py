@@ -9,12 +9,18 @@ FastAPI could not validate, or a JSON body holding what JSON does not allow (``N
 ``Infinity``, a lone UTF-16 surrogate, an integer beyond 64 bits). The message names
 the field or parameter at fault and never echoes a value that cannot be encoded. The
 OpenAPI schema declares :class:`Problem` for every error status an operation can give.
+
+An exception nothing expected (a bug) is answered by :class:`CatchAll` with a 500
+:class:`Problem` that names no internals (the traceback goes to the server log under an
+incident id the answer quotes), and the kept-alive connection stays usable.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -33,7 +39,9 @@ from pharmakon.errors import (
 )
 from pharmakon.specs import input_error
 
-__all__ = ["API_PREFIX", "API_ROUTERS", "ERROR_STATUSES", "Problem", "json_body_problem", "mount"]
+__all__ = ["API_PREFIX", "API_ROUTERS", "ERROR_STATUSES", "CatchAll", "Problem", "json_body_problem", "mount"]
+
+_log = logging.getLogger("pharmakon.api")
 
 API_PREFIX = "/api/v1"
 
@@ -87,6 +95,7 @@ ERROR_STATUSES: dict[str, str] = {
     "413": "The request body is larger than the server accepts (PHARMAKON_MAX_UPLOAD_MB).",
     "422": "A parameter or body field is invalid; 'detail' names it.",
     "429": "Too many failed authentications from this client; retry after 'Retry-After' seconds.",
+    "500": "An unexpected error (a bug); 'detail' quotes an incident id found in the server log.",
     "503": "The store is unavailable.",
 }
 
@@ -309,6 +318,42 @@ class StrictJsonBodies:
         await self.app(scope, replay, send)
 
 
+class CatchAll:
+    """ASGI middleware: an unexpected exception under ``/api/v1`` becomes a 500 :class:`Problem`.
+
+    Starlette's own last-resort handler answers in plain text and re-raises, so the
+    server logs it as a crash and drops the kept-alive connection. Here the exception is
+    logged (with its traceback, under a short incident id) and answered as JSON naming
+    neither the exception nor its message; the exception does not propagate, so the
+    connection serves the next request. If the answer had already begun, the exception
+    is re-raised (nothing well-formed can be sent any more).
+    """
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: MutableMapping[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            _log.exception("unexpected error %s on %s %s", incident, scope.get("method"), scope["path"])
+            if started:
+                raise
+            message = f"internal error (incident {incident}): the server could not complete this request"
+            await _problem(message, 500)(scope, receive, send)
+
+
 # -- the schema -------------------------------------------------------------------------------
 
 
@@ -328,7 +373,7 @@ def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            codes = {"503"}
+            codes = {"500", "503"}
             if "requestBody" in operation:
                 codes |= {"400", "413", "422"}
             if operation.get("parameters"):
@@ -364,6 +409,7 @@ def mount(app: FastAPI) -> None:
         return _validation_problem(request, exc)
 
     app.add_middleware(StrictJsonBodies)
+    app.add_middleware(CatchAll)  # outermost of the API's: it also catches what the other middleware raises
     for module in API_ROUTERS:
         app.include_router(import_module(module).router, prefix=API_PREFIX)
 
