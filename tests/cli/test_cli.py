@@ -169,3 +169,66 @@ def test_serve_refuses_a_busy_port_before_printing_a_url(cli, pharmakon_home) ->
         result = cli("serve", "--host", "127.0.0.1", "--port", str(port), "--no-seed")
     assert result.exit_code == 2 and "--port" in result.stderr and str(port) in result.stderr
     assert "http://" not in result.stdout
+
+
+@pytest.mark.parametrize("columns", ["40", "200"])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("no-such-group",), ["No such command 'no-such-group'", "pharmakon --help"]),
+        (("trial", "no-such-command"), ["No such command 'no-such-command'", "pharmakon trial --help"]),
+        (("users", "add"), ["Missing argument", "pharmakon users add --help"]),
+        (("trial", "simulate", "rates", "--pi1", "abc"), ["--pi1", "pharmakon trial simulate rates --help"]),
+    ],
+)
+def test_usage_errors_are_one_plain_line(cli, monkeypatch, columns: str, args: tuple[str, ...], words) -> None:
+    """Unknown commands, missing arguments and bad values: one ``error:`` line, exit 2, no Rich box."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli(*args)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and all(w in line for w in words), line
+    assert "\x1b[" not in line and "╭" not in result.stderr and "Usage:" not in result.stderr
+
+
+def test_top_level_help_and_version_import_no_command_group() -> None:
+    """``pharmakon --help`` and ``version`` load no group module, no domain, no Rich for ``version``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pharmakon.cli.main import COMMAND_GROUPS, app\n"
+        "import typer.main\n"
+        "cmd = typer.main.get_command(app)\n"
+        "try:\n"
+        "    cmd.main(sys.argv[1:], prog_name='pharmakon')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m in COMMAND_GROUPS.values() or m.startswith(('pharmakon.trials', "
+        "'pharmakon.chem', 'pharmakon.core', 'polars', 'pandas', 'sklearn', 'sqlalchemy')))\n"
+        "print(','.join(loaded) + '|' + str('rich' in sys.modules), file=sys.stderr)\n"
+    )
+    for args, rich_expected in ((["--help"], True), (["version", "--json"], False)):
+        res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        loaded, has_rich = res.stderr.strip().splitlines()[-1].split("|")
+        assert not [m for m in loaded.split(",") if m], (args, loaded)
+        assert rich_expected or has_rich == "False", (args, has_rich)
+    res = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True)
+    for name in ("trial", "admet", "safety", "audit"):
+        assert name in res.stdout  # every group listed, with its help line, without importing it
+    assert "Clinical-trial design" in res.stdout
+
+
+def test_a_group_is_loaded_when_invoked(cli) -> None:
+    res = cli("trial", "--help")
+    assert res.exit_code == 0 and "samplesize" in res.stdout and "simulate" in res.stdout
+
+
+def test_version_masks_the_store_password_as_the_store_does(cli, pharmakon_home: Path, monkeypatch) -> None:
+    from pharmakon.store import mask_url
+
+    url = "postgresql+psycopg://alice:s3cret@db.example:5432/pharmakon"
+    monkeypatch.setenv("PHARMAKON_DATABASE_URL", url)
+    info = json.loads(cli("version", "--json").stdout)
+    assert info["store"] == mask_url(url) and "s3cret" not in info["store"]

@@ -25,8 +25,11 @@ def _command_paths() -> list[list[str]]:
 
     def walk(cmd: object, path: list[str]) -> None:
         paths.append(path)
-        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
-            walk(sub, [*path, name])
+        if not hasattr(cmd, "list_commands"):
+            return
+        ctx = cmd.make_context(path[-1] if path else "pharmakon", ["--help"], resilient_parsing=True)
+        for name in sorted(cmd.list_commands(ctx)):  # through the group's API: groups load lazily
+            walk(cmd.get_command(ctx, name), [*path, name])
 
     walk(typer.main.get_command(app), [])
     return paths

@@ -1,27 +1,28 @@
-"""The ``pharmakon`` command: one Typer app with one sub-app per area."""
+"""The ``pharmakon`` command: one Typer app with one sub-app per area, each loaded on demand.
+
+Start-up time is what a user feels on every command, so nothing heavy is imported here: a
+command group's module (and the domain it drives) is imported only when that group is
+invoked or its own help is shown. ``pharmakon --help`` lists the groups from the help text
+written in each module, read without importing it.
+"""
 
 from __future__ import annotations
 
-import platform
+import ast
 import sys
+from functools import cache
 from importlib import import_module
+from importlib.util import find_spec
 from typing import Annotated, Any, get_args
 
 import typer
 import typer.core as _typer_core
-import typer.rich_utils as _typer_rich
 
-from pharmakon._version import __version__
-from pharmakon.cli._common import PIPE_WIDTH, console, print_json
+# Typer 0.29 carries its own copy of click: its exceptions and contexts are these, not ``click``'s.
+from typer import _click as click
+
 from pharmakon.errors import PharmakonError
 
-app = typer.Typer(
-    name="pharmakon",
-    help="Validated, auditable machine learning and simulation for drug development.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 #: Command group name -> module holding its Typer ``app``. Each domain adds one line.
 COMMAND_GROUPS: dict[str, str] = {
     "audit": "pharmakon.cli.audit",
@@ -38,8 +39,102 @@ COMMAND_GROUPS: dict[str, str] = {
     "trialdata": "pharmakon.cli.trialdata",
     "imaging": "pharmakon.cli.imaging",
 }
-for _name, _module in COMMAND_GROUPS.items():
-    app.add_typer(import_module(_module).app, name=_name)
+
+#: Exit code of a usage error (unknown command, missing argument, bad option value), as click's.
+USAGE_EXIT = 2
+
+
+@cache
+def group_help(module: str) -> str:
+    """The ``help=`` text of ``app = typer.Typer(help=...)`` in ``module``, read without importing it.
+
+    Falls back to the first line of the module docstring; empty if neither is a literal.
+    """
+    spec = find_spec(module)
+    if spec is None or not spec.origin:
+        return ""
+    with open(spec.origin, encoding="utf-8") as fh:
+        tree = ast.parse(fh.read(), spec.origin)
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == "app" for t in node.targets):
+            continue
+        for kw in node.value.keywords:
+            if kw.arg == "help" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                return kw.value.value
+    return (ast.get_docstring(tree) or "").strip().split("\n", 1)[0]
+
+
+class LazyGroup(_typer_core.TyperGroup):
+    """The top-level group: sub-groups from :data:`COMMAND_GROUPS`, imported when first used.
+
+    Usage errors anywhere below it come out as one plain ``error: ...`` line on stderr (never a
+    Rich box, whatever ``COLUMNS`` is) with click's exit code 2.
+    """
+
+    _listing = False  # True while the top-level help is being formatted
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMAND_GROUPS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMAND_GROUPS:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:  # the listing needs a name and a line of help, not the module
+            return _typer_core.TyperGroup(name=cmd_name, help=group_help(COMMAND_GROUPS[cmd_name]))
+        _configure_help()
+        group = typer.main.get_group(import_module(COMMAND_GROUPS[cmd_name]).app)
+        group.name = cmd_name
+        self.commands[cmd_name] = group
+        return group
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _configure_help()
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; a usage error is one plain line on stderr and exit code 2."""
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.ClickException as exc:
+            if not standalone_mode:
+                raise
+            if type(exc).__name__ != "NoArgsIsHelpError":  # its help is already printed
+                _plain_error(f"error: {_usage_message(exc)}")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            _plain_error("error: aborted")
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        # Non-standalone click returns an explicit ``Exit``'s code; commands themselves return None.
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _usage_message(exc: click.exceptions.ClickException) -> str:
+    """click's message on one line, with where to find help for a usage error."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.exceptions.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
+app = typer.Typer(
+    name="pharmakon",
+    cls=LazyGroup,
+    help="Validated, auditable machine learning and simulation for drug development.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 
 # -- help metavars ----------------------------------------------------------------------------
@@ -83,11 +178,20 @@ if _TYPER_DISPLAY_TYPE is not None:
     _typer_core.TyperOption.display_type_rich = _plain_display_type  # type: ignore[method-assign]
     _typer_core.TyperArgument.display_type_rich = _plain_display_type  # type: ignore[method-assign]
 
-# Help and usage going to a pipe get the same fixed width as every other output of the CLI
-# (``PIPE_WIDTH``), so what a script or a test reads does not depend on COLUMNS;
-# ``TERMINAL_WIDTH`` still sets it explicitly.
-if _typer_rich.MAX_WIDTH is None and not sys.stdout.isatty():
-    _typer_rich.MAX_WIDTH = PIPE_WIDTH
+
+@cache
+def _configure_help() -> None:
+    """Help and usage going to a pipe get the fixed ``PIPE_WIDTH`` of every other output.
+
+    So what a script or a test reads does not depend on COLUMNS; ``TERMINAL_WIDTH`` still sets
+    it explicitly. Done only when help may be shown: Rich costs start-up time.
+    """
+    import typer.rich_utils as typer_rich
+
+    from pharmakon.cli._common import PIPE_WIDTH
+
+    if typer_rich.MAX_WIDTH is None and not sys.stdout.isatty():
+        typer_rich.MAX_WIDTH = PIPE_WIDTH
 
 
 INTERNAL_ERROR_EXIT = 70
@@ -96,18 +200,32 @@ INTERNAL_ERROR_EXIT = 70
 @app.command()
 def version(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the pharmakon version, Python, and the configured store."""
+    import json
+    import platform
+
+    from pharmakon._version import __version__
     from pharmakon.config import get_settings
-    from pharmakon.store import mask_url
 
     info = {
         "pharmakon": __version__,
         "python": platform.python_version(),
-        "store": mask_url(get_settings().resolved_database_url),
+        "store": _mask_password(get_settings().resolved_database_url),
     }
+    # Plain writes: this is the command people time, and Rich or the store would triple its start-up.
     if as_json:
-        print_json(info)
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
     else:
-        console.print(f"pharmakon {info['pharmakon']} (Python {info['python']}; store {info['store']})", markup=False)
+        sys.stdout.write(f"pharmakon {info['pharmakon']} (Python {info['python']}; store {info['store']})\n")
+
+
+def _mask_password(url: str) -> str:
+    """The URL with any password replaced by ``***``, as ``pharmakon.store.mask_url`` prints it.
+
+    Repeated here (one regular expression) because importing the store loads SQLAlchemy.
+    """
+    import re
+
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
 
 
 @app.command()
@@ -165,7 +283,7 @@ def _check_port_free(host: str, port: int) -> None:
 def main() -> None:
     """Entry point: run the app, turning pharmakon errors into one clear line and an exit code."""
     try:
-        app()
+        app(prog_name="pharmakon")
     except PharmakonError as exc:
         _plain_error(f"error: {exc.message}")
         raise SystemExit(exc.exit_code) from None
