@@ -13,10 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pharmakon.auth import get_store
 from pharmakon.caller import Caller
-from pharmakon.errors import PharmakonError
+from pharmakon.errors import InputError, PharmakonError
 from pharmakon.specs import build_spec
 from pharmakon.trials.safety import service
 from pharmakon.trials.safety.figures import trend_svg
+from pharmakon.trials.safety.specs import MAX_COUNT as MAX_QUERY_INT
 from pharmakon.trials.safety.specs import Method, ReviewSpec, ReviewStatus, TableQuery
 from pharmakon.web.routes import check_csrf, page_user, render
 
@@ -40,11 +41,18 @@ def safety_home(request: Request) -> Response:
     )
 
 
-def _int(text: str | None) -> int:
-    try:
-        return max(int(text or 0), 0)
-    except ValueError:
+def _int(text: str | None, field: str) -> int:
+    """A non-negative whole number from a query parameter (blank: 0); anything else names the field."""
+    text = (text or "").strip()
+    if not text:
         return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{field} must be a whole number (got {text[:40]!r})", field=field) from None
+    if not 0 <= value <= MAX_QUERY_INT:
+        raise InputError(f"{field} must be between 0 and {MAX_QUERY_INT:,} (got {value})", field=field)
+    return value
 
 
 @router.get("/safety/tables/{name}", response_class=HTMLResponse)
@@ -52,7 +60,9 @@ def signal_table(request: Request, name: str) -> Response:
     """Ranked, filterable signal table with review status."""
     user = page_user(request, "viewer")
     q = request.query_params
-    form = {k: q.get(k) or "" for k in ("method", "drug", "event", "status")} | {"min_n": str(_int(q.get("min_n")))}
+    form = {k: q.get(k) or "" for k in ("method", "drug", "event", "status")} | {
+        "min_n": str(_int(q.get("min_n"), "min_n"))
+    }
     query = build_spec(
         TableQuery,
         name=name,
@@ -60,9 +70,9 @@ def signal_table(request: Request, name: str) -> Response:
         drug=form["drug"] or None,
         event=form["event"] or None,
         status=form["status"] if form["status"] in get_args(ReviewStatus) else None,
-        min_n=_int(q.get("min_n")),
+        min_n=int(form["min_n"]),
         limit=PAGE_ROWS,
-        offset=_int(q.get("offset")),
+        offset=_int(q.get("offset"), "offset"),
     )
     page = service.signal_table_page(get_store(), query)
     return render(

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from pharmakon._version import __version__
 from pharmakon.auth import audit_refusal, get_store, user_from_web_session
-from pharmakon.errors import AuthenticationError, PharmakonError
+from pharmakon.errors import (
+    AuthenticationError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PharmakonError,
+    StoreError,
+)
 from pharmakon.reports import add_template_folder, environment
 from pharmakon.store import (
     MAX_OFFSET,
@@ -93,14 +103,119 @@ class _Forbidden(Exception):
         self.user, self.needed = user, needed
 
 
+#: Status of a page whose handler let a domain error through (the API maps them the same way).
+_ERROR_STATUS: list[tuple[type[PharmakonError], int, str]] = [
+    (AuthenticationError, 401, "Not signed in"),
+    (PermissionDeniedError, 403, "Not allowed"),
+    (NotFoundError, 404, "Not found"),
+    (InputError, 422, "Invalid input"),
+    (StoreError, 503, "Store unavailable"),
+]
+_API_PATH = "/api/"
+#: Where a parameter came from, in words (FastAPI's ``loc[0]``).
+#: Plain words for the commonest validation failures of form and query values.
+_PLAIN = {
+    "int_parsing": "should be a whole number",
+    "int_from_float": "should be a whole number",
+    "float_parsing": "should be a number",
+    "bool_parsing": "should be yes/no (1 or 0)",
+}
+_WHERE = {"query": "query parameter", "path": "part of the address", "body": "form field", "header": "header"}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(_API_PATH)
+
+
+def _shown(value: object) -> str:
+    """A short rendering of a rejected value for the page ("" when there is none)."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def invalid_field_message(exc: RequestValidationError) -> tuple[str, str]:
+    """``(field, message)`` for the first problem in a request FastAPI could not validate.
+
+    e.g. ``("kmax", "query parameter 'kmax': should be a valid integer (got 'abc')")``.
+    """
+    errors = list(exc.errors())
+    if not errors:
+        return "", "the request is invalid"
+    err = errors[0]
+    loc = [str(p) for p in err.get("loc", ())]
+    where, field = (loc[0], ".".join(loc[1:])) if loc else ("query", "")
+    kind = err.get("type", "")
+    if kind == "missing":
+        reason = "is required but was not given"
+    else:
+        reason = _PLAIN.get(kind) or str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        reason = reason.replace("Input should be", "should be")
+        if shown := _shown(err.get("input")):
+            reason += f" (got {shown})"
+    more = f"; and {len(errors) - 1} more problem(s)" if len(errors) > 1 else ""
+    return field, f"{_WHERE.get(where, where)} {field!r}: {reason}{more}"
+
+
+def _current_user(request: Request) -> UserInfo | None:
+    try:
+        return user_from_web_session(get_store(), request)
+    except PharmakonError:
+        return None
+
+
+def error_page(request: Request, status_code: int, title: str, message: str, field: str = "") -> Response:
+    """The HTML error page (with the navigation when someone is signed in); a visitor is sent to log in."""
+    user = _current_user(request)
+    if user is None and status_code not in (401, 503):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return render(request, "error.html", user, status_code=status_code, title=title, message=message, field=field)
+
+
+def _invalid_page(request: Request, exc: RequestValidationError) -> Response:
+    field, message = invalid_field_message(exc)
+    return error_page(request, 422, "Invalid input", message, field)
+
+
+def _domain_error_page(request: Request, exc: PharmakonError) -> Response:
+    status, title = next(((code, t) for kind, code, t in _ERROR_STATUS if isinstance(exc, kind)), (400, "Error"))
+    field = getattr(exc, "field", None) or ""
+    return error_page(request, status, title, exc.message, field)
+
+
+def _html_for_pages(app: FastAPI, kind: type[Exception], page: Callable[[Request, Any], Response]) -> None:
+    """Answer ``kind`` with an HTML page on workbench paths; the API keeps its own (JSON) handler."""
+    from fastapi.exception_handlers import request_validation_exception_handler
+
+    api_handler = app.exception_handlers.get(kind)
+    if api_handler is None and kind is RequestValidationError:
+        api_handler = request_validation_exception_handler
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if _is_api(request) and api_handler is not None:
+            return await api_handler(request, exc)
+        return await run_in_threadpool(page, request, exc)  # the store is read synchronously
+
+    app.add_exception_handler(kind, handler)
+
+
 def mount(app: FastAPI) -> None:
-    """Add the workbench pages and static files to ``app``."""
+    """Add the workbench pages and static files to ``app``.
+
+    Call it after the API's ``mount``: a request a page could not validate (``kmax=abc``,
+    a missing or out-of-range parameter) or a domain error a page let through is then
+    answered with the HTML error page naming the field, while API paths keep the API's
+    JSON answers.
+    """
     from importlib import import_module
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(router)
     for module in DOMAIN_PAGES:
         app.include_router(import_module(module).router)
+    _html_for_pages(app, RequestValidationError, _invalid_page)
+    _html_for_pages(app, PharmakonError, _domain_error_page)
 
     @app.exception_handler(_Redirect)
     async def _redirect(_request: Request, exc: _Redirect) -> Response:
