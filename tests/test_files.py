@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pharmakon.files import atomic_open, atomic_path, atomic_write_text, staged_files
+from pharmakon.files import atomic_open, atomic_path, atomic_write_text, scratch_folder, staged_files
 
 
 def test_success_replaces_the_target(tmp_path: Path) -> None:
@@ -124,3 +124,26 @@ def test_staged_files_appear_only_after_the_block_and_never_on_failure(tmp_path:
     assert not (tmp_path / "c.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "sub"]
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["b.txt"]
+
+
+def test_a_killed_process_scratch_folder_is_removed_by_the_next_use(tmp_path: Path) -> None:
+    """``kill -9`` of a PGx batch used to leave its spool folder (hundreds of MB) behind."""
+    host = _host_tag()
+    dead = tmp_path / f"pgx-spool-p{_dead_pid()}-{host}-0123abcd"
+    alive = tmp_path / f"pgx-spool-p{os.getppid()}-{host}-89abcdef"  # a running job: kept
+    other_job = tmp_path / f"pgx-upload-p{_dead_pid()}-{host}-0123abcd"  # another prefix: left to its own job
+    for folder in (dead, alive, other_job):
+        folder.mkdir()
+        (folder / "genotypes.npy").write_bytes(b"partial")
+    with scratch_folder("pgx-spool", parent=tmp_path) as mine:
+        assert mine.is_dir() and (mine.stat().st_mode & 0o777) == 0o700
+        assert not dead.exists()
+        assert alive.exists() and other_job.exists()
+    assert not mine.exists()
+
+
+def test_scratch_folder_is_removed_when_the_block_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), scratch_folder("job", parent=tmp_path) as folder:
+        (folder / "x").write_text("x")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []

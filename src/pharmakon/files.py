@@ -14,6 +14,10 @@ same target removes it: on this host when its writer process is gone, from anoth
 host (a shared file system) or of an older naming when it is older than
 :data:`STALE_AFTER_S`.
 
+Scratch folders (spooled uploads, intermediate files) come from :func:`scratch_folder`,
+named after their process in the same way, so a later run removes those of killed
+processes.
+
 Several outputs that belong to one audited action are written with
 :func:`staged_files`: each goes to a temporary, the caller records its audit event
 (with the temporaries' hashes), and only then are they renamed into place, so a kill
@@ -34,7 +38,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["STALE_AFTER_S", "StagedFiles", "atomic_path", "atomic_open", "atomic_write_text", "staged_files"]
+__all__ = [
+    "STALE_AFTER_S",
+    "StagedFiles",
+    "atomic_path",
+    "atomic_open",
+    "atomic_write_text",
+    "scratch_folder",
+    "staged_files",
+]
 
 STALE_AFTER_S = 3600.0
 """Age (s) after which a temporary whose writer cannot be checked (another host, older naming) is removed."""
@@ -245,3 +257,61 @@ def staged_files() -> Iterator[StagedFiles]:
         staged.publish()
     finally:
         staged.discard()
+
+
+_SCRATCH = re.compile(r"^(?P<prefix>[a-z0-9-]+)-p(?P<pid>\d+)-(?P<host>[0-9a-f]{4})-[0-9a-f]{8}$")
+
+
+def _remove_stale_scratch(parent: Path, prefix: str) -> None:
+    """Remove scratch folders named ``prefix`` whose process on this host is gone (best effort)."""
+    import shutil
+
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = _SCRATCH.match(entry.name)
+        if (
+            match is not None
+            and match.group("prefix") == prefix
+            and match.group("host") == _host_tag()
+            and not _pid_alive(int(match.group("pid")))
+        ):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+@contextmanager
+def scratch_folder(prefix: str, parent: str | Path | None = None) -> Iterator[Path]:
+    """A private temporary folder, removed on exit, and by the next use if this process is killed.
+
+    Parameters
+    ----------
+    prefix : lower-case letters, digits and dashes naming the job (``pgx-spool``)
+    parent : where to create it (default: the system's temporary folder, ``TMPDIR``)
+
+    Examples
+    --------
+    >>> with scratch_folder("demo") as folder:
+    ...     _ = (folder / "part.bin").write_bytes(b"x")
+    >>> folder.exists()
+    False
+    """
+    import shutil
+    import tempfile
+
+    if not re.fullmatch(r"[a-z0-9-]+", prefix):
+        raise ValueError(f"scratch folder prefix must be lower-case letters, digits and dashes: {prefix!r}")
+    base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    _remove_stale_scratch(base, prefix)
+    while True:
+        folder = base / f"{prefix}-p{os.getpid()}-{_host_tag()}-{secrets.token_hex(4)}"
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # pragma: no cover - 32 random bits
+            continue
+        break
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

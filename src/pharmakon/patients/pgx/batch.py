@@ -10,12 +10,11 @@ cohort size, and the file is parsed once whatever the number of chunks.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pharmakon.errors import InputError
-from pharmakon.files import atomic_open
+from pharmakon.files import atomic_open, scratch_folder
 from pharmakon.patients.pgx.models import BATCH_COLUMNS, STATUSES
 from pharmakon.patients.pgx.report import VCF_GENES, block_calls, gene_result
 from pharmakon.patients.pgx.spool import spool_genotypes
@@ -74,7 +73,7 @@ def call_batch(
     counts: dict[str, int] = {}
     n_rows = done = 0
     with (
-        tempfile.TemporaryDirectory(prefix="pgx-spool-") as folder,
+        scratch_folder("pgx-spool") as folder,
         spool_genotypes(vcf, tuple(genes), folder, reference=reference) as spooled,
         atomic_open(out_tsv) as fh,
         get_executor(backend, n_jobs=n_jobs) as ex,

@@ -33,7 +33,6 @@ event is committed, so an interrupted run leaves no file without its event.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
-from pharmakon.files import StagedFiles, staged_files
+from pharmakon.files import StagedFiles, scratch_folder, staged_files
 from pharmakon.patients.pgx.fairness import MIN_GROUP
 from pharmakon.patients.pgx.models import Number, SampleReport
 from pharmakon.patients.pgx.warfarin import ALGORITHMS, ID, WarfarinPatient
@@ -147,8 +146,9 @@ def spooled_uploads(uploads: dict[str, tuple[Upload, str]]) -> Iterator[dict[str
         Removed on exit. An :class:`~pharmakon.errors.InputError` raised inside names the
         uploaded file, never the temporary one.
     """
-    with tempfile.TemporaryDirectory(prefix="pgx-upload-") as tmp:
-        paths = {stem: _spool(up, Path(tmp), stem, suffix) for stem, (up, suffix) in uploads.items()}
+    with scratch_folder("pgx-upload") as folder:
+        tmp = str(folder)
+        paths = {stem: _spool(up, folder, stem, suffix) for stem, (up, suffix) in uploads.items()}
         try:
             yield paths
         except InputError as exc:
@@ -403,7 +403,7 @@ def batch_call_file(
 
     vcf_name = spec.vcf_name or spec.vcf.name
     group_of = read_groups(spec.groups) if spec.groups else None
-    with tempfile.TemporaryDirectory(prefix="pgx-batch-") as tmp, staged_files() as staged:
+    with scratch_folder("pgx-batch") as tmp, staged_files() as staged:
         # spec.out is staged: it appears after the pgx.batch event is committed (below)
         out = staged.path(spec.out) if spec.out else Path(tmp) / "calls.tsv"
         counts = call_batch(
