@@ -1,7 +1,70 @@
-"""REST endpoints of process (under /api/v1)."""
+"""REST endpoints of process monitoring, soft sensors and the digital twin (under /api/v1).
+
+Reading needs the viewer role; fitting and feeding samples need scientist. Each route
+builds the spec of :mod:`pharmakon.process.service` (or ``service_models``), calls the
+service (which stores and audits: ``process.fit``, ``process.samples``,
+``process.alarm``, ...) and returns its typed result.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query
+
+from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
+from pharmakon.caller import Caller
+from pharmakon.process import service
+from pharmakon.specs import build_spec
+
+router = APIRouter(prefix="/process", tags=["process"])
+
+NameParam = Annotated[str, Path(pattern=service.NAME_PATTERN, description="Stored monitor name.")]
+
+
+@router.get("/monitors", response_model=list[service.MonitorInfo])
+def list_monitors(store: StoreDep, _user: ViewerUser) -> list[service.MonitorInfo]:
+    """Stored monitors (newest version of each) and whether each is running here."""
+    return service.list_monitors(store)
+
+
+@router.post("/monitors", status_code=201, response_model=service.FitResult)
+def fit_monitor(body: service.FitSpec, store: StoreDep, user: ScientistUser) -> service.FitResult:
+    """Fit a monitor on a normal-operation table readable by the server and store it (``process.fit``)."""
+    return service.fit_monitor(store, body, Caller(user.username, "api"))
+
+
+@router.get("/monitors/{name}", response_model=service.FitResult)
+def show_monitor(
+    name: NameParam,
+    store: StoreDep,
+    _user: ViewerUser,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> service.FitResult:
+    """Settings, variables and control limits of a stored monitor."""
+    return service.show_monitor(store, name, version)
+
+
+@router.post("/monitors/{name}/samples", response_model=service.SamplesResult)
+def post_samples(
+    name: NameParam, body: service.SamplesBody, store: StoreDep, user: ScientistUser
+) -> service.SamplesResult:
+    """Feed a batch of samples (in time order) to the running monitor; one record per sample, in order.
+
+    The monitor starts on the first batch with the newest model version and keeps its
+    window between batches (``restart`` starts it afresh). Bad samples are flagged,
+    never refused: the response always has one record per posted sample.
+    """
+    spec = build_spec(service.SamplesSpec, name=name, samples=body.samples, restart=body.restart)
+    return service.feed_samples(store, spec, Caller(user.username, "api"))
+
+
+@router.get("/alarms", response_model=list[service.AlarmInfo])
+def list_alarms(
+    store: StoreDep,
+    _user: ViewerUser,
+    model: Annotated[str | None, Query(pattern=service.NAME_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[service.AlarmInfo]:
+    """Alarm onsets from the audit trail, newest first, with their top contributions."""
+    return service.list_alarms(store, model, limit)
