@@ -1,0 +1,65 @@
+"""A data review of one study: edit checks and anomaly detection raising queries with evidence.
+
+:func:`review_domains` runs the rule-based checks (:mod:`.review_checks`) and the
+statistical/ML detectors (:mod:`.review_ml`) over SDTM domains (plus ADSL when given)
+and returns one table of queries, shape ``(n_queries, 8)``: ``id`` (stable: the same
+finding gets the same id in every run), ``site``, then the contract columns ``domain,
+usubjid, seq, variable, rule, evidence``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from pharmakon.trials.cdisc.review_checks import CHECKS, QUERY_COLUMNS, ReviewParams, run_checks
+from pharmakon.trials.cdisc.review_ml import isolation_forest_subjects, robust_z_site, robust_z_subject
+
+__all__ = ["RULES", "ML_RULES", "review_domains", "query_id"]
+
+ML_RULES = ("robust_z_subject", "robust_z_site", "isolation_forest")
+#: Every rule a review can raise.
+RULES = (*CHECKS, *ML_RULES)
+
+
+def query_id(domain: str, usubjid: str, seq: float | None, variable: str, rule: str) -> str:
+    """A stable id: the first 16 hex digits of the SHA-256 of the query's identity."""
+    seq_text = "" if seq is None or (isinstance(seq, float) and np.isnan(seq)) else f"{float(seq):g}"
+    return hashlib.sha256(f"{domain}|{usubjid}|{seq_text}|{variable}|{rule}".encode()).hexdigest()[:16]
+
+
+def review_domains(
+    domains: dict[str, pd.DataFrame],
+    params: ReviewParams | None = None,
+    *,
+    rules: list[str] | None = None,
+    ml: bool = True,
+    contamination: float = 0.01,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Queries of every check (or of ``rules``), sorted by domain, subject, seq and rule; one per id."""
+    params = params or ReviewParams()
+    parts = [run_checks(domains, params, rules)]
+    lb, dm = domains.get("LB"), domains.get("DM")
+    wanted = lambda r: rules is None or r in rules
+    if ml and lb is not None:
+        if wanted("robust_z_subject"):
+            parts.append(robust_z_subject(lb))
+        if wanted("robust_z_site") and dm is not None:
+            parts.append(robust_z_site(lb, dm))
+        if wanted("isolation_forest"):
+            parts.append(isolation_forest_subjects(lb, contamination=contamination, seed=seed))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["id", "site", *QUERY_COLUMNS])
+    q = pd.concat(parts, ignore_index=True)
+    q["seq"] = q["seq"].astype(float)
+    q.insert(
+        0, "id", [query_id(*k) for k in zip(q["domain"], q["usubjid"], q["seq"], q["variable"], q["rule"], strict=True)]
+    )
+    site = dm.set_index("USUBJID")["SITEID"] if dm is not None and "SITEID" in dm else pd.Series(dtype=object)
+    q.insert(1, "site", q["usubjid"].map(site).astype(object).where(lambda s: s.notna(), None))
+    q = q.drop_duplicates("id").sort_values(["domain", "usubjid", "seq", "rule"], na_position="first")
+    return q.reset_index(drop=True)
