@@ -43,13 +43,13 @@ def review_domains(
     params = params or ReviewParams()
     parts = [run_checks(domains, params, rules)]
     lb, dm = domains.get("LB"), domains.get("DM")
-    wanted = lambda r: rules is None or r in rules
+    on = set(ML_RULES if rules is None else rules)
     if ml and lb is not None:
-        if wanted("robust_z_subject"):
+        if "robust_z_subject" in on:
             parts.append(robust_z_subject(lb))
-        if wanted("robust_z_site") and dm is not None:
+        if "robust_z_site" in on and dm is not None:
             parts.append(robust_z_site(lb, dm))
-        if wanted("isolation_forest"):
+        if "isolation_forest" in on:
             parts.append(isolation_forest_subjects(lb, contamination=contamination, seed=seed))
     parts = [p for p in parts if len(p)]
     if not parts:
