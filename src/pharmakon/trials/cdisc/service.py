@@ -1,0 +1,543 @@
+"""Clinical-trial data on CDISC standards as a service: validate, TLFs, review with queries, retention, safety feed.
+
+Each audited use case takes a typed spec (defaults defined here, once), the store and the
+:class:`~pharmakon.caller.Caller`, and returns a typed :class:`~pharmakon.results.Result`:
+
+* :func:`validate_study` (:class:`ValidateSpec`): ``trialdata.validate``;
+* :func:`make_tlf` (:class:`TlfSpec`): ``object.save`` (``trial_tlf``) + ``trialdata.tlf``;
+* :func:`review_study` (:class:`ReviewSpec`): ``object.save`` (``trial_review``) + ``trialdata.review``;
+* :func:`act_on_query` (:class:`QueryActionSpec`): ``object.save`` (``trial_query``) +
+  ``trialdata.query.<answer|close|reopen>``;
+* :func:`predict_retention` (:class:`RetentionSpec`): the governed lifecycle's events
+  (``model.train`` ...) + ``trialdata.retention``;
+* :func:`feed_safety` (:class:`SafetyFeedSpec`): the safety monitor's ``safety.alert``
+  events and ``object.save`` + ``trialdata.safety_feed``.
+
+Every event carries ``params["channel"]``. Read-only views (:func:`list_reviews`,
+:func:`review_dashboard`, :func:`list_tlfs`, :func:`get_tlf`) write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, JsonValue
+
+from pharmakon.caller import Caller
+from pharmakon.errors import InputError, NotFoundError
+from pharmakon.hashing import sha256_bytes, sha256_json
+from pharmakon.results import Result
+from pharmakon.specs import Spec
+from pharmakon.store import Store, get_object, list_objects, object_versions, read_artifact, record_event, save_object
+
+__all__ = [
+    "NAME_PATTERN",
+    "ValidateSpec",
+    "FindingRow",
+    "ValidateResult",
+    "validate_study",
+    "TlfSpec",
+    "TlfResult",
+    "make_tlf",
+    "list_tlfs",
+    "get_tlf",
+    "ReviewSpec",
+    "QueryRow",
+    "ReviewResult",
+    "review_study",
+    "QueryActionSpec",
+    "QueryState",
+    "act_on_query",
+    "ReviewInfo",
+    "list_reviews",
+    "Dashboard",
+    "review_dashboard",
+]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: Findings listed in a validation result (all are counted).
+MAX_FINDINGS_SHOWN = 5000
+#: Queries a review may raise before it refuses (a runaway rule on a huge study).
+MAX_QUERIES = 200_000
+
+
+class TrialDataSpec(Spec):
+    """Base of the trial-data specs."""
+
+    what = "trialdata spec"
+
+
+# --------------------------------------------------------------------------- validate
+
+
+class ValidateSpec(TrialDataSpec):
+    """Dataset-level checks of an SDTM folder (XPT or CSV files named by domain, e.g. ``dm.xpt``)."""
+
+    sdtm: Path = Field(description="Folder of SDTM datasets.")
+
+
+class FindingRow(BaseModel):
+    """One failed check: ``row`` is the 1-based record number in the domain's dataset (null: the whole dataset)."""
+
+    domain: str
+    row: int | None
+    variable: str | None
+    rule: str
+    value: str | None = None
+
+
+class ValidateResult(Result):
+    """Findings of the pandera schemas and cross-domain checks."""
+
+    sdtm: str
+    domains: dict[str, int] = Field(description="Records read per domain.")
+    total: int = Field(description="Findings in all (the first MAX_FINDINGS_SHOWN are listed).")
+    counts: dict[str, int] = Field(description="Findings per rule.")
+    findings: list[FindingRow]
+
+    def summary(self) -> str:
+        lines = [f"{self.total} finding(s) in {len(self.domains)} domain(s) of {self.sdtm}"]
+        lines += [f"  {rule}: {n}" for rule, n in sorted(self.counts.items())]
+        lines += [f"  {f.domain} row {f.row} {f.variable}: {f.rule} ({f.value})" for f in self.findings[:20]]
+        return "\n".join(lines)
+
+
+def _records(data: dict[str, Any]) -> dict[str, int]:
+    return {name: int(len(frame)) for name, frame in data.items()}
+
+
+def validate_study(store: Store, spec: ValidateSpec, caller: Caller) -> ValidateResult:
+    """Check every SDTM domain of ``spec.sdtm``; audited as ``trialdata.validate`` (nothing stored)."""
+    from pharmakon.trials.cdisc.standards import SDTM_DOMAINS
+    from pharmakon.trials.cdisc.study import input_hashes, load_study
+    from pharmakon.trials.cdisc.validate import validate_domains
+
+    data = load_study(spec.sdtm)
+    findings = validate_domains(data)
+    counts = dict(Counter(f.rule for f in findings))
+    result = ValidateResult(
+        sdtm=str(spec.sdtm),
+        domains=_records(data),
+        total=len(findings),
+        counts=counts,
+        findings=[FindingRow(**f.to_dict()) for f in findings[:MAX_FINDINGS_SHOWN]],
+    )
+    with store.session() as session:
+        record_event(
+            session,
+            actor=caller.actor,
+            action="trialdata.validate",
+            object_type="sdtm",
+            object_id=spec.sdtm.name,
+            inputs=input_hashes([spec.sdtm], SDTM_DOMAINS),
+            outputs={"findings": sha256_json([f.to_dict() for f in findings])},
+            params={"findings": len(findings), "counts": counts, "channel": caller.channel},
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- TLFs
+
+
+class TlfSpec(TrialDataSpec):
+    """One analysis output of a study folder (``sdtm/`` and ``adam/`` inside)."""
+
+    study: Path = Field(description="Study folder holding sdtm/ and adam/.")
+    table: Literal["demographics", "primary", "km"] | None = Field(
+        None, description="A built-in table of the pilot submission (or give analysis)."
+    )
+    analysis: Path | None = Field(None, description="A YAML analysis spec (summary, ancova or km table).")
+    name: str | None = Field(None, pattern=NAME_PATTERN, description="Store the table under this name.")
+
+
+class TlfResult(Result):
+    """A table's numbers at printed precision (keys of the reference file), unrounded numbers and provenance."""
+
+    table: str
+    title: str
+    reference_key: str | None
+    numbers: dict[str, JsonValue]
+    exact: dict[str, JsonValue]
+    sources: dict[str, JsonValue]
+    name: str | None = None
+    version: int | None = None
+
+    def summary(self) -> str:
+        lines = [f"{self.title or self.table}"]
+        for key, value in self.numbers.items():
+            lines.append(f"  {key}: {json.dumps(value)}")
+        return "\n".join(lines)
+
+    def contract_json(self) -> dict[str, Any]:
+        """The numbers at the top level (as ``reference_numbers.json`` names them) plus the whole result."""
+        return {**self.numbers, **self.to_dict()}
+
+
+def _analysis(spec: TlfSpec) -> Any:
+    from pharmakon.trials.cdisc.analysis_spec import builtin_analysis, load_analysis
+
+    if (spec.table is None) == (spec.analysis is None):
+        raise InputError("give either a built-in table or an analysis spec file", field="table")
+    return builtin_analysis(spec.table) if spec.table else load_analysis(spec.analysis)
+
+
+def make_tlf(store: Store, spec: TlfSpec, caller: Caller) -> TlfResult:
+    """Compute a table from the study's datasets; stored as ``trial_tlf/<name>`` when named; audited."""
+    from pharmakon.trials.cdisc.io import load_domains
+    from pharmakon.trials.cdisc.study import input_hashes, study_folders
+    from pharmakon.trials.cdisc.tlf import run_analysis
+
+    analysis = _analysis(spec)
+    sdtm, adam = study_folders(spec.study)
+    names = (analysis.dataset.lower(), *((analysis.source.domain.lower(),) if hasattr(analysis, "source") else ()))
+    data: dict[str, Any] = {}
+    for folder in (adam, sdtm):  # ADaM first: a name in both folders is taken from adam/
+        if folder.is_dir():
+            data = load_domains(folder, names) | data
+    out = run_analysis(analysis, data)
+    body = {
+        "table": out.table,
+        "title": out.title,
+        "reference_key": out.reference_key,
+        "numbers": out.numbers,
+        "exact": out.exact,
+        "sources": out.sources,
+    }
+    result = TlfResult(**body)
+    inputs = input_hashes([adam, sdtm], names)
+    with store.session() as session:
+        obj = None
+        if spec.name:
+            obj = save_object(session, kind="trial_tlf", name=spec.name, content=result.to_dict(), actor=caller.actor)
+        record_event(
+            session,
+            actor=caller.actor,
+            action="trialdata.tlf",
+            object_type="trial_tlf",
+            object_id=f"{obj.name}@{obj.version}" if obj else None,
+            inputs=inputs,
+            outputs={"numbers": sha256_json(out.numbers)},
+            params={"table": out.table, "channel": caller.channel},
+        )
+    if obj is not None:
+        result.name, result.version = obj.name, obj.version
+    return result
+
+
+def list_tlfs(store: Store) -> list[TlfResult]:
+    """Stored tables (latest version of each)."""
+    with store.read_session() as session:
+        objs = list_objects(session, kind="trial_tlf")
+    return [TlfResult(**{**o.content, "name": o.name, "version": o.version}) for o in objs]
+
+
+def get_tlf(store: Store, name: str, version: int | None = None) -> TlfResult:
+    """One stored table."""
+    with store.read_session() as session:
+        obj = get_object(session, "trial_tlf", name, version)
+    return TlfResult(**{**obj.content, "name": obj.name, "version": obj.version})
+
+
+# --------------------------------------------------------------------------- review and queries
+
+RuleName = Literal[
+    "invalid_date",
+    "end_before_start",
+    "ae_before_first_dose",
+    "impossible_value",
+    "unit_mismatch",
+    "duplicate_record",
+    "weight_jump",
+    "visit_out_of_window",
+    "disposition_mismatch",
+    "dose_off_protocol",
+    "robust_z_subject",
+    "robust_z_site",
+    "isolation_forest",
+]
+
+
+class ReviewSpec(TrialDataSpec):
+    """A data review of an SDTM folder (and ADaM, for ADSL's disposition): edit checks and anomaly detection."""
+
+    sdtm: Path = Field(description="Folder of SDTM datasets.")
+    adam: Path | None = Field(None, description="Folder of ADaM datasets (ADSL for the disposition check).")
+    name: str | None = Field(None, pattern=NAME_PATTERN, description="Store the review under this name.")
+    rules: list[RuleName] | None = Field(None, max_length=20, description="Only these rules (default: all).")
+    ml: bool = Field(True, description="Run the anomaly detectors (robust z, isolation forest).")
+    visit_window_days: float = Field(14.0, ge=0, le=365, description="Allowed distance (days) from the planned day.")
+    weight_change: float = Field(
+        0.10, gt=0, le=1, description="Allowed relative change from the subject's median weight."
+    )
+    protocol_doses: dict[str, list[float]] | None = Field(
+        None, max_length=50, description="Arm -> planned doses (default: doses given to >= 10 % of the arm)."
+    )
+    contamination: float = Field(0.01, gt=0, le=0.5, description="Share of subjects the isolation forest flags.")
+    seed: int = Field(0, ge=0, lt=2**32, description="Seed of the isolation forest.")
+
+
+class QueryRow(BaseModel):
+    """One query: ``seq`` is the record's --SEQ (null for a subject-level or SV query)."""
+
+    id: str
+    site: str | None = None
+    domain: str
+    usubjid: str | None
+    seq: float | None
+    variable: str
+    rule: str
+    evidence: dict[str, JsonValue]
+    status: Literal["open", "answered", "closed"] = "open"
+
+
+class ReviewResult(Result):
+    """The queries of a review (stored as ``trial_review/<name>`` when named)."""
+
+    name: str | None = None
+    version: int | None = None
+    sdtm: str
+    adam: str | None = None
+    records: int = Field(description="Records reviewed in all domains.")
+    by_rule: dict[str, int]
+    queries: list[QueryRow]
+
+    def summary(self) -> str:
+        stored = f" (stored as {self.name} v{self.version})" if self.name else ""
+        lines = [f"{len(self.queries)} queries on {self.records} records{stored}"]
+        return "\n".join(lines + [f"  {rule}: {n}" for rule, n in sorted(self.by_rule.items())])
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([q.model_dump() for q in self.queries])
+
+
+def _seq(value: Any) -> float | int | None:
+    if value is None or value != value:  # NaN
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _rows(frame: Any) -> list[QueryRow]:
+    return [
+        QueryRow(**{**r, "seq": _seq(r["seq"]), "usubjid": None if r["usubjid"] in (None, "nan") else r["usubjid"]})
+        for r in frame.to_dict("records")
+    ]
+
+
+def review_study(store: Store, spec: ReviewSpec, caller: Caller) -> ReviewResult:
+    """Run the review; with a name, store the queries (artifact ``queries.json``); audited as ``trialdata.review``."""
+    from pharmakon.trials.cdisc.review import review_domains
+    from pharmakon.trials.cdisc.review_checks import ReviewParams
+    from pharmakon.trials.cdisc.standards import ADAM_DATASETS, SDTM_DOMAINS
+    from pharmakon.trials.cdisc.study import input_hashes, load_study
+
+    data = load_study(spec.sdtm, spec.adam)
+    params = ReviewParams(
+        visit_window_days=spec.visit_window_days, weight_change=spec.weight_change, protocol_doses=spec.protocol_doses
+    )
+    frame = review_domains(
+        data,
+        params,
+        rules=list(spec.rules) if spec.rules else None,
+        ml=spec.ml,
+        contamination=spec.contamination,
+        seed=spec.seed,
+    )
+    if len(frame) > MAX_QUERIES:
+        raise InputError(
+            f"the review raised {len(frame)} queries, more than {MAX_QUERIES}; narrow the rules", field="rules"
+        )
+    queries = _rows(frame)
+    by_rule = dict(sorted(Counter(q.rule for q in queries).items()))
+    result = ReviewResult(
+        sdtm=str(spec.sdtm),
+        adam=str(spec.adam) if spec.adam else None,
+        records=sum(_records(data).values()),
+        by_rule=by_rule,
+        queries=queries,
+    )
+    payload = json.dumps([q.model_dump(mode="json") for q in queries], sort_keys=True).encode()
+    params_audit = spec.model_dump(mode="json", exclude={"sdtm", "adam", "name"})
+    with store.session() as session:
+        obj = None
+        if spec.name:
+            content = {
+                "sdtm": result.sdtm,
+                "adam": result.adam,
+                "records": result.records,
+                "by_rule": by_rule,
+                "queries": len(queries),
+                "params": params_audit,
+            }
+            obj = save_object(
+                session,
+                kind="trial_review",
+                name=spec.name,
+                content=content,
+                actor=caller.actor,
+                artifacts={"queries.json": payload},
+            )
+        record_event(
+            session,
+            actor=caller.actor,
+            action="trialdata.review",
+            object_type="trial_review",
+            object_id=f"{obj.name}@{obj.version}" if obj else None,
+            inputs=input_hashes([spec.sdtm, spec.adam], (*SDTM_DOMAINS, *ADAM_DATASETS)),
+            outputs={"queries.json": sha256_bytes(payload)},
+            params={**params_audit, "queries": len(queries), "by_rule": by_rule, "channel": caller.channel},
+        )
+    if obj is not None:
+        result.name, result.version = obj.name, obj.version
+    return result
+
+
+class QueryActionSpec(TrialDataSpec):
+    """Answer, close or reopen one query of a stored review (the text is kept in the audit trail)."""
+
+    review: str = Field(pattern=NAME_PATTERN)
+    query_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    action: Literal["answer", "close", "reopen"]
+    text: str = Field(min_length=1, max_length=4000, description="The answer, or why it is closed/reopened.")
+
+
+class QueryState(Result):
+    """A query's current status and its history (one version per action)."""
+
+    review: str
+    query_id: str
+    status: Literal["open", "answered", "closed"]
+    history: list[dict[str, JsonValue]]
+
+    def summary(self) -> str:
+        return f"query {self.query_id} of {self.review}: {self.status} ({len(self.history)} action(s))"
+
+
+_STATUS = {"answer": "answered", "close": "closed", "reopen": "open"}
+
+
+def _load_queries(session: Any, review: str) -> tuple[Any, list[QueryRow]]:
+    obj = get_object(session, "trial_review", review)
+    rows = json.loads(read_artifact(obj.artifacts["queries.json"]))
+    return obj, [QueryRow(**r) for r in rows]
+
+
+def act_on_query(store: Store, spec: QueryActionSpec, caller: Caller) -> QueryState:
+    """Record an answer/close/reopen as a new version of ``trial_query/<review>.<id>``; audited."""
+    with store.session() as session:
+        review, rows = _load_queries(session, spec.review)
+        if spec.query_id not in {q.id for q in rows}:
+            raise NotFoundError(f"review {spec.review!r} has no query {spec.query_id!r}")
+        name = f"{spec.review}.{spec.query_id}"
+        status = _STATUS[spec.action]
+        content = {
+            "review": spec.review,
+            "review_version": review.version,
+            "query_id": spec.query_id,
+            "status": status,
+            "action": spec.action,
+            "text": spec.text,
+        }
+        obj = save_object(session, kind="trial_query", name=name, content=content, actor=caller.actor, reason=spec.text)
+        record_event(
+            session,
+            actor=caller.actor,
+            action=f"trialdata.query.{spec.action}",
+            object_type="trial_query",
+            object_id=f"{name}@{obj.version}",
+            outputs={"content": obj.content_hash},
+            params={"review": spec.review, "query_id": spec.query_id, "status": status, "channel": caller.channel},
+            reason=spec.text,
+        )
+        versions = object_versions(session, "trial_query", name)
+    history = [{**v.content, "by": v.created_by, "at": v.created_at} for v in versions]
+    return QueryState(review=spec.review, query_id=spec.query_id, status=status, history=history)
+
+
+class ReviewInfo(Result):
+    """A stored review with its query counts by status."""
+
+    name: str
+    version: int
+    created_by: str
+    created_at: str
+    records: int
+    queries: int
+    by_rule: dict[str, int]
+
+
+def list_reviews(store: Store) -> list[ReviewInfo]:
+    """Stored reviews (latest version of each)."""
+    with store.read_session() as session:
+        objs = list_objects(session, kind="trial_review")
+    return [
+        ReviewInfo(
+            name=o.name,
+            version=o.version,
+            created_by=o.created_by,
+            created_at=o.created_at,
+            records=o.content["records"],
+            queries=o.content["queries"],
+            by_rule=o.content["by_rule"],
+        )
+        for o in objs
+    ]
+
+
+class Dashboard(Result):
+    """Open queries of a stored review by site and domain, with the (filtered) query list."""
+
+    name: str
+    version: int
+    by_status: dict[str, int]
+    open_by_site_domain: dict[str, dict[str, int]] = Field(description="site -> domain -> open queries.")
+    total: int = Field(description="Queries matching the filter.")
+    queries: list[QueryRow]
+
+
+def review_dashboard(
+    store: Store,
+    name: str,
+    *,
+    status: str | None = "open",
+    site: str | None = None,
+    domain: str | None = None,
+    rule: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> Dashboard:
+    """The review's queries with their current status, counted and filtered (nothing written)."""
+    with store.read_session() as session:
+        obj, rows = _load_queries(session, name)
+        prefix = f"{name}."
+        states = {
+            o.name[len(prefix) :]: o.content["status"]
+            for o in list_objects(session, kind="trial_query")
+            if o.name.startswith(prefix)
+        }
+    rows = [q.model_copy(update={"status": states.get(q.id, "open")}) for q in rows]
+    grid: dict[str, dict[str, int]] = {}
+    for q in rows:
+        if q.status == "open":
+            cell = grid.setdefault(q.site or "-", {})
+            cell[q.domain] = cell.get(q.domain, 0) + 1
+    pick = [
+        q
+        for q in rows
+        if (status is None or q.status == status)
+        and (site is None or q.site == site)
+        and (domain is None or q.domain == domain)
+        and (rule is None or q.rule == rule)
+    ]
+    return Dashboard(
+        name=obj.name,
+        version=obj.version,
+        by_status=dict(Counter(q.status for q in rows)),
+        open_by_site_domain=dict(sorted(grid.items())),
+        total=len(pick),
+        queries=pick[offset : offset + limit],
+    )
