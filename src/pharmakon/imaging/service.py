@@ -17,9 +17,14 @@ Read-only: :func:`list_results`, :func:`get_result`, :func:`eligibility`.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -63,7 +68,14 @@ __all__ = [
     "list_results",
     "get_result",
     "eligibility",
+    "uploaded_files",
+    "viewer_slices",
+    "recist_timeline",
+    "MAX_UPLOAD_BYTES",
 ]
+
+#: Largest uploaded file (bytes) the REST API and the workbench accept.
+MAX_UPLOAD_BYTES = 200_000_000
 
 #: Largest SDTM file read (bytes).
 MAX_SDTM_BYTES = 50_000_000
@@ -583,3 +595,61 @@ def eligibility(
     what = "short axis" if node else "longest diameter"
     reason = f"{n} lesion(s) with {what} >= {min_diameter_mm:g} mm (need {min_lesions})"
     return EligibilityResult(eligible=n >= min_lesions, measurable=n, min_diameter_mm=min_diameter_mm, reason=reason)
+
+
+# --------------------------------------------------------------------------- front-end helpers
+
+
+@contextmanager
+def uploaded_files(files: Mapping[str, tuple[str, IO[bytes]] | None]) -> Iterator[dict[str, Path]]:
+    """Uploaded files written to a private temporary folder under their own base names.
+
+    The paths live for the block only. Keeping the uploaded name keeps the default stored
+    name and the input hashes the same as the CLI's for the same files.
+
+    Raises
+    ------
+    InputError
+        A file larger than :data:`MAX_UPLOAD_BYTES` or without a name.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="pharmakon-imaging-"))
+    try:
+        paths: dict[str, Path] = {}
+        for key, item in files.items():
+            if item is None:
+                continue
+            filename, stream = item
+            base = Path(filename or "").name
+            if not base or base in (".", ".."):
+                raise InputError("uploaded file has no name", field=key)
+            sub = folder / key
+            sub.mkdir()
+            target = sub / base
+            with target.open("wb") as fh:
+                copied = 0
+                while chunk := stream.read(1 << 20):
+                    copied += len(chunk)
+                    if copied > MAX_UPLOAD_BYTES:
+                        raise InputError(f"upload larger than {MAX_UPLOAD_BYTES} bytes", file=base, field=key)
+                    fh.write(chunk)
+            paths[key] = target
+        yield paths
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def viewer_slices(image_path: Path, mask_path: Path, label: int = 1) -> list[dict[str, Any]]:
+    """Slices with the mask overlay and caliper (PNG base64) for the workbench viewer; writes nothing."""
+    from pharmakon.imaging.figures import overlay_slices
+
+    image = imio.read_image(image_path)
+    mask = imio.read_mask(mask_path, image)
+    img, msk = imio.Volume.of(image), imio.Volume.of(mask)
+    return overlay_slices(img.array.astype(float), (msk.array == label).astype(np.uint8), img.spacing)
+
+
+def recist_timeline(subject: SubjectOut) -> str:
+    """The subject's sum of diameters and per-visit response over time (inline SVG)."""
+    from pharmakon.imaging.figures import recist_timeline_svg
+
+    return recist_timeline_svg([v.model_dump() for v in subject.visits], subject.baseline_sod)
