@@ -99,7 +99,9 @@ def date_shift(patient_id: str, key: str) -> timedelta:
 
 
 def _month_number(name: str) -> int:
-    return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name[:3].lower()) + 1
+    return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(
+        name[:3].lower()
+    ) + 1
 
 
 def _shift_dates(text: str, shift: timedelta, counts: Counter) -> str:
@@ -189,7 +191,9 @@ def deidentify(record: PatientRecord, key: str) -> tuple[PatientRecord, DeidRepo
     shift = date_shift(record.patient_id, key)
     age = record.age()
     notes = [
-        scrub_text(n, names=record.names, identifiers=record.identifiers + [record.patient_id], shift=shift, counts=counts)
+        scrub_text(
+            n, names=record.names, identifiers=record.identifiers + [record.patient_id], shift=shift, counts=counts
+        )
         for n in record.notes
     ]
     out = record.copy(

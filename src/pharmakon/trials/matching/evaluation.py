@@ -1,0 +1,148 @@
+"""Ranking metrics and the evaluation collections (TREC CT 2021 re-rank set, SIGIR 2016 sample).
+
+Metrics per topic, then averaged over topics (macro):
+
+* NDCG@10 with linear gains (the label: 2 eligible, 1 excluded, 0 not relevant) and
+  log2 discount, the ideal ranking taken from the topic's judged set (trec_eval's
+  ``ndcg_cut_10``);
+* P@10: share of the first 10 that are eligible (label 2);
+* MRR: reciprocal rank of the first eligible trial;
+* AUROC of eligible vs excluded (labels 2 vs 1) by the score, pooled over topics
+  (scores of the matcher are comparable across patients: relevance is normalised per
+  patient and decisive verdicts shift by a constant).
+
+Labels are read here, for scoring, and never passed to the matcher: :func:`load_collection`
+returns them apart from the trials, whose records lose their judgment fields on reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pharmakon.errors import InputError
+from pharmakon.patients.records.model import PatientRecord
+from pharmakon.patients.records.notes import record_from_note
+from pharmakon.trials.matching.documents import Trial, read_trials
+
+__all__ = [
+    "Collection",
+    "load_collection",
+    "ndcg_at",
+    "precision_at",
+    "reciprocal_rank",
+    "auroc",
+    "topic_metrics",
+    "COLLECTIONS",
+]
+
+COLLECTIONS = ("trec2021", "sigir2016")
+
+
+@dataclass
+class Collection:
+    """Patients, trials, and per-patient judged pools with labels (for scoring only)."""
+
+    name: str
+    patients: list[PatientRecord]
+    trials: list[Trial]
+    pools: dict[str, list[str]]
+    labels: dict[str, dict[str, int]]
+
+
+def _queries(path: Path) -> dict[str, str]:
+    out = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                out[row["_id"]] = row["text"]
+    return out
+
+
+def load_collection(name: str, mirror: Path) -> Collection:
+    """The re-rank set of ``name`` from the data mirror (see the module docstring)."""
+    if name == "trec2021":
+        trials_path, pairs_path = (
+            mirror / "trec_ct_2021_trials" / "trials.jsonl",
+            mirror / "trec_ct_2021_trials" / "pairs.tsv",
+        )
+        queries_path = mirror / "trec_ct_2021" / "queries.jsonl"
+    elif name == "sigir2016":
+        trials_path = mirror / "sigir_2016" / "judged_trial_sample" / "trials.jsonl"
+        pairs_path = mirror / "sigir_2016" / "judged_trial_sample" / "pairs.tsv"
+        queries_path = mirror / "sigir_2016" / "queries.jsonl"
+    else:
+        raise InputError(f"unknown collection {name!r}; choose from {COLLECTIONS}", field="collection")
+    for p in (trials_path, pairs_path, queries_path):
+        if not p.exists():
+            raise InputError("collection file missing from the data mirror", file=str(p))
+    trials = read_trials(trials_path)
+    known = {t.nct_id for t in trials}
+    labels: dict[str, dict[str, int]] = defaultdict(dict)
+    with pairs_path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row.get("selected_topic", "1") != "1" or row["corpus-id"] not in known:
+                continue
+            labels[row["query-id"]][row["corpus-id"]] = int(row["score"])
+    texts = _queries(queries_path)
+    patients = [record_from_note(q, texts[q]) for q in sorted(labels) if q in texts]
+    pools = {p.patient_id: sorted(labels[p.patient_id]) for p in patients}
+    return Collection(name, patients, trials, pools, dict(labels))
+
+
+def ndcg_at(ranked_labels: Sequence[int], all_labels: Sequence[int], k: int = 10) -> float:
+    """NDCG@k, linear gains, log2 discount; 0 when the topic has no positive label."""
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = float(np.sum(np.asarray(ranked_labels[:k], dtype=float) * discounts[: len(ranked_labels[:k])]))
+    ideal = sorted(all_labels, reverse=True)[:k]
+    idcg = float(np.sum(np.asarray(ideal, dtype=float) * discounts[: len(ideal)]))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def precision_at(ranked_labels: Sequence[int], k: int = 10, positive: int = 2) -> float:
+    """Share of the first ``k`` with a label >= ``positive``."""
+    return float(np.mean([lab >= positive for lab in ranked_labels[:k]])) if ranked_labels else 0.0
+
+
+def reciprocal_rank(ranked_labels: Sequence[int], positive: int = 2) -> float:
+    """1 / rank of the first label >= ``positive`` (0 if none)."""
+    return next((1.0 / r for r, lab in enumerate(ranked_labels, 1) if lab >= positive), 0.0)
+
+
+def auroc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
+    """AUROC of eligible (2) vs excluded (1); ``None`` without both."""
+    from sklearn.metrics import roc_auc_score
+
+    pairs = [(s, lab == 2) for s, lab in zip(scores, labels, strict=True) if lab in (1, 2)]
+    if len({y for _, y in pairs}) < 2:
+        return None
+    return float(roc_auc_score([y for _, y in pairs], [s for s, _ in pairs]))
+
+
+def topic_metrics(
+    rankings: Mapping[str, Sequence[tuple[str, float]]], labels: Mapping[str, Mapping[str, int]]
+) -> dict[str, float | None]:
+    """Macro NDCG@10, P@10, MRR over topics and pooled AUROC, for (nct_id, score) rankings."""
+    ndcg, p10, mrr, all_scores, all_labels = [], [], [], [], []
+    for topic, ranking in rankings.items():
+        lab = labels[topic]
+        ranked = [lab.get(n, 0) for n, _ in ranking]
+        ndcg.append(ndcg_at(ranked, list(lab.values())))
+        p10.append(precision_at(ranked))
+        mrr.append(reciprocal_rank(ranked))
+        all_scores += [s for _, s in ranking]
+        all_labels += ranked
+    return {
+        "ndcg@10": float(np.mean(ndcg)) if ndcg else None,
+        "p@10": float(np.mean(p10)) if p10 else None,
+        "mrr": float(np.mean(mrr)) if mrr else None,
+        "auroc": auroc(all_scores, all_labels),
+        "topics": len(ndcg),
+    }
