@@ -12,13 +12,14 @@ environment (:func:`pharmakon.reports.render`); the plots are encoded by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 from pharmakon.plots import figure_png_base64, new_figure
 
-__all__ = ["render_model_card", "card_plots", "card_context"]
+__all__ = ["render_model_card", "card_plots", "card_context", "card_summary", "stored_card_plots", "target_label"]
 
 #: Size of each card plot, inches.
 _SIZE = (4.2, 4)
@@ -87,16 +88,129 @@ def card_plots(model: Any) -> dict[str, str]:
 
 
 def _cell(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v if v is not None else "")
+    if isinstance(v, bool) or v is None:
+        return {True: "yes", False: "no", None: ""}[v]
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _table(rows: list[dict[str, Any]], cols: list[str]) -> dict[str, Any]:
-    """A table for the template: column names and formatted cells (floats to 4 significant digits)."""
-    return {"cols": cols, "rows": [[_cell(r.get(c)) for c in cols] for r in rows]}
+def _table(rows: list[dict[str, Any]], cols: list[str], heads: dict[str, str] | None = None) -> dict[str, Any]:
+    """A table for the template: column headers (in words) and formatted cells (floats to 4 significant digits)."""
+    heads = heads or {}
+    return {
+        "cols": [heads.get(c, c.replace("_", " ")) for c in cols],
+        "rows": [[_cell(r.get(c)) for c in cols] for r in rows],
+    }
 
 
-def card_context(model: Any, *, name: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """What ``model_card.html`` shows, from the model (plots) and its registry metadata."""
+def _flat(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """``(key, value)`` rows of a nested mapping, keys dotted (``{"a": {"b": 1}}`` -> ``[("a.b", "1")]``)."""
+    if isinstance(value, dict):
+        rows: list[tuple[str, str]] = []
+        for k, v in value.items():
+            rows += _flat(v, f"{prefix}.{k}" if prefix else str(k))
+        return rows
+    if isinstance(value, list | tuple):
+        return [(prefix, ", ".join(_cell(v) for v in value))]
+    return [(prefix, _cell(value))]
+
+
+def _pairs(value: Any, key: str, val: str) -> dict[str, Any]:
+    """A two-column table of a (nested) mapping."""
+    return {"cols": [key, val], "rows": [list(r) for r in _flat(value or {})]}
+
+
+#: The QC report's drop reasons, in words.
+_DROPPED = {
+    "missing_target": "target missing",
+    "duplicate_records": "exact duplicate records (first kept)",
+    "duplicate_structures_merged": "duplicate structures merged into one row",
+    "conflicting_structures": "structures with conflicting labels (dropped)",
+}
+#: Metric keys in words (RMSE and MAE are in the target's units).
+_METRICS = {
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "r2": "r²",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+    "auroc": "AUROC",
+    "auprc": "AUPRC",
+    "mcc": "MCC",
+    "coverage": "interval coverage",
+    "accuracy": "accuracy",
+    "brier": "Brier score",
+    "log_loss": "log loss",
+    "cv_rmse": "CV RMSE",
+    "cv_mae": "CV MAE",
+    "cv_r2": "CV r²",
+    "cv_pearson": "CV Pearson r",
+    "cv_auroc": "CV AUROC",
+    "cv_auprc": "CV AUPRC",
+    "cv_mcc": "CV MCC",
+    "seconds": "seconds",
+    "n": "rows",
+}
+_RULE_ITEM = re.compile(r"^\s*\d+\.\s+")
+_MARKUP = re.compile(r"``([^`]+)``|\*([^*]+)\*")
+
+
+def _segments(text: str) -> list[dict[str, Any]]:
+    """Text with reStructuredText literals (``x``) and emphasis (*x*) as segments the template marks up."""
+    out, at = [], 0
+    for m in _MARKUP.finditer(text):
+        if m.start() > at:
+            out.append({"text": text[at : m.start()], "code": False, "em": False})
+        out.append({"text": m.group(1) or m.group(2), "code": m.group(1) is not None, "em": m.group(2) is not None})
+        at = m.end()
+    if at < len(text):
+        out.append({"text": text[at:], "code": False, "em": False})
+    return out
+
+
+def qc_rules(text: str) -> list[list[dict[str, Any]]]:
+    """The numbered QC rules as list items of segments (no raw reStructuredText markup)."""
+    items: list[str] = []
+    for line in (text or "").splitlines():
+        if _RULE_ITEM.match(line):
+            items.append(_RULE_ITEM.sub("", line).strip())
+        elif line.strip() and items:
+            items[-1] += " " + line.strip()
+        elif line.strip():
+            items.append(line.strip())
+    return [_segments(item) for item in items]
+
+
+def target_label(metadata: dict[str, Any]) -> str:
+    """The target as users know it: the column, or for panel models trained on a renamed column, the endpoint."""
+    target = metadata["target"]
+    for step in metadata.get("steps") or []:
+        if step.get("action") == "admet.endpoint":
+            p = step.get("params", {})
+            return f"{p.get('endpoint')} (column {p.get('target')} of {p.get('dataset')}/{p.get('table')})"
+    return str(target)
+
+
+def _selection(metadata: dict[str, Any]) -> dict[str, Any]:
+    trials, budget = metadata["n_trials"], metadata["budget_s"]
+    if not trials:
+        work = "no tuning: each family with its default settings"
+    else:
+        work = f"{trials} Optuna trial(s)" + (f" within a budget of {budget} s" if budget is not None else "")
+    return {
+        "n_splits": metadata["n_splits"],
+        "cv_split": metadata.get("cv_split"),
+        "work": work,
+        "train_seconds": _cell(metadata["train_seconds"]),
+        "seed": metadata["seed"],
+    }
+
+
+def card_summary(metadata: dict[str, Any], *, name: str, target: str | None = None) -> dict[str, Any]:
+    """Everything the card shows except the plots, from the registry metadata alone (no model load).
+
+    ``target`` names the target in words with its unit (e.g. ``log10 human liver
+    microsomal CLint (mL/min/kg)``) where the caller knows it; otherwise the column name.
+    """
     metric_keys = [k for k, v in metadata["cv_metrics"].items() if v is not None]
     board_cols = ["model", "source", "status"] + [
         c
@@ -106,27 +220,24 @@ def card_context(model: Any, *, name: str, metadata: dict[str, Any]) -> dict[str
     board = sorted(metadata["leaderboard"], key=lambda r: (r.get("status") != "ok", r.get("source") != "screen"))
     qc, unc, dom = metadata["qc"], metadata["uncertainty"], metadata["domain"]
     fairness = metadata.get("fairness")
+    feat = metadata.get("featurizer")
     return {
         "name": name,
         "use": {
             "task": metadata["task"],
-            "target": metadata["target"],
+            "target": target or target_label(metadata),
+            "column": metadata["target"],
             "smiles_col": metadata["smiles_col"],
             "n_numeric": len(metadata["numeric_cols"]),
             "n_categorical": len(metadata["categorical_cols"]),
             "n_columns": len(metadata["numeric_cols"]) + len(metadata["categorical_cols"]),
         },
-        "best": {"model": metadata["best"]["model"], "params": str(metadata["best"]["params"])},
-        "selection": {
-            "n_splits": metadata["n_splits"],
-            "cv_split": metadata.get("cv_split"),
-            "n_trials": metadata["n_trials"],
-            "budget_s": metadata["budget_s"],
-            "train_seconds": metadata["train_seconds"],
-            "seed": metadata["seed"],
+        "best": {
+            "model": metadata["best"]["model"],
+            "params": _pairs(metadata["best"].get("params"), "parameter", "value"),
         },
-        "cv": _table([metadata["cv_metrics"]], metric_keys),
-        "plots": list(card_plots(model).items()),
+        "selection": _selection(metadata),
+        "cv": _table([metadata["cv_metrics"]], metric_keys, _METRICS),
         "uncertainty": {
             "kind": "intervals" if metadata["task"] == "regression" else "prediction sets",
             "coverage": f"{unc['nominal_coverage']:.0%}",
@@ -142,24 +253,52 @@ def card_context(model: Any, *, name: str, metadata: dict[str, Any]) -> dict[str
         if not fairness
         else {
             "table": _table(fairness["table"], ["attribute", "group", "metric", "value", "ci_low", "ci_high", "n"]),
-            "disparities": str(fairness["disparities"]),
+            "disparities": _pairs(fairness["disparities"], "difference", "value"),
             "warnings": list(fairness["warnings"]),
         },
-        "leaderboard": _table(board, board_cols),
+        "leaderboard": _table(board, board_cols, _METRICS),
         "qc": {
             "n_rows_in": qc["n_rows_in"],
             "n_rows_out": qc["n_rows_out"],
             "data_sha256": metadata["data_sha256"],
-            "dropped": str(qc["dropped"]),
-            "warnings": "; ".join(qc["warnings"]) or "none",
-            "rules": qc["rules"],
+            "dropped": {
+                "cols": ["reason", "rows"],
+                "rows": [
+                    [_DROPPED.get(k, k.replace("_", " ")), _cell(v)] for k, v in (qc.get("dropped") or {}).items()
+                ],
+            },
+            "warnings": list(qc["warnings"]),
+            "rules": qc_rules(qc["rules"]),
         },
-        "provenance": {"code_version": metadata["code_version"], "libraries": str(metadata["library_versions"])},
+        "provenance": {
+            "code_version": metadata["code_version"],
+            "libraries": _pairs(metadata["library_versions"], "library", "version"),
+            "featurizer": None
+            if not feat
+            else {
+                "class": feat.get("class"),
+                "version": feat.get("version"),
+                "params": _pairs(feat.get("params"), "parameter", "value"),
+            },
+        },
     }
+
+
+_STORED_PLOT = re.compile(r'<img alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def stored_card_plots(card_html: str) -> list[tuple[str, str]]:
+    """``(name, base64 PNG)`` of the plots in a stored card (the card keeps the plots; the metadata does not)."""
+    return _STORED_PLOT.findall(card_html)
+
+
+def card_context(model: Any, *, name: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """What ``model_card.html`` shows, from the model (plots) and its registry metadata."""
+    return card_summary(metadata, name=name) | {"plots": list(card_plots(model).items())}
 
 
 def render_model_card(model: Any, *, name: str, metadata: dict[str, Any]) -> str:
     """The model card as a standalone HTML string (template ``model_card.html``)."""
     from pharmakon.reports import render
 
-    return render("model_card.html", **card_context(model, name=name, metadata=metadata))
+    return render("model_card.html", card=card_context(model, name=name, metadata=metadata))
