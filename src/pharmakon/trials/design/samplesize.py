@@ -19,8 +19,6 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import ndtri
-from scipy.stats import nct
-from scipy.stats import t as student_t
 
 from pharmakon.errors import InputError
 from pharmakon.trials.design.characteristics import design_characteristics, stage_probabilities
@@ -183,6 +181,9 @@ def sample_size_means(
         factor = (1.0 + r) * (1.0 + r * theta_h0**2) / r
     n_fixed = _z(design) ** 2 * factor / effect**2
     if not normal_approximation:
+        from scipy.stats import nct  # scipy.stats costs start-up: only the exact t-test needs it
+        from scipy.stats import t as student_t
+
         crit_p = 1.0 - design.alpha / design.sided
 
         def gap(n: float) -> float:
@@ -204,6 +205,8 @@ def sample_size_means(
         [f"normally distributed endpoint, common SD {stdev:g}", approx],
     )
     if not normal_approximation:  # effect-scale bounds from t quantiles at each look's df
+        from scipy.stats import t as student_t
+
         n_k = np.asarray(res.number_of_subjects)
         c_t = student_t.isf(np.asarray(design.stage_levels), n_k - groups)
         res.critical_values_effect_scale = [float(x) for x in theta_h0 + sign * c_t * stdev * np.sqrt(factor / n_k)]
@@ -258,6 +261,9 @@ def power_means(
     if not direction_upper:
         theta = -theta
     if not normal_approximation:
+        from scipy.stats import nct
+        from scipy.stats import t as student_t
+
         df = n - (1 if groups == 1 else 2)
         q = float(student_t.ppf(1 - design.alpha / design.sided, df))
         z = float(ndtri(1 - design.alpha / design.sided))

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import ConfigDict, Field
+
+if TYPE_CHECKING:  # pragma: no cover - tables are built on demand: pandas costs start-up
+    import pandas as pd
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
@@ -167,6 +169,8 @@ class DesignResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per look: information rate, critical value, stage level, alpha spent (, futility)."""
+        import pandas as pd
+
         return pd.DataFrame(self.design.table())
 
     def summary(self) -> str:
@@ -187,6 +191,8 @@ class SampleSizeReport(result_of(SampleSizeResult)):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per look: cumulative subjects (and events), rejection probability, effect-scale boundary."""
+        import pandas as pd
+
         frame = pd.DataFrame(
             {
                 "stage": range(1, len(self.number_of_subjects) + 1),
@@ -238,6 +244,8 @@ class SampleSizeReport(result_of(SampleSizeResult)):
                 if v is not None and v != {} and v != [] and not isinstance(v, dict)
             },
         }
+        import pandas as pd
+
         table = pd.DataFrame(
             {
                 "stage": range(1, len(self.number_of_subjects) + 1),
@@ -283,6 +291,8 @@ class SimulationReport(result_of(SimulationResult)):
     def to_frame(self) -> pd.DataFrame:
         """One row per look: cumulative N, P(reject), P(futility stop), P(stop here)."""
         k = len(self.reject_per_stage)
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "stage": range(1, k + 1),
@@ -342,6 +352,8 @@ class BayesReport(result_of(BayesianResult)):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per arm (control first): P(selected), mean allocation."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "arm": range(len(self.allocation)),
@@ -366,6 +378,8 @@ class DoseFindingReport(result_of(CrmResult)):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per dose: P(selected as MTD), mean patients and DLTs."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "dose": range(1, len(self.select_probability) + 1),
@@ -407,6 +421,8 @@ class DesignList(Result):
     designs: list[StoredDesignRow]
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([d.model_dump() for d in self.designs], columns=list(StoredDesignRow.model_fields))
 
     def summary(self) -> str:
@@ -472,6 +488,8 @@ class SimulationList(Result):
     simulations: list[StoredSimulationRow]
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([s.model_dump() for s in self.simulations], columns=list(StoredSimulationRow.model_fields))
 
 
