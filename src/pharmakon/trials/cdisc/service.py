@@ -55,6 +55,13 @@ __all__ = [
     "list_reviews",
     "Dashboard",
     "review_dashboard",
+    "RetentionSpec",
+    "RiskRow",
+    "ArmMetrics",
+    "RetentionResult",
+    "predict_retention",
+    "SafetyFeedSpec",
+    "feed_safety",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -498,6 +505,19 @@ class Dashboard(Result):
     total: int = Field(description="Queries matching the filter.")
     queries: list[QueryRow]
 
+    def summary(self) -> str:
+        lines = [f"review {self.name} v{self.version}: " + ", ".join(f"{n} {s}" for s, n in self.by_status.items())]
+        lines.append("open queries by site and domain:")
+        lines += [
+            f"  site {site}: " + ", ".join(f"{d} {n}" for d, n in cells.items())
+            for site, cells in self.open_by_site_domain.items()
+        ]
+        lines.append(f"{self.total} match the filter; first {len(self.queries)}:")
+        lines += [
+            f"  {q.id} {q.domain} {q.usubjid} seq={q.seq} {q.variable} {q.rule} [{q.status}]" for q in self.queries
+        ]
+        return "\n".join(lines)
+
 
 def review_dashboard(
     store: Store,
@@ -541,3 +561,215 @@ def review_dashboard(
         total=len(pick),
         queries=pick[offset : offset + limit],
     )
+
+
+# --------------------------------------------------------------------------- retention
+
+
+class RetentionSpec(TrialDataSpec):
+    """Discontinuation risk at a landmark day, trained through the governed lifecycle (core/)."""
+
+    adam: Path = Field(description="Folder of ADaM datasets (ADSL).")
+    sdtm: Path = Field(description="Folder of SDTM datasets (DM, DS, AE, EX, SV).")
+    name: str = Field("retention", pattern=NAME_PATTERN, description="Registry name of the model.")
+    day: float = Field(28.0, ge=1, le=3650, description="Landmark study day: what is known by then predicts the rest.")
+    models: list[str] = Field(["logistic", "rf"], min_length=1, max_length=8, description="Model families compared.")
+    trials: int = Field(0, ge=0, le=200, description="Optuna trials after screening (fixed work, reproducible).")
+    cv: int = Field(3, ge=2, le=10, description="Site-grouped CV folds.")
+    seed: int = Field(0, ge=0, lt=2**32)
+
+
+class Reason(BaseModel):
+    feature: str
+    shap: float
+
+
+class RiskRow(BaseModel):
+    """A participant's out-of-fold risk of discontinuing and the model's top SHAP reasons."""
+
+    usubjid: str
+    site: str
+    arm: str
+    risk: float = Field(description="Out-of-fold probability of discontinuing after the landmark day.")
+    discontinued: int
+    reasons: list[Reason]
+
+
+class ArmMetrics(BaseModel):
+    """AUROC and calibration slope of the model and of the arm-only baseline (site-grouped out-of-fold)."""
+
+    arm: str
+    n: int
+    events: int
+    auroc: float | None
+    calibration_slope: float | None
+    baseline_auroc: float | None
+    baseline_calibration_slope: float | None
+
+
+class RetentionResult(Result):
+    """The registered retention model, its metrics against the arm-only baseline, fairness and per-participant risks."""
+
+    model: str
+    version: int
+    day: float
+    n: int
+    best: str
+    overall: ArmMetrics
+    per_arm: list[ArmMetrics]
+    fairness: dict[str, JsonValue] | None
+    risks: list[RiskRow]
+
+    def summary(self) -> str:
+        def fmt(v: float | None) -> str:
+            return "-" if v is None else f"{v:.3f}"
+
+        lines = [f"retention model {self.model} v{self.version} ({self.best}), landmark day {self.day:g}, n={self.n}"]
+        lines.append("  arm                      n  events  AUROC  slope  | arm-only AUROC  slope")
+        for m in [self.overall, *self.per_arm]:
+            lines.append(
+                f"  {m.arm:<22} {m.n:>4} {m.events:>6}  {fmt(m.auroc):>5}  {fmt(m.calibration_slope):>5}  | "
+                f"{fmt(m.baseline_auroc):>14}  {fmt(m.baseline_calibration_slope):>5}"
+            )
+        return "\n".join(lines)
+
+
+def _arm_metrics(arm: str, y: Any, p: Any, b: Any) -> ArmMetrics:
+    from pharmakon.trials.cdisc.retention import auroc_and_slope
+
+    m, base = auroc_and_slope(y, p), auroc_and_slope(y, b)
+    return ArmMetrics(
+        arm=arm,
+        n=int(len(y)),
+        events=int(sum(y)),
+        auroc=m["auroc"],
+        calibration_slope=m["calibration_slope"],
+        baseline_auroc=base["auroc"],
+        baseline_calibration_slope=base["calibration_slope"],
+    )
+
+
+def predict_retention(store: Store, spec: RetentionSpec, caller: Caller, *, progress: Any = None) -> RetentionResult:
+    """Train and register the retention model (site-grouped folds, fairness by sex, age band, race); audited."""
+    import numpy as np
+
+    from pharmakon.core.explain import explain_predictions
+    from pharmakon.core.registry import load_model
+    from pharmakon.core.service import TrainSpec, train_and_register
+    from pharmakon.hashing import sha256_frame
+    from pharmakon.trials.cdisc.retention import FEATURES, grouped_oof_baseline, retention_frame
+    from pharmakon.trials.cdisc.study import load_study
+
+    frame = retention_frame(load_study(spec.sdtm, spec.adam), day=spec.day)
+    if frame["DISCONT"].nunique() < 2:
+        raise InputError("every subject has the same outcome at this landmark day; no risk can be learned", field="day")
+    table = frame[["USUBJID", "SITEID", "RACE", "AGEBAND", *FEATURES, "DISCONT"]]
+    train = TrainSpec(
+        target="DISCONT",
+        task="classification",
+        name=spec.name,
+        id_cols=["USUBJID", "RACE", "AGEBAND"],
+        sensitive_cols=["SEX", "AGEBAND", "RACE"],
+        group_col="SITEID",
+        trials=spec.trials,
+        models=spec.models,
+        cv=spec.cv,
+        seed=spec.seed,
+        reason=f"retention risk at study day {spec.day:g}",
+    )
+    trained = train_and_register(store, train, caller, frame=table, progress=progress)
+    with store.read_session() as session:
+        model = load_model(session, spec.name, trained.version)
+    if len(model.oof_y) != len(table):
+        raise InputError(
+            f"QC dropped {len(table) - len(model.oof_y)} subject(s); risks cannot be matched", field="data"
+        )
+    risk = np.asarray(model.oof_pred)[:, list(model.classes).index(1)]
+    base = grouped_oof_baseline(frame, n_splits=spec.cv)
+    y = frame["DISCONT"].to_numpy()
+    reasons = explain_predictions(model, table, top=3)
+    per_arm = [_arm_metrics(arm, y[idx], risk[idx], base[idx]) for arm, idx in frame.groupby("TRT01P").indices.items()]
+    risks = [
+        RiskRow(
+            usubjid=u,
+            site=str(s),
+            arm=a,
+            risk=float(r),
+            discontinued=int(t),
+            reasons=[Reason(feature=x["feature"], shap=x["shap"]) for x in why],
+        )
+        for u, s, a, r, t, why in zip(frame["USUBJID"], frame["SITEID"], frame["TRT01P"], risk, y, reasons, strict=True)
+    ]
+    result = RetentionResult(
+        model=spec.name,
+        version=trained.version,
+        day=spec.day,
+        n=len(frame),
+        best=str(trained.best.get("model")),
+        overall=_arm_metrics("all", y, risk, base),
+        per_arm=per_arm,
+        fairness=json.loads(json.dumps(model.fairness, default=str)) if model.fairness else None,
+        risks=risks,
+    )
+    with store.session() as session:
+        record_event(
+            session,
+            actor=caller.actor,
+            action="trialdata.retention",
+            object_type="model",
+            object_id=f"{spec.name}@{trained.version}",
+            inputs={"data": sha256_frame(table)},
+            outputs={"risks": sha256_json([r.model_dump() for r in risks])},
+            params={
+                "day": spec.day,
+                "n": len(frame),
+                "auroc": result.overall.auroc,
+                "baseline_auroc": result.overall.baseline_auroc,
+                "channel": caller.channel,
+            },
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- safety feed
+
+
+class SafetyFeedSpec(TrialDataSpec):
+    """SDTM AE records (with DM enrolment and DS exits) replayed through the running-trial safety monitor."""
+
+    sdtm: Path = Field(description="Folder of SDTM datasets (DM, AE, DS).")
+    trial: str = Field("cdisc-trial", pattern=NAME_PATTERN, description="Monitored trial name in the store.")
+    event: str = Field("ANY", min_length=1, max_length=200, description="AEDECOD monitored (ANY: every AE).")
+    control: str = Field("Placebo", min_length=1, max_length=200, description="Control arm (DM ARM).")
+    cutoff: float = Field(0.99, gt=0.5, lt=1, description="Posterior probability that raises an alert.")
+
+
+def feed_safety(store: Store, spec: SafetyFeedSpec, caller: Caller) -> Any:
+    """Turn DM/AE/DS into the monitor's stream and call ``safety.service.monitor_stream``; audited."""
+    from pharmakon.trials.cdisc.safety_feed import monitor_records, monitor_rules
+    from pharmakon.trials.cdisc.standards import SDTM_DOMAINS
+    from pharmakon.trials.cdisc.study import input_hashes, load_study
+    from pharmakon.trials.safety.service import monitor_stream
+    from pharmakon.trials.safety.specs import MonitorRunSpec
+
+    data = load_study(spec.sdtm, sdtm_names=("dm", "ae", "ds"))
+    records = monitor_records(data)
+    rules = monitor_rules(data, event=spec.event, control=spec.control, cutoff=spec.cutoff)
+    run = MonitorRunSpec(trial=spec.trial, rules=rules, save=True, source=str(spec.sdtm))
+    result = monitor_stream(store, run, caller, enumerate(records, start=1))
+    with store.session() as session:
+        record_event(
+            session,
+            actor=caller.actor,
+            action="trialdata.safety_feed",
+            object_type="safety_monitor",
+            object_id=f"{spec.trial}@{result.version}",
+            inputs=input_hashes([spec.sdtm], SDTM_DOMAINS),
+            params={
+                "records": len(records),
+                "alerts": len(result.alerts),
+                "event": spec.event,
+                "channel": caller.channel,
+            },
+        )
+    return result
