@@ -67,13 +67,18 @@ def conditions_concepts(item: Coded) -> set[str]:
     return found
 
 
-def _within(when: date | None, ref: date | None, window_days: float | None, end: date | None = None) -> bool:
+def _within(
+    when: date | None, ref: date | None, window_days: float | None, end: date | None = None, active: bool = False
+) -> bool:
+    """Whether a fact falls in the window ending at ``ref``: started in it, ended in it, or still active."""
     if window_days is None or ref is None:
         return True
-    if when is None:
-        return False
     since = ref - timedelta(days=window_days)
-    return (end is None and when <= ref) or when >= since or (end is not None and end >= since)
+    if when is not None and since <= when <= ref:
+        return True
+    if end is not None and end >= since:
+        return True
+    return active and (when is None or when <= ref)
 
 
 def _fmt(item: Coded | Measurement) -> str:
@@ -125,7 +130,8 @@ def _concept(patient: PatientRecord, note: NoteIndex | None, p: dict[str, Any]) 
     wanted = set(p["concepts"])
     qualifier, ref = p.get("qualifier"), patient.as_of()
     for item in patient.conditions:
-        if wanted & conditions_concepts(item) and _within(item.date, ref, p.get("window_days"), item.end):
+        active = item.status == "active"
+        if wanted & conditions_concepts(item) and _within(item.date, ref, p.get("window_days"), item.end, active):
             if p.get("current") and (item.end is not None or item.status in ("resolved", "inactive")):
                 continue
             if qualifier and qualifier not in item.display.lower():
@@ -255,7 +261,8 @@ def _medication(patient: PatientRecord, p: dict[str, Any]) -> tuple[Verdict, str
     terms, ref = set(p["terms"]), patient.as_of()
     for med in patient.medications:
         words = [w for w in re.findall(r"[a-z][a-z-]{3,}", med.display.lower())[:2]]
-        if any(w in terms for w in words) and _within(med.date, ref, p.get("window_days"), med.end):
+        active = med.status == "active" and med.end is None
+        if any(w in terms for w in words) and _within(med.date, ref, p.get("window_days"), med.end, active):
             return MET, _fmt(med)
     return NEI, "no listed medication found in the record"
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pharmakon.patients.records.model import PatientRecord
-from pharmakon.trials.matching.assess import MET, NOT_MET, Assessment, assess_criterion
+from pharmakon.trials.matching.assess import MET, NEI, NOT_MET, Assessment, assess_criterion
 from pharmakon.trials.matching.checks import Check, ParsedCriterion, parse_criterion
 from pharmakon.trials.matching.context import NoteIndex, note_index
 from pharmakon.trials.matching.criteria import Criterion, split_criteria
@@ -82,11 +82,25 @@ def trial_concepts(trial: Trial) -> set[str]:
     return concepts_in_text(" ; ".join([trial.title, *trial.conditions]))
 
 
-def assess_trial(parsed: ParsedTrial, patient: PatientRecord, note: NoteIndex | None = None) -> list[Assessment]:
-    """Verdicts of every criterion of ``parsed`` for ``patient``."""
+def assess_trial(
+    parsed: ParsedTrial, patient: PatientRecord, note: NoteIndex | None = None, llm: Any = None
+) -> list[Assessment]:
+    """Verdicts of every criterion of ``parsed`` for ``patient``.
+
+    ``llm``: an optional :class:`~pharmakon.trials.matching.llm.LLMJudge` asked about text
+    criteria left at "not enough information".
+    """
     if note is None and patient.notes:
         note = note_index(patient.text())
-    return [assess_criterion(c, patient, note) for c in parsed.criteria]
+    out = [assess_criterion(c, patient, note) for c in parsed.criteria]
+    if llm is not None and patient.notes:
+        out = [
+            Assessment(a.text, a.type, *llm.judge(a.text, patient), "llm")
+            if a.kind == "text" and a.verdict == NEI
+            else a
+            for a in out
+        ]
+    return out
 
 
 def trial_score(assessments: Sequence[Assessment], relevance: float) -> float:
@@ -135,6 +149,7 @@ def rank_trials(
     mode: str = "rerank",
     top: int | None = None,
     candidates: int = 50,
+    llm: Any = None,
 ) -> list[RankedTrial]:
     """A patient's ranked trials.
 
@@ -161,7 +176,7 @@ def rank_trials(
     for i in pool:
         topical = 1.0 if has & parsed[i].target else 0.0
         relevance = 0.5 * float(scores[i]) / best + 0.5 * topical
-        assessments = assess_trial(parsed[i], patient, note)
+        assessments = assess_trial(parsed[i], patient, note, llm)
         ranked.append(RankedTrial(parsed[i].trial.nct_id, trial_score(assessments, relevance), relevance, assessments))
     ranked.sort(key=lambda r: (-r.score, r.nct_id))
     return ranked[:top] if top else ranked
