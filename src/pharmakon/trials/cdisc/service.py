@@ -62,6 +62,9 @@ __all__ = [
     "predict_retention",
     "SafetyFeedSpec",
     "feed_safety",
+    "check_server_paths",
+    "list_retention",
+    "get_retention",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -712,6 +715,7 @@ def predict_retention(store: Store, spec: RetentionSpec, caller: Caller, *, prog
         risks=risks,
     )
     with store.session() as session:
+        obj = save_object(session, kind="trial_retention", name=spec.name, content=result.to_dict(), actor=caller.actor)
         record_event(
             session,
             actor=caller.actor,
@@ -721,6 +725,7 @@ def predict_retention(store: Store, spec: RetentionSpec, caller: Caller, *, prog
             inputs={"data": sha256_frame(table)},
             outputs={"risks": sha256_json([r.model_dump() for r in risks])},
             params={
+                "stored": obj.version,
                 "day": spec.day,
                 "n": len(frame),
                 "auroc": result.overall.auroc,
@@ -773,3 +778,41 @@ def feed_safety(store: Store, spec: SafetyFeedSpec, caller: Caller) -> Any:
             },
         )
     return result
+
+
+# --------------------------------------------------------------------------- server-side folders
+
+
+def check_server_paths(spec: TrialDataSpec) -> TrialDataSpec:
+    """Refuse folders outside the data cache or the data mirror (specs from the REST API and the workbench).
+
+    A request over the network names folders on the server; only the data sets the
+    server already holds (``pharmakon data fetch`` into the cache, or the configured
+    mirror) may be read, never an arbitrary path.
+    """
+    from pharmakon.config import get_settings
+
+    settings = get_settings()
+    roots = [r.resolve() for r in (settings.data_cache, settings.data_mirror) if r is not None]
+    for field, value in spec:
+        if isinstance(value, Path):
+            where = value.resolve()
+            if not any(where == r or r in where.parents for r in roots):
+                raise InputError(
+                    f"{value} is outside the server's data folders (the data cache or the mirror); "
+                    "fetch the data set first (pharmakon data fetch)",
+                    field=field,
+                )
+    return spec
+
+
+def list_retention(store: Store) -> list[RetentionResult]:
+    """Stored retention results (latest version of each)."""
+    with store.read_session() as session:
+        return [RetentionResult(**o.content) for o in list_objects(session, kind="trial_retention")]
+
+
+def get_retention(store: Store, name: str) -> RetentionResult:
+    """The latest stored retention result of model ``name``."""
+    with store.read_session() as session:
+        return RetentionResult(**get_object(session, "trial_retention", name).content)
