@@ -65,12 +65,20 @@ def test_kappa_equals_sklearn(recist_dir: Path) -> None:
 # ------------------------------------------------------------------ generated series
 
 
-def _series(sums: list[list[float | None]], *, node: list[bool] | None = None, new_at: int | None = None, step: int = 42):
+def _series(
+    sums: list[list[float | None]], *, node: list[bool] | None = None, new_at: int | None = None, step: int = 42
+):
     """TU/TR of one subject: ``sums[v][i]`` = diameter of target i at visit v (None = not assessed)."""
     n = len(sums[0])
     node = node or [False] * n
     tu = [
-        {"USUBJID": "S1", "TULNKID": f"T{i}", "TULOC": "LYMPH NODE" if node[i] else "LIVER", "TUSTRESC": "TARGET", "VISITNUM": "1"}
+        {
+            "USUBJID": "S1",
+            "TULNKID": f"T{i}",
+            "TULOC": "LYMPH NODE" if node[i] else "LIVER",
+            "TUSTRESC": "TARGET",
+            "VISITNUM": "1",
+        }
         for i in range(n)
     ]
     if new_at is not None:
@@ -81,7 +89,17 @@ def _series(sums: list[list[float | None]], *, node: list[bool] | None = None, n
         for i, value in enumerate(row):
             if value is not None:
                 code = "LPERP" if node[i] else "LDIAM"
-                tr.append({"USUBJID": "S1", "TRLNKID": f"T{i}", "TRTESTCD": code, "TRSTRESC": str(value), "TRSTRESN": str(value), "VISITNUM": str(v + 1), "TRDTC": when})
+                tr.append(
+                    {
+                        "USUBJID": "S1",
+                        "TRLNKID": f"T{i}",
+                        "TRTESTCD": code,
+                        "TRSTRESC": str(value),
+                        "TRSTRESN": str(value),
+                        "VISITNUM": str(v + 1),
+                        "TRDTC": when,
+                    }
+                )
     return pd.DataFrame(tu), pd.DataFrame(tr)
 
 

@@ -1,0 +1,77 @@
+"""DICOM conversion and de-identification (DICOM PS3.15 basic profile)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pydicom
+import SimpleITK as sitk
+
+from pharmakon.imaging.deid import deidentify
+from pharmakon.store import Store, list_events
+
+
+def test_basic_profile_on_ct(pydicom_dir: Path) -> None:
+    ds = pydicom.dcmread(pydicom_dir / "CT_small.dcm")
+    uid, name = ds.StudyInstanceUID, str(ds.PatientName)
+    assert name and any(e.tag.is_private for e in ds.iterall())
+    touched = deidentify(ds)
+    assert ds.PatientName == "" and ds.PatientID == "" and "InstitutionName" not in ds
+    assert not any(e.tag.is_private for e in ds.iterall()) and "(private tags)" in touched
+    assert ds.StudyInstanceUID != uid and ds.PatientIdentityRemoved == "YES"
+    assert ds.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
+    again = pydicom.dcmread(pydicom_dir / "CT_small.dcm")
+    deidentify(again)
+    assert again.StudyInstanceUID == ds.StudyInstanceUID  # same salt, same new UID: references stay consistent
+    assert name not in json.dumps(touched)
+
+
+def test_seg_converts_to_107098_voxels_audited(cli, store: Store, pydicom_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "liver.nii.gz"
+    res = cli("imaging", "convert", "--dicom", str(pydicom_dir / "liver.dcm"), "-o", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    result = json.loads(res.stdout)
+    assert result["kind"] == "segmentation" and result["foreground_voxels"] == 107_098
+    arr = sitk.GetArrayFromImage(sitk.ReadImage(str(out)))
+    assert int((arr > 0).sum()) == 107_098
+    with store.read_session() as session:
+        (event,), _ = list_events(session, action="imaging.convert")
+    assert event.params["foreground_voxels"] == 107_098 and "PatientName" in event.params["deidentified"]
+    assert event.outputs[str(out)] and event.params["channel"] == "cli"
+
+
+def test_ct_output_carries_no_identifying_header(cli, store: Store, pydicom_dir: Path, tmp_path: Path) -> None:
+    ds = pydicom.dcmread(pydicom_dir / "CT_small.dcm")
+    out = tmp_path / "ct.nrrd"
+    res = cli("imaging", "convert", "--dicom", str(pydicom_dir / "CT_small.dcm"), "-o", str(out))
+    assert res.exit_code == 0, res.stderr
+    raw = out.read_bytes()
+    for value in (str(ds.PatientName), str(ds.PatientID), str(ds.StudyInstanceUID)):
+        assert value.encode() not in raw
+    img = sitk.ReadImage(str(out))
+    assert img.GetSize() == (128, 128, 1) and abs(img.GetSpacing()[0] - 0.661468) < 1e-6
+    assert not any(k.startswith("0010|") for k in img.GetMetaDataKeys())
+
+
+def test_multiframe_and_seg_on_image_grid(cli, store: Store, pydicom_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "emri.nrrd"
+    res = cli("imaging", "convert", "--dicom", str(pydicom_dir / "emri_small.dcm"), "-o", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["size"] == [64, 64, 10]
+    # a SEG on another grid is resampled onto the image grid (nearest neighbour): same size as the image
+    out2 = tmp_path / "ct.nrrd"
+    res = cli(
+        "imaging",
+        "convert",
+        "--dicom",
+        str(pydicom_dir / "CT_small.dcm"),
+        "--seg",
+        str(pydicom_dir / "liver.dcm"),
+        "-o",
+        str(out2),
+        "--json",
+    )
+    assert res.exit_code == 0, res.stderr
+    mask = sitk.ReadImage(json.loads(res.stdout)["mask_output"])
+    assert mask.GetSize() == sitk.ReadImage(str(out2)).GetSize()

@@ -1,0 +1,87 @@
+"""The service on SQLite and PostgreSQL: stored results, audit events, eligibility, the seed example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pharmakon.caller import Caller
+from pharmakon.config import get_settings
+from pharmakon.errors import InputError, NotFoundError
+from pharmakon.imaging import service
+from pharmakon.imaging.service import LesionOut, MeasureSpec, RecistSpec
+from pharmakon.store import Store, list_events
+
+CALLER = Caller("ann", "python")
+
+
+def test_measure_and_recist_are_stored_and_audited(store: Store, radiomics_dir: Path, recist_dir: Path) -> None:
+    m = service.measure(
+        store, MeasureSpec(image=radiomics_dir / "brain2_image.nrrd", mask=radiomics_dir / "brain2_label.nrrd"), CALLER
+    )
+    assert (m.name, m.version, [les.voxels for les in m.lesions]) == ("measure:brain2_label", 1, [453])
+    r = service.recist(
+        store,
+        RecistSpec(
+            tu=recist_dir / "tu_onco_recist.csv",
+            tr=recist_dir / "tr_onco_recist.csv",
+            evaluator="RADIOLOGIST 2",
+            name="r2",
+        ),
+        CALLER,
+    )
+    assert r.evaluator == "RADIOLOGIST 2" and r.kappa is None and len(r.subjects) == 8
+    assert service.get_result(store, "imaging_recist", "r2") == r
+    assert [(i.kind, i.name) for i in service.list_results(store)] == [
+        ("imaging_measure", "measure:brain2_label"),
+        ("imaging_recist", "r2"),
+    ]
+    with store.read_session() as session:
+        (measured,), _ = list_events(session, action="imaging.measure")
+        (assessed,), _ = list_events(session, action="imaging.recist")
+    assert measured.object_id == "measure:brain2_label@1" and measured.params == {
+        "label": 1,
+        "lesions": 1,
+        "channel": "python",
+    }
+    assert set(assessed.inputs) == {"tu", "tr"} and assessed.params["evaluator"] == "RADIOLOGIST 2"
+    with pytest.raises(NotFoundError):
+        service.get_result(store, "imaging_recist", "nope")
+
+
+def test_unknown_evaluator_is_refused(store: Store, recist_dir: Path) -> None:
+    spec = RecistSpec(
+        tu=recist_dir / "tu_onco_recist.csv", tr=recist_dir / "tr_onco_recist.csv", evaluator="RADIOLOGIST 9"
+    )
+    with pytest.raises(InputError, match="RADIOLOGIST 9"):
+        service.recist(store, spec, CALLER)
+
+
+def test_eligibility_from_measurements() -> None:
+    def les(longest: float, short: float) -> LesionOut:
+        return LesionOut(
+            voxels=10,
+            volume_mm3=1,
+            longest_diameter_mm=longest,
+            short_axis_mm=short,
+            max_3d_diameter_mm=longest,
+            slice=0,
+        )
+
+    assert service.eligibility([les(9.99, 5), les(12, 8)]).eligible
+    assert not service.eligibility([les(9.99, 5)]).eligible
+    assert service.eligibility([les(20, 16)], min_diameter_mm=15, node=True).measurable == 1
+    assert not service.eligibility([les(12, 8), les(30, 20)], min_lesions=3).eligible
+
+
+def test_seed_example(store: Store, radiomics_dir: Path, recist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pharmakon.imaging.examples import SEED_NAMES, seed_example
+    from tests.conftest import MIRROR
+
+    monkeypatch.setenv("PHARMAKON_DATA_MIRROR", str(MIRROR))
+    get_settings.cache_clear()
+    text = seed_example(store, get_settings())
+    assert "[3524, 613]" in text and "8 CDISC" in text
+    assert service.get_result(store, "imaging_recist", SEED_NAMES["recist"]).agreement.pairs == 22
+    assert len(service.get_result(store, "imaging_features", SEED_NAMES["features"]).features) == 107
