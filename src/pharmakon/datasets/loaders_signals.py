@@ -53,28 +53,25 @@ def _breastmnist_labels(folder: Path) -> pd.DataFrame:
 
 
 def _nrrd_headers(folder: Path) -> pd.DataFrame:
+    """The header fields of each NRRD file, read by pynrrd (spacing: the norms of the space directions)."""
+    import nrrd
+
     rows = []
     for path in sorted((folder / "pyradiomics").glob("*.nrrd")):
         rel = path.relative_to(folder).as_posix()
-        fields = {}
-        with path.open("rb") as fh:
-            if not fh.readline().startswith(b"NRRD"):
-                raise InputError("not an NRRD file (no NRRD magic)", file=rel, row=1)
-            for line in fh:
-                text = line.decode("latin-1").strip()
-                if not text:
-                    break
-                if ":" in text and not text.startswith("#"):
-                    key, _, value = text.partition(":")
-                    fields[key.strip()] = value.strip().lstrip("=")
-        dirs = re.findall(r"\(([^)]*)\)", fields.get("space directions", ""))
-        spacing = [float(np.linalg.norm([float(x) for x in d.split(",")])) for d in dirs]
+        try:
+            fields = nrrd.read_header(str(path))
+        except (nrrd.NRRDError, OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"not a readable NRRD file: {exc}", file=rel, row=1) from exc
+        dirs = fields.get("space directions")
+        spacing = [] if dirs is None else [float(np.linalg.norm(d)) for d in np.asarray(dirs, dtype=float)]
+        sizes = fields.get("sizes")
         rows.append(
             {
                 "file": rel,
                 "type": fields.get("type"),
                 "dimension": fields.get("dimension"),
-                "sizes": fields.get("sizes"),
+                "sizes": " ".join(str(int(n)) for n in sizes) if sizes is not None else None,
                 "spacing_mm": " ".join(f"{s:.6g}" for s in spacing) or None,
                 "encoding": fields.get("encoding"),
             }
