@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from pharmakon.errors import InputError
 from pharmakon.patients.records.model import Coded, Measurement, PatientRecord
 
-__all__ = ["FhirError", "USED_TYPES", "read_fhir", "records_from_resources", "iter_resources"]
+__all__ = ["FhirError", "USED_TYPES", "read_fhir", "read_fhir_resources", "records_from_resources", "iter_resources"]
 
 #: Resource types the matcher reads; the rest are skipped.
 USED_TYPES = (
@@ -327,4 +327,27 @@ def read_fhir(path: str | Path, *, max_notes: int = 3) -> list[PatientRecord]:
     records = records_from_resources(iter_resources(path), max_notes=max_notes)
     if not records:
         raise InputError("no Patient resource found", file=str(path))
+    return records
+
+
+def read_fhir_resources(resources: Iterable[dict[str, Any]], *, where: str = "request body", max_notes: int = 3) -> list[PatientRecord]:
+    """Patients from FHIR resources given as JSON objects (REST bodies, forms); errors name the item and id.
+
+    A ``Bundle`` among them is opened (its entries are read as if listed).
+    """
+
+    def typed() -> Iterator[tuple[Any, str]]:
+        for i, raw in enumerate(resources, 1):
+            if not isinstance(raw, dict) or "resourceType" not in raw:
+                raise FhirError(f"item {i}: not a FHIR resource (no resourceType)", file=where)
+            entries = [(e.get("resource"), f"item {i} entry {j}") for j, e in enumerate(raw.get("entry") or [], 1)] if raw["resourceType"] == "Bundle" else [(raw, f"item {i}")]
+            for res, at in entries:
+                if not isinstance(res, dict) or "resourceType" not in res:
+                    raise FhirError(f"{at}: not a FHIR resource", file=where)
+                if res["resourceType"] in USED_TYPES:
+                    yield _validate(res, where, at), f"{where}#{i}" if raw["resourceType"] == "Bundle" else where
+
+    records = records_from_resources(typed(), max_notes=max_notes)
+    if not records:
+        raise InputError("no Patient resource found", file=where)
     return records

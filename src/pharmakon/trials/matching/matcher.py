@@ -41,6 +41,7 @@ __all__ = [
     "trial_concepts",
 ]
 
+NO_CRITERIA = "(no eligibility criteria text in the trial record)"
 #: Score weights: relevance, inclusion met share, exclusion met share, decisive verdict.
 WEIGHTS = {"relevance": 0.5, "inclusion": 0.5, "exclusion": 0.25, "decisive": 1.0}
 
@@ -72,9 +73,14 @@ def _structured(trial: Trial) -> list[ParsedCriterion]:
 def parse_trial(trial: Trial) -> ParsedTrial:
     """Split and parse a trial's criteria (structured age/sex fields as the first items)."""
     items = split_criteria(trial.criteria_text)
-    notes = [] if items else [f"{trial.nct_id}: no criteria text"]
     target = frozenset(trial_concepts(trial))
-    return ParsedTrial(trial, _structured(trial) + [parse_criterion(c, target) for c in items], notes, target)
+    parsed = [parse_criterion(c, target) for c in items]
+    notes = []
+    if not items:
+        # without its criteria a trial cannot make anyone eligible: one undecidable item says so
+        notes.append(f"{trial.nct_id}: no eligibility criteria text")
+        parsed = [ParsedCriterion(Criterion(NO_CRITERIA, "inclusion"), (), "all", False)]
+    return ParsedTrial(trial, _structured(trial) + parsed, notes, target)
 
 
 def trial_concepts(trial: Trial) -> set[str]:
