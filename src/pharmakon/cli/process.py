@@ -155,3 +155,155 @@ def alarms_command(
     for a in rows:
         top = ", ".join(f"{k} {v:.2f}" for k, v in a.top.items())
         console.print(f"{a.at}  {a.model} v{a.version}  index {a.index}  T² {a.t2:.3g}  SPE {a.spe:.3g}  {top}")
+
+
+@softsensor_app.command("fit")
+def softsensor_fit_command(
+    spectra: Annotated[Path, typer.Option("--spectra", help="Spectra table (one column per wavelength).")],
+    reference: Annotated[Path, typer.Option("--reference", help="Reference values table.")],
+    name: Annotated[str, typer.Option("--name", help="Soft-sensor name.")],
+    target: Annotated[str | None, typer.Option("--target", help="Reference column to predict.")] = None,
+    time_col: Annotated[
+        str | None, typer.Option("--time-col", help="Reference time column (h) to align with the spectra.")
+    ] = None,
+    interval_min: Annotated[float | None, typer.Option("--interval-min", help="Minutes between spectra.")] = None,
+    preprocess: Annotated[
+        str | None, typer.Option("--preprocess", help="chemotools steps: snv, msc, sg1, sg2, baseline joined by +.")
+    ] = None,
+    wl_range: Annotated[
+        str | None, typer.Option("--range", help="Wavelength range LOW,HIGH kept (default 950,1550; 'all').")
+    ] = None,
+    scores: Annotated[int | None, typer.Option("--scores", help="PCA scores passed to the model (default 10).")] = None,
+    models: Annotated[str | None, typer.Option("--models", help="Families: pls,lightgbm,ridge,rf.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train a soft sensor (chemotools preprocessing, PLS/GBM through core, conformal intervals)."""
+    from pharmakon.errors import InputError
+    from pharmakon.process.service_models import SoftSensorFitSpec, softsensor_fit
+
+    lo = hi = None
+    if wl_range and wl_range != "all":
+        try:
+            lo, hi = (float(v) for v in wl_range.split(","))
+        except ValueError:
+            raise InputError(f"range is LOW,HIGH such as 950,1550, got {wl_range!r}", field="range") from None
+    extra = {"wavelength_min": None, "wavelength_max": None} if wl_range == "all" else {}
+    spec = SoftSensorFitSpec.parse(
+        {
+            k: v
+            for k, v in dict(
+                spectra=spectra,
+                reference=reference,
+                name=name,
+                target=target,
+                time_col=time_col,
+                interval_min=interval_min,
+                preprocess=preprocess,
+                wavelength_min=lo,
+                wavelength_max=hi,
+                scores=scores,
+                models=_split(models),
+                seed=seed,
+            ).items()
+            if v is not None
+        }
+    )
+    if extra:
+        spec = spec.model_copy(update=extra)
+    _out(softsensor_fit(_store(), spec, cli_caller()), as_json)
+
+
+@softsensor_app.command("predict")
+def softsensor_predict_command(
+    name: Annotated[str, typer.Argument(help="Soft-sensor name.")],
+    spectra: Annotated[Path, typer.Option("--spectra", help="Spectra on the soft sensor's wavelength grid.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output CSV with prediction, pred_lower, pred_upper.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict the quality attribute of each spectrum, with its interval."""
+    from pharmakon.process.service_models import SoftSensorPredictSpec, softsensor_predict
+
+    spec = build_spec(SoftSensorPredictSpec, name=name, spectra=spectra, out=out)
+    result = softsensor_predict(_store(), spec, cli_caller())
+    if as_json:
+        print_json(result.model_dump(mode="json", exclude={"preview"}))
+    else:
+        console.print(result.summary(), markup=False)
+
+
+@twin_app.command("fit")
+def twin_fit_command(
+    data: Annotated[Path | None, typer.Option("--data", help="PLGA-PEG table (default: the mirror's).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Twin name.")] = None,
+    holdout: Annotated[float | None, typer.Option("--holdout", help="Share of formulations held out.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the nanoprecipitation twin (lmfit, standard errors) and its ML residual correction."""
+    from pharmakon.process.service_models import TwinFitSpec, twin_fit
+
+    spec = build_spec(TwinFitSpec, data=data, name=name, holdout=holdout, seed=seed)
+    _out(twin_fit(_store(), spec, cli_caller()), as_json)
+
+
+FracOpts = {
+    "plga": typer.Option("--plga", help="PLGA fraction."),
+    "pp_l": typer.Option("--pp-l", help="PLGA-PEG (-L) fraction."),
+    "pp_cooh": typer.Option("--pp-cooh", help="PLGA-PEG-COOH fraction."),
+    "pp_nh2": typer.Option("--pp-nh2", help="PLGA-PEG-NH2 fraction."),
+    "ratio": typer.Option("--ratio", help="S/AS flow-rate ratio."),
+}
+
+
+@twin_app.command("whatif")
+def twin_whatif_command(
+    plga: Annotated[float | None, FracOpts["plga"]] = None,
+    pp_l: Annotated[float | None, FracOpts["pp_l"]] = None,
+    pp_cooh: Annotated[float | None, FracOpts["pp_cooh"]] = None,
+    pp_nh2: Annotated[float | None, FracOpts["pp_nh2"]] = None,
+    ratio: Annotated[float | None, FracOpts["ratio"]] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Twin name.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predicted size of a formulation at a flow ratio."""
+    from pharmakon.process.service_models import WhatIfSpec, twin_whatif
+
+    spec = build_spec(WhatIfSpec, plga=plga, pp_l=pp_l, pp_cooh=pp_cooh, pp_nh2=pp_nh2, ratio=ratio, name=name)
+    _out(twin_whatif(_store(), spec), as_json)
+
+
+@twin_app.command("correct")
+def twin_correct_command(
+    target_nm: Annotated[float, typer.Option("--target", help="Target size, nm.")],
+    observed: Annotated[str, typer.Option("--observed", help="Sizes measured since the drift, comma-separated (nm).")],
+    plga: Annotated[float | None, FracOpts["plga"]] = None,
+    pp_l: Annotated[float | None, FracOpts["pp_l"]] = None,
+    pp_cooh: Annotated[float | None, FracOpts["pp_cooh"]] = None,
+    pp_nh2: Annotated[float | None, FracOpts["pp_nh2"]] = None,
+    ratio: Annotated[float | None, FracOpts["ratio"]] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Twin name.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """After a drift: the S/AS set-point that brings the predicted size back into specification."""
+    from pharmakon.errors import InputError
+    from pharmakon.process.service_models import CorrectSpec, twin_correct
+
+    try:
+        sizes = [float(v) for v in observed.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(
+            f"observed sizes are numbers separated by commas, got {observed!r}", field="observed"
+        ) from None
+    spec = build_spec(
+        CorrectSpec,
+        plga=plga,
+        pp_l=pp_l,
+        pp_cooh=pp_cooh,
+        pp_nh2=pp_nh2,
+        ratio=ratio,
+        name=name,
+        target_nm=target_nm,
+        observed_nm=sizes,
+    )
+    _out(twin_correct(_store(), spec), as_json)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 
 from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.caller import Caller
-from pharmakon.process import service
+from pharmakon.process import service, service_models
 from pharmakon.specs import build_spec
 
 router = APIRouter(prefix="/process", tags=["process"])
@@ -68,3 +68,29 @@ def list_alarms(
 ) -> list[service.AlarmInfo]:
     """Alarm onsets from the audit trail, newest first, with their top contributions."""
     return service.list_alarms(store, model, limit)
+
+
+@router.post("/softsensors/{name}/predict", response_model=service_models.SoftSensorPredictResult)
+def softsensor_predict(
+    name: NameParam, body: service_models.SoftSensorPredictBody, store: StoreDep, user: ScientistUser
+) -> service_models.SoftSensorPredictResult:
+    """Predict spectra posted as rows (wavelength -> value) with intervals (``process.softsensor.predict``)."""
+    return service_models.softsensor_predict_rows(store, name, body, Caller(user.username, "api"))
+
+
+@router.post("/twins/{name}/whatif", response_model=service_models.WhatIfResult)
+def twin_whatif(
+    name: NameParam, body: service_models.Formulation, store: StoreDep, _user: ViewerUser
+) -> service_models.WhatIfResult:
+    """Size predicted by the twin for a formulation and S/AS."""
+    spec = build_spec(service_models.WhatIfSpec, name=name, **body.model_dump())
+    return service_models.twin_whatif(store, spec)
+
+
+@router.post("/twins/{name}/correct", response_model=service_models.CorrectResult)
+def twin_correct(
+    name: NameParam, body: service_models.CorrectBody, store: StoreDep, _user: ViewerUser
+) -> service_models.CorrectResult:
+    """After a drift: the S/AS set-point that brings the predicted size back into specification."""
+    spec = build_spec(service_models.CorrectSpec, name=name, **body.model_dump())
+    return service_models.twin_correct(store, spec)
