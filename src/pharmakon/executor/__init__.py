@@ -46,7 +46,7 @@ from pharmakon.executor._base import (
     chunked,
     spawn_seeds,
 )
-from pharmakon.executor._local import LocalExecutor
+from pharmakon.executor._local import WORKER_START_S, LocalExecutor
 from pharmakon.executor._ray import RayExecutor
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "RayExecutor",
     "SerialExecutor",
     "TaskError",
+    "WORKER_START_S",
     "available_backends",
     "chunked",
     "get_executor",
@@ -82,7 +83,13 @@ def available_backends() -> list[str]:
     return sorted(BACKENDS)
 
 
-def get_executor(backend: str | None = None, *, address: str | None = None, n_jobs: int | None = None) -> Executor:
+def get_executor(
+    backend: str | None = None,
+    *,
+    address: str | None = None,
+    n_jobs: int | None = None,
+    start_workers_above_s: float | None = None,
+) -> Executor:
     """Make the executor the user asked for.
 
     Parameters
@@ -96,6 +103,10 @@ def get_executor(backend: str | None = None, *, address: str | None = None, n_jo
         Parallel workers: processes for ``"local"`` (``n_jobs=1`` gives the serial
         executor, which needs no processes), CPUs of a locally started Ray for
         ``"ray"``. Default: all CPUs.
+    start_workers_above_s : float, optional
+        ``"local"`` only: start worker processes only when the work left would gain
+        more than this many seconds from them (see :class:`LocalExecutor`;
+        :data:`WORKER_START_S` is the measured cost of starting them). Default: always.
 
     Returns
     -------
@@ -133,4 +144,4 @@ def get_executor(backend: str | None = None, *, address: str | None = None, n_jo
         raise ConfigError(f"an address ({address!r}) is only used by the ray backend, not {name!r}")
     if name == "serial" or n_jobs == 1:
         return SerialExecutor()
-    return LocalExecutor(n_jobs=n_jobs)
+    return LocalExecutor(n_jobs=n_jobs, start_workers_above_s=start_workers_above_s)

@@ -527,25 +527,26 @@ class Executor(ABC):
         chunksize: int | None,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
+        first: int = 0,
     ) -> Iterator[tuple[int, list[Any]]]:
-        """Yield ``(start, results)`` for each chunk as it finishes."""
+        """Yield ``(start, results)`` for each chunk of ``items[first:]`` as it finishes."""
         _check_picklable(fn)
         if chunksize is None:
             chunksize = self._default_chunksize(len(items))
         elif isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"{type(self).__name__}.map(chunksize=...) must be a positive integer; got {chunksize!r}")
-        total, done = len(items), 0
+        total, done = len(items), first
 
         def check_cancel() -> None:
             if cancel is not None and cancel.cancelled:
                 raise CancelledError(f"{self.name} map cancelled after {done} of {total} items finished")
 
         check_cancel()
-        if progress is not None:
+        if progress is not None and first == 0:  # a later start continues a count already reported
             progress(0, total)
-        if total == 0:
+        if total == first:
             return
-        chunks = ((start, items[start : start + chunksize]) for start in range(0, total, chunksize))
+        chunks = ((start, items[start : start + chunksize]) for start in range(first, total, chunksize))
         max_in_flight = self._max_in_flight()
         payload = self._prepare(fn)
         pending: dict[Any, tuple[int, int]] = {}  # handle -> (start, length)
@@ -578,17 +579,22 @@ class Executor(ABC):
                 f"{type(exc).__name__}: {exc} (did a worker process crash or run out of memory?)"
             ) from exc
         if isinstance(outcome, _Failure):
-            error = outcome.error
-            if error.__traceback__ is None and error.__cause__ is None:  # came from another process
-                error.__cause__ = _RemoteTraceback(outcome.traceback)
-            raise TaskError(
-                f"task failed on item {outcome.index} (of {total}): {type(error).__name__}: {error}",
-                index=outcome.index,
-            ) from error
+            _raise_failure(outcome, total)
         return outcome
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n_workers={self.n_workers})"
+
+
+def _raise_failure(outcome: _Failure, total: int) -> None:
+    """Raise the :class:`TaskError` for an item whose function raised."""
+    error = outcome.error
+    if error.__traceback__ is None and error.__cause__ is None:  # came from another process
+        error.__cause__ = _RemoteTraceback(outcome.traceback)
+    raise TaskError(
+        f"task failed on item {outcome.index} (of {total}): {type(error).__name__}: {error}",
+        index=outcome.index,
+    ) from error
 
 
 def _check_picklable(fn: Callable[[Any], Any]) -> None:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pharmakon.executor._base import (
+    CancelToken,
     Executor,
+    ProgressCallback,
     _cpu_count,
     _Failure,
+    _raise_failure,
+    _run_chunk,
     _run_chunk_with_environment,
     _settings_environment,
     _worker_initializer,
 )
+
+#: Seconds a pool of worker processes costs before its first result here: forkserver start,
+#: each worker importing NumPy and the task's module, and the first round trip. Measured by
+#: ``bench/executor.py`` (``pool_start_s``) on the 2-core reference machine; see
+#: docs/performance.md. Work that would not save more than this stays in the process.
+WORKER_START_S = 0.6
 
 
 class LocalExecutor(Executor):
@@ -27,6 +38,14 @@ class LocalExecutor(Executor):
     mp_context : {"forkserver", "spawn"}, optional
         How workers start. Default ``"forkserver"`` where the platform has it, else
         ``"spawn"``; both are safe in a process that runs threads (unlike ``"fork"``).
+    start_workers_above_s : float, optional
+        Start worker processes only when they pay for themselves. With a value (seconds,
+        e.g. :data:`WORKER_START_S`) and no pool running yet, a map runs its items in this
+        process one at a time, timing them, for as long as the estimated time that
+        workers would save on the rest, ``remaining x (1 - 1/n_workers)``, stays below
+        it; only then does the pool start for the remaining items. Results, their order,
+        progress, cancellation and errors are the same either way. None (default): the
+        pool always starts.
 
     Notes
     -----
@@ -50,7 +69,9 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, n_jobs: int | None = None, *, mp_context: str | None = None) -> None:
+    def __init__(
+        self, n_jobs: int | None = None, *, mp_context: str | None = None, start_workers_above_s: float | None = None
+    ) -> None:
         import multiprocessing
 
         if n_jobs is not None and (
@@ -63,14 +84,51 @@ class LocalExecutor(Executor):
         elif mp_context not in methods or mp_context == "fork":
             allowed = ", ".join(m for m in methods if m != "fork")
             raise ValueError(f"LocalExecutor(mp_context=...) must be one of {allowed}; got {mp_context!r}")
+        if start_workers_above_s is not None and not start_workers_above_s >= 0:
+            raise ValueError(f"LocalExecutor(start_workers_above_s=...) must be >= 0; got {start_workers_above_s!r}")
         self.n_jobs = n_jobs
         self.mp_context = mp_context
+        self.start_workers_above_s = start_workers_above_s
         self._pool: Any = None
         self._lock = threading.Lock()
 
     @property
     def n_workers(self) -> int:
         return _cpu_count() if self.n_jobs in (None, -1) else int(self.n_jobs)  # type: ignore[arg-type]
+
+    def _run(
+        self,
+        fn: Callable[[Any], Any],
+        items: list[Any],
+        chunksize: int | None,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        first: int = 0,
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """Run items here while workers would not pay for their start; the rest in the pool."""
+        threshold = self.start_workers_above_s
+        if threshold is None or self._pool is not None or self.n_workers < 2:
+            yield from super()._run(fn, items, chunksize, progress, cancel, first)
+            return
+        total, done = len(items), first
+        if progress is not None:
+            progress(done, total)
+        started = time.perf_counter()
+        while done < total:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            outcome = _run_chunk(fn, done, [items[done]], portable=False)
+            if isinstance(outcome, _Failure):
+                _raise_failure(outcome, total)
+            yield done, outcome
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            per_item = (time.perf_counter() - started) / (done - first)
+            if per_item * (total - done) * (1.0 - 1.0 / self.n_workers) > threshold:
+                break  # the rest is worth the workers' start
+        if done < total:
+            yield from super()._run(fn, items, chunksize, progress, cancel, done)
 
     def _ensure_pool(self) -> Any:
         with self._lock:
@@ -135,4 +193,5 @@ class LocalExecutor(Executor):
             pool.shutdown(wait=True, cancel_futures=True)
 
     def __repr__(self) -> str:
-        return f"LocalExecutor(n_jobs={self.n_jobs!r}, mp_context={self.mp_context!r})"
+        extra = "" if self.start_workers_above_s is None else f", start_workers_above_s={self.start_workers_above_s!r}"
+        return f"LocalExecutor(n_jobs={self.n_jobs!r}, mp_context={self.mp_context!r}{extra})"

@@ -48,7 +48,7 @@ def run_chunks(
     list of dict
         The chunk results in chunk order.
     """
-    from pharmakon.executor import Executor, get_executor, spawn_seeds
+    from pharmakon.executor import WORKER_START_S, Executor, get_executor, spawn_seeds
 
     if not 1 <= int(sims) <= 10**9:
         raise InputError(f"sims must be in [1, 1e9], got {sims}", field="sims")
@@ -59,7 +59,7 @@ def run_chunks(
     tasks = [(params, sd, k) for sd, k in zip(spawn_seeds(seed, n_chunks), sizes, strict=True)]
     if isinstance(backend, Executor):  # a caller-owned executor (one pool for many runs)
         return backend.map(fn, tasks, chunksize=1, progress=progress)
-    with get_executor(backend, n_jobs=n_jobs) as ex:
+    with get_executor(backend, n_jobs=n_jobs, start_workers_above_s=WORKER_START_S) as ex:
         return ex.map(fn, tasks, chunksize=1, progress=progress)
 
 

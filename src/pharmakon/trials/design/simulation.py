@@ -289,7 +289,7 @@ def _run(
     chunk_size: int,
     progress: Callable[[int, int], Any] | None,
 ) -> SimulationResult:
-    from pharmakon.executor import Executor, SerialExecutor, get_executor, spawn_seeds
+    from pharmakon.executor import WORKER_START_S, Executor, SerialExecutor, get_executor, spawn_seeds
 
     params = dict(
         params, critical_values=list(design.critical_values), sided=design.sided, futility_bounds=design.futility_bounds
@@ -303,7 +303,12 @@ def _run(
         executor = backend
         counts = executor.map(simulate_chunk, tasks, chunksize=1, progress=progress)
     else:
-        executor = SerialExecutor() if n_chunks == 1 and backend is None else get_executor(backend, n_jobs=n_jobs)
+        # Workers start only when the chunks left would gain more than their start-up from them.
+        executor = (
+            SerialExecutor()
+            if n_chunks == 1 and backend is None
+            else get_executor(backend, n_jobs=n_jobs, start_workers_above_s=WORKER_START_S)
+        )
         with executor:
             counts = executor.map(simulate_chunk, tasks, chunksize=1, progress=progress)
     seconds = time.perf_counter() - start
