@@ -30,6 +30,7 @@ __all__ = [
     "trial_from_ctgov",
     "read_trials",
     "read_ctgov",
+    "ctgov_document",
 ]
 
 #: Fields of the TREC mirror's trial lines that are judgments, never read by the matcher.
@@ -229,3 +230,33 @@ def read_ctgov(path: str | Path) -> Trial:
     if "protocolSection" not in doc:
         return trial_from_flat(doc, where=path.name)
     return trial_from_ctgov(doc, where=path.name)
+
+
+def ctgov_document(trial: Trial) -> dict[str, Any]:
+    """A ClinicalTrials.gov API v2 study (``protocolSection`` layout) holding ``trial``'s fields.
+
+    :func:`trial_from_ctgov` reads it back to an equal :class:`Trial` (up to the fields
+    the layout has).
+    """
+
+    def age(years: float | None) -> str | None:
+        return None if years is None else f"{years:g} Years"
+
+    elig: dict[str, Any] = {"eligibilityCriteria": trial.criteria_text, "sex": trial.sex.upper()}
+    if trial.min_age is not None:
+        elig["minimumAge"] = age(trial.min_age)
+    if trial.max_age is not None:
+        elig["maximumAge"] = age(trial.max_age)
+    if trial.healthy_volunteers is not None:
+        elig["healthyVolunteers"] = trial.healthy_volunteers
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": trial.nct_id, "briefTitle": trial.title},
+            "statusModule": {"overallStatus": trial.status},
+            "descriptionModule": {"briefSummary": trial.summary},
+            "conditionsModule": {"conditions": trial.conditions, "keywords": trial.keywords},
+            "designModule": {"phases": trial.phase},
+            "eligibilityModule": elig,
+            "armsInterventionsModule": {"interventions": [{"name": n} for n in trial.interventions]},
+        }
+    }

@@ -34,7 +34,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "cognitive_impairment": ("mild cognitive impairment", "cognitive impairment", "mci"),
     "hcv": ("hepatitis c", "hcv", "chronic hepatitis c", "hcv infection", "hcv rna", "anti-hcv"),
     "hbv": ("hepatitis b", "hbv", "hbsag", "hepatitis b surface antigen", "chronic hepatitis b"),
-    "hiv": ("hiv", "human immunodeficiency virus", "aids", "hiv infection", "hiv-1"),
+    "hiv": ("hiv", "human immunodeficiency virus", "acquired immunodeficiency syndrome", "hiv infection", "hiv-1"),
     "depression": (
         "major depressive disorder",
         "major depression",
@@ -64,7 +64,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "colorectal_cancer": ("colorectal cancer", "colon cancer", "rectal cancer"),
     "glioma": ("glioma", "astrocytoma", "glioblastoma", "anaplastic astrocytoma", "oligodendroglioma", "gbm"),
     "lymphoma": ("lymphoma", "hodgkin", "non-hodgkin lymphoma"),
-    "leukemia": ("leukemia", "leukaemia", "aml", "cll", "all"),
+    "leukemia": ("leukemia", "leukaemia", "acute myeloid leukemia", "chronic lymphocytic leukemia"),
     "malignancy": (
         "malignancy",
         "malignant disease",
@@ -101,7 +101,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "mi": ("myocardial infarction", "heart attack", "mi", "stemi", "nstemi"),
     "cad": ("coronary artery disease", "coronary heart disease", "ischemic heart disease", "angina", "cad"),
     "stroke": ("stroke", "cerebrovascular accident", "cva", "transient ischemic attack", "tia", "cerebral infarction"),
-    "arrhythmia": ("atrial fibrillation", "arrhythmia", "atrial flutter", "ventricular tachycardia", "af"),
+    "arrhythmia": ("atrial fibrillation", "arrhythmia", "atrial flutter", "ventricular tachycardia"),
     "syncope": ("syncope", "fainting", "loss of consciousness"),
     "epilepsy": ("epilepsy", "seizure", "seizures", "convulsive disorder", "convulsions", "seizure disorder"),
     "migraine": ("migraine", "headache"),

@@ -72,6 +72,7 @@ __all__ = [
     "list_results",
     "get_result",
     "collection_trials",
+    "result_notes",
     "TRIALGPT",
 ]
 
@@ -652,8 +653,16 @@ def get_result(
     with store.read_session() as session:
         obj = get_object(session, kind, name, version)
     data = json.loads(read_artifact(obj.artifacts["result.json"]))
+    data.pop("patient_notes", None)
     data["stored"] = f"{obj.name}@{obj.version}"
     return classes[kind].model_validate(data)
+
+
+def result_notes(store: Store, name: str, version: int | None = None) -> dict[str, str]:
+    """The notes (as matched: de-identified unless turned off) of a stored trials-for-patients result."""
+    with store.read_session() as session:
+        obj = get_object(session, "trial_match", name, version)
+    return json.loads(read_artifact(obj.artifacts["result.json"])).get("patient_notes", {})
 
 
 def pseudonym_of(patient_id: str) -> str:
