@@ -12,7 +12,14 @@ from typing import Annotated
 import typer
 
 from pharmakon.cli._common import cli_caller, console, print_json
-from pharmakon.imaging.service import ConvertSpec, FeaturesSpec, MeasureSpec, RecistSpec
+from pharmakon.imaging.service import (
+    ConvertSpec,
+    FeaturesSpec,
+    MeasureSpec,
+    RecistSpec,
+    SegmentSpec,
+    VariabilitySpec,
+)
 from pharmakon.specs import build_spec
 
 __all__ = ["app"]
@@ -117,3 +124,37 @@ def convert_command(
 
     spec = build_spec(ConvertSpec, dicom=dicom, output=output, seg=seg, rtstruct=rtstruct)
     _show(convert(open_store(), spec, cli_caller()), as_json)
+
+
+@app.command("segment")
+def segment_command(
+    image: Annotated[Path, typer.Option("--image", help="Image file.")],
+    mask: Annotated[Path, typer.Option("--mask", help="Reference mask: its largest lesion is the target.")],
+    label: Annotated[int | None, typer.Option("--label", help="Label (default 1).")] = None,
+    margin: Annotated[int | None, typer.Option("--margin", help="Box margin in-plane, voxels (default 2).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the baseline mask.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Classical baseline (Otsu in the reader's box, scikit-image): Dice and Hausdorff against the reference."""
+    from pharmakon.imaging.service import segment
+    from pharmakon.store import open_store
+
+    spec = build_spec(SegmentSpec, image=image, mask=mask, label=label, margin=margin, output=output)
+    _show(segment(open_store(), spec, cli_caller()), as_json)
+
+
+@app.command("variability")
+def variability_command(
+    image: Annotated[Path, typer.Option("--image", help="Image file.")],
+    mask: Annotated[Path, typer.Option("--mask", help="Lesion mask: its largest lesion is simulated.")],
+    n: Annotated[int | None, typer.Option("--n", help="Simulated reader pairs per ratio (default 50).")] = None,
+    max_voxels: Annotated[int | None, typer.Option("--max-voxels", help="Boundary error, voxels (default 1).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default 0).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Inter-reader variability: how often perturbed outlines change the RECIST category."""
+    from pharmakon.imaging.service import variability
+    from pharmakon.store import open_store
+
+    spec = build_spec(VariabilitySpec, image=image, mask=mask, n=n, max_voxels=max_voxels, seed=seed)
+    _show(variability(open_store(), spec, cli_caller()), as_json)

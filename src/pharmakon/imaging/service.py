@@ -51,6 +51,12 @@ __all__ = [
     "RecistSpec",
     "FeaturesSpec",
     "ConvertSpec",
+    "SegmentSpec",
+    "VariabilitySpec",
+    "SegmentResult",
+    "VariabilityResult",
+    "segment",
+    "variability",
     "LesionOut",
     "MeasureResult",
     "VisitOut",
@@ -122,6 +128,30 @@ class FeaturesSpec(ImagingSpec):
     settings: Path | None = None
     label: int = Field(1, ge=1, le=65535)
     name: str | None = NAME_FIELD
+
+
+class SegmentSpec(ImagingSpec):
+    """Box-prompted Otsu baseline for the largest lesion of ``mask``, scored against it (Dice, Hausdorff)."""
+
+    image: Path
+    mask: Path
+    label: int = Field(1, ge=1, le=65535)
+    margin: int = Field(2, ge=0, le=50, description="In-plane margin of the reader's box around the lesion (voxels).")
+    output: Path | None = Field(None, description="Write the baseline's mask here (.nrrd/.nii.gz).")
+
+
+class VariabilitySpec(ImagingSpec):
+    """Reader boundary error (+-max_voxels in-plane) -> rate of RECIST category changes per true ratio."""
+
+    image: Path
+    mask: Path
+    label: int = Field(1, ge=1, le=65535)
+    n: int = Field(50, ge=1, le=2000, description="Simulated reader pairs per ratio.")
+    max_voxels: int = Field(1, ge=1, le=5)
+    ratios: list[float] = Field(
+        [0.6, 0.7, 0.8, 1.0, 1.2, 1.3, 1.5], min_length=1, max_length=20, description="True diameter ratios."
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class ConvertSpec(ImagingSpec):
@@ -271,6 +301,49 @@ class ConvertResult(Result):
         fg = f", {self.foreground_voxels} foreground voxels" if self.kind == "segmentation" else ""
         size = "x".join(map(str, self.size))
         return f"{self.kind} {size} -> {self.output}{fg}{mask}; {len(self.deidentified)} attribute(s) de-identified"
+
+
+class SegmentResult(Result):
+    """The baseline's overlap with the reference lesion."""
+
+    voxels_reference: int
+    voxels_baseline: int
+    dice: float
+    hausdorff_mm: float
+    margin: int
+    output: str | None
+
+    def summary(self) -> str:
+        return (
+            f"box-prompted Otsu baseline: Dice {self.dice:.3f}, Hausdorff {self.hausdorff_mm:.2f} mm "
+            f"({self.voxels_baseline} voxels vs {self.voxels_reference} in the reference)"
+        )
+
+
+class VariabilityRowOut(BaseModel):
+    ratio: float
+    true_category: str
+    n: int
+    changed: int
+    rate: float
+
+
+class VariabilityResult(Result):
+    """Rate of changed RECIST categories under simulated reader boundary error."""
+
+    max_voxels: int
+    seed: int
+    rows: list[VariabilityRowOut]
+
+    def summary(self) -> str:
+        lines = [f"reader boundary error up to {self.max_voxels} voxel(s); seed {self.seed}"]
+        lines += [
+            f"  ratio {r.ratio:.2f} ({r.true_category}): {r.changed}/{r.n} changed ({r.rate:.1%})" for r in self.rows
+        ]
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.model_dump() for r in self.rows])
 
 
 class StoredInfo(Result):
@@ -548,6 +621,86 @@ def convert(store: Store, spec: ConvertSpec, caller: Caller) -> ConvertResult:
         deidentified=done.deidentified,
         header=done.header,
     )
+
+
+def _largest(mask_path: Path, image: Any, label: int) -> tuple[imio.Volume, np.ndarray]:
+    from skimage.measure import label as cc_label
+
+    vol = imio.Volume.of(imio.read_mask(mask_path, image))
+    parts = cc_label(vol.array == label, connectivity=3)
+    if parts.max() == 0:
+        raise InputError(f"mask has no voxel of label {label} (empty mask)", file=str(mask_path), field="label")
+    return vol, parts == np.argmax(np.bincount(parts.ravel())[1:]) + 1
+
+
+def segment(store: Store, spec: SegmentSpec, caller: Caller) -> SegmentResult:
+    """Box-prompted Otsu baseline against the reference's largest lesion; audited ``imaging.segment``."""
+    from pharmakon.files import staged_files
+    from pharmakon.imaging.segment import box_segmentation, dice, hausdorff_mm
+
+    image = imio.read_image(_file(spec.image, "image"))
+    ref_vol, ref = _largest(_file(spec.mask, "mask"), image, spec.label)
+    img = imio.Volume.of(image)
+    seg = box_segmentation(img.array, ref, (0, spec.margin, spec.margin))
+    result = SegmentResult(
+        voxels_reference=int(ref.sum()),
+        voxels_baseline=int(seg.sum()),
+        dice=dice(seg, ref),
+        hausdorff_mm=hausdorff_mm(seg, ref, img.spacing),
+        margin=spec.margin,
+        output=str(spec.output) if spec.output else None,
+    )
+    with staged_files() as staged:
+        outputs = {}
+        if spec.output is not None:
+            out = imio.Volume(seg.astype(np.uint8), img.spacing, img.origin, img.direction).to_image()
+            imio.write_image(out, staged.path(spec.output), imio.image_ext(spec.output))
+            outputs[str(spec.output)] = staged.sha256(spec.output)
+        with store.session() as session:
+            record_event(
+                session,
+                actor=caller.actor,
+                action="imaging.segment",
+                object_type="file" if spec.output else None,
+                object_id=str(spec.output) if spec.output else None,
+                inputs={"image": _hash(spec.image), "mask": _hash(spec.mask)},
+                outputs=outputs,
+                params={
+                    "method": "otsu-box",
+                    "margin": spec.margin,
+                    "dice": round(result.dice, 6),
+                    "hausdorff_mm": round(result.hausdorff_mm, 6),
+                    "channel": caller.channel,
+                },
+            )
+    return result
+
+
+def variability(store: Store, spec: VariabilitySpec, caller: Caller) -> VariabilityResult:
+    """Inter-reader variability simulation on the largest lesion; audited ``imaging.variability``."""
+    from pharmakon.imaging.variability import simulate_variability
+
+    image = imio.read_image(_file(spec.image, "image"))
+    vol, ref = _largest(_file(spec.mask, "mask"), image, spec.label)
+    rows = simulate_variability(ref, vol.spacing, tuple(spec.ratios), spec.n, spec.max_voxels, spec.seed)
+    result = VariabilityResult(
+        max_voxels=spec.max_voxels, seed=spec.seed, rows=[VariabilityRowOut(**vars(r)) for r in rows]
+    )
+    with store.session() as session:
+        record_event(
+            session,
+            actor=caller.actor,
+            action="imaging.variability",
+            inputs={"image": _hash(spec.image), "mask": _hash(spec.mask)},
+            params={
+                "n": spec.n,
+                "max_voxels": spec.max_voxels,
+                "seed": spec.seed,
+                "rates": ",".join(f"{r.ratio:g}:{r.rate:.4f}" for r in rows),
+                "channel": caller.channel,
+            },
+        )
+    return result
 
 
 # --------------------------------------------------------------------------- read-only
