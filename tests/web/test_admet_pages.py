@@ -76,7 +76,7 @@ def test_paste_upload_limits_and_molecule_page(client: TestClient, store: Store,
     n_ok = len(EXAMPLE_MOLECULES) - 1  # the example has one broken SMILES
     assert r.text.count('data-testid="admet-flag-in"') + r.text.count('data-testid="admet-flag-out"') == 2 * n_ok
     assert r.text.count('data-testid="admet-invalid"') == 1 and "invalid: RDKit could not parse" in r.text
-    assert 'href="/models/admet.bbbp/card.html"' in r.text and 'data-testid="admet-legend"' in r.text
+    assert 'href="/models/admet.bbbp"' in r.text and 'data-testid="admet-legend"' in r.text
     assert ">QED<" in r.text and "admet-download" in r.text
     link = html.unescape(re.search(r'<a href="(/admet/molecule\?[^"]+endpoint=bbbp)"', r.text).group(1))
     with store.read_session() as session:
@@ -88,7 +88,7 @@ def test_paste_upload_limits_and_molecule_page(client: TestClient, store: Store,
         "/admet", data={"smiles": "CCO ethanol\n\n# comment\nc1ccccc1O", "csrf": csrf, "endpoints": ["bbbp"]}
     )
     assert chosen.status_code == 200 and chosen.text.count("admet-flag-") == 2 and ">ethanol<" in chosen.text
-    assert 'href="/models/admet.lipophilicity/card.html"' not in chosen.text and ">QED<" not in chosen.text
+    assert 'href="/models/admet.lipophilicity"' not in chosen.text and ">QED<" not in chosen.text
 
     smi = b"SMILES Name\nCCO ethanol\nC1CC( broken\nc1ccccc1 benzene\n"
     up = client.post("/admet", data={"smiles": "ignored", "csrf": csrf}, files={"upload": ("mols.smi", smi)})
@@ -122,6 +122,7 @@ def test_paste_upload_limits_and_molecule_page(client: TestClient, store: Store,
 def test_browser_paste_shows_panel_with_domain_flags(page, store: Store, make_user) -> None:
     register_tiny(store)
     _, password, _ = make_user("sam", "scientist")
+    page.set_viewport_size({"width": 1280, "height": 900})  # the width the issue names
     log_in(page, "sam", password)
     page.wait_for_url("**/")
     page.get_by_role("link", name="ADMET panel").first.click()
@@ -133,8 +134,16 @@ def test_browser_paste_shows_panel_with_domain_flags(page, store: Store, make_us
     assert flags.count() == 4 and flags.first.is_visible()
     assert "invalid" in table.locator("tbody tr").nth(1).inner_text()
     assert "in domain" in page.get_by_test_id("admet-legend").inner_text()
+    assert set(flags.all_inner_texts()) <= {"✓", "!"}  # a symbol, not colour only
+    for name in ("MW", "cLogP", "TPSA"):  # the physico-chemical columns fit the window (no scrolling)
+        box = table.locator("th", has_text=name).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280, (name, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     table.locator("tbody tr").first.locator("td.cell a").last.click()
     assert page.get_by_test_id("admet-attributions").locator("tbody tr").count() == 10
+    assert page.get_by_test_id("admet-drawing").locator("svg").is_visible()  # the molecule, drawn
+    words = page.get_by_test_id("admet-feature-words").all_inner_texts()
+    assert len(words) == 10 and all(w and "rdkit2d:" not in w for w in words)
 
 
 def test_page_serves_production_shows_quality_and_warns_on_weak_models(

@@ -247,23 +247,52 @@ def admet_molecule(request: Request, smiles: str = "", endpoint: str = "", top: 
         "max_top": MAX_TOP,
         "error": "",
         "explained": None,
+        "drawing": "",
     }
     if smiles and endpoints:
         try:
             spec = build_spec(ExplainSpec, smiles=smiles, endpoint=endpoint, top=top)
             ctx["explained"] = _explained(explain_prediction(get_store(), spec).to_dict())
+            ctx["drawing"] = _drawing(ctx["explained"])
         except PharmakonError as exc:
             return render(request, "admet_molecule.html", user, status_code=422, **(ctx | {"error": str(exc)}))
     return render(request, "admet_molecule.html", user, **ctx)
 
 
+def _drawing(explained: dict[str, Any]) -> str:
+    """The standardised molecule as SVG, its atoms tinted by the SHAP values of the shown Morgan bits.
+
+    The fingerprint's radius and size come from the model's registry record (the bits
+    are the model's own); "" when the model uses no Morgan fingerprint.
+    """
+    from pharmakon.chem.drawing import atom_weights, attribution_svg
+    from pharmakon.core.service import show_model
+
+    feat = show_model(get_store(), explained["model"], explained["version"]).metadata.get("featurizer") or {}
+    params = feat.get("params") or {}
+    bits = {
+        int(a["feature"].split(":")[1]): a["shap"]
+        for a in explained["attributions"]
+        if a["feature"].startswith("morgan:") and a["substructure"]
+    }
+    if "radius" not in params or "n_bits" not in params or "morgan" not in (params.get("kinds") or ()):
+        return ""
+    weights = atom_weights(explained["canonical"], bits, radius=int(params["radius"]), n_bits=int(params["n_bits"]))
+    return attribution_svg(explained["canonical"], weights)
+
+
 def _explained(result: dict[str, Any]) -> dict[str, Any]:
-    """Add display fields: the prediction line and bar widths (% of the largest |SHAP|)."""
+    """Add display fields: the prediction line, bar widths (% of the largest |SHAP|), features in words."""
+    from pharmakon.chem.drawing import feature_words
+
     p, n = result["prediction"], result["endpoint"]
     if result["task"] == "regression":
         line = f"{_fmt(p[n], 3)} (conformal interval {_fmt(p[f'{n}_lower'], 3)} to {_fmt(p[f'{n}_upper'], 3)})"
     else:
         line = f"class {p[n]}; probability {_fmt(p[f'{n}_p1'], 3)}; conformal prediction set {_set(p[f'{n}_set'])}"
     scale = max((abs(a["shap"]) for a in result["attributions"]), default=0.0) or 1.0
-    bars = [a | {"width": round(100 * abs(a["shap"]) / scale, 1)} for a in result["attributions"]]
+    bars = [
+        a | {"width": round(100 * abs(a["shap"]) / scale, 1), "words": feature_words(a["feature"])}
+        for a in result["attributions"]
+    ]
     return result | {"line": line, "in_domain": bool(p[f"{n}_in_domain"]), "attributions": bars}
