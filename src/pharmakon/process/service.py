@@ -51,6 +51,9 @@ __all__ = [
     "show_monitor",
     "list_alarms",
     "load_monitor",
+    "MonitorView",
+    "monitor_view",
+    "save_snapshot",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$"
@@ -652,3 +655,79 @@ def list_alarms(store: Store, name: str | None = None, limit: int = 100) -> list
             )
         )
     return out[:limit]
+
+
+# -- dashboard ------------------------------------------------------------------------------------
+
+STREAM_KIND = "process_stream"
+
+
+class MonitorView(Result):
+    """What the live dashboard starts from: the recent records and the alarm onsets of one monitor."""
+
+    name: str
+    version: int
+    source: Literal["live", "snapshot", "none"] = Field(
+        description="live: running in this server; snapshot: the last stored run; none: nothing fed yet."
+    )
+    variables: list[str]
+    t2_limit: float
+    spe_limit: float
+    persistence: dict[str, int]
+    records: list[dict[str, Any]]
+    alarms: list[AlarmInfo]
+
+
+def monitor_view(store: Store, name: str, limit: int = 2_000) -> MonitorView:
+    """Recent records (live, else the last stored snapshot) and alarm onsets of monitor ``name``."""
+    from pharmakon.errors import NotFoundError
+    from pharmakon.process.live import get_live
+    from pharmakon.store import get_object, read_artifact
+
+    fit = show_monitor(store, name)
+    live = get_live(name)
+    records: list[dict[str, Any]] = []
+    source = "none"
+    if live is not None:
+        records, source = live.since(0, limit), "live"
+    else:
+        try:
+            with store.read_session() as session:
+                snap = get_object(session, STREAM_KIND, name)
+            records, source = json.loads(read_artifact(snap.artifacts["records.json"]))[-limit:], "snapshot"
+        except NotFoundError:
+            pass
+    return MonitorView(
+        name=fit.name,
+        version=fit.version,
+        source=source,
+        variables=fit.variables,
+        t2_limit=fit.t2_limit,
+        spe_limit=fit.spe_limit,
+        persistence=fit.persistence,
+        records=records,
+        alarms=list_alarms(store, name, 100),
+    )
+
+
+def save_snapshot(store: Store, name: str, caller: Caller) -> int:
+    """Store the live monitor's recent records as a new version of ``process_stream/<name>``; its version."""
+    from pharmakon.process.live import get_live
+    from pharmakon.store import save_object
+
+    live = get_live(name)
+    if live is None:
+        raise InputError(f"monitor {name!r} is not running in this process", field="name")
+    records = live.since(0, 5_000)
+    blob = json.dumps(records, separators=(",", ":")).encode()
+    with store.session() as session:
+        obj = save_object(
+            session,
+            kind=STREAM_KIND,
+            name=name,
+            content={"model_version": live.version, "records": len(records), **live.monitor.counts},
+            actor=caller.actor,
+            artifacts={"records.json": blob},
+            reason=f"snapshot of the live monitor (channel {caller.channel})",
+        )
+    return obj.version
