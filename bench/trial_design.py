@@ -11,8 +11,19 @@ Run side by side in one job (needs the Debian packages ``r-base-core r-cran-rpac
 (b) a 3-stage asOF design simulated with rpact ``getSimulationRates`` /
     ``getSimulationMeans`` at 10,000 iterations and with pharmakon at 1,000,000:
     simulated trials per second, ratio, and power agreement in Monte Carlo SEs.
-Floors (issue 4): (a) pharmakon at least as fast, agreement <= 1e-6; (b) >= 20x rpact's
-trials per second. The numbers are measured, not asserted.
+(c) whole process, what a user waits for (issue 20): ``pharmakon trial simulate rates --kmax 3
+    --spending OF --pi1 0.4 --pi2 0.25 --planned 150,300,450 --sims 1000000 --json`` (start-up,
+    design, simulation, storing and auditing the result) against ``Rscript`` running rpact's
+    ``getSimulationRates`` on the same design with 100,000 iterations, alternated ``--reps``
+    times in the same run; trials per second of each whole process, their ratio, and power
+    agreement in Monte Carlo SEs. Beside it, in this process, the pure-NumPy lower bound for
+    the same design: ``numpy_reference`` (cumulative binomial draws per stage and arm, Z
+    statistics, first crossing: the plain loop-free version) and ``rng_floor`` (only the
+    uniforms the kernel consumes, two per stage and trial), against pharmakon's kernel.
+Floors: (a) pharmakon at least as fast, agreement <= 1e-6; (b) >= 20x rpact's trials per
+second; (c) >= 20x rpact's whole-process rate. The numbers are measured, not asserted.
+
+    .venv/bin/python bench/trial_design.py --only whole [--reps 3]   # (c) alone
 """
 
 from __future__ import annotations
@@ -132,13 +143,155 @@ def run_rpact(designs: list[dict], iters: int) -> dict | None:
     return json.loads(proc.stdout)
 
 
+# -- (c) whole process ------------------------------------------------------------------------
+WHOLE_DESIGN = {"pi1": 0.4, "pi2": 0.25, "planned": [150, 300, 450]}
+WHOLE_CLI = [
+    "trial", "simulate", "rates", "--kmax", "3", "--spending", "OF", "--pi1", "0.4", "--pi2", "0.25",
+    "--planned", "150,300,450", "--json",
+]  # fmt: skip
+WHOLE_R = (
+    "suppressMessages(library(rpact)); library(jsonlite); "
+    'd <- getDesignGroupSequential(kMax=3, alpha=0.025, typeOfDesign="OF"); '
+    "s <- getSimulationRates(d, groups=2, pi1=0.4, pi2=0.25, plannedSubjects=c(150,300,450), "
+    "maxNumberOfIterations={iters}, seed=12345); "
+    "cat(toJSON(list(power=s$overallReject), digits=NA, auto_unbox=TRUE))"
+)
+
+
+def numpy_reference(sims: int, seed: int = 1) -> float:
+    """The plain loop-free NumPy simulation of the (c) design; returns power (1-sided OF, K=3).
+
+    Binomial draws for every stage and arm, cumulated, pooled-variance Z at each look, first
+    crossing of the O'Brien-Fleming bounds: what a careful user writes without a library.
+    """
+    from pharmakon.trials.design import design_group_sequential
+
+    crit = np.asarray(design_group_sequential(3, 0.025, type_of_design="OF").critical_values)
+    rng = np.random.default_rng(seed)
+    m = np.diff(np.concatenate(([0], WHOLE_DESIGN["planned"]))) // 2
+    n = np.cumsum(m).astype(float)
+    x1 = rng.binomial(m, WHOLE_DESIGN["pi1"], size=(sims, m.size)).cumsum(axis=1)
+    x2 = rng.binomial(m, WHOLE_DESIGN["pi2"], size=(sims, m.size)).cumsum(axis=1)
+    pbar = (x1 + x2) / (2 * n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.nan_to_num((x1 - x2) / n / np.sqrt(pbar * (1 - pbar) * 2 / n))
+    return float((z >= crit).any(axis=1).mean())
+
+
+def rng_floor(sims: int, seed: int = 1) -> None:
+    """Only the randomness the kernel needs: two float64 uniforms per stage and trial."""
+    rng = np.random.default_rng(seed)
+    for _ in range(0, sims, 1 << 16):
+        for _ in range(2 * len(WHOLE_DESIGN["planned"])):
+            rng.random(1 << 16)
+
+
+def _wall(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return seconds, proc.stdout
+
+
+def whole_process(sims: int, r_iters: int, reps: int) -> tuple[dict, list[list]]:
+    """(c): alternate the two whole processes ``reps`` times; best and median of each."""
+    import os
+    import statistics
+
+    from pharmakon.trials.design import design_group_sequential, simulate_rates
+
+    pharmakon = str(Path(sys.executable).with_name("pharmakon"))
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, PHARMAKON_HOME=home)
+        cli = [pharmakon, *WHOLE_CLI, "--sims", str(sims)]
+        _wall(cli, env)  # first run creates and migrates the store: not what a user waits for each time
+        ours, theirs, out = [], [], ""
+        have_r = shutil.which("Rscript") is not None
+        for _ in range(reps):
+            t, out = _wall(cli, env)
+            ours.append(t)
+            if have_r:
+                t, r_out = _wall(["Rscript", "-e", WHOLE_R.replace("{iters}", str(r_iters))], env)
+                theirs.append(t)
+    power = json.loads(out)["power"]
+    d = design_group_sequential(3, 0.025, type_of_design="OF")
+    simulate_rates(d, 0.4, 0.25, WHOLE_DESIGN["planned"], sims=1000, backend="serial")  # warm
+    t0 = time.perf_counter()
+    kernel = simulate_rates(d, 0.4, 0.25, WHOLE_DESIGN["planned"], sims=sims, seed=1, backend="serial")
+    t_kernel = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ref_power = numpy_reference(sims)
+    t_numpy = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rng_floor(sims)
+    t_floor = time.perf_counter() - t0
+    res = {
+        "whole_command": " ".join(["pharmakon", *WHOLE_CLI, "--sims", str(sims)]),
+        "whole_sims": sims,
+        "whole_pharmakon_seconds": ours,
+        "whole_pharmakon_sims_per_second": sims / statistics.median(ours),
+        "whole_pharmakon_power": power,
+        "kernel_serial_seconds": t_kernel,
+        "kernel_serial_sims_per_second": sims / t_kernel,
+        "kernel_power": kernel.power,
+        "numpy_reference_seconds": t_numpy,
+        "numpy_reference_sims_per_second": sims / t_numpy,
+        "numpy_reference_power": ref_power,
+        "rng_floor_seconds": t_floor,
+        "rng_floor_sims_per_second": sims / t_floor,
+    }
+    rows = [
+        [
+            "whole: seconds (median)",
+            f"{statistics.median(ours):.2f}",
+            "",
+            f"runs {', '.join(f'{t:.2f}' for t in ours)}",
+        ],
+        ["whole: trials/s", f"{res['whole_pharmakon_sims_per_second']:,.0f}", "", ""],
+        ["kernel (1 core): trials/s", f"{res['kernel_serial_sims_per_second']:,.0f}", "", f"{t_kernel:.3f} s"],
+        ["plain NumPy (1 core): trials/s", f"{res['numpy_reference_sims_per_second']:,.0f}", "", f"{t_numpy:.3f} s"],
+        ["RNG floor (1 core): trials/s", f"{res['rng_floor_sims_per_second']:,.0f}", "", f"{t_floor:.3f} s"],
+    ]
+    if theirs:
+        r_rate = r_iters / statistics.median(theirs)
+        r_power = json.loads(r_out)["power"]
+        se = np.sqrt(power * (1 - power) / sims + r_power * (1 - r_power) / r_iters)
+        res |= {
+            "whole_rpact_iterations": r_iters,
+            "whole_rpact_seconds": theirs,
+            "whole_rpact_sims_per_second": r_rate,
+            "whole_rpact_power": r_power,
+            "whole_speed_ratio": res["whole_pharmakon_sims_per_second"] / r_rate,
+            "whole_power_diff_in_se": abs(power - r_power) / se,
+        }
+        rows[0][2] = f"{statistics.median(theirs):.2f}"
+        rows[0][3] += f" / rpact {', '.join(f'{t:.2f}' for t in theirs)} ({r_iters:,} iterations)"
+        rows[1][2:] = [f"{r_rate:,.0f}", f"{res['whole_speed_ratio']:.1f}x (floor 20x)"]
+        rows.append(["whole: power", f"{power:.4f}", f"{r_power:.4f}", f"{res['whole_power_diff_in_se']:.2f} SE"])
+    return res, rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--designs", type=int, default=200)
     ap.add_argument("--rpact-iterations", type=int, default=10_000)
     ap.add_argument("--sims", type=int, default=1_000_000)
     ap.add_argument("--backend", default="serial", help="executor backend for pharmakon's simulation")
+    ap.add_argument("--only", choices=["all", "whole"], default="all", help="whole: only (c), the whole processes")
+    ap.add_argument("--reps", type=int, default=3, help="(c): alternated runs of each whole process")
+    ap.add_argument("--whole-rpact-iterations", type=int, default=100_000)
     args = ap.parse_args()
+    whole, whole_rows = whole_process(args.sims, args.whole_rpact_iterations, args.reps)
+    if args.only == "whole":
+        _common.write_result("trial_design_whole", {"result": whole, "machine": _common.machine_info()})
+        _common.print_table(
+            "trial simulate, whole process: pharmakon vs rpact",
+            ["metric", "pharmakon", "rpact", "ratio / note"],
+            whole_rows,
+        )
+        return
     designs = design_grid(args.designs)
     design_group_sequential(3, 0.025, type_of_design="asOF")  # import/JIT warm-up of numpy paths
     t0 = time.perf_counter()
@@ -224,6 +377,8 @@ def main() -> None:
                 f"{result['means_power_diff_in_se']:.2f} SE",
             ],
         ]
+    result |= whole
+    rows += whole_rows
     _common.write_result(
         "trial_design", {"result": result, "machine": _common.machine_info(rpact=(ref or {}).get("version"))}
     )
