@@ -14,8 +14,8 @@ from pharmakon.trials.cdisc.standards import ADAM_DATASETS, SDTM_DOMAINS
 from tests.conftest import MIRROR
 
 PILOT = MIRROR / "cdisc_pilot01"
-#: Sites kept in the small study (about 60 randomised subjects).
-SMALL_SITES = ("701", "703")
+#: Sites kept in the small study (its 50 subjects, screen failures included).
+SMALL_SITES = ("701",)
 
 
 @pytest.fixture(scope="session")
@@ -39,12 +39,12 @@ def pilot_domains(pilot: Path) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="session")
 def small_study(pilot: Path, pilot_domains: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A study folder (sdtm/, adam/ as CSV) with the subjects of two sites: fast service tests."""
-    root = tmp_path_factory.mktemp("small_study")
+    root = tmp_path_factory.mktemp("mirror") / "cdisc_small"
     dm = pilot_domains["DM"]
     keep = set(dm.loc[dm["SITEID"].isin(SMALL_SITES), "USUBJID"])
     for name, frame in pilot_domains.items():
         folder = root / ("adam" if name.startswith("AD") else "sdtm")
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         part = frame[frame["USUBJID"].isin(keep)] if "USUBJID" in frame else frame
         part.to_csv(folder / f"{name.lower()}.csv", index=False)
     return root
