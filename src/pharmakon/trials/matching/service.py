@@ -305,7 +305,7 @@ def _read_notes(path: Path) -> list[PatientNote]:
 
 def _language_note(rec: PatientRecord) -> str | None:
     words = re.findall(r"[a-zA-Z]+", rec.text().lower())
-    if len(words) >= 20 and sum(w in _STOP for w in words) / len(words) < 0.05:
+    if len(words) >= 8 and sum(w in _STOP for w in words) / len(words) < 0.05:
         return f"{rec.patient_id}: the note does not read as English; text criteria stay 'not enough information'"
     return None
 
