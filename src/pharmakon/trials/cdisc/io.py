@@ -150,7 +150,11 @@ def read_domain(folder: Path, name: str, *, required: bool = True) -> pd.DataFra
 def load_domains(folder: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """Every domain of ``names`` present in ``folder`` (upper-case keys)."""
     folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        is_dir = folder.is_dir()
+    except (OSError, ValueError):  # a NUL byte or an over-long name
+        is_dir = False
+    if not is_dir:
         raise InputError("not a folder of SDTM/ADaM datasets", file=str(folder))
     out = {}
     for name in names:

@@ -796,7 +796,10 @@ def check_server_paths(spec: TrialDataSpec) -> TrialDataSpec:
     roots = [r.resolve() for r in (settings.data_cache, settings.data_mirror) if r is not None]
     for field, value in spec:
         if isinstance(value, Path):
-            where = value.resolve()
+            try:
+                where = value.resolve()
+            except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+                raise InputError(f"{value!r} is not a usable folder name", field=field) from None
             if not any(where == r or r in where.parents for r in roots):
                 raise InputError(
                     f"{value} is outside the server's data folders (the data cache or the mirror); "
