@@ -47,6 +47,15 @@ _SS_DEFAULTS = {
     "accrual_time": "12",
     "follow_up_time": "12",
 }
+#: The design characteristics in words (rpact's names, snake_case).
+_CHARACTERISTICS = {
+    "n_fixed": "fixed-design size for a standardised effect of 1, (z₁₋α + z₁₋β)²",
+    "shift": "maximum size for a standardised effect of 1 (inflation factor × fixed-design size)",
+    "inflation_factor": "inflation factor: maximum size / fixed-design size",
+    "average_sample_number1": "expected size under H1 / fixed-design size",
+    "average_sample_number01": "expected size at half the effect / fixed-design size",
+    "average_sample_number0": "expected size under H0 / fixed-design size",
+}
 #: Keep one page request to a few seconds (the CLI has no such limits).
 _MAX_PAGE_SIMS = 200_000
 _MAX_PAGE_CURVE = 11
@@ -200,7 +209,11 @@ def _report_page(request: Request, user: Any, name: str, version: int | None, **
         saved=saves[0] if saves else None,
         signatures=signatures,
         meanings=SIGNATURE_MEANINGS,
-        characteristics=[(k.replace("_", " "), v) for k, v in oc["characteristics"].items() if not isinstance(v, list)],
+        characteristics=[
+            (_CHARACTERISTICS.get(k, k.replace("_", " ")), v)
+            for k, v in oc["characteristics"].items()
+            if not isinstance(v, list)
+        ],
         plots=design_plots(design, oc),
         download=_json_data_uri(stored.to_dict()),
         simulate_query=urlencode(_form({k: _text(v) for k, v in stored.content.spec.items()})),
