@@ -71,3 +71,23 @@ def test_api_keeps_json_problems(client: TestClient) -> None:
 def test_visitors_are_sent_to_log_in(store: Store) -> None:
     response = TestClient(create_app()).get("/audit?page=abc", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_crashing_page_answers_the_html_error_page(store: Store, make_user) -> None:
+    app = create_app()
+
+    def boom() -> None:
+        raise RuntimeError("secret /srv/path")
+
+    app.add_api_route("/boom", boom, methods=["GET"], include_in_schema=False)
+    make_user("sam", "scientist")
+    client = TestClient(app)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": "sam", "password": "sam-password", "csrf": csrf, "next": "/"})
+    response = client.get("/boom")
+    assert response.status_code == 500 and response.headers["content-type"].startswith("text/html")
+    assert (
+        "incident" in _message(response.text) and "secret" not in response.text and "RuntimeError" not in response.text
+    )
+    assert 'data-testid="who"' in response.text  # still the workbench, with its navigation
+    assert client.get("/").status_code == 200  # and the next request is served

@@ -200,6 +200,51 @@ def _html_for_pages(app: FastAPI, kind: type[Exception], page: Callable[[Request
     app.add_exception_handler(kind, handler)
 
 
+class PageCatchAll:
+    """ASGI middleware: an unexpected exception on a workbench page answers the HTML error page (500).
+
+    The traceback goes to the server log under an incident id the page quotes; nothing
+    of the exception is shown, and the exception does not propagate (so the server keeps
+    the connection). API paths are left to the API's own handler.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_API_PATH):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            import logging
+            import uuid
+
+            incident = uuid.uuid4().hex[:12]
+            logging.getLogger("pharmakon.web").exception("unexpected error %s on %s", incident, scope["path"])
+            if started:
+                raise
+            message = f"Something went wrong on our side (incident {incident}); the server log has the details."
+            request = Request(scope, receive)
+            response = await run_in_threadpool(_crash_page, request, message)
+            await response(scope, receive, send)
+
+
+def _crash_page(request: Request, message: str) -> Response:
+    try:
+        return render(request, "error.html", _current_user(request), status_code=500, title="Error", message=message)
+    except Exception:  # noqa: BLE001 - the store or the templates themselves may be what failed
+        return HTMLResponse(f"<!doctype html><title>Error</title><p>{message}</p>", status_code=500)
+
+
 def mount(app: FastAPI) -> None:
     """Add the workbench pages and static files to ``app``.
 
@@ -216,6 +261,7 @@ def mount(app: FastAPI) -> None:
         app.include_router(import_module(module).router)
     _html_for_pages(app, RequestValidationError, _invalid_page)
     _html_for_pages(app, PharmakonError, _domain_error_page)
+    app.add_middleware(PageCatchAll)
 
     @app.exception_handler(_Redirect)
     async def _redirect(_request: Request, exc: _Redirect) -> Response:
