@@ -88,7 +88,7 @@ class PatientRecord:
         As recorded (US Core OMB categories, SDTM RACE/ETHNIC); used for the equity view only.
     reference_date : date or None
         "Today" for this record: age and time windows ("within 3 months") count back from it.
-        Defaults to the latest dated fact.
+        Defaults to the latest dated fact (and, for the age of a record without any, today).
     conditions, medications, procedures : list of Coded
     observations : list of Measurement
     notes : list of str
@@ -132,10 +132,10 @@ class PatientRecord:
         return max(dates) if dates else None
 
     def age(self) -> float | None:
-        """Age in years: stated, or from the birth date to :meth:`as_of` (``None`` if unknown)."""
+        """Age in years: stated, or from the birth date to :meth:`as_of` (today for a record without dated facts)."""
         if self.age_years is not None:
             return self.age_years
-        ref = self.as_of()
+        ref = self.as_of() or date.today()
         if self.birth_date is None or ref is None:
             return None
         return (ref - self.birth_date).days / 365.25

@@ -429,7 +429,8 @@ def match_trials(store: Store, spec: MatchTrialsSpec, caller: Caller) -> MatchTr
         "mode": spec.mode,
         "patients": [r.patient_id for r in records][:100],
     }
-    payload = result.to_dict()
+    # the (de-identified) notes travel with the stored result, so the workbench can show the evidence in them
+    payload = {**result.to_dict(), "patient_notes": {r.patient_id: r.text() for r in records}}
     result.stored = _save(
         store,
         caller,
