@@ -155,6 +155,9 @@ def test_best_response_windows() -> None:
     assert best_response([(28, "SD"), (50, "PD"), (70, "CR")]) == "SD"  # nothing after PD counts
     assert confirmed_best_response([(28, "CR"), (40, "NE"), (56, "CR")]) == "CR"
     assert confirmed_best_response([(28, "CR"), (40, "NE"), (48, "NE"), (56, "CR")]) == "SD"  # > 1 NE
+    assert confirmed_best_response([(28, "PR"), (49, "CR")]) == "PR"  # PR confirmed by a CR
+    assert confirmed_best_response([(28, "CR"), (56, "PR")]) == "SD"  # a CR is not a PR; PR after CR
+    assert confirmed_best_response([(28, "PR"), (35, "SD"), (56, "PR")]) == "SD"  # no SD in between
 
 
 # ------------------------------------------------------------------ bad input
@@ -177,3 +180,14 @@ def test_visit_without_date_and_non_numeric_diameter() -> None:
     bad.loc[1, ["TRSTRESC", "TRSTRESN"]] = "twelve"
     with pytest.raises(InputError, match=r"row 3, field 'TRSTRESN'.*(?i:twelve)"):
         read_sdtm(tu, bad, None, tu_file="tu", tr_file="tr")
+
+
+def test_simulated_series_match_an_independent_derivation() -> None:
+    from pharmakon.imaging.simulate import expected_responses, simulate_sdtm
+
+    tu, tr = simulate_sdtm(300, visits=4, seed=11)
+    subjects = assess(read_sdtm(tu.astype(str), tr.astype(str), None, tu_file="tu", tr_file="tr"))
+    expected = expected_responses(tu, tr)
+    assert len(subjects) == 300
+    assert all([v.response for v in s.visits] == expected[s.usubjid] for s in subjects)
+    assert {s.bor for s in subjects} >= {"CR", "PR", "SD"}

@@ -24,9 +24,10 @@ Per follow-up visit (the first visit of a subject is the baseline):
 Best overall response (BOR), as admiralonco's ``derive_param_bor`` counts it: responses
 up to the first PD; SD and NON-CR/NON-PD count only at or after ``sd_min_days`` from the
 baseline date (else NE); the best of CR > PR > SD > NON-CR/NON-PD > PD > NE.
-Confirmed BOR: a CR needs a later CR at least ``confirm_days`` later, a PR a later PR or
-CR, with at most ``max_ne`` NE and nothing else in between; an unconfirmed response
-counts as SD (when late enough).
+Confirmed BOR (admiralonco's ``derive_param_confirmed_bor`` with ``accept_sd = FALSE``):
+a CR needs a later CR at least ``confirm_days`` later with only CR or NE between, a PR a
+later PR or CR with only CR, PR or NE between and no PR after a CR; at most ``max_ne``
+NE in between; an unconfirmed CR or PR counts as SD (when late enough).
 
 Dates are ISO 8601 (``TRDTC``); a partial date ``YYYY-MM`` is taken as the first of
 that month (documented imputation; a visit without any date is an error).
@@ -206,41 +207,62 @@ def read_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, evaluator: str | None, *, tu_f
     return SdtmReads(lesions, _results(tr, lesions, tr_file))
 
 
+def _first_line(tr: pd.DataFrame, bad: pd.Series | np.ndarray) -> int:
+    return int(tr["line"].to_numpy()[np.flatnonzero(np.asarray(bad))[0]])
+
+
 def _results(tr: pd.DataFrame, lesions: pd.DataFrame, file: str) -> pd.DataFrame:
-    known = set(zip(lesions["USUBJID"], lesions["LNKID"], strict=True))
     subj, lnk = _text(tr["USUBJID"]), _text(tr["TRLNKID"])
-    for s, lk, line in zip(subj, lnk, tr["line"], strict=True):
-        if (s, lk) not in known:
-            raise InputError(f"lesion {lk} of subject {s} is not in TU", file=file, row=int(line), field="TRLNKID")
-    testcd = _text(tr["TRTESTCD"])
-    raw = tr["TRSTRESN"] if "TRSTRESN" in tr.columns else tr.get("TRSTRESC", tr.get("TRORRES"))
-    text = tr["TRSTRESC"] if "TRSTRESC" in tr.columns else tr.get("TRORRES")
-    values = pd.to_numeric(raw, errors="coerce")
-    dates = []
-    for dtc, line, s, visit in zip(tr["TRDTC"].astype("string"), tr["line"], subj, tr["VISITNUM"], strict=True):
-        if pd.isna(dtc) or not str(dtc).strip():
-            raise InputError(f"visit {visit} of subject {s} has no date", file=file, row=int(line), field="TRDTC")
-        dates.append(_parse_date(str(dtc), file=file, row=int(line)))
-    for code, v, t, line in zip(testcd, values, _text(text) if text is not None else testcd, tr["line"], strict=True):
-        if code in ("LDIAM", "LPERP") and t and (pd.isna(v) or v < 0):
-            bad = t if pd.isna(v) else v
-            raise InputError(f"diameter is not a number >= 0: {bad!r}", file=file, row=int(line), field="TRSTRESN")
-        if code == "TUMSTATE" and t not in NT_STATES:
-            raise InputError(f"tumour state must be one of {NT_STATES}", file=file, row=int(line), field="TRSTRESC")
+    known = pd.MultiIndex.from_arrays([lesions["USUBJID"], lesions["LNKID"]])
+    missing = ~pd.MultiIndex.from_arrays([subj, lnk]).isin(known)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise InputError(
+            f"lesion {lnk.iloc[i]} of subject {subj.iloc[i]} is not in TU",
+            file=file,
+            row=_first_line(tr, missing),
+            field="TRLNKID",
+        )
     visitnum = pd.to_numeric(tr["VISITNUM"], errors="coerce")
     if visitnum.isna().any():
-        line = int(tr["line"][visitnum.isna()].iloc[0])
-        raise InputError("VISITNUM is not a number", file=file, row=line, field="VISITNUM")
+        raise InputError("VISITNUM is not a number", file=file, row=_first_line(tr, visitnum.isna()), field="VISITNUM")
+    dtc = tr["TRDTC"].astype("string").str.strip().fillna("")
+    if (no_date := dtc == "").any():
+        i = int(np.flatnonzero(no_date)[0])
+        raise InputError(
+            f"visit {tr['VISITNUM'].iloc[i]} of subject {subj.iloc[i]} has no date",
+            file=file,
+            row=_first_line(tr, no_date),
+            field="TRDTC",
+        )
+    lines = dict(zip(dtc, tr["line"], strict=True))  # a line of each distinct date text, for its error
+    parsed = {text: _parse_date(text, file=file, row=int(lines[text])) for text in dtc.unique()}
+    testcd = _text(tr["TRTESTCD"])
+    raw = tr["TRSTRESN"] if "TRSTRESN" in tr.columns else tr.get("TRSTRESC", tr.get("TRORRES"))
+    text_col = tr["TRSTRESC"] if "TRSTRESC" in tr.columns else tr.get("TRORRES")
+    text = _text(text_col) if text_col is not None else pd.Series("", index=tr.index)
+    values = pd.to_numeric(raw, errors="coerce")
+    diameter = testcd.isin(["LDIAM", "LPERP"]) & ((text != "") | raw.notna())
+    if (bad := diameter & (values.isna() | (values < 0))).any():
+        i = int(np.flatnonzero(bad)[0])
+        shown = text.iloc[i] or raw.iloc[i]
+        raise InputError(
+            f"diameter is not a number >= 0: {shown!r}", file=file, row=_first_line(tr, bad), field="TRSTRESN"
+        )
+    if (bad := (testcd == "TUMSTATE") & ~text.isin(NT_STATES)).any():
+        raise InputError(
+            f"tumour state must be one of {NT_STATES}", file=file, row=_first_line(tr, bad), field="TRSTRESC"
+        )
     return pd.DataFrame(
         {
             "USUBJID": subj.to_numpy(),
             "LNKID": lnk.to_numpy(),
             "TESTCD": testcd.to_numpy(),
             "VALUE": values.to_numpy(dtype=float),
-            "STATE": (_text(text) if text is not None else testcd).to_numpy(),
+            "STATE": text.to_numpy(),
             "VISITNUM": visitnum.to_numpy(dtype=float),
             "VISIT": (tr["VISIT"].astype("string") if "VISIT" in tr else visitnum.astype(str)).to_numpy(),
-            "DATE": dates,
+            "DATE": dtc.map(parsed).to_numpy(),
             "line": tr["line"].to_numpy(),
         }
     )
@@ -291,32 +313,41 @@ def overall_response(target: str | None, non_target: str | None, new: bool) -> s
     return target  # SD or NE
 
 
-def _assess_subject(usubjid: str, les: pd.DataFrame, res: pd.DataFrame, rules: RecistRules) -> SubjectRecist:
-    targets = sorted(les.loc[les["ROLE"] == "TARGET", "LNKID"])
-    non_targets = sorted(les.loc[les["ROLE"] == "NON-TARGET", "LNKID"])
-    nodes = set(les.loc[les["NODE"], "LNKID"])
-    new_ids = les.loc[les["ROLE"] == "NEW"]
-    visits = sorted(res["VISITNUM"].unique())
-    first = res[res["VISITNUM"] == visits[0]]
-    base_date = min(first["DATE"])
-    base_values = _target_values(first, targets, nodes)
-    base = float(sum(base_values.values())) if targets else None
+@dataclass(frozen=True)
+class _Row:
+    lnkid: str
+    testcd: str
+    value: float
+    state: str
+    visit: str
+    date: date
+
+
+def _assess_subject(
+    usubjid: str, lesions: list[tuple[str, str, bool, float]], visits: dict[float, list[_Row]], rules: RecistRules
+) -> SubjectRecist:
+    """One subject: ``lesions`` (id, role, node, visitnum); ``visits`` maps VISITNUM to its TR rows."""
+    targets = sorted(lk for lk, role, _, _ in lesions if role == "TARGET")
+    non_targets = sorted(lk for lk, role, _, _ in lesions if role == "NON-TARGET")
+    nodes = {lk for lk, _, node, _ in lesions if node}
+    new_lesions = [(lk, vn) for lk, role, _, vn in lesions if role == "NEW"]
+    order = sorted(visits)
+    base_date = min(r.date for r in visits[order[0]])
+    base = float(sum(_target_values(visits[order[0]], targets, nodes).values())) if targets else None
     out = SubjectRecist(usubjid, base, base_date.isoformat())
     nadir = base
-    for vn in visits[1:]:
-        rows = res[res["VISITNUM"] == vn]
-        when = min(rows["DATE"])
+    for vn in order[1:]:
+        rows = visits[vn]
+        when = min(r.date for r in rows)
         values = _target_values(rows, targets, nodes)
-        states = {r.LNKID: r.STATE for r in rows.itertuples() if r.TESTCD == "TUMSTATE" and r.LNKID in non_targets}
-        new = (
-            bool(((new_ids["VISITNUM"] == vn) | new_ids["LNKID"].isin(rows["LNKID"])).any()) if len(new_ids) else False
-        )
+        states = {r.lnkid: r.state for r in rows if r.testcd == "TUMSTATE" and r.lnkid in non_targets}
+        here = {r.lnkid for r in rows}
+        new = any(v == vn or lk in here for lk, v in new_lesions)
         t_resp, sod = target_response(values, nodes, targets, nadir, base or 0.0, rules) if targets else (None, None)
         nt_resp = non_target_response(states, non_targets)
-        resp = overall_response(t_resp, nt_resp, new)
         out.visits.append(
             VisitResponse(
-                visit=str(rows["VISIT"].iloc[0]),
+                visit=rows[0].visit,
                 visitnum=float(vn),
                 date=when.isoformat(),
                 day=(when - base_date).days,
@@ -325,10 +356,10 @@ def _assess_subject(usubjid: str, les: pd.DataFrame, res: pd.DataFrame, rules: R
                 target=t_resp,
                 non_target=nt_resp,
                 new_lesion=new,
-                response=resp,
+                response=overall_response(t_resp, nt_resp, new),
             )
         )
-        if targets and all(t in values for t in targets) and sod is not None:
+        if targets and sod is not None and all(t in values for t in targets):
             nadir = min(nadir, sod) if nadir is not None else sod
     responses = [(v.day, v.response) for v in out.visits]
     out.bor = best_response(responses, rules)
@@ -337,23 +368,31 @@ def _assess_subject(usubjid: str, les: pd.DataFrame, res: pd.DataFrame, rules: R
     return out
 
 
-def _target_values(rows: pd.DataFrame, targets: list[str], nodes: set[str]) -> dict[str, float]:
+def _target_values(rows: list[_Row], targets: list[str], nodes: set[str]) -> dict[str, float]:
     """Each measured target's diameter: LPERP for a node, LDIAM otherwise."""
-    values: dict[str, float] = {}
-    for r in rows.itertuples():
-        if r.LNKID in targets and r.TESTCD == ("LPERP" if r.LNKID in nodes else "LDIAM") and not np.isnan(r.VALUE):
-            values[r.LNKID] = float(r.VALUE)
-    return values
+    wanted = set(targets)
+    return {
+        r.lnkid: r.value
+        for r in rows
+        if r.lnkid in wanted and r.testcd == ("LPERP" if r.lnkid in nodes else "LDIAM") and not np.isnan(r.value)
+    }
 
 
 def assess(reads: SdtmReads, rules: RecistRules | None = None) -> list[SubjectRecist]:
     """Per-visit responses, BOR and confirmed BOR of every subject, in USUBJID order."""
     rules = rules or RecistRules()
-    out = []
-    for usubjid, res in reads.results.groupby("USUBJID", sort=True):
-        les = reads.lesions[reads.lesions["USUBJID"] == usubjid]
-        out.append(_assess_subject(str(usubjid), les, res, rules))
-    return out
+    lesions: dict[str, list[tuple[str, str, bool, float]]] = {}
+    les = reads.lesions
+    for subj, lk, role, node, vn in zip(
+        les["USUBJID"], les["LNKID"], les["ROLE"], les["NODE"], les["VISITNUM"], strict=True
+    ):
+        lesions.setdefault(subj, []).append((lk, role, bool(node), float(vn)))
+    res = reads.results
+    by_subject: dict[str, dict[float, list[_Row]]] = {}
+    columns = ("USUBJID", "VISITNUM", "LNKID", "TESTCD", "VALUE", "STATE", "VISIT", "DATE")
+    for subj, vn, *row in zip(*(res[c].tolist() for c in columns), strict=True):
+        by_subject.setdefault(subj, {}).setdefault(vn, []).append(_Row(*row))
+    return [_assess_subject(str(s), lesions.get(s, []), by_subject[s], rules) for s in sorted(by_subject)]
 
 
 # ---------------------------------------------------------------------------- best response
@@ -376,30 +415,36 @@ def best_response(responses: list[tuple[int, str]], rules: RecistRules | None = 
 
 
 def _confirmed(responses: list[tuple[int, str]], i: int, ok: tuple[str, ...], rules: RecistRules) -> bool:
-    """Whether response ``i`` is confirmed by a later one in ``ok`` >= confirm_days later."""
+    """Whether response ``i`` is confirmed by a later one in ``ok`` at least ``confirm_days`` later.
+
+    In between (and at the confirmation) only ``ok`` responses and at most ``max_ne`` NE
+    are allowed, and no PR may follow a CR (admiralonco's ``derive_param_confirmed_bor``).
+    """
     day0 = responses[i][0]
-    n_ne = 0
+    n_ne, seen_cr = 0, False
     for day, r in responses[i + 1 :]:
-        if r in ok and day - day0 >= rules.confirm_days:
-            return True
         if r == "NE":
             n_ne += 1
             if n_ne > rules.max_ne:
                 return False
-        elif r not in ok:
+            continue
+        if r not in ok or (r == "PR" and seen_cr):
             return False
+        seen_cr |= r == "CR"
+        if day - day0 >= rules.confirm_days:
+            return True
     return False
 
 
 def confirmed_best_response(responses: list[tuple[int, str]], rules: RecistRules | None = None) -> str:
-    """Confirmed BOR: CR/PR need a confirming assessment (see the module text)."""
+    """Confirmed BOR: a CR confirmed by a CR, a PR by a PR or CR; else SD when late enough (see the module text)."""
     rules = rules or RecistRules()
     seq = _until_pd(responses)
     best = "NE"
     for i, (day, r) in enumerate(seq):
         if r == "CR" and _confirmed(seq, i, ("CR",), rules):
             cand = "CR"
-        elif r in ("CR", "PR") and _confirmed(seq, i, ("CR", "PR"), rules):
+        elif r == "PR" and _confirmed(seq, i, ("CR", "PR"), rules):
             cand = "PR"
         elif r in ("CR", "PR", "SD"):
             cand = "SD" if day >= rules.sd_min_days else "NE"
