@@ -10,6 +10,7 @@ usubjid, seq, variable, rule, evidence``.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -24,9 +25,16 @@ ML_RULES = ("robust_z_subject", "robust_z_site", "isolation_forest")
 RULES = (*CHECKS, *ML_RULES)
 
 
-def query_id(domain: str, usubjid: str, seq: float | None, variable: str, rule: str) -> str:
-    """A stable id: the first 16 hex digits of the SHA-256 of the query's identity."""
-    seq_text = "" if seq is None or (isinstance(seq, float) and np.isnan(seq)) else f"{float(seq):g}"
+def query_id(
+    domain: str, usubjid: str, seq: float | None, variable: str, rule: str, evidence: dict | None = None
+) -> str:
+    """A stable id: the first 16 hex digits of the SHA-256 of the query's identity.
+
+    A record-level query is identified by its --SEQ; one without (SV visits, subject-level
+    queries) also by its evidence, so that two visits of one subject stay two queries.
+    """
+    no_seq = seq is None or (isinstance(seq, float) and np.isnan(seq))
+    seq_text = json.dumps(evidence, sort_keys=True, default=str) if no_seq else f"{float(seq):g}"
     return hashlib.sha256(f"{domain}|{usubjid}|{seq_text}|{variable}|{rule}".encode()).hexdigest()[:16]
 
 
@@ -57,7 +65,12 @@ def review_domains(
     q = pd.concat(parts, ignore_index=True)
     q["seq"] = q["seq"].astype(float)
     q.insert(
-        0, "id", [query_id(*k) for k in zip(q["domain"], q["usubjid"], q["seq"], q["variable"], q["rule"], strict=True)]
+        0,
+        "id",
+        [
+            query_id(*k)
+            for k in zip(q["domain"], q["usubjid"], q["seq"], q["variable"], q["rule"], q["evidence"], strict=True)
+        ],
     )
     site = dm.set_index("USUBJID")["SITEID"] if dm is not None and "SITEID" in dm else pd.Series(dtype=object)
     q.insert(1, "site", q["usubjid"].map(site).astype(object).where(lambda s: s.notna(), None))

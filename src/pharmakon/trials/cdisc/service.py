@@ -283,7 +283,7 @@ class ReviewSpec(TrialDataSpec):
         0.10, gt=0, le=1, description="Allowed relative change from the subject's median weight."
     )
     protocol_doses: dict[str, list[float]] | None = Field(
-        None, max_length=50, description="Arm -> planned doses (default: doses given to >= 10 % of the arm)."
+        None, max_length=50, description="Arm -> planned doses (default: doses on >= 20 % of the arm's EX records)."
     )
     contamination: float = Field(0.01, gt=0, le=0.5, description="Share of subjects the isolation forest flags.")
     seed: int = Field(0, ge=0, lt=2**32, description="Seed of the isolation forest.")
