@@ -48,9 +48,31 @@ __all__ = [
     "load_panel",
     "RegisteredPanel",
     "registered_panel",
+    "PROFILES",
+    "SCREEN_FEATURIZER",
+    "SCREEN_MODELS",
+    "model_prefix",
 ]
 
 MODEL_PREFIX = "admet."
+#: Prediction profiles: the exact ``full`` panel (fingerprints + RDKit 2D descriptors) and the
+#: ``screen`` panel for ultra-large libraries (fingerprint-only models, trained through the same
+#: lifecycle, so conformal intervals and the domain flag are kept). Profile -> registry prefix.
+PROFILES: dict[str, str] = {"full": MODEL_PREFIX, "screen": "admet-screen."}
+#: Features of the screening profile: Morgan counts only (no descriptor calculator per molecule).
+SCREEN_FEATURIZER = "morgan"
+#: Model families of the screening profile: linear models and one gradient-boosted ensemble.
+SCREEN_MODELS: tuple[str, ...] = ("ridge", "logistic", "lightgbm")
+
+
+def model_prefix(profile: str = "full") -> str:
+    """Registry name prefix of a profile's endpoint models (``admet.`` or ``admet-screen.``)."""
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise InputError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}", field="profile") from None
+
+
 #: Model families the panel selects from by default: their prediction cost does not grow with the
 #: training set (no kNN, no kernel SVM), so scoring a library stays fast. ``models=`` overrides.
 PANEL_MODELS: tuple[str, ...] = ("ridge", "logistic", "lightgbm", "xgboost", "rf", "mlp")
@@ -292,10 +314,11 @@ def train_panel(
     trials: int | None = None,
     seed: int = 0,
     max_rows: int | None = None,
-    featurizer: str = "morgan+rdkit2d",
+    featurizer: str | None = None,
     alias: str | None = None,
     reason: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    profile: str = "full",
     **kwargs: Any,
 ) -> list[dict[str, Any]]:
     """Train and register endpoints as ``admet.<name>``, one after another
@@ -303,6 +326,9 @@ def train_panel(
 
     Each model is registered in ``session`` as soon as it is trained (a failure
     part-way leaves the endpoints before it registered, none half-written).
+    ``profile="screen"`` registers ``admet-screen.<name>`` models on
+    :data:`SCREEN_FEATURIZER` features, selected from :data:`SCREEN_MODELS` unless
+    ``featurizer``/``models`` say otherwise.
 
     Returns
     -------
@@ -312,6 +338,11 @@ def train_panel(
     """
     from pharmakon.core.registry import register_model
 
+    prefix = model_prefix(profile)
+    if featurizer is None:
+        featurizer = SCREEN_FEATURIZER if profile == "screen" else "morgan+rdkit2d"
+    if profile == "screen" and not kwargs.get("models"):
+        kwargs["models"] = list(SCREEN_MODELS)
     chosen = resolve_endpoints(endpoints)
     summary = []
     for k, endpoint in enumerate(chosen):
@@ -328,13 +359,11 @@ def train_panel(
             channel=channel,
             **kwargs,
         )
-        saved = register_model(
-            session, model, name=MODEL_PREFIX + endpoint.name, actor=actor, alias=alias, reason=reason
-        )
+        saved = register_model(session, model, name=prefix + endpoint.name, actor=actor, alias=alias, reason=reason)
         summary.append(
             {
                 "endpoint": endpoint.name,
-                "model": MODEL_PREFIX + endpoint.name,
+                "model": prefix + endpoint.name,
                 "version": saved.version,
                 "task": model.task,
                 "rows": int(model.qc["n_rows_out"]),
@@ -369,7 +398,7 @@ def endpoint_quality(task: str, cv_metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def served_versions(
-    session: Any, endpoints: Sequence[str] | None = None, *, version: int | str | None = None
+    session: Any, endpoints: Sequence[str] | None = None, *, version: int | str | None = None, profile: str = "full"
 ) -> dict[str, tuple[int, str | None]]:
     """Endpoint -> ``(version served, note)`` for the registered panel.
 
@@ -386,9 +415,10 @@ def served_versions(
     """
     from pharmakon.core.registry import model_aliases, resolve_model
 
+    prefix = model_prefix(profile)
     out: dict[str, tuple[int, str | None]] = {}
-    for n in _panel_names(session, endpoints):
-        name = MODEL_PREFIX + n
+    for n in _panel_names(session, endpoints, profile):
+        name = prefix + n
         if version is not None:
             out[n] = (resolve_model(session, name, version).version, None)
             continue
@@ -406,7 +436,12 @@ def served_versions(
 
 
 def load_panel(
-    session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None, cache: bool = False
+    session: Any,
+    endpoints: Sequence[str] | None = None,
+    *,
+    version: str | None = None,
+    cache: bool = False,
+    profile: str = "full",
 ) -> dict[str, Any]:
     """Registered panel models, endpoint name -> ``TrainedModel``, as :func:`served_versions` picks them
     (``production``, else the newest; or the ``version`` given for all).
@@ -421,8 +456,9 @@ def load_panel(
     """
     from pharmakon.core.registry import load_model
 
-    served = served_versions(session, endpoints, version=version)
-    return {n: load_model(session, MODEL_PREFIX + n, v, cache=cache) for n, (v, _) in served.items()}
+    served = served_versions(session, endpoints, version=version, profile=profile)
+    prefix = model_prefix(profile)
+    return {n: load_model(session, prefix + n, v, cache=cache) for n, (v, _) in served.items()}
 
 
 @dataclass(frozen=True)
@@ -462,7 +498,7 @@ class RegisteredPanel:
 
 
 def registered_panel(
-    session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None
+    session: Any, endpoints: Sequence[str] | None = None, *, version: str | None = None, profile: str = "full"
 ) -> RegisteredPanel:
     """What :func:`load_panel` would load (the same versions), resolved and version-checked but not unpickled.
 
@@ -473,17 +509,19 @@ def registered_panel(
     """
     from pharmakon.core.registry import resolve_model
 
+    prefix = model_prefix(profile)
     entries = []
-    for n, (v, _) in served_versions(session, endpoints, version=version).items():
-        obj = resolve_model(session, MODEL_PREFIX + n, v)
-        entries.append((n, MODEL_PREFIX + n, obj.version, obj.created_at, obj.artifacts["model.joblib"]))
+    for n, (v, _) in served_versions(session, endpoints, version=version, profile=profile).items():
+        obj = resolve_model(session, prefix + n, v)
+        entries.append((n, prefix + n, obj.version, obj.created_at, obj.artifacts["model.joblib"]))
     return RegisteredPanel(tuple(entries))
 
 
-def _panel_names(session: Any, endpoints: Sequence[str] | None) -> list[str]:
+def _panel_names(session: Any, endpoints: Sequence[str] | None, profile: str = "full") -> list[str]:
     from pharmakon.core.registry import list_models
 
-    registered = {o.name[len(MODEL_PREFIX) :] for o in list_models(session) if o.name.startswith(MODEL_PREFIX)}
+    prefix = model_prefix(profile)
+    registered = {o.name[len(prefix) :] for o in list_models(session) if o.name.startswith(prefix)}
     names = (
         [e.name for e in resolve_endpoints(endpoints)]
         if endpoints
@@ -491,8 +529,9 @@ def _panel_names(session: Any, endpoints: Sequence[str] | None) -> list[str]:
     )
     missing = [n for n in names if n not in registered]
     if missing or not names:
+        train = "pharmakon admet train" + ("" if profile == "full" else f" --profile {profile}")
         raise InputError(
-            f"ADMET endpoint model(s) not registered: {missing or 'none at all'}; run `pharmakon admet train` first",
+            f"ADMET {profile}-profile endpoint model(s) not registered: {missing or 'none at all'}; run `{train}` first",
             field="endpoints",
         )
     return names

@@ -188,10 +188,13 @@ def registered_endpoints(store: Store) -> RegisteredEndpoints:
     return RegisteredEndpoints(endpoints=sorted(out, key=lambda e: (order.get(e.name, len(order)), e.name)))
 
 
-def _served_notes(session: Any, endpoints: Sequence[str] | None, version: str | None) -> dict[str, str]:
+def _served_notes(
+    session: Any, endpoints: Sequence[str] | None, version: str | None, profile: str = "full"
+) -> dict[str, str]:
     from pharmakon.chem.admet import served_versions
 
-    return {n: note for n, (_, note) in served_versions(session, endpoints, version=version).items() if note}
+    served = served_versions(session, endpoints, version=version, profile=profile)
+    return {n: note for n, (_, note) in served.items() if note}
 
 
 def _quality(models: dict[str, Any]) -> dict[str, EndpointQuality]:
@@ -233,9 +236,20 @@ class PanelTrainSpec(_Spec):
     max_rows: int | None = Field(
         None, ge=50, description="Train on a seeded random subset of at most this many rows per endpoint."
     )
-    featurizer: str = Field("morgan+rdkit2d", description="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
+    profile: Literal["full", "screen"] = Field(
+        "full",
+        description="full: the exact panel (admet.<endpoint>); screen: fingerprint-only models for triaging "
+        "large libraries (admet-screen.<endpoint>), same lifecycle (conformal intervals, domain flag).",
+    )
+    featurizer: str | None = Field(
+        None,
+        max_length=64,
+        description="SMILES features, '+'-joined: morgan, rdkit2d, maccs (default: morgan+rdkit2d; screen: morgan).",
+    )
     models: list[str] | None = Field(
-        None, description="Model families (default: ridge/logistic, lightgbm, xgboost, rf, mlp: fast to predict)."
+        None,
+        description="Model families (default: ridge/logistic, lightgbm, xgboost, rf, mlp: fast to predict; "
+        "screen: ridge/logistic, lightgbm).",
     )
     cv_split: Literal["random", "scaffold"] = Field(
         "random", description="CV folds: random | scaffold (Bemis-Murcko groups: measure new series)."
@@ -304,6 +318,7 @@ def train_endpoints(
             progress=progress,
             models=spec.models or None,
             cv_split=spec.cv_split,
+            profile=spec.profile,
         )
     return PanelTrainResult(endpoints=[TrainedEndpoint(**r) for r in rows])
 
@@ -318,6 +333,9 @@ class PanelPredictSpec(_Spec):
     ids: list[str] | None = Field(None, description="One identifier per SMILES, copied to the rows.")
     endpoints: list[str] | None = Field(None, description="Endpoint names or groups; default every registered one.")
     alerts: bool = Field(True, description="Add PAINS/Brenk alerts, Lipinski/Veber counts and QED.")
+    profile: Literal["full", "screen"] = Field(
+        "full", description="full: the exact panel; screen: the fingerprint-only screening panel."
+    )
 
 
 class PanelPrediction(Result):
@@ -362,7 +380,13 @@ class PanelFileSpec(_Spec):
     jobs: int | None = Field(None, ge=1, description="Worker processes (default: all cores).")
     smiles_col: str | None = Field(None, description="SMILES column of a CSV (default: detected).")
     id_col: str | None = Field(None, description="Identifier column of a CSV, copied to the output.")
-    alerts: bool = Field(True, description="Add PAINS/Brenk alerts and drug-likeness.")
+    alerts: bool | None = Field(
+        None, description="Add PAINS/Brenk alerts and drug-likeness (default: yes for full, no for screen)."
+    )
+    profile: Literal["full", "screen"] = Field(
+        "full",
+        description="full: the exact panel; screen: fingerprint-only models for large libraries (alerts on demand).",
+    )
     version: str | None = Field(
         None,
         description="Model version or alias for every endpoint (default: each endpoint's production version, "
@@ -418,10 +442,14 @@ def _audit_predict(
     invalid: int,
     alerts: bool,
     source: str | None,
+    profile: str = "full",
 ) -> None:
+    from pharmakon.chem.admet import model_prefix
     from pharmakon.store import record_event
 
     params: dict[str, Any] = {"models": models, "rows": rows, "invalid_rows": invalid, "alerts": alerts}
+    if profile != "full":  # full-profile events keep the fields they always had
+        params["profile"] = profile
     if source:
         params["source"] = source
     with store.session() as session:
@@ -430,7 +458,7 @@ def _audit_predict(
             actor=caller.actor,
             action="admet.predict",
             object_type="model",
-            object_id="admet.panel",
+            object_id=model_prefix(profile) + "panel",
             inputs={"molecules": molecules},
             outputs={"predictions": predictions},
             params=params | {"channel": caller.channel},
@@ -475,8 +503,8 @@ def predict_molecules(
             field="smiles",
         )
     with store.read_session() as session:
-        models = load_panel(session, spec.endpoints or None, cache=True)
-        notes = _served_notes(session, spec.endpoints or None, None)
+        models = load_panel(session, spec.endpoints or None, cache=True, profile=spec.profile)
+        notes = _served_notes(session, spec.endpoints or None, None, spec.profile)
     panel = shared_panel(models)
     frame = panel.predict_smiles(list(smiles), ids=spec.ids, alerts=spec.alerts)
     if parse_errors is not None:
@@ -495,6 +523,7 @@ def predict_molecules(
         invalid=invalid,
         alerts=spec.alerts,
         source=source,
+        profile=spec.profile,
     )
     result = PanelPrediction(
         models=refs,
@@ -523,9 +552,10 @@ def predict_molecule_file(
     from pharmakon.chem.admet import registered_panel
     from pharmakon.chem.panel_io import predict_file
 
+    alerts = spec.alerts if spec.alerts is not None else spec.profile == "full"  # screen: alerts on demand
     with store.read_session() as session:  # resolved and version-checked here; the workers load the models
-        panel = registered_panel(session, spec.endpoints or None, version=spec.version)
-        notes = _served_notes(session, spec.endpoints or None, spec.version)
+        panel = registered_panel(session, spec.endpoints or None, version=spec.version, profile=spec.profile)
+        notes = _served_notes(session, spec.endpoints or None, spec.version, spec.profile)
         quality = _stored_quality(session, panel.refs)
 
     def record(summary: dict[str, Any], *, molecules_sha256: str, output_sha256: str) -> None:
@@ -537,8 +567,9 @@ def predict_molecule_file(
             models=panel.refs,
             rows=summary["rows"],
             invalid=summary["invalid"],
-            alerts=spec.alerts,
+            alerts=alerts,
             source=spec.input.name,
+            profile=spec.profile,
         )
 
     # The event is recorded before the output appears under its name: any output has its event.
@@ -551,7 +582,7 @@ def predict_molecule_file(
         smiles_col=spec.smiles_col,
         id_col=spec.id_col,
         n_jobs=spec.jobs,
-        alerts=spec.alerts,
+        alerts=alerts,
         progress=progress,
         before_publish=record,
     )

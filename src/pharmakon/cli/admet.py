@@ -32,6 +32,18 @@ EndpointsOpt = Annotated[
 ]
 
 
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="full (default): the exact panel, fingerprints + RDKit descriptors. screen: fingerprint-only models "
+        "for triaging large libraries, with conformal intervals and the domain flag (train them with "
+        "`admet train --profile screen`); run full on the shortlist.",
+        metavar="full|screen",
+    ),
+]
+
+
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
@@ -113,6 +125,7 @@ def train_command(
         str | None, typer.Option("--alias", help="Also point this alias (staging, production) at each model.")
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit trail).")] = None,
+    profile: ProfileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Train endpoints (QC, CV selection within --budget each, conformal calibration) and register them as admet.<name>."""
@@ -133,6 +146,7 @@ def train_command(
         cv_split=cv_split,
         alias=alias,
         reason=reason,
+        profile=profile,
     )
     with Progress(
         TextColumn("[bold]admet train[/bold] {task.description}"),
@@ -182,8 +196,12 @@ def predict_command(
     ] = None,
     alerts: Annotated[
         bool | None,
-        typer.Option("--alerts/--no-alerts", help="Add PAINS/Brenk alerts and drug-likeness (default: add them)."),
+        typer.Option(
+            "--alerts/--no-alerts",
+            help="Add PAINS/Brenk alerts and drug-likeness (default: with --profile full, not with screen).",
+        ),
     ] = None,
+    profile: ProfileOpt = None,
     version: Annotated[
         str | None,
         typer.Option(
@@ -212,6 +230,7 @@ def predict_command(
         id_col=id_col,
         alerts=alerts,
         version=version,
+        profile=profile,
     )
     with Progress(
         TextColumn("[bold]admet predict[/bold]"),
