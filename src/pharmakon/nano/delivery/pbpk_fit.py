@@ -23,8 +23,10 @@ from pharmakon.nano.delivery.pbpk_spec import VARIABLE_PARAMETERS, PBPKSpec, par
 
 __all__ = ["FitOutcome", "fit_parameters", "check_observations", "predicted_concentrations"]
 
-#: Smallest concentration used in the log (values at or below are refused as observations).
+#: Forward-difference step on log parameters.
 _STEP = 1e-4
+#: How far (factor) an estimate may move from its start value, either way.
+_SPAN = 1e4
 
 
 @dataclass
@@ -141,7 +143,11 @@ def fit_parameters(
         pred = np.log(np.maximum(predicted_concentrations(spec, frame(sets), obs), 1e-300))
         return ((pred[1:] - pred[0]) / _STEP).T
 
-    res = least_squares(residuals, x0, jac=jacobian, method="trf", max_nfev=max_iterations)
+    # each estimate stays within 4 decades of its start: beyond, the ODE becomes needlessly stiff
+    span = np.log(_SPAN)
+    res = least_squares(
+        residuals, x0, jac=jacobian, method="trf", max_nfev=max_iterations, bounds=(x0 - span, x0 + span)
+    )
     m, p = len(log_obs), len(names)
     rss = float(np.sum(res.fun**2))
     try:

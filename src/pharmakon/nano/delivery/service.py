@@ -46,6 +46,12 @@ __all__ = [
     "AIPBPKResult",
     "ai_assisted_pbpk",
     "list_specs",
+    "SimulateRequest",
+    "FitRequest",
+    "DeliveryTrainRequest",
+    "DeliveryPredictRequest",
+    "DeliveryModelInfo",
+    "show_delivery_models",
 ]
 
 #: Largest population one command simulates (the executor batches it).
@@ -367,7 +373,7 @@ def _importance(model: Any, frame: pd.DataFrame) -> dict[str, float]:
     from pharmakon.core.explain import shap_values
     from pharmakon.nano.delivery.tumor_db import FEATURES
 
-    res = shap_values(model, frame, n_background=50)
+    res = shap_values(model, frame.head(100), background=frame, n_background=50)  # 100 rows: seconds, not minutes
     mean_abs = np.abs(res.values).mean(axis=0)
     out = dict.fromkeys(FEATURES, 0.0)
     for name, value in zip(res.feature_names, mean_abs):
@@ -540,6 +546,42 @@ def predict_delivery(store: Store, spec: DeliveryPredictSpec, caller: Caller) ->
     )
 
 
+class DeliveryModelInfo(Result):
+    """A stored delivery model set: its models, CV metrics, SHAP importance, QC report."""
+
+    name: str
+    version: int
+    models: dict[str, str]
+    cv_metrics: dict[str, dict[str, float | None]]
+    importance: dict[str, dict[str, float]]
+    qc: dict[str, Any]
+    vocabulary: dict[str, list[str]]
+    source: str
+    created_by: str
+    created_at: str
+
+
+def show_delivery_models(store: Store, name: str = "nano-delivery", version: int | None = None) -> DeliveryModelInfo:
+    """The model card data of a delivery model set. Raises NotFoundError."""
+    from pharmakon.store import get_object
+
+    with store.read_session() as session:
+        obj = get_object(session, _MODEL_KIND, name, version)
+    c = obj.content
+    return DeliveryModelInfo(
+        name=obj.name,
+        version=obj.version,
+        models=c["models"],
+        cv_metrics=c["cv_metrics"],
+        importance=c["importance"],
+        qc=c["qc"],
+        vocabulary=c["vocabulary"],
+        source=c["source"],
+        created_by=obj.created_by,
+        created_at=str(obj.created_at),
+    )
+
+
 # -- AI-assisted PBPK -------------------------------------------------------------------------
 
 
@@ -587,7 +629,7 @@ class AIPBPKResult(Result):
 
 
 #: Tumour parameters the QSAR targets are fitted to (as the Lin lab's AI-assisted PBPK predicts them).
-TUMOUR_PARAMETERS = ("tumor.permeability", "tumor.phagocytic.max_rate")
+TUMOUR_PARAMETERS = ("tumor.phagocytic.max_rate", "tumor.phagocytic.release")
 
 
 def _tumour_fit(model: Any, de24: float, de168: float) -> tuple[dict[str, float], dict[str, float]]:
@@ -603,7 +645,7 @@ def _tumour_fit(model: Any, de24: float, de168: float) -> tuple[dict[str, float]
             "concentration": [de24 / 100 * dose / tumour.volume, de168 / 100 * dose / tumour.volume],
         }
     )
-    out = fit_parameters(model, obs, list(TUMOUR_PARAMETERS), max_iterations=40, exact=True)
+    out = fit_parameters(model, obs, list(TUMOUR_PARAMETERS), max_iterations=25, exact=True)
     pred = predicted_concentrations(model, pd.DataFrame([out.estimates]), obs)[0] * tumour.volume / dose * 100
     return out.estimates, {"DE_24": float(pred[0]), "DE_168": float(pred[1])}
 
@@ -686,3 +728,66 @@ def ai_assisted_pbpk(store: Store, spec: AIPBPKSpec, caller: Caller) -> AIPBPKRe
             },
         )
     return result
+
+
+# -- request bodies of the REST API and the workbench (no server file paths) -----------------
+
+
+class SimulateRequest(_Spec):
+    """``POST /nano/pbpk``: a built-in spec by name, or the spec itself; percentiles come back."""
+
+    spec: str | None = Field(None, max_length=128, description="Built-in spec name (nanoparticle-mouse).")
+    model: dict[str, Any] | None = Field(None, description="The spec itself (same keys as a YAML spec file).")
+    subjects: int | None = Field(None, ge=1, le=MAX_INLINE_SUBJECTS, description="Overrides population.n.")
+    hours: float = Field(168.0, gt=0, le=24 * 365, description="Simulated time (h).")
+    step: float = Field(1.0, gt=0, le=24 * 365, description="Output interval (h).")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Overrides population.seed.")
+
+    def to_spec(self) -> SimulateSpec:
+        """The service spec; a ``spec`` must name a built-in (never a file on the server)."""
+        from pharmakon.nano.delivery.pbpk_spec import builtin_spec_names
+
+        if self.spec is not None and self.spec not in builtin_spec_names():
+            raise InputError(f"unknown built-in spec {self.spec!r}; choose from {builtin_spec_names()}", field="spec")
+        return SimulateSpec(**self.model_dump(exclude_none=True))
+
+
+class FitRequest(_Spec):
+    """``POST /nano/pbpk/fit``: a built-in or inline spec, observations as rows, parameters to estimate."""
+
+    spec: str | None = Field(None, max_length=128, description="Built-in spec name.")
+    model: dict[str, Any] | None = Field(None, description="The spec itself.")
+    observations: list[dict[str, Any]] = Field(min_length=2, max_length=10_000)
+    parameters: list[str] = Field(min_length=1, max_length=12)
+    max_iterations: int = Field(50, ge=1, le=1000)
+
+    def to_spec(self) -> FitSpec:
+        from pharmakon.nano.delivery.pbpk_spec import builtin_spec_names
+
+        if self.spec is not None and self.spec not in builtin_spec_names():
+            raise InputError(f"unknown built-in spec {self.spec!r}; choose from {builtin_spec_names()}", field="spec")
+        return FitSpec(**self.model_dump(exclude_none=True))
+
+
+class DeliveryTrainRequest(_Spec):
+    """``POST /nano/delivery/models``: train on the mirror's Nano-Tumor DB subset."""
+
+    name: str = Field("nano-delivery", pattern=_NAME)
+    targets: list[Literal["DE_24", "DE_168", "DE_Max"]] = Field(["DE_24", "DE_168", "DE_Max"], min_length=1)
+    models: list[str] | None = Field(None, max_length=10)
+    trials: int = Field(0, ge=0, le=200)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+    def to_spec(self) -> DeliveryTrainSpec:
+        return DeliveryTrainSpec(**self.model_dump(exclude_none=True))
+
+
+class DeliveryPredictRequest(_Spec):
+    """``POST /nano/delivery/predict``: particles as rows."""
+
+    name: str = Field("nano-delivery", pattern=_NAME)
+    version: int | None = Field(None, ge=1)
+    particles: list[Particle] = Field(min_length=1, max_length=10_000)
+
+    def to_spec(self) -> DeliveryPredictSpec:
+        return DeliveryPredictSpec(**self.model_dump(exclude_none=True))
