@@ -55,7 +55,14 @@ def test_bundle_and_inline_resources(tmp_path) -> None:
 
 def test_malformed_resource_named_by_file_line_and_id(tmp_path) -> None:
     good = json.dumps(_patient())
-    bad = json.dumps({"resourceType": "Condition", "id": "c-bad", "subject": {"reference": "Patient/p1"}, "onsetDateTime": "not a date"})
+    bad = json.dumps(
+        {
+            "resourceType": "Condition",
+            "id": "c-bad",
+            "subject": {"reference": "Patient/p1"},
+            "onsetDateTime": "not a date",
+        }
+    )
     (tmp_path / "Patient.000.ndjson").write_text(good + "\n")
     (tmp_path / "Condition.000.ndjson").write_text("\n" + bad + "\n")  # a blank first line: the bad one is line 2
     with pytest.raises(FhirError) as err:

@@ -22,7 +22,11 @@ def trec_trials():
 def trec_queries() -> dict[str, str]:
     if not TREC_QUERIES.is_file():
         pytest.skip(f"data mirror lacks {TREC_QUERIES}")
-    return {json.loads(line)["_id"]: json.loads(line)["text"] for line in TREC_QUERIES.read_text().splitlines() if line.strip()}
+    return {
+        json.loads(line)["_id"]: json.loads(line)["text"]
+        for line in TREC_QUERIES.read_text().splitlines()
+        if line.strip()
+    }
 
 
 @pytest.fixture(scope="session")

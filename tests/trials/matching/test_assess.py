@@ -32,7 +32,9 @@ def _verdict(text: str, patient: PatientRecord, ctype: str = "inclusion") -> tup
 
 def test_lab_with_unit_conversion() -> None:
     # creatinine 132.6 umol/L = 1.5 mg/dL (molar mass 113.12 g/mol)
-    p = _patient(observations=[Measurement("Creatinine", 132.6, "umol/L", code="2160-0", date=REF, source="Observation/1")])
+    p = _patient(
+        observations=[Measurement("Creatinine", 132.6, "umol/L", code="2160-0", date=REF, source="Observation/1")]
+    )
     assert _verdict("Creatinine no greater than 1.6 mg/dL", p)[0] == "met"
     assert _verdict("Creatinine no greater than 1.4 mg/dL", p)[0] == "not met"
     # platelets 150 x10^9/L against "at least 100,000" per mm3
@@ -61,7 +63,9 @@ def test_uln_reference_range_window_and_missing() -> None:
 
 
 def test_notes_with_context() -> None:
-    p = record_from_note("t", "A 57-year-old man with Parkinson disease. He denies depression. His mother had dementia.")
+    p = record_from_note(
+        "t", "A 57-year-old man with Parkinson disease. He denies depression. His mother had dementia."
+    )
     assert _verdict("Diagnosis of Parkinson's disease", p)[0] == "met"
     assert _verdict("Current major depression", p, "exclusion")[0] == "not met"
     assert _verdict("Dementia", p, "exclusion")[0] == "not enough information"  # family history is not the patient's
@@ -88,7 +92,11 @@ def test_decisive_verdict_dominates_the_score() -> None:
 
 
 def test_funnel_never_counts_not_enough_information_as_eligible() -> None:
-    trial = Trial("NCT1", criteria_text="Inclusion Criteria:\n- Age 18 to 65 years\n- HbA1c > 7%\nExclusion Criteria:\n- Pregnant", min_age=18)
+    trial = Trial(
+        "NCT1",
+        criteria_text="Inclusion Criteria:\n- Age 18 to 65 years\n- HbA1c > 7%\nExclusion Criteria:\n- Pregnant",
+        min_age=18,
+    )
     hba1c = Measurement("HbA1c", 8.0, "%", code="4548-4", date=REF)
     patients = [
         _patient(patient_id="ok", observations=[hba1c]),

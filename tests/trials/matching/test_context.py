@@ -11,7 +11,11 @@ from pharmakon.trials.matching.context import NoteIndex
     ("text", "concept", "flags"),
     [
         ("The patient denies chest pain and has no history of diabetes.", "diabetes", {"negated", "historical"}),
-        ("No evidence of alcoholic liver disease, varices, hemochromatosis or metabolic liver disease.", "liver_disease", {"negated"}),
+        (
+            "No evidence of alcoholic liver disease, varices, hemochromatosis or metabolic liver disease.",
+            "liver_disease",
+            {"negated"},
+        ),
         ("Family history of Alzheimer disease in his mother.", "alzheimer", {"family", "historical"}),
         ("History of asthma since childhood.", "asthma", {"historical"}),
         ("Return if symptoms of pneumonia develop.", "pneumonia", {"hypothetical"}),

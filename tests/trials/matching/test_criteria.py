@@ -42,7 +42,12 @@ def test_pdq_layout_and_paragraphs() -> None:
         "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: Karnofsky 60%-100% Renal: Creatinine no greater than 1.5 mg/dL"
     )
     items = [c.text for c in split_criteria(text)]
-    assert items == ["Biopsy proven glioblastoma", "Age: 18 and over", "Performance status: Karnofsky 60%-100%", "Renal: Creatinine no greater than 1.5 mg/dL"]
+    assert items == [
+        "Biopsy proven glioblastoma",
+        "Age: 18 and over",
+        "Performance status: Karnofsky 60%-100%",
+        "Renal: Creatinine no greater than 1.5 mg/dL",
+    ]
 
 
 def test_criteria_for_exclusion_heading_and_unreadable_kept() -> None:

@@ -34,11 +34,15 @@ def notes_file(tmp_path: Path, trec_queries) -> Path:
     return path
 
 
-def test_match_trials_contract_and_judgments_ignored(store: Store, notes_file: Path, trec_trials: Path, tmp_path: Path) -> None:
+def test_match_trials_contract_and_judgments_ignored(
+    store: Store, notes_file: Path, trec_trials: Path, tmp_path: Path
+) -> None:
     stripped = tmp_path / "stripped.jsonl"
     rows = [json.loads(line) for line in trec_trials.read_text().splitlines() if line.strip()]
     assert any(IGNORED_FIELDS & set(r) for r in rows)
-    stripped.write_text("".join(json.dumps({k: v for k, v in r.items() if k not in IGNORED_FIELDS}) + "\n" for r in rows))
+    stripped.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k not in IGNORED_FIELDS}) + "\n" for r in rows)
+    )
     caller = Caller("ann", "python")
     full = match_trials(store, build_spec(MatchTrialsSpec, patients_file=notes_file, trials_file=trec_trials), caller)
     bare = match_trials(store, build_spec(MatchTrialsSpec, patients_file=notes_file, trials_file=stripped), caller)
@@ -53,14 +57,22 @@ def test_match_trials_contract_and_judgments_ignored(store: Store, notes_file: P
             assert set(t) == {"nct_id", "score", "criteria"}
             for c in t["criteria"]:
                 assert set(c) == {"text", "type", "verdict", "evidence"}
-                assert c["type"] in ("inclusion", "exclusion") and c["verdict"] in ("met", "not met", "not enough information")
+                assert c["type"] in ("inclusion", "exclusion") and c["verdict"] in (
+                    "met",
+                    "not met",
+                    "not enough information",
+                )
     # the Parkinson's topic (a 57-year-old man) has Parkinson's trials first, the sex/age-mismatched ones last
     pd_top = [t["nct_id"] for t in out["results"][0]["ranking"][:5]]
     labels = {"NCT02352363", "NCT03601130", "NCT02799589", "NCT02865759", "NCT03147040"}
     assert pd_top and (full.results[0].ranking[-1].score < 0)
     assert labels  # (reference ids for readers; quality is measured by `pharmakon match eval`, not here)
     first, second = _events(store, "match.trials")
-    assert first["params"]["channel"] == "python" and first["object_id"] == "trial-match@1" and second["object_id"] == "trial-match@2"
+    assert (
+        first["params"]["channel"] == "python"
+        and first["object_id"] == "trial-match@1"
+        and second["object_id"] == "trial-match@2"
+    )
     assert first["inputs"] == second["inputs"] and first["params"]["deidentified"] is True
     assert get_result(store, "trial_match", "trial-match", 1).results == full.results
 
@@ -69,7 +81,11 @@ def test_retrieve_mode_and_stored_collection(store: Store, notes_file: Path, tre
     caller = Caller("ann", "python")
     info = save_trials(store, build_spec(SaveTrialsSpec, trials_file=trec_trials, name="trec"), caller)
     assert info.version == 1 and info.trials == 69
-    res = match_trials(store, build_spec(MatchTrialsSpec, patients_file=notes_file, collection="trec", mode="retrieve", candidates=10, top=5), caller)
+    res = match_trials(
+        store,
+        build_spec(MatchTrialsSpec, patients_file=notes_file, collection="trec", mode="retrieve", candidates=10, top=5),
+        caller,
+    )
     assert all(len(r.ranking) == 5 for r in res.results)
     assert _events(store, "match.trials.save")[0]["params"]["trials"] == 69
 
@@ -78,7 +94,9 @@ def test_match_patients_synthea(store: Store, synthea: Path, tmp_path: Path) -> 
     trial = tmp_path / "trial.json"
     criteria = "Inclusion Criteria:\n- Age 18 to 80 years\n- Written informed consent\n\nExclusion Criteria:\n- Pregnant or breastfeeding"
     trial.write_text(json.dumps(ctgov("NCT00000001", criteria, minimumAge="18 Years")))
-    res = match_patients(store, build_spec(MatchPatientsSpec, trial_file=trial, patients_path=synthea), Caller("ann", "python"))
+    res = match_patients(
+        store, build_spec(MatchPatientsSpec, trial_file=trial, patients_path=synthea), Caller("ann", "python")
+    )
     out = res.to_dict()
     assert res.n_patients == 13 and set(out) >= {"eligible", "funnel", "criteria"}
     # "Written informed consent" cannot be read from a record: nobody is eligible, the adults are listed apart
@@ -127,14 +145,21 @@ def test_trial_without_criteria_and_foreign_note(store: Store, tmp_path: Path) -
         store,
         build_spec(
             MatchTrialsSpec,
-            patients=[{"_id": "fr", "text": "Patiente de 62 ans, suivie pour une maladie de Parkinson depuis trois ans, sans démence ni dépression."}],
+            patients=[
+                {
+                    "_id": "fr",
+                    "text": "Patiente de 62 ans, suivie pour une maladie de Parkinson depuis trois ans, sans démence ni dépression.",
+                }
+            ],
             trials=[{"nct_id": "NCT7", "title": "Parkinson study", "raw_criteria": ""}],
         ),
         Caller("ann", "python"),
     )
     [crit] = res.results[0].ranking[0].criteria
     assert crit.verdict == "not enough information" and "no eligibility criteria text" in crit.text
-    assert any("no eligibility criteria text" in n for n in res.notes) and any("does not read as English" in n for n in res.notes)
+    assert any("no eligibility criteria text" in n for n in res.notes) and any(
+        "does not read as English" in n for n in res.notes
+    )
 
 
 @pytest.mark.skipif(not (MIRROR / "sigir_2016" / "queries.jsonl").is_file(), reason="no SIGIR collection in the mirror")

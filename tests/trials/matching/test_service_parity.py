@@ -24,17 +24,66 @@ from tests.trials.matching.conftest import ctgov
 
 NOTE = "A 62-year-old woman with type 2 diabetes on metformin; HbA1c 8.4% last month. No history of pancreatitis. She is not pregnant."
 TRIALS = [
-    {"nct_id": "NCT10000001", "title": "Type 2 diabetes add-on", "conditions": ["Type 2 Diabetes"], "min_age_years": 18, "raw_criteria": "Inclusion Criteria:\n- Type 2 diabetes\n- HbA1c between 7.0% and 10.5%\nExclusion Criteria:\n- History of pancreatitis\n- Pregnant or breastfeeding"},
-    {"nct_id": "NCT10000002", "title": "Young adults with asthma", "conditions": ["Asthma"], "min_age_years": 18, "max_age_years": 40, "raw_criteria": "Inclusion Criteria:\n- Asthma\n- Age 18 to 40 years"},
-    {"nct_id": "NCT10000003", "title": "Men with diabetes", "conditions": ["Diabetes"], "sex": "MALE", "raw_criteria": "Inclusion Criteria:\n- Diabetes mellitus"},
+    {
+        "nct_id": "NCT10000001",
+        "title": "Type 2 diabetes add-on",
+        "conditions": ["Type 2 Diabetes"],
+        "min_age_years": 18,
+        "raw_criteria": "Inclusion Criteria:\n- Type 2 diabetes\n- HbA1c between 7.0% and 10.5%\nExclusion Criteria:\n- History of pancreatitis\n- Pregnant or breastfeeding",
+    },
+    {
+        "nct_id": "NCT10000002",
+        "title": "Young adults with asthma",
+        "conditions": ["Asthma"],
+        "min_age_years": 18,
+        "max_age_years": 40,
+        "raw_criteria": "Inclusion Criteria:\n- Asthma\n- Age 18 to 40 years",
+    },
+    {
+        "nct_id": "NCT10000003",
+        "title": "Men with diabetes",
+        "conditions": ["Diabetes"],
+        "sex": "MALE",
+        "raw_criteria": "Inclusion Criteria:\n- Diabetes mellitus",
+    },
 ]
 FHIR = [
-    {"resourceType": "Patient", "id": "pa", "gender": "female", "birthDate": "1960-03-01", "name": [{"given": ["Ann"], "family": "Lee"}]},
+    {
+        "resourceType": "Patient",
+        "id": "pa",
+        "gender": "female",
+        "birthDate": "1960-03-01",
+        "name": [{"given": ["Ann"], "family": "Lee"}],
+    },
     {"resourceType": "Patient", "id": "pb", "gender": "male", "birthDate": "2010-05-01"},
     {"resourceType": "Patient", "id": "pc", "gender": "male", "birthDate": "1950-01-01"},
-    {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/pa"}, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006", "display": "Diabetes mellitus type 2"}]}, "onsetDateTime": "2015-01-01"},
-    {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/pa"}, "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}], "text": "Hemoglobin A1c"}, "valueQuantity": {"value": 8.1, "unit": "%"}, "effectiveDateTime": "2024-01-01"},
-    {"resourceType": "Observation", "id": "o2", "status": "final", "subject": {"reference": "Patient/pc"}, "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}], "text": "Hemoglobin A1c"}, "valueQuantity": {"value": 11.5, "unit": "%"}, "effectiveDateTime": "2024-01-01"},
+    {
+        "resourceType": "Condition",
+        "id": "c1",
+        "subject": {"reference": "Patient/pa"},
+        "code": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "44054006", "display": "Diabetes mellitus type 2"}]
+        },
+        "onsetDateTime": "2015-01-01",
+    },
+    {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/pa"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}], "text": "Hemoglobin A1c"},
+        "valueQuantity": {"value": 8.1, "unit": "%"},
+        "effectiveDateTime": "2024-01-01",
+    },
+    {
+        "resourceType": "Observation",
+        "id": "o2",
+        "status": "final",
+        "subject": {"reference": "Patient/pc"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}], "text": "Hemoglobin A1c"},
+        "valueQuantity": {"value": 11.5, "unit": "%"},
+        "effectiveDateTime": "2024-01-01",
+    },
 ]
 TRIAL_TEXT = "Inclusion Criteria:\n- Age 18 to 80 years\n- HbA1c between 7.0% and 10.5%\n\nExclusion Criteria:\n- Pregnant or breastfeeding"
 
@@ -70,7 +119,9 @@ def _same(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k != "stored"}
 
 
-def test_trials_for_a_patient_same_on_every_channel(cli, client: TestClient, make_user, store: Store, tmp_path: Path) -> None:
+def test_trials_for_a_patient_same_on_every_channel(
+    cli, client: TestClient, make_user, store: Store, tmp_path: Path
+) -> None:
     patients, trials = tmp_path / "p.jsonl", tmp_path / "t.jsonl"
     patients.write_text(json.dumps({"_id": "pt1", "text": NOTE}) + "\n")
     trials.write_text("".join(json.dumps(t) + "\n" for t in TRIALS))
@@ -78,7 +129,11 @@ def test_trials_for_a_patient_same_on_every_channel(cli, client: TestClient, mak
     assert res.exit_code == 0, res.stderr
     by_cli = json.loads(res.stdout)
     _, _, token = make_user("sam", "scientist")
-    api = client.post(f"{API_PREFIX}/matching/trials", json={"patients": [{"_id": "pt1", "text": NOTE}], "trials": TRIALS}, headers={"Authorization": f"Bearer {token}"})
+    api = client.post(
+        f"{API_PREFIX}/matching/trials",
+        json={"patients": [{"_id": "pt1", "text": NOTE}], "trials": TRIALS},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert api.status_code == 200, api.text
     csrf = _login(client, "sam")
     page = client.post(
@@ -99,7 +154,9 @@ def test_trials_for_a_patient_same_on_every_channel(cli, client: TestClient, mak
     assert [e["object_id"] for e in events] == ["trial-match@1", "trial-match@2", "trial-match@3"]
 
 
-def test_patients_for_a_trial_same_on_every_channel(cli, client: TestClient, make_user, store: Store, tmp_path: Path) -> None:
+def test_patients_for_a_trial_same_on_every_channel(
+    cli, client: TestClient, make_user, store: Store, tmp_path: Path
+) -> None:
     trial_doc = ctgov("NCT20000001", TRIAL_TEXT, minimumAge="18 Years")
     trial, fhir = tmp_path / "trial.json", tmp_path / "patients.ndjson"
     trial.write_text(json.dumps(trial_doc))
@@ -108,13 +165,20 @@ def test_patients_for_a_trial_same_on_every_channel(cli, client: TestClient, mak
     assert res.exit_code == 0, res.stderr
     by_cli = json.loads(res.stdout)
     _, _, token = make_user("sam", "scientist")
-    api = client.post(f"{API_PREFIX}/matching/patients", json={"trial": trial_doc, "resources": FHIR}, headers={"Authorization": f"Bearer {token}"})
+    api = client.post(
+        f"{API_PREFIX}/matching/patients",
+        json={"trial": trial_doc, "resources": FHIR},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert api.status_code == 200, api.text
     csrf = _login(client, "sam")
     page = client.post(
         "/matching/patients",
         data={"csrf": csrf},
-        files={"trial": ("trial.json", trial.read_bytes(), "application/json"), "patients": ("p.ndjson", fhir.read_bytes(), "application/x-ndjson")},
+        files={
+            "trial": ("trial.json", trial.read_bytes(), "application/json"),
+            "patients": ("p.ndjson", fhir.read_bytes(), "application/x-ndjson"),
+        },
         follow_redirects=False,
     )
     assert page.status_code == 303, page.text
@@ -123,7 +187,11 @@ def test_patients_for_a_trial_same_on_every_channel(cli, client: TestClient, mak
     assert _same(by_cli) == _same(api.json())
     # pa: HbA1c 8.1 -> eligible; pb: 14 years old -> excluded; pc: HbA1c 11.5 -> excluded
     assert by_cli["eligible"] == ["pa"] and sorted(by_cli["excluded"]) == ["pb", "pc"]
-    assert by_cli["funnel"][-1] == {"criterion": "(not enough information on at least one criterion)", "removed": 0, "remaining": 1}
+    assert by_cli["funnel"][-1] == {
+        "criterion": "(not enough information on at least one criterion)",
+        "removed": 0,
+        "remaining": 1,
+    }
     events = _events(store, "match.patients")
     assert [e["params"]["channel"] for e in events] == ["cli", "api", "web"]
     assert all(_comparable(e) == _comparable(events[0]) for e in events)
@@ -138,12 +206,22 @@ def test_refusals_on_every_channel(cli, client: TestClient, make_user, store: St
     assert res.exit_code == 2 and "unknown mode 'fast'" in res.stderr
     _, _, token = make_user("sam", "scientist")
     auth = {"Authorization": f"Bearer {token}"}
-    api = client.post(f"{API_PREFIX}/matching/trials", json={"patients": [{"_id": "x", "text": "n"}], "trials": TRIALS, "deidentify": False}, headers=auth)
+    api = client.post(
+        f"{API_PREFIX}/matching/trials",
+        json={"patients": [{"_id": "x", "text": "n"}], "trials": TRIALS, "deidentify": False},
+        headers=auth,
+    )
     assert api.status_code == 403 and "PHI" in api.json()["detail"]
-    api = client.post(f"{API_PREFIX}/matching/trials", json={"patients_file": "/etc/passwd", "trials": TRIALS}, headers=auth)
+    api = client.post(
+        f"{API_PREFIX}/matching/trials", json={"patients_file": "/etc/passwd", "trials": TRIALS}, headers=auth
+    )
     assert api.status_code == 422 and "patients_file" in api.text
     _, _, viewer = make_user("vic", "viewer")
-    api = client.post(f"{API_PREFIX}/matching/trials", json={"patients": [{"_id": "x", "text": "n"}], "trials": TRIALS}, headers={"Authorization": f"Bearer {viewer}"})
+    api = client.post(
+        f"{API_PREFIX}/matching/trials",
+        json={"patients": [{"_id": "x", "text": "n"}], "trials": TRIALS},
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
     assert api.status_code == 403
     csrf = _login(client, "sam")
     page = client.post("/matching/trials", data={"patient_id": "x", "note": " ", "csrf": csrf}, follow_redirects=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -55,16 +56,27 @@ class Assessment:
 
 def conditions_concepts(item: Coded) -> set[str]:
     """Lexicon concepts a coded condition stands for (by code, then by its display text), with broader ones."""
+    return set(_concepts_of(item.code, item.display, item.category))
+
+
+@lru_cache(maxsize=65536)
+def _concepts_of(code: str | None, display: str, category: str | None) -> frozenset[str]:
+    # cached: a record's conditions are looked up once per criterion, and records repeat them
     found = set()
-    if item.code:
-        if item.code in CONCEPT_CODES:
-            found.add(CONCEPT_CODES[item.code])
-        elif item.code[:3] in CONCEPT_CODES:
-            found.add(CONCEPT_CODES[item.code[:3]])
-    found |= concepts_in_text(f"{item.display} {item.category or ''}")
+    if code:
+        if code in CONCEPT_CODES:
+            found.add(CONCEPT_CODES[code])
+        elif code[:3] in CONCEPT_CODES:
+            found.add(CONCEPT_CODES[code[:3]])
+    found |= concepts_in_text(f"{display} {category or ''}")
     for c in list(found):
         found.update(BROADER.get(c, ()))
-    return found
+    return frozenset(found)
+
+
+@lru_cache(maxsize=65536)
+def _med_words(display: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z][a-z-]{3,}", display.lower())[:2])
 
 
 def _within(
@@ -260,7 +272,7 @@ def _score(patient: PatientRecord, note: NoteIndex | None, p: dict[str, Any]) ->
 def _medication(patient: PatientRecord, p: dict[str, Any]) -> tuple[Verdict, str]:
     terms, ref = set(p["terms"]), patient.as_of()
     for med in patient.medications:
-        words = [w for w in re.findall(r"[a-z][a-z-]{3,}", med.display.lower())[:2]]
+        words = _med_words(med.display)
         active = med.status == "active" and med.end is None
         if any(w in terms for w in words) and _within(med.date, ref, p.get("window_days"), med.end, active):
             return MET, _fmt(med)

@@ -4,7 +4,7 @@ Three populations are compared: all patients screened, patients *eligible by str
 criteria* (no decisive verdict; the undetermined included), and patients *matched*
 (eligible). For each group the pass rate of each decisive criterion and of the whole
 screen is computed with :func:`pharmakon.core.fairness.fairness_report` (percentile
-bootstrap 95% CI, seeded). A warning is raised when a group's pass rate is below 0.8
+bootstrap 95% CI, ``N_BOOT`` resamples, seeded). A warning is raised when a group's pass rate is below 0.8
 times the rate of everyone else (the four-fifths rule of thumb) and the group's CI lies
 wholly below the others' rate; groups under ``min_group`` patients are reported without
 warnings (too few to tell).
@@ -25,6 +25,8 @@ from pharmakon.trials.matching.funnel import Cohort
 __all__ = ["EquityView", "equity_view", "age_band", "RATIO_WARN"]
 
 RATIO_WARN = 0.8
+#: Bootstrap resamples per group for the 95% CI.
+N_BOOT = 100
 ATTRIBUTES = ("age_band", "sex", "race", "ethnicity")
 
 
@@ -62,7 +64,7 @@ def _attributes(patients: Sequence[PatientRecord]) -> dict[str, list[str]]:
 def _rates(passed: Sequence[bool], attrs: dict[str, list[str]], seed: int) -> list[dict[str, Any]]:
     y = np.asarray(passed, dtype=int)
     report = fairness_report(
-        y, y, attrs, metrics={"pass_rate": lambda t, p: float(np.mean(p))}, n_boot=200, min_group_size=1, seed=seed
+        y, y, attrs, metrics={"pass_rate": lambda t, p: float(np.mean(p))}, n_boot=N_BOOT, min_group_size=1, seed=seed
     )
     return report.table.to_dict(orient="records")
 
