@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pharmakon.patients.records.model import Coded, Measurement, PatientRecord
