@@ -104,27 +104,30 @@ def read_xpt(path: Path) -> pd.DataFrame:
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """One CSV (or .csv.gz) dataset typed as :func:`read_xpt` types an XPORT file."""
+    """One CSV (or .csv.gz) dataset typed as :func:`read_xpt` types an XPORT file.
+
+    pandas' C parser reads the numbers (fast); text variables are read as text, and a
+    column with no value at all is text (missing), as an empty SAS character variable.
+    """
     _check_size(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, OSError, EOFError) as exc:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
+        text = {c: str for c in header if _is_char_name(str(c))}
+        raw = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, OSError, EOFError, ValueError) as exc:
         raise InputError(f"not a readable CSV file ({exc})", file=str(path)) from None
-    return type_columns(raw)
-
-
-def type_columns(raw: pd.DataFrame) -> pd.DataFrame:
-    """Text columns typed: numeric where every non-blank value is a number and the name is not a text variable."""
     out = {}
     for col in raw.columns:
-        text = _text_column(raw[col])
-        if _is_char_name(str(col)):
-            out[col] = text
-            continue
-        numbers = pd.to_numeric(text, errors="coerce")
-        numeric = text.notna().any() and bool((numbers.notna() == text.notna()).all())
-        out[col] = numbers.astype("float64") if numeric else text
+        values = raw[col]
+        if pd.api.types.is_numeric_dtype(values) and values.notna().any():
+            out[col] = values.astype("float64")
+        else:
+            out[col] = _text_column(values.astype(object).where(values.notna(), None).map(_as_text))
     return pd.DataFrame(out, index=raw.index)
+
+
+def _as_text(value: object) -> object:
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def read_table(path: Path) -> pd.DataFrame:
