@@ -50,8 +50,3 @@ def test_clean_pilot_raises_no_query_of_rules_it_does_not_break(clean_queries: p
     # the pilot has no impossible dates, values, unit changes, off-protocol doses or DS/ADSL mismatches
     absent = {"invalid_date", "impossible_value", "unit_mismatch", "dose_off_protocol", "disposition_mismatch"}
     assert not absent & set(clean_queries["rule"])
-
-
-def test_review_is_deterministic(pilot_domains, clean_queries: pd.DataFrame) -> None:
-    again = review_domains(pilot_domains)
-    assert again["id"].tolist() == clean_queries["id"].tolist()
