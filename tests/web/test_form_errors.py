@@ -16,6 +16,9 @@ from fastapi.testclient import TestClient
 from pharmakon.server import create_app
 from pharmakon.store import Store
 
+#: Form handling does not depend on the database: SQLite only, to keep the suite quick.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def client(store: Store, make_user) -> TestClient:
