@@ -12,7 +12,16 @@ peak of the largest single process. ADMET-AI (``--admet-ai PYTHON``: a venv with
 ``admet_ai``, which ships its weights) predicts the same first file in the same run;
 the speed ratio uses those two rows.
 
-Run: ``python bench/admet_throughput.py [--sizes 10000,100000,1000000] [--panel PATH]``.
+``--profile screen`` (issue 20) trains the screening panel instead (Morgan counts only,
+ridge/logistic and LightGBM, the same lifecycle) and times ``pharmakon admet predict
+--profile screen`` (alerts on demand: off); the floor is 20x ADMET-AI's molecules/s on the
+same 10,000 molecules in the same run, whole command, with memory flat in the input size.
+``--accuracy`` also trains both profiles on the same training rows and scores them on
+held-out molecules -- PharmaBench's scaffold test split where the catalogue has one, else
+a seeded 20% of the training rows -- so each endpoint's accuracy loss of ``screen`` against
+``full`` is reported (r2/RMSE or AUROC), for users choosing between them.
+
+Run: ``python bench/admet_throughput.py [--sizes 10000,100000,1000000] [--panel PATH] [--profile screen]``.
 """
 
 from __future__ import annotations
@@ -97,7 +106,9 @@ def train(args: argparse.Namespace, path: Path) -> dict:
     models = {}
     for k, name in enumerate(names, 1):
         t0 = time.monotonic()
-        models[name] = train_endpoint(ENDPOINTS[name], budget_s=args.budget, max_rows=args.max_rows or None)
+        models[name] = train_endpoint(
+            ENDPOINTS[name], budget_s=args.budget, max_rows=args.max_rows or None, **profile_kwargs(args.profile)
+        )
         print(
             f"[{k}/{len(names)}] {name}: {models[name].selection['best']['model']} in {time.monotonic() - t0:.0f} s",
             flush=True,
@@ -106,9 +117,66 @@ def train(args: argparse.Namespace, path: Path) -> dict:
     return models
 
 
-def register(models: dict, home: Path) -> None:
-    """Register ``models`` as the ``admet.*`` panel of a fresh store in ``home`` (with their model cards)."""
-    from pharmakon.chem.admet import MODEL_PREFIX
+def profile_kwargs(profile: str) -> dict:
+    """``train_endpoint`` arguments of a profile (what ``admet train --profile`` uses)."""
+    from pharmakon.chem.admet import SCREEN_FEATURIZER, SCREEN_MODELS
+
+    return {"featurizer": SCREEN_FEATURIZER, "models": list(SCREEN_MODELS)} if profile == "screen" else {}
+
+
+def held_out(endpoint, max_rows: int | None, seed: int = 0):
+    """``(train, test)`` frames: PharmaBench's scaffold test rows where there are some, else a seeded 20%."""
+    import pandas as pd
+
+    from pharmakon.chem.admet import endpoint_frame
+    from pharmakon.datasets import load
+
+    train = endpoint_frame(endpoint, max_rows=max_rows or None, seed=seed)
+    if endpoint.split == "scaffold_train":
+        raw = load(endpoint.dataset, endpoint.table)
+        raw = raw[raw["scaffold_train_test_label"].astype(str).str.strip().eq("test")]
+        test = pd.DataFrame({"smiles": raw[endpoint.smiles_col].astype(object), "y": raw[endpoint.target]}).dropna()
+        return train, test.reset_index(drop=True), "scaffold test split"
+    test = train.sample(frac=0.2, random_state=seed)
+    return train.drop(test.index).reset_index(drop=True), test.reset_index(drop=True), "seeded 20% hold-out"
+
+
+def accuracy(args: argparse.Namespace) -> list[dict]:
+    """Both profiles trained on the same rows (same budget), scored on the same held-out molecules."""
+    import numpy as np
+    from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score
+
+    from pharmakon.chem.admet import ENDPOINTS, resolve_endpoints, train_endpoint
+
+    out = []
+    for endpoint in resolve_endpoints(args.endpoints.split(",") if args.endpoints else None):
+        train, test, how = held_out(endpoint, args.max_rows)
+        row = {"endpoint": endpoint.name, "task": endpoint.task, "test": how, "n_test": len(test)}
+        for profile in ("full", "screen"):
+            model = train_endpoint(
+                ENDPOINTS[endpoint.name], frame=train, budget_s=args.budget, **profile_kwargs(profile)
+            )
+            table = model.predict(test[["smiles"]]).table
+            ok = table["prediction"].notna().to_numpy()
+            y = test["y"].to_numpy()[ok]
+            if endpoint.task == "regression":
+                pred = table["prediction"].to_numpy(float)[ok]
+                row[f"{profile}_r2"] = float(r2_score(y, pred))
+                row[f"{profile}_rmse"] = float(np.sqrt(mean_squared_error(y, pred)))
+            else:
+                proba = table[f"proba_{model.classes[-1]}"].to_numpy(float)[ok]
+                row[f"{profile}_auroc"] = float(roc_auc_score(y.astype(int), proba)) if len(set(y)) > 1 else None
+        metric = "r2" if endpoint.task == "regression" else "auroc"
+        full, screen = row.get(f"full_{metric}"), row.get(f"screen_{metric}")
+        row["loss"] = None if full is None or screen is None else full - screen
+        print(row, flush=True)
+        out.append(row)
+    return out
+
+
+def register(models: dict, home: Path, profile: str = "full") -> None:
+    """Register ``models`` as the profile's panel (``admet.*`` / ``admet-screen.*``) of a fresh store in ``home``."""
+    from pharmakon.chem.admet import model_prefix
     from pharmakon.config import get_settings
     from pharmakon.core.registry import register_model
     from pharmakon.store import open_store
@@ -117,7 +185,7 @@ def register(models: dict, home: Path) -> None:
     get_settings.cache_clear()
     with open_store().session() as session:
         for name, model in models.items():
-            register_model(session, model, name=MODEL_PREFIX + name, actor="bench")
+            register_model(session, model, name=model_prefix(profile) + name, actor="bench")
 
 
 def panel_quality(models: dict) -> list[dict]:
@@ -151,8 +219,11 @@ def main() -> None:
     parser.add_argument("--panel", default=None, help="A panel saved by an earlier run (skips training).")
     parser.add_argument("--save-panel", default=None, help="Where to keep the panel this run trains.")
     parser.add_argument("--admet-ai", default="/tmp/admetai_venv/bin/python")
-    parser.add_argument("--name", default="admet_throughput", help="Result file bench/results/NAME.json.")
+    parser.add_argument("--name", default=None, help="Result file bench/results/NAME.json.")
+    parser.add_argument("--profile", choices=["full", "screen"], default="full", help="Which panel to time.")
+    parser.add_argument("--accuracy", action="store_true", help="Also each endpoint's accuracy, full vs screen.")
     args = parser.parse_args()
+    args.name = args.name or ("admet_throughput" if args.profile == "full" else f"admet_throughput_{args.profile}")
     os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
     import joblib
     import pandas as pd
@@ -161,11 +232,12 @@ def main() -> None:
     panel = Path(args.panel or args.save_panel or work / "panel.joblib")
     models = joblib.load(panel) if args.panel else train(args, panel)
     names, quality = list(models), panel_quality(models)
-    register(models, work / "home")  # the timed command loads the models from this store itself
+    register(models, work / "home", args.profile)  # the timed command loads the models from this store itself
     del models
     print(f"panel: {len(names)} endpoints in {panel}", flush=True)
     sizes = [int(s) for s in args.sizes.split(",")]
-    runs = [(sizes[0], True), (sizes[0], False), *((n, True) for n in sizes[1:])]
+    default_alerts = args.profile == "full"  # the screening profile adds alerts only on demand
+    runs = [(sizes[0], default_alerts), (sizes[0], not default_alerts), *((n, default_alerts) for n in sizes[1:])]
     rows = []
     for n, alerts in runs:
         inp = work / f"in_{n}.csv"
@@ -179,6 +251,8 @@ def main() -> None:
             "-o",
             str(work / "out.csv"),
             "--alerts" if alerts else "--no-alerts",
+            "--profile",
+            args.profile,
             "--chunk-size",
             str(args.chunk_size),
             "--json",
@@ -237,6 +311,8 @@ def main() -> None:
             "max_rows": args.max_rows,
             "chunk_size": args.chunk_size,
             "panel": quality,
+            "profile": args.profile,
+            "accuracy_full_vs_screen": accuracy(args) if args.accuracy else None,
         },
     )
     _common.print_table(

@@ -11,7 +11,11 @@ from the installed binaries, as the tests do) it measures
 * verify: ``verify_chain`` over a store holding ``--verify-events`` events (default
   1,000,000; the issue's target is "under a minute" for 1,000,000);
 * export and re-verify: ``export_jsonl`` to a file, then
-  ``verify_records(read_jsonl(file))`` as an auditor would.
+  ``verify_records(read_jsonl(file))`` as an auditor would;
+* the lower bound of verify (issue 20: "1M events toward 10 s"): reading the same rows in
+  the same batches and doing nothing with them, plus SHA-256 of as many canonical events
+  (their mean length, measured on the chain) -- the work no verifier of this hash
+  definition can skip. ``verify_chain`` is reported beside it as a multiple of it.
 
 Building a 1,000,000-event chain with one transaction per event would take far too
 long, so the chain is topped up to ``--verify-events`` by bulk-inserting valid,
@@ -39,6 +43,7 @@ import argparse
 import cProfile
 import hashlib
 import io
+import json
 import multiprocessing
 import pstats
 import sqlite3
@@ -62,6 +67,7 @@ from pharmakon.store.schema import AuditHead
 
 NAME = "audit"
 TARGET_EVENTS, TARGET_S = 1_000_000, 60.0
+TOWARD_S = 10.0  # issue 20: "audit verify on 1M events toward 10 s"
 PEER_NOTE = "no peer tool to compare with (no other audit-trail implementation runs here): absolute numbers"
 COLUMNS = (
     "seq",
@@ -233,6 +239,38 @@ def _profile(fn: Callable[[], Any], top: int = 20) -> tuple[Any, list[dict[str, 
     return result, table
 
 
+def verify_lower_bound(store: Store) -> dict[str, float]:
+    """Seconds to read every event row (same columns, order and batches as verify) and to hash as many events."""
+    columns = ", ".join(COLUMNS)
+    lengths: list[int] = []
+    start = time.perf_counter()
+    n = 0
+    with store.read_session() as session:
+        result = session.connection().execute(
+            text(f"SELECT {columns} FROM audit_events ORDER BY seq").execution_options(yield_per=20_000)
+        )
+        for part in result.partitions():
+            n += len(part)
+            if len(lengths) < 1000:
+                lengths += [len(canonical_json(_as_event(row))) for row in part[:1000]]
+    read_s = time.perf_counter() - start
+    payload = b"x" * round(sum(lengths) / max(len(lengths), 1))
+    sha = hashlib.sha256
+    start = time.perf_counter()
+    for _ in range(n):
+        sha(payload).hexdigest()
+    hash_s = time.perf_counter() - start
+    return {"events": n, "read_s": read_s, "sha256_s": hash_s, "mean_event_bytes": len(payload)}
+
+
+def _as_event(row: Any) -> dict[str, Any]:
+    event = dict(zip(COLUMNS, row, strict=True))
+    event.pop("hash")
+    for name in JSON_COLUMNS:
+        event[name] = json.loads(event[name])
+    return event
+
+
 def verify_store(store: Store, profile: bool = False) -> tuple[float, Any, list[dict[str, Any]] | None]:
     """Seconds to run ``verify_chain`` in a read session (and its report, and a profile)."""
 
@@ -348,6 +386,18 @@ def bench_database(kind: str, url: str, cfg: dict[str, Any], workdir: Path, prof
         note=_target_note(report.n_events, seconds, "verify_chain(read session)") if report.ok else report.summary(),
     )
     result["verify_store_report"] = report.to_dict()
+    bound = verify_lower_bound(store)
+    floor = bound["read_s"] + bound["sha256_s"]
+    add(
+        "verify lower bound",
+        bound["events"],
+        floor,
+        read_s=bound["read_s"],
+        sha256_s=bound["sha256_s"],
+        note=f"read rows {bound['read_s']:.2f} s + SHA-256 {bound['sha256_s']:.2f} s "
+        f"({bound['mean_event_bytes']} B/event); verify_chain is {seconds / floor:.1f}x this",
+    )
+    result["verify_lower_bound"] = bound | {"verify_chain_over_bound": seconds / floor}
     if profile:
         log(f"{kind}: verifying again under cProfile")
         p_seconds, _, table = verify_store(store, profile=True)
@@ -385,8 +435,10 @@ def _target_note(events: int, seconds: float, what: str) -> str:
     """``what``, intact, and whether the rate meets the issue's "1M in under a minute"."""
     if events < TARGET_EVENTS:
         return f"{what}: intact"
-    verdict = "meets" if seconds * TARGET_EVENTS / events < TARGET_S else "MISSES"
-    return f"{what}: intact, {verdict} < {TARGET_S:.0f} s per 1M"
+    per_million = seconds * TARGET_EVENTS / events
+    verdict = "meets" if per_million < TARGET_S else "MISSES"
+    toward = "meets" if per_million < TOWARD_S else "misses"
+    return f"{what}: intact, {verdict} < {TARGET_S:.0f} s per 1M; {toward} the {TOWARD_S:.0f} s goal (issue 20)"
 
 
 # --------------------------------------------------------------------------- main
