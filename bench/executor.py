@@ -3,7 +3,13 @@
 Runs the same seeded workload on every backend available here, checks that the
 results are identical, and writes ``bench/results/executor.json``.
 
-Usage: ``python bench/executor.py [--n-jobs N] [--no-ray]``
+Also measures what a pool of local workers costs before its first result
+(``pool_start_s``: a fresh ``LocalExecutor`` mapping two one-trial simulation chunks, so
+each worker starts and imports NumPy and the simulation module), the number behind
+``pharmakon.executor.WORKER_START_S``, and times a 1M-trial ``simulate_rates`` with and
+without that threshold (``start_workers_above_s``): below it the work stays in the process.
+
+Usage: ``python bench/executor.py [--n-jobs N] [--no-ray] [--only-threshold] [--reps 3]``
 """
 
 from __future__ import annotations
@@ -42,11 +48,59 @@ def run(executor, fn, items) -> tuple[float, list]:
     return time.perf_counter() - start, results
 
 
+def threshold(reps: int, n_jobs: int | None) -> dict:
+    """Pool start-up, and a 1M-trial simulation with workers always started vs only when they pay."""
+    import statistics
+
+    from pharmakon.executor import WORKER_START_S, LocalExecutor
+    from pharmakon.trials.design import design_group_sequential, simulate_rates
+    from pharmakon.trials.design.simulation import simulate_chunk
+
+    design = design_group_sequential(3, 0.025, type_of_design="OF")
+    params = {
+        "pi1": 0.4, "pi2": 0.25, "planned": [150, 300, 450], "sided": 1,
+        "critical_values": list(design.critical_values), "futility_bounds": None,
+    }  # fmt: skip
+    tasks = [("rates", params, seed, 1) for seed in spawn_seeds(1, 2)]
+    starts, always, adaptive = [], [], []
+    for _ in range(reps):
+        start = time.perf_counter()
+        with LocalExecutor(n_jobs=n_jobs) as ex:
+            ex.map(simulate_chunk, tasks, chunksize=1)
+        starts.append(time.perf_counter() - start)
+        for out, threshold_s in ((always, None), (adaptive, WORKER_START_S)):
+            start = time.perf_counter()
+            with LocalExecutor(n_jobs=n_jobs, start_workers_above_s=threshold_s) as ex:
+                simulate_rates(design, 0.4, 0.25, [150, 300, 450], sims=1_000_000, seed=1, backend=ex)
+            out.append(time.perf_counter() - start)
+    return {
+        "worker_start_s_constant": WORKER_START_S,
+        "pool_start_s": starts,
+        "pool_start_s_median": statistics.median(starts),
+        "sim_1m_workers_always_s": always,
+        "sim_1m_workers_when_worth_s": adaptive,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--only-threshold", action="store_true", help="only the worker start-up measurements")
+    parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
+    start_up = threshold(args.reps, args.n_jobs)
+    print(
+        f"pool start-up (s): {', '.join(f'{t:.2f}' for t in start_up['pool_start_s'])} "
+        f"(WORKER_START_S = {start_up['worker_start_s_constant']})\n"
+        f"1M-trial simulation, workers always: {', '.join(f'{t:.2f}' for t in start_up['sim_1m_workers_always_s'])} s; "
+        f"only when worth it: {', '.join(f'{t:.2f}' for t in start_up['sim_1m_workers_when_worth_s'])} s"
+    )
+    out = Path(__file__).parent / "results" / "executor_threshold.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), **start_up}, indent=2))
+    if args.only_threshold:
+        return
 
     tiny = list(range(20_000))
     seeds = spawn_seeds(2024, 64)
