@@ -97,6 +97,29 @@ def load_collection(name: str, mirror: Path) -> Collection:
     return Collection(name, patients, trials, pools, dict(labels))
 
 
+def rerank_runs(
+    coll: Collection, records: Sequence[PatientRecord] | None = None
+) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
+    """(matcher, BM25) rankings of each patient's judged pool, as (nct_id, score) lists, best first.
+
+    ``records``: the patients as matched (e.g. de-identified); default the collection's.
+    """
+    from pharmakon.trials.matching.matcher import parse_trial, rank_trials
+    from pharmakon.trials.matching.retrieval import BM25Index
+
+    by_id = {t.nct_id: t for t in coll.trials}
+    parsed = {t.nct_id: parse_trial(t) for t in coll.trials}
+    matcher_runs, bm25_runs = {}, {}
+    for rec in records if records is not None else coll.patients:
+        pool = coll.pools[rec.patient_id]
+        index = BM25Index([by_id[n] for n in pool])
+        scores = index.scores(rec.text())
+        bm25_runs[rec.patient_id] = sorted(zip(pool, scores.tolist(), strict=True), key=lambda x: (-x[1], x[0]))
+        ranked = rank_trials(rec, [parsed[n] for n in pool], index, mode="rerank")
+        matcher_runs[rec.patient_id] = [(r.nct_id, r.score) for r in ranked]
+    return matcher_runs, bm25_runs
+
+
 def ndcg_at(ranked_labels: Sequence[int], all_labels: Sequence[int], k: int = 10) -> float:
     """NDCG@k, linear gains, log2 discount; 0 when the topic has no positive label."""
     discounts = 1.0 / np.log2(np.arange(2, k + 2))

@@ -134,6 +134,24 @@ class RankedTrial:
         return {"nct_id": self.nct_id, "score": round(self.score, 6), "criteria": [a.to_dict() for a in self.criteria]}
 
 
+class LazyParsed(Sequence[ParsedTrial]):
+    """Trials parsed on first use (retrieval touches a few of a large collection), then cached."""
+
+    def __init__(self, trials: Sequence[Trial]) -> None:
+        self.trials = trials
+        self._cache: dict[int, ParsedTrial] = {}
+
+    def __len__(self) -> int:
+        return len(self.trials)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i not in self._cache:
+            self._cache[i] = parse_trial(self.trials[i])
+        return self._cache[i]
+
+
 def patient_concepts(patient: PatientRecord, note: NoteIndex | None) -> set[str]:
     """Concepts the patient has: coded conditions, and affirmed (not family) mentions in the notes."""
     from pharmakon.trials.matching.assess import conditions_concepts

@@ -38,7 +38,7 @@ from pharmakon.store import Store, get_object, list_objects, read_artifact, reco
 from pharmakon.trials.matching.documents import Trial, read_ctgov, read_trials, trial_from_ctgov, trial_from_flat
 from pharmakon.trials.matching.equity import equity_view
 from pharmakon.trials.matching.funnel import screen_patients
-from pharmakon.trials.matching.matcher import parse_trial, rank_trials
+from pharmakon.trials.matching.matcher import LazyParsed, parse_trial, rank_trials
 from pharmakon.trials.matching.retrieval import BM25Index
 from pharmakon.trials.matching.specs import (
     EvalSpec,
@@ -389,10 +389,10 @@ def match_trials(store: Store, spec: MatchTrialsSpec, caller: Caller) -> MatchTr
     trials = _trials_of(store, spec)
     records = [record_from_note(n.id, n.text) for n in notes_in]
     records, report = _door(records, spec.deidentify)
-    parsed = [parse_trial(t) for t in trials]
+    parsed = LazyParsed(trials)
     index = BM25Index(trials)
     llm = _llm(spec)
-    messages = [n for p in parsed for n in p.notes][:50]
+    messages = [f"{t.nct_id}: no eligibility criteria text" for t in trials if not t.criteria_text.strip()][:50]
     messages += [m for r in records if (m := _language_note(r))]
     results = []
     for rec in records:
@@ -541,20 +541,11 @@ def evaluate(store: Store, spec: EvalSpec, caller: Caller) -> EvalResult:
     Each patient's judged trials are re-ranked; the matcher never sees the labels
     (:mod:`pharmakon.trials.matching.evaluation`).
     """
-    from pharmakon.trials.matching.evaluation import load_collection, topic_metrics
+    from pharmakon.trials.matching.evaluation import load_collection, rerank_runs, topic_metrics
 
     coll = load_collection(spec.collection, _mirror(spec))
-    by_id = {t.nct_id: t for t in coll.trials}
-    parsed_all = {t.nct_id: parse_trial(t) for t in coll.trials}
     records, _ = _door(coll.patients, True)
-    matcher_runs, bm25_runs = {}, {}
-    for rec in records:
-        pool = coll.pools[rec.patient_id]
-        index = BM25Index([by_id[n] for n in pool])
-        scores = index.scores(rec.text())
-        bm25_runs[rec.patient_id] = sorted(zip(pool, scores.tolist(), strict=True), key=lambda x: (-x[1], x[0]))
-        ranked = rank_trials(rec, [parsed_all[n] for n in pool], index, mode="rerank")
-        matcher_runs[rec.patient_id] = [(r.nct_id, r.score) for r in ranked]
+    matcher_runs, bm25_runs = rerank_runs(coll, records)
     m, b = topic_metrics(matcher_runs, coll.labels), topic_metrics(bm25_runs, coll.labels)
     ratio = m["ndcg@10"] / b["ndcg@10"] if m["ndcg@10"] is not None and b["ndcg@10"] else None
     result = EvalResult(
