@@ -151,7 +151,9 @@ def _perturb(rec: Any, crit: str) -> tuple[Any, str]:
     if crit == "INCL01":
         return rec.copy(age_years=45.0, birth_date=None), "not met"
     if crit == "INCL02":
-        return rec.copy(conditions=[c for c in rec.conditions if "ALZHEIMER" not in c.display.upper()]), "not met"
+        # the primary diagnosis becomes another dementia: the record still holds a diagnosis, not AD
+        other = Coded("VASCULAR DEMENTIA", date=ref - timedelta(days=400), category="PRIMARY DIAGNOSIS", source="perturbed")
+        return rec.copy(conditions=[c for c in rec.conditions if "ALZHEIMER" not in c.display.upper()] + [other]), "not met"
     if crit in ("INCL03", "INCL04"):
         code, value = ("MMTOT", 28.0) if crit == "INCL03" else ("MHTOT", 9.0)
         obs = [o for o in obs if o.code != code] + [Measurement(code, value, code=code, date=ref, source="perturbed")]

@@ -237,8 +237,9 @@ def _lab(patient: PatientRecord, note: NoteIndex | None, p: dict[str, Any]) -> t
         return NEI, f"no {p['analyte']} value recorded"
     assert value is not None
     if ref := p.get("ref"):
-        above = interp.startswith("H") or (high is not None and value > high)
-        below = interp.startswith("L") or (low is not None and value < low)
+        # the laboratory's own flag wins over the range (values at the limit are rounded in reports)
+        above = interp.startswith("H") if interp else high is not None and value > high
+        below = interp.startswith("L") if interp else low is not None and value < low
         if not interp and high is None and low is None:
             return NEI, f"{evidence}; no reference range"
         hit = {"above": above, "below": below, "outside": above or below, "within": not (above or below)}[ref]
