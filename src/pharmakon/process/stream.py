@@ -28,6 +28,7 @@ share of ``T²/T²_limit + SPE/SPE_limit`` restricted to the statistics above th
 from __future__ import annotations
 
 import math
+import operator
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,10 +60,6 @@ class Onset:
     t2: float
     spe: float
     top: list[tuple[str, float]]
-
-
-def _round(x: float) -> float | None:
-    return None if not math.isfinite(x) else round(float(x), 6)
 
 
 @dataclass
@@ -97,6 +94,12 @@ class StreamMonitor:
     def __post_init__(self) -> None:
         self._varset = frozenset(self.variables)
         self._allowed = self._varset | ID_KEYS
+        # one C-level call fetches every variable of a sample (KeyError names the first missing one)
+        self._getter = (
+            operator.itemgetter(*self.variables)
+            if len(self.variables) > 1
+            else (lambda rec, v=self.variables[0]: (rec[v],))
+        )
         self.t2_limit = float(self.estimator.t2_limit_)
         self.spe_limit = float(self.estimator.spe_limit_)
 
@@ -113,20 +116,6 @@ class StreamMonitor:
         if not math.isfinite(value) or value != int(value):
             return None, f"index {raw!r} is not a whole number"
         return int(value), None
-
-    def _values(self, rec: dict[str, Any]) -> tuple[np.ndarray | None, str | None]:
-        """The sample's variable vector, or why it cannot be scored."""
-        try:
-            row = np.array([rec[v] for v in self.variables], dtype=float)
-        except (KeyError, TypeError, ValueError):
-            return None, self._diagnose(rec)
-        if not np.isfinite(row).all():
-            bad = [self.variables[i] for i in np.flatnonzero(~np.isfinite(row))[:5]]
-            return None, f"NaN or infinite value in {', '.join(bad)}"
-        if len(rec) > len(self.variables) and not self._allowed.issuperset(rec):
-            extra = sorted(k for k in rec if k not in self._allowed)[:5]
-            return None, f"unknown variable(s) {', '.join(map(str, extra))} (not in the model)"
-        return row, None
 
     def _diagnose(self, rec: dict[str, Any]) -> str:
         missing = [v for v in self.variables if v not in rec or rec[v] is None or rec[v] == ""]
@@ -155,26 +144,60 @@ class StreamMonitor:
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def score(self, samples: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Onset]]:
+    def _parse(self, samples: list[Any]) -> tuple[np.ndarray, list[str | None]]:
+        """All samples' variable values, shape (n, m) (NaN where unreadable), and why each cannot be scored."""
+        m = len(self.variables)
+        lists: list[list[Any]] = []
+        reasons: list[str | None] = [None] * len(samples)
+        blank = [np.nan] * m
+        for i, rec in enumerate(samples):
+            if not isinstance(rec, dict):
+                # An unreadable line (its reason as text) or a value that is not a mapping.
+                reasons[i] = str(rec) if isinstance(rec, str) else f"a sample is a mapping, not {type(rec).__name__}"
+                lists.append(blank)
+                continue
+            try:
+                lists.append(self._getter(rec))
+            except KeyError:
+                reasons[i] = self._diagnose(rec)
+                lists.append(blank)
+                continue
+            if len(rec) > m and not self._allowed.issuperset(rec):
+                extra = sorted(str(k) for k in rec if k not in self._allowed)[:5]
+                reasons[i] = f"unknown variable(s) {', '.join(extra)} (not in the model)"
+        try:
+            values = np.array(lists, dtype=float).reshape(len(lists), m)
+        except (TypeError, ValueError):  # text somewhere: find it row by row
+            values = np.full((len(lists), m), np.nan)
+            for i, row in enumerate(lists):
+                try:
+                    values[i] = np.array(row, dtype=float)
+                except (TypeError, ValueError):
+                    reasons[i] = reasons[i] or self._diagnose(samples[i])
+        for i in np.flatnonzero(~np.isfinite(values).all(axis=1)):
+            if reasons[i] is None:
+                missing = self._diagnose(samples[i])
+                bad = [self.variables[j] for j in np.flatnonzero(~np.isfinite(values[i]))[:5]]
+                reasons[i] = missing if missing.startswith("missing") else f"NaN or infinite value in {', '.join(bad)}"
+        return values, reasons
+
+    def score(self, samples: list[Any]) -> tuple[list[dict[str, Any]], list[Onset]]:
         """Score a batch in order; one output record per sample and the alarm onsets it raised.
 
         Never raises for a bad sample: every problem becomes that sample's ``flag``.
         """
+        values, reasons = self._parse(samples)
         plan: list[tuple[int, int | None, str | None]] = []  # (seq, index, flag) per sample
         rows: list[np.ndarray] = []
-        for rec in samples:
+        for i, rec in enumerate(samples):
             self.seq += 1
             if not isinstance(rec, dict):
-                # An unreadable line (its reason as text) or a value that is not a mapping.
-                reason = str(rec) if isinstance(rec, str) else f"a sample is a mapping, not {type(rec).__name__}"
-                plan.append((self.seq, None, reason))
+                plan.append((self.seq, None, reasons[i]))
                 continue
             index, flag = self._index_of(rec, self.seq)
             if flag is None:
-                flag = self._order_flag(index)
-            row = None
-            if flag is None:
-                row, flag = self._values(rec)
+                flag = self._order_flag(index) or reasons[i]
+            row = values[i]
             if flag is None and index is not None:
                 self._remember(index)
                 self.last_index = index
@@ -203,16 +226,17 @@ class StreamMonitor:
         onsets: list[Onset] = []
         alarm_rows: list[tuple[int, int]] = []  # (position in out, position in X)
         j = 0
+        t2s, spes = np.round(t2, 6).tolist(), np.round(spe, 6).tolist()
+        exceed = ((t2 > self.t2_limit) | (spe > self.spe_limit)).tolist()
         for seq, index, flag in plan:
             rec: dict[str, Any] = {"index": index if index is not None else seq, "seq": seq}
             if flag is None:
-                e2, eq = bool(t2[j] > self.t2_limit), bool(spe[j] > self.spe_limit)
-                self.window.append(e2 or eq)
+                self.window.append(exceed[j])
                 if len(self.window) > self.n:
                     self.window.popleft()
                 was = self.alarm
                 self.alarm = sum(self.window) >= self.k
-                rec.update(t2=_round(t2[j]), spe=_round(spe[j]))
+                rec.update(t2=t2s[j], spe=spes[j])
                 if self.alarm:
                     alarm_rows.append((len(out), j))
                     self.counts["alarms"] += 1

@@ -31,6 +31,7 @@ nanoparticles. Nano Letters 8(9), 2906-2912.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,7 @@ def correct_setpoint(
     target_nm: float,
     drift_log: float,
     bounds: tuple[float, float] = RATIO_BOUNDS,
+    correction: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> float:
     """S/AS that brings the twin's predicted size, shifted by the estimated drift, closest to ``target_nm``.
 
@@ -125,17 +127,24 @@ def correct_setpoint(
         Estimated drift of ``ln d`` (mean of observed minus predicted log sizes).
     bounds : (float, float)
         Allowed S/AS range (the data's, so the correction never extrapolates).
+    correction : callable, optional
+        ``correction(ratios)`` -> the ML residual correction of ``ln d`` at each S/AS
+        (shape (k,) -> (k,)); the set-point is then chosen on twin + correction.
     """
     from scipy.optimize import minimize_scalar
 
     f = np.asarray(fractions, float).reshape(1, -1)
 
+    def model(r: np.ndarray) -> np.ndarray:
+        out = twin_log_size(twin.params, r, np.repeat(f, len(r), axis=0))
+        return out + correction(r) if correction is not None else out
+
     def loss(r: float) -> float:
-        return float((twin_log_size(twin.params, np.array([r]), f)[0] + drift_log - np.log(target_nm)) ** 2)
+        return float((model(np.array([r]))[0] + drift_log - np.log(target_nm)) ** 2)
 
     # The form can have a minimum inside the range: search a grid, then refine around the best point.
     grid = np.linspace(bounds[0], bounds[1], 61)
-    best = grid[int(np.argmin([loss(r) for r in grid]))]
+    best = grid[int(np.argmin((model(grid) + drift_log - np.log(target_nm)) ** 2))]
     step = grid[1] - grid[0]
     lo, hi = max(bounds[0], best - step), min(bounds[1], best + step)
     return float(minimize_scalar(loss, bounds=(lo, hi), method="bounded").x)
