@@ -318,8 +318,9 @@ class _Rhs:
         if self.nonlinear:
             k, frac, a = self._uptake_terms(t, y)
             u = (k * frac * a).ravel()
-            np.subtract.at(dy, self.site, u)
-            np.add.at(dy, self.pc, u)
+            # each organ has one phagocytic block: site and pc indices are unique, no ufunc.at needed
+            dy[self.site] -= u
+            dy[self.pc] += u
         return dy
 
     def jacobian(self, t: float, y: np.ndarray) -> sparse.csr_matrix:
