@@ -13,6 +13,7 @@ Every design returns a :class:`Design`: one column per factor in actual units.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -193,7 +194,7 @@ def _roman(n: int) -> str:
 def _lhs(space: Space, runs: int, seed: int) -> Design:
     import pyDOE3
 
-    draw = lambda s: pyDOE3.lhs(len(space.names), samples=runs, criterion="maximin", random_state=s)  # noqa: E731
+    draw = lambda s: pyDOE3.lhs(len(space.names), samples=runs, criterion="maximin", seed=s)  # noqa: E731
     return _filled(space, "lhs", draw, seed, runs, "Latin hypercube (pyDOE3, maximin)")
 
 
@@ -202,7 +203,13 @@ def _sobol(space: Space, runs: int, seed: int) -> Design:
 
     notes = [] if runs & (runs - 1) == 0 else ["Sobol balance properties need a power-of-two run count"]
     engine = qmc.Sobol(len(space.names), scramble=True, seed=seed)
-    design = _filled(space, "sobol", lambda _: engine.random(runs), seed, runs, "scrambled Sobol (scipy.stats.qmc)")
+
+    def draw(_: int) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the power-of-two note is in the design's notes
+            return engine.random(runs)
+
+    design = _filled(space, "sobol", draw, seed, runs, "scrambled Sobol (scipy.stats.qmc)")
     design.notes += notes
     return design
 

@@ -44,7 +44,8 @@ def seed_example(store: Any, settings: Any) -> str:
     )
     space = Space.parse(PLGA_SPACE)
     design_experiments(store, DesignSpec(space=space, kind="lhs", runs=12, seed=0, name="plga-peg-lhs"), caller)
-    observed = data.drop(columns=["ID"]).to_dict(orient="records")
+    cells = data.drop(columns=["ID"]).astype(object)
+    observed = cells.where(cells.notna(), None).to_dict(orient="records")  # a missing measurement is null
     proposal = propose_experiments(
         store,
         ProposeSpec(
