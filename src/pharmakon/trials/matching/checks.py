@@ -136,16 +136,32 @@ def _window(text: str) -> float | None:
 
 
 @lru_cache(maxsize=1)
-def _name_patterns() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    def pat(names: tuple[str, ...]) -> re.Pattern[str]:
-        alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w])", re.I)
+def _name_patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
+    """Per lexicon (lab, score, concept): one alternation of every name (longest first) and name -> id."""
+
+    def build(table: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+        owner: dict[str, str] = {}
+        for key, names in table.items():
+            for n in names:
+                owner.setdefault(n.lower(), key)
+        alts = "|".join(re.escape(n) for n in sorted(owner, key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w])", re.I), owner
 
     return {
-        "lab": [(k, pat(v[0])) for k, v in LABS.items()],
-        "score": [(k, pat(v[0])) for k, v in SCORES.items()],
-        "concept": [(k, pat(v)) for k, v in CONCEPTS.items()],
+        "lab": build({k: v[0] for k, v in LABS.items()}),
+        "score": build({k: v[0] for k, v in SCORES.items()}),
+        "concept": build(dict(CONCEPTS)),
     }
+
+
+def _first_mentions(kind: str, text: str) -> list[tuple[int, int, str]]:
+    """(start, end, id) of the first mention of each id of a lexicon in ``text``, in text order."""
+    pattern, owner = _name_patterns()[kind]
+    seen: dict[str, tuple[int, int, str]] = {}
+    for m in pattern.finditer(text):
+        key = owner[m.group(0).lower()]
+        seen.setdefault(key, (m.start(), m.end(), key))
+    return sorted(seen.values())
 
 
 def _comparison(text: str) -> tuple[str, float, float | None, str | None] | None:
@@ -213,15 +229,7 @@ def _sex_check(text: str) -> Check | None:
 
 def _concept_checks(text: str, window: float | None, drop: frozenset[str] = frozenset()) -> list[Check]:
     cleaned = _EXCEPT.sub(" ", text)
-    found: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for concept, pattern in _name_patterns()["concept"]:
-        for m in pattern.finditer(cleaned):
-            if any(s <= m.start() < e for s, e in taken) or _DRUG_CLASS.match(cleaned, m.end()):
-                continue
-            found.append((m.start(), concept))
-            taken.append((m.start(), m.end()))
-            break
+    found = [(start, c) for start, end, c in _first_mentions("concept", cleaned) if not _DRUG_CLASS.match(cleaned, end)]
     found = [(i, c) for i, c in found if c not in drop]
     if not found:
         return []
@@ -250,18 +258,8 @@ def _ref_phrases(text: str) -> list[tuple[int, str]]:
 def _lab_checks(text: str, window: float | None) -> list[Check]:
     checks: list[Check] = []
     refs = _ref_phrases(text)
-    mentions = []
-    for analyte, pattern in _name_patterns()["lab"]:
-        m = pattern.search(text)
-        if m:
-            mentions.append((m.start(), m.end(), analyte))
-    mentions.sort()
-    # an analyte inside another's name ("creatinine" in "creatinine clearance") is the longer one
-    mentions = [
-        m
-        for m in mentions
-        if not any(o is not m and o[0] <= m[0] and m[1] <= o[1] and (o[1] - o[0]) > (m[1] - m[0]) for o in mentions)
-    ]
+    # one alternation, longest names first: "creatinine clearance" is egfr, not creatinine
+    mentions = _first_mentions("lab", text)
     params_of: list[dict[str, Any] | None] = []
     for i, (start, end, analyte) in enumerate(mentions):
         nxt = mentions[i + 1][0] if i + 1 < len(mentions) else len(text)
@@ -301,11 +299,8 @@ def _lab_checks(text: str, window: float | None) -> list[Check]:
 
 def _score_checks(text: str) -> list[Check]:
     checks = []
-    for score, pattern in _name_patterns()["score"]:
-        m = pattern.search(text)
-        if not m:
-            continue
-        tail = text[m.end() : m.end() + 80]
+    for _, end, score in _first_mentions("score", text):
+        tail = text[end : end + 80]
         comp = _comparison(tail)
         if comp is None:
             lst = re.search(r"(?:of|:|status|score)?\s*(\d)\s*(?:,\s*\d\s*)*(?:or|and)\s*(\d)\b", tail)
@@ -331,6 +326,12 @@ def _medication_check(text: str, window: float | None) -> Check | None:
 
 
 def parse_checks(text: str, ctype: str = "inclusion", target: frozenset[str] = frozenset()) -> list[Check]:
+    """The computable checks stated in one criterion's text (see :func:`_parse_checks`)."""
+    return list(_parse_checks(text, ctype, target))
+
+
+@lru_cache(maxsize=100_000)
+def _parse_checks(text: str, ctype: str, target: frozenset[str]) -> tuple[Check, ...]:
     """The computable checks stated in one criterion's text (empty: a text criterion).
 
     ``target``: the trial's own condition concepts; an exclusion item that names them
@@ -359,7 +360,7 @@ def parse_checks(text: str, ctype: str = "inclusion", target: frozenset[str] = f
             checks += concept
     if not checks and (med := _medication_check(text, window)) is not None:
         checks.append(med)
-    return checks
+    return tuple(checks)
 
 
 def parse_criterion(criterion: Criterion, target: frozenset[str] = frozenset()) -> ParsedCriterion:
