@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = ["CONCEPTS", "CONCEPT_CODES", "LABS", "SCORES", "UNIT_ALIASES", "BROADER", "concepts_in_text"]
 
 import re
+from functools import lru_cache
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "parkinson": (
@@ -353,4 +354,9 @@ UNIT_ALIASES: dict[str, str] = {
 def concepts_in_text(text: str) -> set[str]:
     """Lexicon concepts named in ``text`` (whole words, case-insensitive; no context)."""
     lower = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
-    return {c for c, phrases in CONCEPTS.items() if any(f" {re.sub(r'[^a-z0-9]+', ' ', p)} " in lower for p in phrases)}
+    return {c for c, phrases in _normalised().items() if any(p in lower for p in phrases)}
+
+
+@lru_cache(maxsize=1)
+def _normalised() -> dict[str, tuple[str, ...]]:
+    return {c: tuple(f" {re.sub(r'[^a-z0-9]+', ' ', p)} " for p in ps) for c, ps in CONCEPTS.items()}
