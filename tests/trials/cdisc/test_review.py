@@ -46,7 +46,24 @@ def test_queries_follow_the_contract(clean_queries: pd.DataFrame) -> None:
     assert all(isinstance(e, dict) and e for e in clean_queries["evidence"])
 
 
-def test_clean_pilot_raises_no_query_of_rules_it_does_not_break(clean_queries: pd.DataFrame) -> None:
+def test_clean_pilot_queries_of_rules_it_does_not_break(clean_queries: pd.DataFrame) -> None:
     # the pilot has no impossible dates, values, unit changes, off-protocol doses or DS/ADSL mismatches
-    absent = {"invalid_date", "impossible_value", "unit_mismatch", "dose_off_protocol", "disposition_mismatch"}
+    absent = {"invalid_date", "impossible_value", "dose_off_protocol", "disposition_mismatch"}
     assert not absent & set(clean_queries["rule"])
+    # only the rare original units of site 706 (temperatures in C, one weight in kg), correctly standardised
+    units = clean_queries[clean_queries["rule"] == "unit_mismatch"]
+    assert len(units) == 8 and set(units["variable"]) == {"VSORRESU"} and set(units["site"]) == {"706"}
+
+
+def test_other_ways_to_break_disposition_treatment_and_units(pilot_domains) -> None:
+    d = {k: v.copy() for k, v in pilot_domains.items()}
+    d["ADSL"].loc[0, "EOSSTT"] = "DISCONTINUED"  # ADSL says discontinued, DS says completed
+    first_placebo = d["EX"].index[d["EX"]["EXTRT"] == "PLACEBO"][0]
+    d["EX"].loc[first_placebo, "EXTRT"] = "XANOMELINE"  # drug given in the placebo arm
+    d["LB"].loc[5, "LBORRESU"] = "mg/dL"  # an original unit no other albumin result has
+    q = review_domains(d, ml=False, rules=["disposition_mismatch", "dose_off_protocol", "unit_mismatch"])
+    assert ((q["usubjid"] == d["ADSL"].loc[0, "USUBJID"]) & (q["rule"] == "disposition_mismatch")).any()
+    ex = d["EX"].loc[first_placebo]
+    assert ((q["usubjid"] == ex["USUBJID"]) & (q["seq"] == ex["EXSEQ"]) & (q["variable"] == "EXTRT")).any()
+    lb = d["LB"].loc[5]
+    assert ((q["seq"] == lb["LBSEQ"]) & (q["variable"] == "LBORRESU") & (q["usubjid"] == lb["USUBJID"])).any()

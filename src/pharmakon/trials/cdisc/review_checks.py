@@ -59,11 +59,13 @@ class ReviewParams:
         weight_change: float = 0.10,
         protocol_doses: dict[str, list[float]] | None = None,
         dose_min_share: float = 0.20,
+        rare_unit_share: float = 0.02,
     ) -> None:
         self.visit_window_days = visit_window_days
         self.weight_change = weight_change
         self.protocol_doses = protocol_doses
         self.dose_min_share = dose_min_share
+        self.rare_unit_share = rare_unit_share
 
 
 def day(values: pd.Series) -> pd.Series:
@@ -185,25 +187,42 @@ def check_impossible_values(d: dict[str, pd.DataFrame], p: ReviewParams) -> list
 
 
 def check_units(d: dict[str, pd.DataFrame], p: ReviewParams) -> list[pd.DataFrame]:
-    """``unit_mismatch``: a standard unit (--STRESU) other than the one most records of the test use."""
+    """``unit_mismatch``: a standard unit (--STRESU) other than the test's usual one, or a rare original unit.
+
+    Standard units are one per test by design; original units (--ORRESU) may vary by
+    local lab, so only one that fewer than ``rare_unit_share`` of the test's records use
+    is queried.
+    """
     out = []
     for name in ("LB", "VS"):
         frame = d.get(name)
-        tc, unit = f"{name}TESTCD", f"{name}STRESU"
-        if frame is None or not {tc, unit} <= set(frame):
+        tc = f"{name}TESTCD"
+        if frame is None or tc not in frame:
             continue
-        usual = frame.dropna(subset=[unit]).groupby(tc)[unit].agg(lambda s: s.value_counts().index[0])
-        expected = frame[tc].map(usual)
-        bad = frame.assign(_u=expected)[frame[unit].notna() & expected.notna() & (frame[unit] != expected)]
-        out.append(
-            _queries(
-                bad,
-                name,
-                unit,
-                "unit_mismatch",
-                lambda r, n=name: _ev(r, f"{n}TESTCD", f"{n}STRESN", f"{n}STRESU", usual_unit=r["_u"]),
+        for unit, rare in ((f"{name}STRESU", None), (f"{name}ORRESU", p.rare_unit_share)):
+            if unit not in frame:
+                continue
+            known = frame.dropna(subset=[unit])
+            if rare is None:
+                usual = known.groupby(tc)[unit].agg(lambda s: s.value_counts().index[0])
+                expected = frame[tc].map(usual)
+                bad_mask = frame[unit].notna() & expected.notna() & (frame[unit] != expected)
+            else:
+                share = known.groupby(tc)[unit].value_counts(normalize=True)
+                keys = pd.MultiIndex.from_frame(frame[[tc, unit]].astype(object))
+                row_share = pd.Series(share.reindex(keys).to_numpy(), index=frame.index)
+                expected = frame[tc].map(known.groupby(tc)[unit].agg(lambda s: s.value_counts().index[0]))
+                bad_mask = frame[unit].notna() & (row_share < rare)
+            bad = frame.assign(_u=expected)[bad_mask]
+            out.append(
+                _queries(
+                    bad,
+                    name,
+                    unit,
+                    "unit_mismatch",
+                    lambda r, n=name, u=unit: _ev(r, f"{n}TESTCD", f"{n}ORRES", f"{n}STRESN", u, usual_unit=r["_u"]),
+                )
             )
-        )
     return out
 
 
@@ -319,17 +338,25 @@ def check_visit_windows(d: dict[str, pd.DataFrame], p: ReviewParams) -> list[pd.
 
 
 def check_disposition(d: dict[str, pd.DataFrame], p: ReviewParams) -> list[pd.DataFrame]:
-    """``disposition_mismatch``: the last DS disposition event differs from ADSL's DCDECOD."""
+    """``disposition_mismatch``: the last DS disposition event disagrees with ADSL (DCDECOD, or EOSSTT completed/not)."""
     ds, adsl = d.get("DS"), d.get("ADSL")
-    if ds is None or adsl is None or not {"DSCAT", "DSDECOD"} <= set(ds) or "DCDECOD" not in adsl:
+    if ds is None or adsl is None or not {"DSCAT", "DSDECOD"} <= set(ds) or "USUBJID" not in adsl:
         return []
     events = ds[ds["DSCAT"] == "DISPOSITION EVENT"]
     last = events.sort_values(["USUBJID", "DSSEQ"]).groupby("USUBJID").tail(1)
-    adam = last["USUBJID"].map(adsl.set_index("USUBJID")["DCDECOD"])
-    bad = last.assign(_a=adam)[adam.notna() & (last["DSDECOD"] != adam)]
+    ref = adsl.set_index("USUBJID")
+    decod = last["USUBJID"].map(ref["DCDECOD"]) if "DCDECOD" in ref else pd.Series(None, index=last.index)
+    status = last["USUBJID"].map(ref["EOSSTT"]) if "EOSSTT" in ref else pd.Series(None, index=last.index)
+    wrong = decod.notna() & (last["DSDECOD"] != decod)
+    wrong |= status.notna() & ((status == "COMPLETED") != (last["DSDECOD"] == "COMPLETED"))
+    bad = last.assign(_a=decod, _s=status)[wrong]
     return [
         _queries(
-            bad, "DS", "DSDECOD", "disposition_mismatch", lambda r: _ev(r, "DSDECOD", "DSSTDTC", ADSL_DCDECOD=r["_a"])
+            bad,
+            "DS",
+            "DSDECOD",
+            "disposition_mismatch",
+            lambda r: _ev(r, "DSDECOD", "DSSTDTC", ADSL_DCDECOD=r["_a"], ADSL_EOSSTT=r["_s"]),
         )
     ]
 
@@ -354,16 +381,30 @@ def protocol_doses(d: dict[str, pd.DataFrame], p: ReviewParams) -> dict[str, set
     return out
 
 
+def _treatment_checks(ex: pd.DataFrame, arm: pd.Series, p: ReviewParams) -> list[pd.DataFrame]:
+    """EX records whose treatment (EXTRT) is not one the arm's records mostly carry (placebo given in a drug arm...)."""
+    if "EXTRT" not in ex:
+        return []
+    share = ex.assign(_arm=arm).dropna(subset=["_arm", "EXTRT"]).groupby("_arm")["EXTRT"].value_counts(normalize=True)
+    keys = pd.MultiIndex.from_arrays([arm.astype(object), ex["EXTRT"].astype(object)])
+    row_share = pd.Series(share.reindex(keys).to_numpy(), index=ex.index)
+    bad = ex.assign(_arm=arm)[arm.notna() & ex["EXTRT"].notna() & ~(row_share >= p.dose_min_share)]
+    return [
+        _queries(bad, "EX", "EXTRT", "dose_off_protocol", lambda r: _ev(r, "EXTRT", "EXDOSE", "EXSTDTC", arm=r["_arm"]))
+    ]
+
+
 def check_dose(d: dict[str, pd.DataFrame], p: ReviewParams) -> list[pd.DataFrame]:
-    """``dose_off_protocol``: an EX dose not among the doses of the subject's arm."""
+    """``dose_off_protocol``: an EX dose not among the doses of the subject's arm, or a treatment (EXTRT) not its own."""
     ex, dm = d.get("EX"), d.get("DM")
     if ex is None or dm is None or "EXDOSE" not in ex or "ARM" not in dm:
         return []
     allowed = protocol_doses(d, p)
     arm = ex["USUBJID"].map(dm.set_index("USUBJID")["ARM"])
+    out = _treatment_checks(ex, arm, p)
     ok = [a in allowed and dose in allowed[a] for a, dose in zip(arm, ex["EXDOSE"], strict=True)]
     bad = ex.assign(_arm=arm)[~np.asarray(ok, dtype=bool) & ex["EXDOSE"].notna()]
-    return [
+    return out + [
         _queries(
             bad,
             "EX",
