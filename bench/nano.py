@@ -97,6 +97,62 @@ def plga_floor() -> dict[str, Any]:
     return {"oof_r2": res.oof_r2, "comparison": res.comparison, "form": res.form, "seconds": round(seconds, 1)}
 
 
+PLGA_SPACE = {
+    "factors": [
+        {"name": "PLGA", "low": 0.0, "high": 1.0},
+        {"name": "PP-L", "low": 0.0, "high": 1.0},
+        {"name": "PP-COOH", "low": 0.0, "high": 1.0},
+        {"name": "PP-NH2", "low": 0.0, "high": 1.0},
+        {"name": "S/AS", "low": 0.1, "high": 0.25},
+    ],
+    "mixture": {"components": ["PLGA", "PP-L", "PP-COOH", "PP-NH2"], "total": 1.0},
+}
+_MIX = ["PLGA", "PP-L", "PP-COOH", "PP-NH2"]
+
+
+def _plga_cycle(k: int) -> pd.DataFrame:
+    table = pd.read_csv(MIRROR / f"Uptake_data_cycle_{k}.csv", encoding="utf-8-sig")
+    # published fractions are rounded to 2 digits (sums 0.99-1.01): rescaled to sum to 1
+    table[_MIX] = table[_MIX].div(table[_MIX].sum(axis=1), axis=0)
+    return table
+
+
+def campaign(seeds: int) -> dict[str, Any]:
+    """Replay the PLGA-PEG campaign: from cycle 0, pick 3 rounds of 10 from the 30 later measured formulations."""
+    from pharmakon.nano.formulation.propose import parse_objective, propose_batch
+    from pharmakon.nano.formulation.space import Space
+
+    space = Space.parse(PLGA_SPACE)
+    start, full = _plga_cycle(0), _plga_cycle(3)
+    pool = full[~full["ID"].isin(start["ID"])].dropna(subset=["Uptake"]).reset_index(drop=True)
+    order = {"published": [], "tpe": [], "random": []}
+    published = [start] + [_plga_cycle(k)[~_plga_cycle(k)["ID"].isin(_plga_cycle(k - 1)["ID"])] for k in (1, 2, 3)]
+    curve = lambda tables: list(pd.concat(tables)["Uptake"].cummax().iloc[len(start) - 1 :: 10])  # noqa: E731
+    order["published"] = curve(published)
+    observed = start.dropna(subset=["Uptake"])
+    picked: list[pd.DataFrame] = []
+    for r in range(3):
+        obs = pd.concat([observed, *picked], ignore_index=True)
+        remaining = pool[~pool["ID"].isin(obs["ID"])]
+        prop = propose_batch(
+            space,
+            obs,
+            [parse_objective("maximize:Uptake")],
+            k=min(10, len(remaining)),
+            candidates=remaining,
+            id_col="ID",
+            seed=r,
+        )
+        picked.append(pool[pool["ID"].isin(prop.table["ID"])])
+    order["tpe"] = curve([start, *picked])
+    runs = []
+    for s in range(seeds):
+        shuffled = pool.sample(frac=1.0, random_state=s)
+        runs.append(curve([start, shuffled.iloc[:10], shuffled.iloc[10:20], shuffled.iloc[20:30]]))
+    order["random"] = [float(v) for v in np.median(np.array(runs), axis=0)]
+    return {"best_uptake_after_n": {"n": [len(start) + 10 * i for i in range(4)], **order}}
+
+
 def _closed_loop(space_dict, fn, strategy: str, seed: int, rounds: int = 6, k: int = 8) -> float:
     from pharmakon.nano.formulation.designs import make_design, sample_feasible
     from pharmakon.nano.formulation.propose import parse_objective, propose_batch
@@ -112,13 +168,13 @@ def _closed_loop(space_dict, fn, strategy: str, seed: int, rounds: int = 6, k: i
     table = make_design(space, "lhs", runs=k, seed=seed).table
     rng = np.random.default_rng(seed)
     for r in range(rounds):
-        obs = table.assign(y=fn(table))
+        obs = table.assign(response=fn(table))
         if strategy == "random":
             pool = sample_feasible(space, 4096, seed=1000 + seed * 10 + r)
             new = pool.iloc[rng.choice(len(pool), k, replace=False)].reset_index(drop=True)
         else:
             prop = propose_batch(
-                space, obs, [parse_objective("maximize:y")], k=k, seed=seed * 100 + r, sampler=strategy
+                space, obs, [parse_objective("maximize:response")], k=k, seed=seed * 100 + r, sampler=strategy
             )
             new = prop.table[space.names]
         table = pd.concat([table, new], ignore_index=True)
@@ -166,6 +222,8 @@ def main() -> None:
     if not args.skip_plga:
         result["plga_peg"] = plga_floor()
         print("plga", result["plga_peg"], flush=True)
+    result["campaign"] = campaign(args.seeds)
+    print("campaign", result["campaign"], flush=True)
     result["regret"] = regret(args.seeds)
     out = _common.write_result(NAME, result)
     rows = []
@@ -178,6 +236,9 @@ def main() -> None:
     for label, by in result["regret"].items():
         rows += [[f"regret {label}: {s}", f"{v['median']:.4f}"] for s, v in by.items()]
     rows.append(["propose 8 / 6 factors / 100 obs (s)", str(result["speed"]["seconds"])])
+    camp = result["campaign"]["best_uptake_after_n"]
+    for key in ("published", "tpe", "random"):
+        rows.append([f"PLGA campaign best uptake after {camp['n']} ({key})", ", ".join(f"{v:.2f}" for v in camp[key])])
     _common.print_table("nano formulation", ["measure", "value"], rows, numeric=["value"], caption=str(out))
 
 
