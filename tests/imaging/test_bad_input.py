@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import SimpleITK as sitk
 
 from pharmakon.store import Store, list_events
@@ -37,7 +38,7 @@ def test_empty_mask_and_wrong_grid(cli, store: Store, tmp_path: Path) -> None:
     res = cli("imaging", "measure", "--image", str(image), "--mask", str(empty))
     assert res.exit_code == 2 and "empty.nrrd" in _msg(res) and "empty mask" in _msg(res)
     res = cli("imaging", "features", "--image", str(image), "--mask", str(empty), "--json")
-    assert res.exit_code == 2 and "empty mask" in _msg(res)
+    assert res.exit_code == 2 and "empty mask" in _msg(res)  # refused before pyradiomics is needed
     other = _write(np.ones((4, 8, 8), dtype=np.uint8), tmp_path / "other.nrrd", spacing=(1.0, 1.0, 2.5))
     res = cli("imaging", "measure", "--image", str(image), "--mask", str(other))
     assert res.exit_code == 2 and "spacing 1x1x1 mm" in _msg(res) and "spacing 1x1x2.5 mm" in _msg(res)
@@ -83,6 +84,7 @@ def test_recist_file_errors(cli, store: Store, tmp_path: Path) -> None:
 
 
 def test_features_settings_are_checked(cli, store: Store, radiomics_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("radiomics", reason="pyradiomics is not installed (docs/imaging.md)")
     settings = tmp_path / "params.yaml"
     settings.write_text("setting:\n  binWidth: 25\n  shellCommand: rm\n")
     image, mask = radiomics_dir / "breast1_image.nrrd", radiomics_dir / "breast1_label.nrrd"
@@ -94,3 +96,19 @@ def test_features_settings_are_checked(cli, store: Store, radiomics_dir: Path, t
     flat = json.loads(res.stdout)
     assert all(isinstance(v, float) for v in flat.values())
     assert {"original_firstorder_Mean", "original_shape_Maximum3DDiameter", "original_glcm_Contrast"} <= set(flat)
+
+
+def test_label_defaults_to_the_only_label(cli, store: Store, tmp_path: Path) -> None:
+    image = _write(np.zeros((2, 8, 8), dtype=np.int16), tmp_path / "img.nrrd")
+    arr = np.zeros((2, 8, 8), dtype=np.uint8)
+    arr[0, 1:3, 1:4] = 7
+    only7 = _write(arr, tmp_path / "only7.nrrd")
+    res = cli("imaging", "measure", "--image", str(image), "--mask", str(only7), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["label"] == 7 and json.loads(res.stdout)["lesions"][0]["voxels"] == 6
+    arr[1, 5, 5] = 3
+    two = _write(arr, tmp_path / "two.nrrd")
+    res = cli("imaging", "measure", "--image", str(image), "--mask", str(two))
+    assert res.exit_code == 2 and "labels [3, 7]" in _msg(res) and "--label" in _msg(res)
+    res = cli("imaging", "measure", "--image", str(image), "--mask", str(two), "--label", "3", "--json")
+    assert json.loads(res.stdout)["lesions"][0]["voxels"] == 1

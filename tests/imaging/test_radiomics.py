@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from pharmakon.errors import InputError
+
+pytest.importorskip("radiomics", reason="pyradiomics is not installed (docs/imaging.md)")
 from pharmakon.imaging.io import read_image, read_mask
 from pharmakon.imaging.radiomics import baseline_parity, check_settings, extract, load_baseline
 

@@ -84,4 +84,7 @@ def test_seed_example(store: Store, radiomics_dir: Path, recist_dir: Path, monke
     text = seed_example(store, get_settings())
     assert "[3524, 613]" in text and "8 CDISC" in text
     assert service.get_result(store, "imaging_recist", SEED_NAMES["recist"]).agreement.pairs == 22
-    assert len(service.get_result(store, "imaging_features", SEED_NAMES["features"]).features) == 107
+    from pharmakon.imaging.radiomics import available
+
+    if available():
+        assert len(service.get_result(store, "imaging_features", SEED_NAMES["features"]).features) == 107

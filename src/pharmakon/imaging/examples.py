@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pharmakon.caller import Caller
+from pharmakon.imaging.radiomics import available
 from pharmakon.imaging.service import (
     FeaturesSpec,
     MeasureSpec,
@@ -32,18 +33,19 @@ def seed_example(store: Any, settings: Any) -> str:
         MeasureSpec(image=rad / "brain1_image.nrrd", mask=rad / "brain1_label.nrrd", name=SEED_NAMES["measure"]),
         caller,
     ).lesions
-    feats = features(
-        store,
-        FeaturesSpec(image=rad / "breast1_image.nrrd", mask=rad / "breast1_label.nrrd", name=SEED_NAMES["features"]),
-        caller,
-    ).features
-    spec = RecistSpec(
+    feats: dict[str, float] = {}
+    if available():  # pyradiomics is an optional build (see docs/imaging.md)
+        spec = FeaturesSpec(
+            image=rad / "breast1_image.nrrd", mask=rad / "breast1_label.nrrd", name=SEED_NAMES["features"]
+        )
+        feats = features(store, spec, caller).features
+    recist_spec = RecistSpec(
         tu=onco / "tu_onco_recist.csv",
         tr=onco / "tr_onco_recist.csv",
         rs=onco / "rs_onco_recist.csv",
         name=SEED_NAMES["recist"],
     )
-    result = recist(store, spec, caller)
+    result = recist(store, recist_spec, caller)
     return (
         f"imaging: brain1 lesions {[les.voxels for les in lesions]} voxels, {len(feats)} radiomics features of "
         f"breast1, RECIST 1.1 of {len(result.subjects)} CDISC oncology subjects (kappa {result.kappa:.3f})"

@@ -21,9 +21,17 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
-from pharmakon.errors import InputError
+from pharmakon.errors import ConfigError, InputError
 
-__all__ = ["DEFAULT_SETTINGS", "extract", "load_baseline", "baseline_parity", "CLASSES", "DIFFERS_BY_DEFINITION"]
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "available",
+    "extract",
+    "load_baseline",
+    "baseline_parity",
+    "CLASSES",
+    "DIFFERS_BY_DEFINITION",
+]
 
 #: The settings of pyradiomics' baseline cases (``diagnostics_Configuration_Settings``).
 DEFAULT_SETTINGS: dict[str, Any] = {"binWidth": 25, "label": 1, "voxelArrayShift": 2000, "distances": [1]}
@@ -54,6 +62,19 @@ ALLOWED_SETTINGS = {
 DIFFERS_BY_DEFINITION: dict[str, str] = {}
 
 
+#: How to install pyradiomics here (no wheel for Python 3.11; an isolated build fails).
+INSTALL_HINT = "pip install versioneer && pip install --no-build-isolation pyradiomics"
+
+
+def available() -> bool:
+    """Whether pyradiomics can be imported."""
+    try:
+        import radiomics  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def check_settings(settings: Mapping[str, Any], file: str | None = None) -> dict[str, Any]:
     """Known pyradiomics settings within bounds; anything else is an :class:`InputError`."""
     out = {}
@@ -71,7 +92,10 @@ def check_settings(settings: Mapping[str, Any], file: str | None = None) -> dict
 
 def extract(image: sitk.Image, mask: sitk.Image, settings: Mapping[str, Any] | None = None) -> dict[str, float]:
     """pyradiomics' features (original image, every default class) as a flat name -> value map."""
-    from radiomics import featureextractor
+    try:
+        from radiomics import featureextractor
+    except ImportError:
+        raise ConfigError(f"pyradiomics is not installed; install it with: {INSTALL_HINT}") from None
 
     logging.getLogger("radiomics").setLevel(logging.ERROR)  # pyradiomics logs every class at INFO
     params = {**DEFAULT_SETTINGS, **dict(settings or {})}

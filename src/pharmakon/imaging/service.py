@@ -85,6 +85,7 @@ MAX_UPLOAD_BYTES = 200_000_000
 
 #: Largest SDTM file read (bytes).
 MAX_SDTM_BYTES = 50_000_000
+LABEL_FIELD = Field(None, ge=1, le=65535, description="Mask label (default: 1, or the mask's only label).")
 NAME_FIELD = Field(
     None, pattern=r"^[A-Za-z0-9_.:@+-]{1,128}$", description="Stored object name (default: from the file)."
 )
@@ -102,7 +103,7 @@ class MeasureSpec(ImagingSpec):
 
     image: Path
     mask: Path
-    label: int = Field(1, ge=1, le=65535, description="Mask label measured.")
+    label: int | None = LABEL_FIELD
     name: str | None = NAME_FIELD
 
 
@@ -126,7 +127,7 @@ class FeaturesSpec(ImagingSpec):
     image: Path
     mask: Path
     settings: Path | None = None
-    label: int = Field(1, ge=1, le=65535)
+    label: int | None = LABEL_FIELD
     name: str | None = NAME_FIELD
 
 
@@ -135,7 +136,7 @@ class SegmentSpec(ImagingSpec):
 
     image: Path
     mask: Path
-    label: int = Field(1, ge=1, le=65535)
+    label: int | None = LABEL_FIELD
     margin: int = Field(2, ge=0, le=50, description="In-plane margin of the reader's box around the lesion (voxels).")
     output: Path | None = Field(None, description="Write the baseline's mask here (.nrrd/.nii.gz).")
 
@@ -145,7 +146,7 @@ class VariabilitySpec(ImagingSpec):
 
     image: Path
     mask: Path
-    label: int = Field(1, ge=1, le=65535)
+    label: int | None = LABEL_FIELD
     n: int = Field(50, ge=1, le=2000, description="Simulated reader pairs per ratio.")
     max_voxels: int = Field(1, ge=1, le=5)
     ratios: list[float] = Field(
@@ -388,6 +389,27 @@ def _stem(path: Path) -> str:
     return clean or "image"
 
 
+def _label(mask: np.ndarray, label: int | None, file: Path) -> int:
+    """The label to use: the one asked for, else 1, else the mask's only non-zero label.
+
+    Raises
+    ------
+    InputError
+        The mask has no voxel of that label (an empty mask), or several labels and none given.
+    """
+    present = [int(v) for v in np.unique(mask) if v != 0]
+    if label is None:
+        if 1 in present or not present:
+            label = 1
+        elif len(present) == 1:
+            label = present[0]
+        else:
+            raise InputError(f"mask has labels {present[:20]} and no 1; give --label", file=str(file), field="label")
+    if label not in present:
+        raise InputError(f"mask has no voxel of label {label} (empty mask)", file=str(file), field="label")
+    return label
+
+
 def _save(
     store: Store, caller: Caller, *, kind: str, name: str, content: dict, action: str, inputs: dict, params: dict
 ) -> int:
@@ -420,12 +442,10 @@ def measure(store: Store, spec: MeasureSpec, caller: Caller) -> MeasureResult:
     image = imio.read_image(_file(spec.image, "image"))
     mask = imio.read_mask(_file(spec.mask, "mask"), image)
     vol = imio.Volume.of(mask)
-    lesions = measure_lesions(vol.array, vol.spacing, spec.label)
-    if not lesions:
-        raise InputError(f"mask has no voxel of label {spec.label} (empty mask)", file=str(spec.mask), field="label")
-    out = [LesionOut(**les.to_dict()) for les in lesions]
+    label = _label(vol.array, spec.label, spec.mask)
+    out = [LesionOut(**les.to_dict()) for les in measure_lesions(vol.array, vol.spacing, label)]
     name = spec.name or f"measure:{_stem(spec.mask)}"
-    content = {"label": spec.label, "spacing_mm": list(vol.spacing), "lesions": [o.model_dump() for o in out]}
+    content = {"label": label, "spacing_mm": list(vol.spacing), "lesions": [o.model_dump() for o in out]}
     version = _save(
         store,
         caller,
@@ -434,7 +454,7 @@ def measure(store: Store, spec: MeasureSpec, caller: Caller) -> MeasureResult:
         content=content,
         action="imaging.measure",
         inputs={"image": _hash(spec.image), "mask": _hash(spec.mask)},
-        params={"label": spec.label, "lesions": len(out)},
+        params={"label": label, "lesions": len(out)},
     )
     return MeasureResult(name=name, version=version, **content)
 
@@ -540,9 +560,8 @@ def features(store: Store, spec: FeaturesSpec, caller: Caller) -> FeaturesResult
     """pyradiomics features of the lesion; stored as ``imaging_features/<name>``, audited ``imaging.features``."""
     image = imio.read_image(_file(spec.image, "image"))
     mask = imio.read_mask(_file(spec.mask, "mask"), image)
-    if not (imio.Volume.of(mask).array == spec.label).any():
-        raise InputError(f"mask has no voxel of label {spec.label} (empty mask)", file=str(spec.mask), field="label")
-    settings = {**rad.DEFAULT_SETTINGS, **_settings(spec.settings), "label": spec.label}
+    label = _label(imio.Volume.of(mask).array, spec.label, spec.mask)
+    settings = {**rad.DEFAULT_SETTINGS, **_settings(spec.settings), "label": label}
     values = rad.extract(image, mask, settings)
     name = spec.name or f"features:{_stem(spec.mask)}"
     content = {"settings": settings, "features": values}
@@ -557,7 +576,7 @@ def features(store: Store, spec: FeaturesSpec, caller: Caller) -> FeaturesResult
         content=content,
         action="imaging.features",
         inputs=inputs,
-        params={"label": spec.label, "features": len(values)},
+        params={"label": label, "features": len(values)},
     )
     return FeaturesResult(name=name, version=version, **content)
 
@@ -623,13 +642,11 @@ def convert(store: Store, spec: ConvertSpec, caller: Caller) -> ConvertResult:
     )
 
 
-def _largest(mask_path: Path, image: Any, label: int) -> tuple[imio.Volume, np.ndarray]:
+def _largest(mask_path: Path, image: Any, label: int | None) -> tuple[imio.Volume, np.ndarray]:
     from skimage.measure import label as cc_label
 
     vol = imio.Volume.of(imio.read_mask(mask_path, image))
-    parts = cc_label(vol.array == label, connectivity=3)
-    if parts.max() == 0:
-        raise InputError(f"mask has no voxel of label {label} (empty mask)", file=str(mask_path), field="label")
+    parts = cc_label(vol.array == _label(vol.array, label, mask_path), connectivity=3)
     return vol, parts == np.argmax(np.bincount(parts.ravel())[1:]) + 1
 
 

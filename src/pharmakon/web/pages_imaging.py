@@ -72,7 +72,7 @@ def imaging_measure(
                 raise InputError("choose an image and a mask file (field 'image', 'mask')")
             spec = build_spec(MeasureSpec, image=paths["image"], mask=paths["mask"], label=_num(label))
             result = service.measure(get_store(), spec, Caller(user.username, "web"))
-            slices = service.viewer_slices(paths["image"], paths["mask"], spec.label)
+            slices = service.viewer_slices(paths["image"], paths["mask"], result.label)
     except PharmakonError as exc:
         return _home(request, user, error=str(exc), status_code=422)
     start = result.lesions[0].slice if result.lesions else 0
