@@ -17,3 +17,14 @@ def mirror(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_store(pharmakon_home, monkeypatch: pytest.MonkeyPatch):
+    """A migrated SQLite store only: for the slow QSAR test (the services run on both databases elsewhere)."""
+    from pharmakon.store import open_store
+
+    url = f"sqlite:///{pharmakon_home / 'pharmakon.db'}"
+    monkeypatch.setenv("PHARMAKON_DATABASE_URL", url)
+    get_settings.cache_clear()
+    return open_store(url)

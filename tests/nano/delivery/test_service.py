@@ -64,8 +64,9 @@ def test_fit_service_on_builtin(store: Store) -> None:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("mirror")
-def test_seed_example_then_predict_and_ai_pbpk(store: Store) -> None:
+def test_seed_example_then_predict_and_ai_pbpk(sqlite_store: Store) -> None:
     """The seed trains the QSAR deterministically; prediction and the AI-assisted loop use it."""
+    store = sqlite_store
     text = seed_example(store, None)
     assert "nanoparticle-mouse" in text and "nano-delivery v1" in text
     card = show_delivery_models(store)
