@@ -48,6 +48,9 @@ def test_measure_and_recist_are_stored_and_audited(store: Store, radiomics_dir: 
     assert set(assessed.inputs) == {"tu", "tr"} and assessed.params["evaluator"] == "RADIOLOGIST 2"
     with pytest.raises(NotFoundError):
         service.get_result(store, "imaging_recist", "nope")
+    # brain2's lesion: 15.57 mm longest, 11.53 mm short axis
+    assert service.stored_eligibility(store, "measure:brain2_label").eligible
+    assert not service.stored_eligibility(store, "measure:brain2_label", min_diameter_mm=15, node=True).eligible
 
 
 def test_unknown_evaluator_is_refused(store: Store, recist_dir: Path) -> None:

@@ -158,3 +158,19 @@ def variability_command(
 
     spec = build_spec(VariabilitySpec, image=image, mask=mask, n=n, max_voxels=max_voxels, seed=seed)
     _show(variability(open_store(), spec, cli_caller()), as_json)
+
+
+@app.command("eligible")
+def eligible_command(
+    measure: Annotated[str, typer.Option("--measure", help="Stored measurement name (see `imaging measure`).")],
+    min_mm: Annotated[float, typer.Option("--min-mm", help="Minimum measurable size, mm.")] = 10.0,
+    min_lesions: Annotated[int, typer.Option("--min-lesions", help="Lesions needed.")] = 1,
+    node: Annotated[bool, typer.Option("--node", help="Lymph nodes: compare the short axis.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Image-based eligibility: at least N measurable lesion(s) >= MIN mm in a stored measurement."""
+    from pharmakon.imaging.service import stored_eligibility
+    from pharmakon.store import open_store
+
+    result = stored_eligibility(open_store(), measure, min_diameter_mm=min_mm, min_lesions=min_lesions, node=node)
+    _show(result, as_json)

@@ -74,6 +74,7 @@ __all__ = [
     "list_results",
     "get_result",
     "eligibility",
+    "stored_eligibility",
     "uploaded_files",
     "viewer_slices",
     "recist_timeline",
@@ -364,6 +365,9 @@ class EligibilityResult(Result):
     measurable: int
     min_diameter_mm: float
     reason: str
+
+    def summary(self) -> str:
+        return f"{'eligible' if self.eligible else 'not eligible'}: {self.reason}"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -823,3 +827,18 @@ def recist_timeline(subject: SubjectOut) -> str:
     from pharmakon.imaging.figures import recist_timeline_svg
 
     return recist_timeline_svg([v.model_dump() for v in subject.visits], subject.baseline_sod)
+
+
+def stored_eligibility(
+    store: Store,
+    measure_name: str,
+    *,
+    min_diameter_mm: float = MIN_MEASURABLE_MM,
+    min_lesions: int = 1,
+    node: bool = False,
+) -> EligibilityResult:
+    """:func:`eligibility` of a stored measurement (``imaging_measure/<measure_name>``, latest version); writes nothing."""
+    if not 0 < min_diameter_mm <= 1000 or not 1 <= min_lesions <= 1000:
+        raise InputError("min_diameter_mm must be in (0, 1000] and min_lesions in [1, 1000]", field="min_diameter_mm")
+    stored = get_result(store, "imaging_measure", measure_name)
+    return eligibility(stored.lesions, min_diameter_mm=min_diameter_mm, min_lesions=min_lesions, node=node)
