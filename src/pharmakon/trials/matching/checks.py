@@ -363,19 +363,27 @@ def _parse_checks(text: str, ctype: str, target: frozenset[str]) -> tuple[Check,
     return tuple(checks)
 
 
+_ANY = re.compile(r"\bany of the following\b|\bone of the following\b|\bor\b", re.I)
+
+
 def parse_criterion(criterion: Criterion, target: frozenset[str] = frozenset()) -> ParsedCriterion:
     """A criterion with its checks, combination (all for inclusion, any for exclusion) and negation.
 
     ``target``: the trial's own condition concepts (see :func:`parse_checks`).
     """
-    text = criterion.text
-    if criterion.parent and len(text) < 60:
-        text = f"{criterion.parent} {text}"
-    checks = parse_checks(text, criterion.type, target)
-    negated = bool(_NEGATED.match(criterion.text)) and not any(c.kind in ("age", "sex", "pregnancy") for c in checks)
-    combine: Literal["all", "any"] = "all" if criterion.type == "inclusion" else "any"
-    if re.search(r"\bany of the following\b|\bone of the following\b|\bor\b", text, re.I) and all(
-        c.kind in ("concept", "lab") for c in checks
-    ):
+    checks, combine, negated = _parsed(criterion.text, criterion.type, criterion.parent, target)
+    return ParsedCriterion(criterion, checks, combine, negated)
+
+
+@lru_cache(maxsize=100_000)
+def _parsed(
+    item: str, ctype: str, parent: str | None, target: frozenset[str]
+) -> tuple[tuple[Check, ...], Literal["all", "any"], bool]:
+    # cached by text: collections repeat items ("Written informed consent") across trials
+    text = f"{parent} {item}" if parent and len(item) < 60 else item
+    checks = _parse_checks(text, ctype, target)
+    negated = bool(_NEGATED.match(item)) and not any(c.kind in ("age", "sex", "pregnancy") for c in checks)
+    combine: Literal["all", "any"] = "all" if ctype == "inclusion" else "any"
+    if _ANY.search(text) and all(c.kind in ("concept", "lab") for c in checks):
         combine = "any"
-    return ParsedCriterion(criterion, tuple(checks), combine, negated)
+    return checks, combine, negated
