@@ -56,7 +56,9 @@ def test_seed_example_is_deterministic_and_complete(pharmakon_home, monkeypatch,
     assert 50 < w.twin_nm < 200 and w.hybrid_nm is not None and not w.extrapolation
     c = service_models.twin_correct(
         store,
-        service_models.CorrectSpec(pp_l=0.5, pp_nh2=0.5, ratio=0.2, target_nm=w.hybrid_nm, observed_nm=[w.hybrid_nm * 1.1]),
+        service_models.CorrectSpec(
+            pp_l=0.5, pp_nh2=0.5, ratio=0.2, target_nm=w.hybrid_nm, observed_nm=[w.hybrid_nm * 1.1]
+        ),
     )
     assert c.drift_log == pytest.approx(np.log(1.1)) and c.in_spec and c.proposed_ratio != 0.2
     with pytest.raises(InputError, match="sum to 1"):
