@@ -53,8 +53,12 @@ def gof_figure(table: pd.DataFrame, label: str) -> Any:
     lo = float(np.nanmin(table[["observed", "predicted"]].to_numpy()))
     hi = float(np.nanmax(table[["observed", "predicted"]].to_numpy()))
     ax.plot([lo, hi], [lo, hi], color="grey", lw=1)
+    from matplotlib.ticker import NullFormatter
+
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):  # minor labels of a narrow log range overlap
+        axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("predicted (amount/L)")
     ax.set_ylabel("observed (amount/L)")
     ax.set_title(f"goodness of fit: {label}", fontsize=9)

@@ -481,7 +481,7 @@ class DeliveryPredictResult(Result):
 def _predict_frame(store: Store, name: str, version: int | None, particles: pd.DataFrame, file: str | None):
     """(rows frame, model-set object) for cleaned particles."""
     from pharmakon.core.registry import load_model
-    from pharmakon.nano.delivery.tumor_db import CATEGORIES, FEATURES, clean_particles, unseen_categories
+    from pharmakon.nano.delivery.tumor_db import CATEGORIES, FEATURES, TARGETS, clean_particles, unseen_categories
     from pharmakon.store import get_object
 
     with store.read_session() as session:
@@ -493,7 +493,8 @@ def _predict_frame(store: Store, name: str, version: int | None, particles: pd.D
         clean[c] = clean[c].map(lambda v, lk=lookup: lk.get(str(v).casefold(), v) if not pd.isna(v) else v)
     out = clean[list(FEATURES)].copy()
     unseen = unseen_categories(clean, vocab)
-    for target, ref in obj.content["models"].items():
+    refs = obj.content["models"]  # stored content has sorted keys: report in the TARGETS order
+    for target, ref in sorted(refs.items(), key=lambda kv: TARGETS.index(kv[0])):
         model_name, _, model_version = ref.rpartition("@")
         with store.read_session() as session:
             model = load_model(session, model_name, int(model_version), cache=True)
