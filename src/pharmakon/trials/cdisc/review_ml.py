@@ -4,7 +4,8 @@
   own median for the test, in units of the test's pooled within-subject MAD (x 1.4826,
   floored at ``MIN_SCALE``); raised when |z| >= ``z`` and the result is at least
   ``fold`` times (or 1/``fold`` of) the subject's median, so that a x10 value or a
-  wrong-unit value stands out of the subject's trajectory.
+  wrong-unit value stands out of the subject's trajectory. A subject with fewer than 4
+  results of the test is compared with all subjects' results of the test instead.
 * ``robust_z_site`` (LB): a subject's median for a test against the other subjects of
   the same site (median and MAD within the site): a subject whose whole trajectory sits
   apart from its site (subject-level, ``seq`` null).
@@ -35,14 +36,24 @@ def _log_lab(lb: pd.DataFrame) -> pd.DataFrame:
     return pos.assign(log=np.log(pos["LBSTRESN"]))
 
 
-def robust_z_subject(lb: pd.DataFrame, *, z: float = 3.5, fold: float = 4.0) -> pd.DataFrame:
-    """Record-level queries: results far from the subject's own median for the test."""
+def robust_z_subject(lb: pd.DataFrame, *, z: float = 3.5, fold: float = 4.0, min_own: int = 4) -> pd.DataFrame:
+    """Record-level queries: results far from the subject's own median for the test.
+
+    A subject with fewer than ``min_own`` results of the test has no trajectory to speak
+    of: its results are compared with every subject's results of the test instead
+    (median and MAD over the study), with the same thresholds.
+    """
     x = _log_lab(lb)
     if x.empty:
         return pd.DataFrame(columns=QUERY_COLUMNS)
-    med = x.groupby(["USUBJID", "LBTESTCD"])["log"].transform("median")
+    own = x.groupby(["USUBJID", "LBTESTCD"])["log"]
+    few = own.transform("count") < min_own
+    med = own.transform("median").where(~few, x.groupby("LBTESTCD")["log"].transform("median"))
     dev = x["log"] - med
-    scale = (dev.abs().groupby(x["LBTESTCD"]).transform("median") * 1.4826).clip(lower=MIN_SCALE)
+    within = dev.where(~few).abs().groupby(x["LBTESTCD"]).transform("median")
+    across = dev.where(few).abs().groupby(x["LBTESTCD"]).transform("median")
+    scale = (within.where(~few, across) * 1.4826).clip(lower=MIN_SCALE)
+    scale = scale.fillna(MIN_SCALE)
     score = dev / scale
     hit = (score.abs() >= z) & (dev.abs() >= np.log(fold))
     rows = x[hit]
@@ -59,10 +70,11 @@ def robust_z_subject(lb: pd.DataFrame, *, z: float = 3.5, fold: float = 4.0) -> 
                     "LBSTRESN": float(r.LBSTRESN),
                     "LBSTRESU": r.LBSTRESU if isinstance(getattr(r, "LBSTRESU", None), str) else None,
                     "VISIT": getattr(r, "VISIT", None),
-                    "subject_median": round(float(np.exp(m)), 4),
-                    "robust_z": round(float(s), 2),
+                    "compared_with": "all subjects" if f else "own results",
+                    "median": round(float(np.exp(m)), 4),
+                    "robust_z": round(float(sc), 2),
                 }
-                for r, m, s in zip(rows.itertuples(index=False), med[hit], score[hit], strict=True)
+                for r, m, sc, f in zip(rows.itertuples(index=False), med[hit], score[hit], few[hit], strict=True)
             ],
         }
     )
