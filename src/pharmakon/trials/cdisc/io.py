@@ -45,8 +45,8 @@ def _is_char_name(name: str) -> bool:
 def domain_file(folder: Path, name: str) -> Path | None:
     """The file holding domain ``name`` (``dm``, ``adsl``) in ``folder``: XPT first, then CSV(.gz); None if absent."""
     for suffix in SUFFIXES:
-        for stem in (name.lower(), name.upper()):
-            path = folder / f"{stem}{suffix}"
+        for stem, ext in ((name.lower(), suffix), (name.upper(), suffix), (name.upper(), suffix.upper())):
+            path = folder / f"{stem}{ext}"
             if path.is_file():
                 return path
     return None
