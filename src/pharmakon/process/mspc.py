@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
 
+from pharmakon.errors import NotFittedError
 from pharmakon.process.limits import spe_limit_box, spe_limit_jm, t2_limit_f
 
 __all__ = ["PCAMonitor", "DPCAMonitor", "PLSMonitor", "KPCAMonitor", "MONITORS", "lagged"]

@@ -196,7 +196,7 @@ class PLSCV(RegressorMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         if not hasattr(self, "pls_"):
-            from sklearn.exceptions import NotFittedError
+            from pharmakon.errors import NotFittedError
 
             raise NotFittedError("this PLSCV is not fitted yet; call fit(X, y) first")
         return np.asarray(self.pls_.predict(np.asarray(X, float))).ravel()
