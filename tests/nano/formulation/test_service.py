@@ -130,3 +130,23 @@ def test_formulation_model_validation() -> None:
         Formulation.parse({"components": comps, "cqas": {"size_nm": {"value": -3}}})
     with pytest.raises(InputError, match="cannot be parsed"):
         Formulation.parse({"components": [{**comps[0], "smiles": "C1CC(("}, *comps[1:]]})
+
+
+def test_fit_with_lipid_smiles_reads_structure_features(store: Store, tmp_path) -> None:
+    lipids = ["CCCCCCCCCCCCN(C)C", "CCCCCCCCCCN(C)CCCCCCCCCC", "CCCCCCCCCCCCCCN(CC)CC", "CCCCCCCCC(=O)OCCN(C)C"]
+    frame = _table(32)
+    frame["lipid"] = [lipids[i % 4] for i in range(32)]
+    frame["size"] += [10.0 * (i % 4) for i in range(32)]
+    res = fit_formulation(
+        store, FitSpec(targets=["size"], name="s", smiles_col="lipid", repeats=1, cv=4), CALLER, frame=frame
+    )
+    with store.read_session() as session:
+        from pharmakon.store import get_object
+
+        assert "lipid_tails" in get_object(session, "nano_model_set", "s").content["lipid_features"]
+    assert res.features == ["A", "B", "FRR"]
+    data, out = tmp_path / "new.csv", tmp_path / "p.csv"
+    frame.drop(columns=["size"]).head(4).to_csv(data, index=False)
+    predict_formulation_file(store, PredictFileSpec(name="s", data=data, out=out), CALLER)
+    table = pd.read_csv(out)
+    assert "lipid_tails" not in table.columns and table["pred_size"].notna().all()

@@ -116,6 +116,17 @@ def _check_smiles(frame: pd.DataFrame, col: str, file: str | None) -> None:
             raise InputError(f"lipid SMILES {value!r} cannot be parsed", file=file, row=i, field=col)
 
 
+def _with_lipid_features(frame: pd.DataFrame, smiles_col: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` plus the lipid-structure descriptors of ``smiles_col`` (:mod:`pharmakon.chem.lipids`), a copy."""
+    if not smiles_col:
+        return frame, []
+    from pharmakon.chem.lipids import LIPID_COLUMNS, lipid_descriptors
+
+    desc = lipid_descriptors(frame[smiles_col].tolist())[list(LIPID_COLUMNS)]
+    cols = [c for c in LIPID_COLUMNS if c not in frame.columns]
+    return pd.concat([frame.reset_index(drop=True), desc[cols]], axis=1), cols
+
+
 def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.DataFrame | None = None) -> FitResult:
     """Fit the CQA models (see :mod:`~pharmakon.nano.formulation.cqa`), register them and the set; audited.
 
@@ -162,8 +173,16 @@ def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.Da
 
         _check_smiles(frame, spec.smiles_col, file)
         opts |= {"smiles_col": spec.smiles_col, "featurizer": make_featurizer("morgan+rdkit2d")}
+    work, lipid_cols = _with_lipid_features(frame, spec.smiles_col)
     fitted = fit_cqa_models(
-        frame, spec.targets, inputs, form=spec.form, cv=spec.cv, repeats=spec.repeats, seed=spec.seed, opts=opts
+        work,
+        spec.targets,
+        inputs + lipid_cols,
+        form=spec.form,
+        cv=spec.cv,
+        repeats=spec.repeats,
+        seed=spec.seed,
+        opts=opts,
     )
     oof_r2 = fitted.comparison[fitted.form]
     oof_frame = None
@@ -189,6 +208,7 @@ def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.Da
             "features": inputs,
             "excluded": excluded,
             "smiles_col": spec.smiles_col,
+            "lipid_features": lipid_cols,
             "id_cols": spec.id_cols,
             "models": {t: {"name": m["name"], "version": m["version"]} for t, m in members.items()},
             "oof_r2": oof_r2,
@@ -307,8 +327,14 @@ def _predict(store: Store, name: str, version: int | None, frame: pd.DataFrame, 
     from pharmakon.nano.formulation.cqa import predict_cqa
 
     obj, models = _load(store, name, version)
-    table, warnings = predict_cqa(models, obj.content["targets"], obj.content["form"], frame, file=file)
-    return obj, table, warnings
+    smiles_col = obj.content.get("smiles_col")
+    if smiles_col and smiles_col not in frame.columns:
+        raise InputError(
+            f"the model set reads lipid structures from column {smiles_col!r}", file=file, field=smiles_col
+        )
+    work, added = _with_lipid_features(frame, smiles_col if obj.content.get("lipid_features") else None)
+    table, warnings = predict_cqa(models, obj.content["targets"], obj.content["form"], work, file=file)
+    return obj, table.drop(columns=added), warnings
 
 
 def _audit_predict(store, caller, obj, frame, table, source: str | None, staged=None, out: Path | None = None):
