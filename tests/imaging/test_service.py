@@ -91,3 +91,30 @@ def test_seed_example(store: Store, radiomics_dir: Path, recist_dir: Path, monke
 
     if available():
         assert len(service.get_result(store, "imaging_features", SEED_NAMES["features"]).features) == 107
+
+
+def test_kappa_undefined_is_null_not_nan(store: Store, tmp_path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame([{"USUBJID": "S1", "TULNKID": "T01", "TULOC": "LIVER", "TUSTRESC": "TARGET"}]).to_csv(
+        tu := tmp_path / "tu.csv", index=False
+    )
+    rows = [
+        {"USUBJID": "S1", "TRLNKID": "T01", "TRTESTCD": "LDIAM", "TRSTRESC": v, "VISITNUM": n, "TRDTC": d}
+        for n, v, d in ((1, "20", "2020-01-01"), (2, "19", "2020-02-12"))
+    ]
+    pd.DataFrame(rows).to_csv(tr := tmp_path / "tr.csv", index=False)
+    rs_rows = [
+        {
+            "USUBJID": "S1",
+            "VISITNUM": 2,
+            "RSTESTCD": "OVRLRESP",
+            "RSSTRESC": "SD",
+            "RSEVALID": reader,
+            "RSDTC": "2020-02-12",
+        }
+        for reader in ("RADIOLOGIST 1", "RADIOLOGIST 2")
+    ]
+    pd.DataFrame(rs_rows).to_csv(rs := tmp_path / "rs.csv", index=False)
+    result = service.recist(store, RecistSpec(tu=tu, tr=tr, rs=rs), CALLER)
+    assert result.agreement.pairs == 1 and result.kappa is None and result.subjects[0].bor == "SD"

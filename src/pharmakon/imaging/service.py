@@ -17,6 +17,7 @@ Read-only: :func:`list_results`, :func:`get_result`, :func:`eligibility`.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -26,7 +27,7 @@ from typing import IO, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
@@ -95,8 +96,21 @@ NAME_FIELD = Field(
 # --------------------------------------------------------------------------- specs
 
 
+#: Longest file path accepted in a spec (characters).
+MAX_PATH_CHARS = 4096
+
+
 class ImagingSpec(Spec):
+    """Base of the imaging specs: file paths bounded in length."""
+
     what: ClassVar[str] = "imaging spec"
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _short_path(cls, value: Any) -> Any:
+        if isinstance(value, Path) and len(str(value)) > MAX_PATH_CHARS:
+            raise ValueError(f"path longer than {MAX_PATH_CHARS} characters")
+        return value
 
 
 class MeasureSpec(ImagingSpec):
@@ -497,7 +511,7 @@ def recist(store: Store, spec: RecistSpec, caller: Caller) -> RecistResult:
         agreement = AgreementOut(
             readers=list(agr.readers),
             pairs=agr.pairs,
-            kappa=agr.kappa,
+            kappa=agr.kappa if math.isfinite(agr.kappa) else None,  # no pairs, or one category only
             subjects=agr.subjects,
             discordant_bor=agr.discordant_bor,
             discordant_bor_rate=agr.discordant_bor_rate,
