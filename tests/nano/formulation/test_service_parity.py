@@ -130,3 +130,25 @@ def test_bad_input_exits_non_zero_and_writes_nothing(cli, store: Store, observed
     res = cli(*args, "--objective", "maximize:potency")
     assert res.exit_code == 2 and "'IL >= 0.59'; 'HL >= 0.29'" in res.stderr and "FRR <= 9" not in res.stderr
     assert not out.exists() and _events(store, "nano.propose") == []
+
+
+def test_editor_shows_predicted_cqas_with_intervals(client: TestClient, make_user, store: Store) -> None:
+    from pharmakon.caller import Caller
+    from pharmakon.nano.formulation.service import fit_formulation
+    from pharmakon.nano.formulation.specs import FitSpec
+
+    from .test_service import _table
+
+    fit_formulation(
+        store, FitSpec(targets=["size"], name="ed", form="miso", repeats=1, cv=3), Caller("t"), frame=_table()
+    )
+    make_user("sam", "scientist")
+    csrf = _login(client, "sam")
+    page = client.get("/nano/formulation/editor/ed")
+    assert page.status_code == 200 and 'name="FRR"' in page.text and 'type="number"' in page.text
+    shown = client.post("/nano/formulation/editor/ed", data={"A": "0.4", "B": "0.6", "FRR": "3", "csrf": csrf})
+    assert shown.status_code == 200 and 'data-testid="nano-prediction"' in shown.text and "&ndash;" in shown.text
+    bad = client.post("/nano/formulation/editor/ed", data={"A": "lots", "B": "0.6", "FRR": "3", "csrf": csrf})
+    assert "field &#39;A&#39;" in bad.text or "field 'A'" in bad.text
+    (event,) = [e for e in _events(store, "nano.predict")]
+    assert event["params"]["channel"] == "web"
