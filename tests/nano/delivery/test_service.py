@@ -95,3 +95,35 @@ def test_seed_example_then_predict_and_ai_pbpk(sqlite_store: Store) -> None:
     assert ai.qsar_low["tumor"][t24] < ai.qsar_high["tumor"][t24]
     assert ai.max_mass_balance_error < 1e-6
     assert len(_actions(store, "nano.delivery.ai_pbpk")) == 1
+    # the same loop from the workbench's particle form: a never-seen category is flagged, not an error
+    client, home, csrf = _web_client(store)
+    assert 'data-testid="delivery-card"' in home.text and "nano-delivery-DE_24" in home.text
+    form = {"Type": "Inorganic", "MAT": "Gold", "TS": "Passive", "CT": "Bone", "TM": "XH", "Shape": "Spherical",
+            "Size": "1.6", "ZP": "", "subjects": "5", "csrf": csrf}  # fmt: skip
+    page = client.post("/nano/delivery/ai-pbpk", data=form)
+    assert page.status_code == 200, page.text
+    assert 'data-testid="ai-curves"' in page.text and "<svg" in page.text
+    assert 'data-testid="ai-out-of-domain"' in page.text and "CT=Bone" in page.text
+    web_event = _actions(store, "nano.delivery.ai_pbpk")[-1]
+    assert web_event.params["channel"] == "web" and web_event.params["in_domain"] is False
+    bad = client.post("/nano/delivery/ai-pbpk", data=form | {"Size": "9"})
+    assert 'data-testid="nano-delivery-error"' in bad.text and "Size" in bad.text
+
+
+def _web_client(store: Store):
+    """A logged-in workbench client (scientist) and its CSRF token."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from pharmakon.server import create_app
+    from pharmakon.store import create_user
+
+    with store.session() as session:
+        create_user(session, username="wes", password="wes-password", role="scientist", actor="test")
+    client = TestClient(create_app())
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"username": "wes", "password": "wes-password", "csrf": csrf, "next": "/"})
+    home = client.get("/nano/delivery")
+    return client, home, re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
