@@ -271,6 +271,8 @@ def _door(records: list[PatientRecord], on: bool, pseudo: bool = False) -> tuple
         report.add(rep)
         clean.patient_id = clean.patient_id if pseudo else rec.patient_id
         out.append(clean)
+    if not pseudo:
+        report.counts.pop("patient_id", None)  # ids kept as given: nothing was replaced
     return out, report
 
 
