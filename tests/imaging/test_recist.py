@@ -191,3 +191,39 @@ def test_simulated_series_match_an_independent_derivation() -> None:
     assert len(subjects) == 300
     assert all([v.response for v in s.visits] == expected[s.usubjid] for s in subjects)
     assert {s.bor for s in subjects} >= {"CR", "PR", "SD"}
+
+
+def test_result_columns_fall_back_and_several_readers_need_a_choice() -> None:
+    tu, tr = _series([[30, 20], [20, 10], [20, 10]])
+    only_orres = tr.drop(columns=["TRSTRESC", "TRSTRESN"]).assign(TRORRES=tr["TRSTRESC"])
+    blank_n = tr.assign(TRSTRESN="")
+    for frame in (only_orres, blank_n):
+        assert [v.response for v in _run(tu, frame).visits] == ["PR", "PR"]
+    two = pd.concat([tr.assign(TREVALID="RADIOLOGIST 1"), tr.assign(TREVALID="RADIOLOGIST 2")])
+    with pytest.raises(InputError, match=r"several evaluators \(RADIOLOGIST 1, RADIOLOGIST 2\)"):
+        read_sdtm(tu, two, None, tu_file="tu", tr_file="tr")
+    (s,) = assess(read_sdtm(tu, two, "RADIOLOGIST 2", tu_file="tu", tr_file="tr"))
+    assert s.bor == "PR"
+
+
+def test_new_lesion_by_visit_name_and_unequivocal_progression() -> None:
+    tu, tr = _series([[30, 20], [20, 10], [20, 10]])
+    tu = pd.concat(
+        [tu, pd.DataFrame([{"USUBJID": "S1", "TULNKID": "N1", "TULOC": "BONE", "TUSTRESC": "NEW", "VISIT": "WEEK 12"}])]
+    )
+    tr = tr.assign(VISIT=tr["VISITNUM"].map({"1": "BASELINE", "2": "WEEK 6", "3": "WEEK 12"}))
+    assert [v.response for v in _run(tu.drop(columns="VISITNUM"), tr).visits] == ["PR", "PD"]
+    nt = pd.DataFrame([{"USUBJID": "S2", "TULNKID": "NT1", "TULOC": "BONE", "TUSTRESC": "NON-TARGET", "VISITNUM": "1"}])
+    states = [
+        ("1", "PRESENT", "2020-01-01"),
+        ("2", "ABSENT", "2020-02-12"),
+        ("3", "UNEQUIVOCAL PROGRESSION", "2020-03-25"),
+    ]
+    ntr = pd.DataFrame(
+        [
+            {"USUBJID": "S2", "TRLNKID": "NT1", "TRTESTCD": "TUMSTATE", "TRSTRESC": st, "VISITNUM": vn, "TRDTC": d}
+            for vn, st, d in states
+        ]
+    )
+    s = _run(nt, ntr)
+    assert [v.response for v in s.visits] == ["CR", "PD"] and (s.bor, s.cbor, s.ttp_days) == ("CR", "SD", 84)

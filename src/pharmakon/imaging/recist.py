@@ -146,6 +146,13 @@ def _reader_mask(df: pd.DataFrame, prefix: str, evaluator: str | None) -> pd.Ser
     return hit
 
 
+def _readers_of(df: pd.DataFrame, prefix: str) -> list[str]:
+    """The distinct readers of a TU/TR frame: ``<prefix>EVALID`` where given, else ``<prefix>EVAL``."""
+    role = _text(df[f"{prefix}EVAL"]) if f"{prefix}EVAL" in df.columns else pd.Series("", index=df.index)
+    rid = _text(df[f"{prefix}EVALID"]) if f"{prefix}EVALID" in df.columns else pd.Series("", index=df.index)
+    return sorted(set(rid.where(rid != "", role)) - {""})
+
+
 def default_evaluator(tr: pd.DataFrame) -> str | None:
     """``INVESTIGATOR`` when the TR file has investigator reads; else None (a single reader)."""
     tr = _upper(tr)
@@ -192,6 +199,12 @@ def read_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, evaluator: str | None, *, tu_f
     tr["line"] = np.arange(len(tr)) + 2
     tu = tu[_reader_mask(tu, "TU", evaluator)]
     tr = tr[_reader_mask(tr, "TR", evaluator)]
+    if evaluator is None and len(readers := _readers_of(tr, "TR")) > 1:
+        raise InputError(
+            f"TR holds the reads of several evaluators ({', '.join(readers)}); choose one (evaluator, --evaluator)",
+            file=tr_file,
+            field="TREVAL",
+        )
     if tr.empty:
         raise InputError(f"no TR row for evaluator {evaluator!r}", file=tr_file, field="TREVAL")
     role = _text(tu["TUSTRESC"] if "TUSTRESC" in tu.columns else tu["TUORRES"])
@@ -202,6 +215,7 @@ def read_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, evaluator: str | None, *, tu_f
             "ROLE": role,
             "NODE": _text(tu["TULOC"]) == "LYMPH NODE",
             "VISITNUM": pd.to_numeric(tu.get("VISITNUM"), errors="coerce") if "VISITNUM" in tu else np.nan,
+            "VISIT": _text(tu["VISIT"]) if "VISIT" in tu else "",
         }
     ).drop_duplicates(["USUBJID", "LNKID"])
     return SdtmReads(lesions, _results(tr, lesions, tr_file))
@@ -238,10 +252,17 @@ def _results(tr: pd.DataFrame, lesions: pd.DataFrame, file: str) -> pd.DataFrame
     lines = dict(zip(dtc, tr["line"], strict=True))  # a line of each distinct date text, for its error
     parsed = {text: _parse_date(text, file=file, row=int(lines[text])) for text in dtc.unique()}
     testcd = _text(tr["TRTESTCD"])
-    raw = tr["TRSTRESN"] if "TRSTRESN" in tr.columns else tr.get("TRSTRESC", tr.get("TRORRES"))
-    text_col = tr["TRSTRESC"] if "TRSTRESC" in tr.columns else tr.get("TRORRES")
-    text = _text(text_col) if text_col is not None else pd.Series("", index=tr.index)
+    # the standard result first (TRSTRESN, TRSTRESC), the original one (TRORRES) where it is blank
+    text = pd.Series("", index=tr.index, dtype="string")
+    for col in ("TRORRES", "TRSTRESC"):
+        if col in tr.columns:
+            cleaned = _text(tr[col])
+            text = cleaned.where(cleaned != "", text)
+    raw = text.replace("", pd.NA)
     values = pd.to_numeric(raw, errors="coerce")
+    if "TRSTRESN" in tr.columns:
+        values = pd.to_numeric(tr["TRSTRESN"], errors="coerce").fillna(values)
+        raw = raw.fillna(tr["TRSTRESN"].astype("string"))
     diameter = testcd.isin(["LDIAM", "LPERP"]) & ((text != "") | raw.notna())
     if (bad := diameter & (values.isna() | (values < 0))).any():
         i = int(np.flatnonzero(bad)[0])
@@ -324,13 +345,16 @@ class _Row:
 
 
 def _assess_subject(
-    usubjid: str, lesions: list[tuple[str, str, bool, float]], visits: dict[float, list[_Row]], rules: RecistRules
+    usubjid: str,
+    lesions: list[tuple[str, str, bool, float, str]],
+    visits: dict[float, list[_Row]],
+    rules: RecistRules,
 ) -> SubjectRecist:
-    """One subject: ``lesions`` (id, role, node, visitnum); ``visits`` maps VISITNUM to its TR rows."""
-    targets = sorted(lk for lk, role, _, _ in lesions if role == "TARGET")
-    non_targets = sorted(lk for lk, role, _, _ in lesions if role == "NON-TARGET")
-    nodes = {lk for lk, _, node, _ in lesions if node}
-    new_lesions = [(lk, vn) for lk, role, _, vn in lesions if role == "NEW"]
+    """One subject: ``lesions`` (id, role, node, TU visitnum, TU visit); ``visits`` maps VISITNUM to its TR rows."""
+    targets = sorted(lk for lk, role, *_ in lesions if role == "TARGET")
+    non_targets = sorted(lk for lk, role, *_ in lesions if role == "NON-TARGET")
+    nodes = {lk for lk, _, node, *_ in lesions if node}
+    new_lesions = [(lk, vn, vname) for lk, role, _, vn, vname in lesions if role == "NEW"]
     order = sorted(visits)
     base_date = min(r.date for r in visits[order[0]])
     base = float(sum(_target_values(visits[order[0]], targets, nodes).values())) if targets else None
@@ -342,7 +366,8 @@ def _assess_subject(
         values = _target_values(rows, targets, nodes)
         states = {r.lnkid: r.state for r in rows if r.testcd == "TUMSTATE" and r.lnkid in non_targets}
         here = {r.lnkid for r in rows}
-        new = any(v == vn or lk in here for lk, v in new_lesions)
+        name = str(rows[0].visit).strip().upper()
+        new = any(v == vn or (vname and vname == name) or lk in here for lk, v, vname in new_lesions)
         t_resp, sod = target_response(values, nodes, targets, nadir, base or 0.0, rules) if targets else (None, None)
         nt_resp = non_target_response(states, non_targets)
         out.visits.append(
@@ -381,12 +406,11 @@ def _target_values(rows: list[_Row], targets: list[str], nodes: set[str]) -> dic
 def assess(reads: SdtmReads, rules: RecistRules | None = None) -> list[SubjectRecist]:
     """Per-visit responses, BOR and confirmed BOR of every subject, in USUBJID order."""
     rules = rules or RecistRules()
-    lesions: dict[str, list[tuple[str, str, bool, float]]] = {}
+    lesions: dict[str, list[tuple[str, str, bool, float, str]]] = {}
     les = reads.lesions
-    for subj, lk, role, node, vn in zip(
-        les["USUBJID"], les["LNKID"], les["ROLE"], les["NODE"], les["VISITNUM"], strict=True
-    ):
-        lesions.setdefault(subj, []).append((lk, role, bool(node), float(vn)))
+    cols = (les["USUBJID"], les["LNKID"], les["ROLE"], les["NODE"], les["VISITNUM"], les["VISIT"])
+    for subj, lk, role, node, vn, vname in zip(*cols, strict=True):
+        lesions.setdefault(subj, []).append((lk, role, bool(node), float(vn), str(vname)))
     res = reads.results
     by_subject: dict[str, dict[float, list[_Row]]] = {}
     columns = ("USUBJID", "VISITNUM", "LNKID", "TESTCD", "VALUE", "STATE", "VISIT", "DATE")
