@@ -192,6 +192,8 @@ def _age_check(text: str) -> Check | None:
     lower = text.lower()
     if not re.search(r"\bage[ds]?\b|years? of age|years? old|\byrs?\b|years? or older|\badults?\b", lower):
         return None
+    if re.search(r"\bonset\b|\bdiagnosed (?:at|before|after)\b", lower):
+        return None  # "age of onset < 40" is about the disease, not the patient's age
     m = re.search(rf"(?:between|from|aged?:?)\s*{_NUM}\s*(?:years?\s*)?(?:-|–|to|and)\s*{_NUM}", lower)
     if m:
         return Check("age", {"low": number(m.group(1)), "high": number(m.group(2))})
@@ -216,7 +218,7 @@ def _age_check(text: str) -> Check | None:
 
 def _sex_check(text: str) -> Check | None:
     lower = text.lower()
-    if re.search(r"pregnan|lactat|contracept|childbearing|nursing|partner|condom", lower):
+    if re.search(r"pregnan|lactat|contracept|childbearing|nursing|breast|partner|condom", lower):
         return None
     female = re.search(r"\b(female|females|women|woman|girls?)\b", lower)
     male = re.search(r"\b(male|males|men|man|boys?)\b", lower)

@@ -189,6 +189,16 @@ TRIGGERS: tuple[tuple[str, str, str], ...] = (
             "father's",
             "maternal",
             "paternal",
+            # ConText's "other experiencer": people around the patient
+            "husband",
+            "wife",
+            "spouse",
+            "partner",
+            "boyfriend",
+            "girlfriend",
+            "friend",
+            "roommate",
+            "caregiver",
         )
     ),
     *(

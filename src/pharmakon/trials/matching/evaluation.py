@@ -11,6 +11,7 @@ Metrics per topic, then averaged over topics (macro):
   (scores of the matcher are comparable across patients: relevance is normalised per
   patient and decisive verdicts shift by a constant).
 
+Topics whose available judged pool has no relevant trial (label > 0) are left out.
 Labels are read here, for scoring, and never passed to the matcher: :func:`load_collection`
 returns them apart from the trials, whose records lose their judgment fields on reading.
 """
@@ -92,7 +93,9 @@ def load_collection(name: str, mirror: Path) -> Collection:
                 continue
             labels[row["query-id"]][row["corpus-id"]] = int(row["score"])
     texts = _queries(queries_path)
-    patients = [record_from_note(q, texts[q]) for q in sorted(labels) if q in texts]
+    # a topic whose available pool holds no relevant trial scores 0 for every system: it is left out
+    # (the rest of its pool is sealed or not in the mirror), which changes no ratio between systems
+    patients = [record_from_note(q, texts[q]) for q in sorted(labels) if q in texts and max(labels[q].values()) > 0]
     pools = {p.patient_id: sorted(labels[p.patient_id]) for p in patients}
     return Collection(name, patients, trials, pools, dict(labels))
 

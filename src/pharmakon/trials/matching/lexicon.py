@@ -44,6 +44,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "depressive episode",
         "mdd",
         "depressed mood",
+        "depressed",
         "depressive disorders",
     ),
     "bipolar": ("bipolar disorder", "bipolar", "manic episode", "manic episodes", "mania"),
