@@ -480,13 +480,14 @@ def report(result: dict[str, Any]) -> None:
         s = result["stream"]
         _common.print_table(
             "Stream through the running server",
-            ["samples", "batch", "seconds", "samples/s", "records", "injected", "flagged", "exact"],
+            ["samples", "batch", "seconds", "samples/s", "per CPU-s", "records", "injected", "flagged", "exact"],
             [
                 [
                     s["samples"],
                     s["batch"],
                     f"{s['seconds']:.1f}",
                     f"{s['samples_per_s']:.0f}",
+                    f"{s['samples_per_cpu_s']:.0f}",
                     s["records"],
                     s["injected"],
                     s["flagged"],
