@@ -215,7 +215,7 @@ def bench_twin() -> dict[str, Any]:
     def corr_of(f: np.ndarray):
         def correction(ratios: np.ndarray) -> np.ndarray:
             d = pd.DataFrame([dict(zip([*POLYMERS, RATIO], [*f, r], strict=True)) for r in ratios])
-            return sm._residual_correction(store, fit.residual_model, d)
+            return sm.residual_correction(store, fit.residual_model, d)
 
         return correction
 

@@ -54,6 +54,7 @@ __all__ = [
     "twin_correct",
     "list_softsensors",
     "list_twins",
+    "residual_correction",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,255}$"
@@ -542,7 +543,7 @@ def twin_fit(store: Store, spec: TwinFitSpec, caller: Caller) -> TwinFitResult:
         )
         residual_name = f"{residual_name}@{trained.version}"
         if len(te):
-            corr = _residual_correction(store, residual_name, te[[*cols, RATIO]].astype(float))
+            corr = residual_correction(store, residual_name, te[[*cols, RATIO]].astype(float))
             hybrid = fit.predict(te[RATIO].to_numpy(float), te[cols].to_numpy(float)) * np.exp(corr)
             holdout["hybrid_rmse"], holdout["hybrid_r2"] = _scores(te["Z_ave"].to_numpy(float), hybrid)
     content = {
@@ -575,7 +576,8 @@ def twin_fit(store: Store, spec: TwinFitSpec, caller: Caller) -> TwinFitResult:
     return TwinFitResult(name=obj.name, version=obj.version, **content)
 
 
-def _residual_correction(store: Store, ref: str, design: pd.DataFrame) -> np.ndarray:
+def residual_correction(store: Store, ref: str, design: pd.DataFrame) -> np.ndarray:
+    """ML correction of ``ln d`` by the residual model ``ref`` (``name@version``) for design rows (n,) -> (n,)."""
     from pharmakon.core.registry import load_model
 
     name, _, version = ref.partition("@")
@@ -638,7 +640,7 @@ def twin_whatif(store: Store, spec: WhatIfSpec) -> WhatIfResult:
     hybrid = None
     if obj.content.get("residual_model"):
         design = pd.DataFrame([dict(zip([*POLYMERS, RATIO], [*f, spec.ratio], strict=True))])
-        hybrid = twin * float(np.exp(_residual_correction(store, obj.content["residual_model"], design)[0]))
+        hybrid = twin * float(np.exp(residual_correction(store, obj.content["residual_model"], design)[0]))
     return WhatIfResult(
         twin_nm=twin, hybrid_nm=hybrid, extrapolation=not RATIO_BOUNDS[0] <= spec.ratio <= RATIO_BOUNDS[1]
     )
@@ -696,7 +698,7 @@ def twin_correct(store: Store, spec: CorrectSpec) -> CorrectResult:
 
     def correction(ratios: np.ndarray) -> np.ndarray:
         design = pd.DataFrame([dict(zip([*POLYMERS, RATIO], [*f, r], strict=True)) for r in ratios])
-        return _residual_correction(store, ref, design)
+        return residual_correction(store, ref, design)
 
     corr = correction if ref else None
 
