@@ -73,3 +73,20 @@ def test_rules_and_plots_parsers() -> None:
     ]
     assert stored_card_plots('<img alt="roc" src="data:image/png;base64,QUJD=">') == [("roc", "QUJD=")]
     assert stored_card_plots("<html>card</html>") == []
+
+
+def test_target_in_words_for_panel_and_catalogue_targets() -> None:
+    from pharmakon.core.modelcard import target_label
+    from pharmakon.web.pages_models import target_in_words
+
+    assert target_in_words("admet.biogen_hlm", {"target": "y"}) == "log10 human liver microsomal CLint (mL/min/kg)"
+    assert target_in_words("mine", {"target": "log_solubility"}) == "ESOL log10 aqueous solubility (mol/L)"
+    assert target_in_words("mine", {"target": "y"}) is None  # generic: the card shows the column
+    assert target_in_words("mine", {"target": "activity"}) is None  # six Biogen tables share it: not unique
+    steps = [
+        {
+            "action": "admet.endpoint",
+            "params": {"endpoint": "bbbp", "target": "p_np", "dataset": "moleculenet", "table": "bbbp"},
+        }
+    ]
+    assert target_label({"target": "y", "steps": steps}) == "bbbp (column p_np of moleculenet/bbbp)"
