@@ -361,7 +361,7 @@ def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare :class:`Problem` for each error status an API operation can answer with.
 
     400 and 422 where there is a body or parameters, 401/403/429 where a credential
-    is required, 404 where the path or body names something, 503 everywhere (the store).
+    is required, 404 where the path or body names something, 500 (a bug, see :class:`CatchAll`) and 503 (the store) everywhere.
     FastAPI's own ``HTTPValidationError`` (an array ``detail``) is not what the API
     returns, so it is replaced.
     """
