@@ -1,0 +1,39 @@
+"""The live dashboard in Chromium: charts and alarms update from server-sent events without a reload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pharmakon.caller import Caller
+from pharmakon.process import service
+from pharmakon.specs import build_spec
+from pharmakon.store import Store
+
+pytestmark = pytest.mark.browser
+
+
+def test_dashboard_updates_live_and_shows_contributions(
+    page, store: Store, make_user, normal_csv: Path, tep_test
+) -> None:
+    who = Caller("sam", "python")
+    service.fit_monitor(
+        store, build_spec(service.FitSpec, data=normal_csv, name="live", method="pca", components=9), who
+    )
+    run = tep_test[tep_test["fault"] == 1].drop(columns=["faulty"]).to_dict("records")
+    service.feed_samples(store, service.SamplesSpec(name="live", samples=run[:100], restart=True), who)
+    make_user("sam", "scientist")
+    page.goto("/login")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", "sam-password")
+    page.click("button[type=submit]")
+    page.goto("/process/monitors/live")
+    assert page.text_content("[data-testid=process-count]") == "100"
+    page.wait_for_function("document.getElementById('status').textContent === 'live'")
+    # the server's live monitor (this process) gets the faulty part; the page updates itself
+    service.feed_samples(store, service.SamplesSpec(name="live", samples=run[100:400]), who)
+    page.wait_for_function("document.querySelector('[data-testid=process-count]').textContent === '400'")
+    page.wait_for_selector("#alarms tr.alarm")
+    page.click("#alarms tr.alarm")
+    assert page.text_content("#contrib-title").startswith("Contributions at index")
