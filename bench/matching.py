@@ -325,6 +325,11 @@ def main() -> None:
     args = ap.parse_args()
     _common.add_repo_root_to_path()
     result: dict[str, Any] = {"machine": _common.machine_info()}
+    previous = _common.RESULTS_DIR / "matching.json"
+    if previous.is_file():
+        # sections skipped this time keep the numbers of the run that measured them
+        old = json.loads(previous.read_text())
+        result |= {k: old[k] for k in ("rank", "criteria", "speed") if k in old and k in args.skip}
     if "rank" not in args.skip:
         result["rank"] = bench_rank()
         rows = []
