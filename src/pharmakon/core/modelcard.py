@@ -104,10 +104,17 @@ def _table(rows: list[dict[str, Any]], cols: list[str], heads: dict[str, str] | 
 
 def _flat(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     """``(key, value)`` rows of a nested mapping, keys dotted (``{"a": {"b": 1}}`` -> ``[("a.b", "1")]``)."""
+    if isinstance(value, dict) and not value and prefix:
+        return [(prefix, "defaults")]
     if isinstance(value, dict):
         rows: list[tuple[str, str]] = []
         for k, v in value.items():
             rows += _flat(v, f"{prefix}.{k}" if prefix else str(k))
+        return rows
+    if isinstance(value, list | tuple) and any(isinstance(v, dict) for v in value):
+        rows = []
+        for i, item in enumerate(value, 1):
+            rows += _flat(item, f"{prefix} {i}") if item != {} else [(f"{prefix} {i}", "defaults")]
         return rows
     if isinstance(value, list | tuple):
         return [(prefix, ", ".join(_cell(v) for v in value))]
@@ -180,14 +187,24 @@ def qc_rules(text: str) -> list[list[dict[str, Any]]]:
     return [_segments(item) for item in items]
 
 
-def target_label(metadata: dict[str, Any]) -> str:
-    """The target as users know it: the column, or for panel models trained on a renamed column, the endpoint."""
-    target = metadata["target"]
+def _panel_step(metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``admet.endpoint`` step's parameters of a panel model (trained on a column renamed ``y``), else None."""
     for step in metadata.get("steps") or []:
         if step.get("action") == "admet.endpoint":
-            p = step.get("params", {})
-            return f"{p.get('endpoint')} (column {p.get('target')} of {p.get('dataset')}/{p.get('table')})"
-    return str(target)
+            return step.get("params", {})
+    return None
+
+
+def target_column(metadata: dict[str, Any]) -> str:
+    """The data column the target came from (for panel models: the catalogue table's column)."""
+    p = _panel_step(metadata)
+    return f"{p.get('target')} of {p.get('dataset')}/{p.get('table')}" if p else str(metadata["target"])
+
+
+def target_label(metadata: dict[str, Any]) -> str:
+    """The target as users know it: the column, or for panel models trained on a renamed column, the endpoint."""
+    p = _panel_step(metadata)
+    return f"{p.get('endpoint')} (column {target_column(metadata)})" if p else str(metadata["target"])
 
 
 def _selection(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +243,7 @@ def card_summary(metadata: dict[str, Any], *, name: str, target: str | None = No
         "use": {
             "task": metadata["task"],
             "target": target or target_label(metadata),
-            "column": metadata["target"],
+            "column": target_column(metadata),
             "smiles_col": metadata["smiles_col"],
             "n_numeric": len(metadata["numeric_cols"]),
             "n_categorical": len(metadata["categorical_cols"]),
