@@ -14,16 +14,23 @@ export PHARMAKON_DATA_MIRROR ?= $(if $(wildcard $(SHARED_DATA)/CATALOG.md),$(SHA
 
 .PHONY: run test lint install install-run system-deps bench clean
 
+# pyradiomics (imaging features) has no wheel for Python 3.11 and its isolated sdist build
+# fails; it builds against the venv's numpy without build isolation (needs a C compiler).
+RADIOMICS := $(BIN)/python -m pip install --quiet "versioneer>=0.29" && \
+	$(BIN)/python -m pip install --quiet --no-build-isolation "pyradiomics==3.0.1"
+
 $(STAMP_RUN): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(RADIOMICS)
 	rm -f $(VENV)/.installed-run-* && touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,cluster,deep]"
+	$(RADIOMICS)
 	rm -f $(VENV)/.installed-* && touch $@ $(STAMP_RUN)
 
 install-run: $(if $(wildcard $(STAMP)),$(STAMP),$(STAMP_RUN))

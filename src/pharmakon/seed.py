@@ -134,6 +134,8 @@ EXAMPLES: list[Example] = [
     Example("safety-signals", "pharmakon.trials.safety.examples:seed_example"),
     Example("trial-design", "pharmakon.trials.design.persist:seed_example", signs=True),
     Example("admet-panel", "pharmakon.chem.panel_examples:seed_panel_example"),
+    Example("trialdata-review", "pharmakon.trials.cdisc.examples:seed_example"),
+    Example("imaging-recist", "pharmakon.imaging.examples:seed_example"),
 ]
 
 

@@ -78,4 +78,21 @@ CAPABILITIES: list[Capability] = [
         "pharmakon admet endpoints|train|predict",
         "/admet",
     ),
+    Capability(
+        "Trial data (CDISC)",
+        "SDTM/ADaM (XPT, CSV) validated with pandera; the pilot submission's demographics, ADAS-Cog "
+        "ANCOVA and KM tables reproduced exactly; data review with queries (edit checks, robust z, "
+        "isolation forest); retention risk with SHAP reasons and fairness.",
+        "data managers, statisticians",
+        "pharmakon trialdata validate|tlf|review|retention",
+        "/trialdata",
+    ),
+    Capability(
+        "Imaging biomarkers",
+        "Lesion calipers from masks, RECIST 1.1 from SDTM TU/TR/RS (BOR, confirmed BOR, reader kappa), "
+        "pyradiomics features, DICOM conversion with basic-profile de-identification.",
+        "radiologists, imaging scientists",
+        "pharmakon imaging measure|recist|features|convert",
+        "/imaging",
+    ),
 ]
