@@ -152,3 +152,21 @@ def test_editor_shows_predicted_cqas_with_intervals(client: TestClient, make_use
     assert "field &#39;A&#39;" in bad.text or "field 'A'" in bad.text
     (event,) = [e for e in _events(store, "nano.predict")]
     assert event["params"]["channel"] == "web"
+
+
+def test_fit_and_predict_on_the_cli(cli, store: Store, tmp_path: Path) -> None:
+    from .test_service import _table
+
+    data, oof, out = tmp_path / "f.csv", tmp_path / "oof.csv", tmp_path / "p.csv"
+    _table(30).to_csv(data, index=False)
+    args = ["--targets", "size,PDI", "--name", "c", "--cv", "3", "--repeats", "2", "--oof-out", str(oof), "--json"]
+    res = cli("nano", "fit", "--data", str(data), "--id-col", "id", *args)
+    assert res.exit_code == 0, res.stderr
+    body = json.loads(res.stdout)
+    assert body["form"] in ("miso", "mimo") and set(body["oof_r2"]) == {"size", "PDI"}
+    assert list(pd.read_csv(oof).columns) == [*pd.read_csv(data).columns, "pred_size", "pred_PDI"]
+    res = cli("nano", "predict", "c", "--data", str(data), "-o", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert {"pred_size", "lower_PDI", "upper_PDI", "in_domain"} <= set(pd.read_csv(out).columns)
+    res = cli("nano", "fit", "--data", str(data), "--targets", "nope", "--name", "d")
+    assert res.exit_code == 2 and "'nope'" in res.stderr

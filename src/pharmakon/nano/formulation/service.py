@@ -166,6 +166,7 @@ def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.Da
         "alpha": spec.alpha,
         "n_splits": spec.cv,
         "file": file,
+        "models": spec.models,
         **({"budget_s": spec.budget_s} if spec.budget_s else {"trials": spec.trials}),
     }
     if spec.smiles_col:

@@ -60,6 +60,9 @@ class FitSpec(FormulationSpec):
         None, ge=1, le=86400, description="Seconds per model for selection (default: fixed trials, deterministic)."
     )
     trials: int = Field(0, ge=0, le=1000, description="Optuna trials per model after the zoo screen (no budget).")
+    models: list[str] | None = Field(
+        None, max_length=16, description="Zoo families to select from (default: the lifecycle's zoo)."
+    )
     cv: int = Field(5, ge=2, le=20, description="K of the repeated K-fold out-of-fold predictions.")
     repeats: int = Field(3, ge=1, le=20, description="Repeats of the K-fold.")
     oof_out: Path | None = Field(None, description="CSV: every input row plus pred_<target> (out-of-fold).")
