@@ -28,11 +28,11 @@ import resource
 import sys
 import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-import _common
 import pandas as pd
+
+import _common
 
 MIRROR = _common.REPO_ROOT.parent / "shared" / "data"
 CDISC = MIRROR / "cdisc_pilot01"
@@ -95,7 +95,10 @@ def _truth() -> pd.DataFrame:
     def history(sid: str, pattern: str, years: float) -> str:
         if sid not in has_mh:
             return "not enough information"
-        sub = mh[(mh.USUBJID == sid) & (mh.MHDECOD.str.contains(pattern, case=False) | mh.MHTERM.str.contains(pattern, case=False))]
+        sub = mh[
+            (mh.USUBJID == sid)
+            & (mh.MHDECOD.str.contains(pattern, case=False) | mh.MHTERM.str.contains(pattern, case=False))
+        ]
         since = screen[sid] - timedelta(days=years * 365.25)
         for r in sub.itertuples():
             start, ongoing = onset(r.MHSTDTC), "ONGOING" in (r.MHENRTPT.upper(), r.MHENRF.upper())
@@ -129,16 +132,36 @@ def _truth() -> pd.DataFrame:
         else:
             rows.append((sid, "INCL02", "not enough information"))
         mmse = adsl.MMSETOT.get(sid)
-        rows.append((sid, "INCL03", "not enough information" if mmse is None else ("met" if 10 <= float(mmse) <= 23 else "not met")))
+        rows.append(
+            (
+                sid,
+                "INCL03",
+                "not enough information" if mmse is None else ("met" if 10 <= float(mmse) <= 23 else "not met"),
+            )
+        )
         h = hach_total.get(sid)
         rows.append((sid, "INCL04", "not enough information" if h is None else ("met" if h <= 4 else "not met")))
         rows.append((sid, "EXCL15", history(sid, "SYNCOPE", 5)))
         rows.append((sid, "EXCL23", history(sid, "HIV|HUMAN IMMUNODEFICIENCY", 5)))
         flags = lab_flag(sid, ["CREAT", "BILI", "AST", "ALT"], "above")
-        rows.append((sid, "EXCL27", "met" if any(flags) else ("not met" if all(f is False for f in flags) else "not enough information")))
+        rows.append(
+            (
+                sid,
+                "EXCL27",
+                "met" if any(flags) else ("not met" if all(f is False for f in flags) else "not enough information"),
+            )
+        )
         # folate is not measured in the pilot: met only through B12 or TSH, else undecidable
-        flags = lab_flag(sid, ["FOLATE"], "below") + lab_flag(sid, ["VITB12"], "below") + lab_flag(sid, ["TSH"], "outside")
-        rows.append((sid, "EXCL28", "met" if any(flags) else ("not met" if all(f is False for f in flags) else "not enough information")))
+        flags = (
+            lab_flag(sid, ["FOLATE"], "below") + lab_flag(sid, ["VITB12"], "below") + lab_flag(sid, ["TSH"], "outside")
+        )
+        rows.append(
+            (
+                sid,
+                "EXCL28",
+                "met" if any(flags) else ("not met" if all(f is False for f in flags) else "not enough information"),
+            )
+        )
     return pd.DataFrame(rows, columns=["patient_id", "id", "expected"])
 
 
@@ -152,26 +175,54 @@ def _perturb(rec: Any, crit: str) -> tuple[Any, str]:
         return rec.copy(age_years=45.0, birth_date=None), "not met"
     if crit == "INCL02":
         # the primary diagnosis becomes another dementia: the record still holds a diagnosis, not AD
-        other = Coded("VASCULAR DEMENTIA", date=ref - timedelta(days=400), category="PRIMARY DIAGNOSIS", source="perturbed")
-        return rec.copy(conditions=[c for c in rec.conditions if "ALZHEIMER" not in c.display.upper()] + [other]), "not met"
+        other = Coded(
+            "VASCULAR DEMENTIA", date=ref - timedelta(days=400), category="PRIMARY DIAGNOSIS", source="perturbed"
+        )
+        return rec.copy(
+            conditions=[c for c in rec.conditions if "ALZHEIMER" not in c.display.upper()] + [other]
+        ), "not met"
     if crit in ("INCL03", "INCL04"):
         code, value = ("MMTOT", 28.0) if crit == "INCL03" else ("MHTOT", 9.0)
         obs = [o for o in obs if o.code != code] + [Measurement(code, value, code=code, date=ref, source="perturbed")]
         return rec.copy(observations=obs), "not met"
     if crit in ("EXCL15", "EXCL23"):
         name = "SYNCOPE" if crit == "EXCL15" else "HIV INFECTION"
-        return rec.copy(conditions=[*rec.conditions, Coded(name, date=ref - timedelta(days=365), source="perturbed")]), "met"
+        return rec.copy(
+            conditions=[*rec.conditions, Coded(name, date=ref - timedelta(days=365), source="perturbed")]
+        ), "met"
     if crit == "EXCL27":
         creat = next((o for o in obs if o.code == "CREAT"), None)
         if creat is None or creat.high is None:
             return None, ""
-        obs = [o for o in obs if o.code != "CREAT"] + [Measurement(creat.display, creat.high * 3, creat.unit, code="CREAT", date=ref, low=creat.low, high=creat.high, interpretation="H")]
+        obs = [o for o in obs if o.code != "CREAT"] + [
+            Measurement(
+                creat.display,
+                creat.high * 3,
+                creat.unit,
+                code="CREAT",
+                date=ref,
+                low=creat.low,
+                high=creat.high,
+                interpretation="H",
+            )
+        ]
         return rec.copy(observations=obs), "met"
     if crit == "EXCL28":
         b12 = next((o for o in obs if o.code == "VITB12"), None)
         if b12 is None or b12.low is None:
             return None, ""
-        obs = [o for o in obs if o.code != "VITB12"] + [Measurement(b12.display, b12.low / 2, b12.unit, code="VITB12", date=ref, low=b12.low, high=b12.high, interpretation="L")]
+        obs = [o for o in obs if o.code != "VITB12"] + [
+            Measurement(
+                b12.display,
+                b12.low / 2,
+                b12.unit,
+                code="VITB12",
+                date=ref,
+                low=b12.low,
+                high=b12.high,
+                interpretation="L",
+            )
+        ]
         return rec.copy(observations=obs), "met"
     return None, ""
 
@@ -187,7 +238,11 @@ def bench_criteria() -> dict[str, Any]:
     ti = pd.read_csv(CDISC / "sdtm" / "ti.csv", dtype=str)
     inc = "\n".join(f"- {t}" for t in ti[ti.IECAT == "INCLUSION"].IETEST)
     exc = "\n".join(f"- {t}" for t in ti[ti.IECAT == "EXCLUSION"].IETEST)
-    trial = Trial("CDISCPILOT01", title="Xanomeline TTS in mild to moderate Alzheimer's disease", criteria_text=f"Inclusion Criteria:\n{inc}\n\nExclusion Criteria:\n{exc}")
+    trial = Trial(
+        "CDISCPILOT01",
+        title="Xanomeline TTS in mild to moderate Alzheimer's disease",
+        criteria_text=f"Inclusion Criteria:\n{inc}\n\nExclusion Criteria:\n{exc}",
+    )
     parsed = parse_trial(trial)
     index_of = {c.criterion.text: i for i, c in enumerate(parsed.criteria)}
     crit_index = {row.IETESTCD: index_of[row.IETEST] for row in ti.itertuples()}
@@ -205,7 +260,16 @@ def bench_criteria() -> dict[str, Any]:
     rows = []
     for r in truth.itertuples():
         got = cohort.assessments[r.patient_id][crit_index[r.id]]
-        rows.append({"patient_id": r.patient_id, "id": r.id, "kind": CRITERIA[r.id], "expected": r.expected, "got": got.verdict, "perturbed": False})
+        rows.append(
+            {
+                "patient_id": r.patient_id,
+                "id": r.id,
+                "kind": CRITERIA[r.id],
+                "expected": r.expected,
+                "got": got.verdict,
+                "perturbed": False,
+            }
+        )
     # perturbed copies
     by_id = {c.patient_id: c for c in clean}
     perturbed, expect = [], {}
@@ -222,14 +286,25 @@ def bench_criteria() -> dict[str, Any]:
     pcohort = screen_patients(parsed, perturbed)
     for pid, (crit, want) in expect.items():
         got = pcohort.assessments[pid][crit_index[crit]]
-        rows.append({"patient_id": pid, "id": crit, "kind": CRITERIA[crit], "expected": want, "got": got.verdict, "perturbed": True})
+        rows.append(
+            {
+                "patient_id": pid,
+                "id": crit,
+                "kind": CRITERIA[crit],
+                "expected": want,
+                "got": got.verdict,
+                "perturbed": True,
+            }
+        )
     table = pd.DataFrame(rows)
     table["correct"] = table.expected == table.got
     # never eligible with a computable exclusion met (expected, by the labels)
     excl_met = set(table[(table.id.str.startswith("EXCL")) & (table.expected == "met")].patient_id)
     eligible = set(cohort.eligible) | set(pcohort.eligible)
     violations = sorted(excl_met & eligible)
-    decisive_ok = all(any(decisive(a) for a in (pcohort.assessments.get(p) or cohort.assessments.get(p))) for p in excl_met)
+    decisive_ok = all(
+        any(decisive(a) for a in (pcohort.assessments.get(p) or cohort.assessments.get(p))) for p in excl_met
+    )
     per = table.groupby("id").agg(pairs=("correct", "size"), accuracy=("correct", "mean")).reset_index()
     return {
         "subjects": len(records),
@@ -276,7 +351,15 @@ def _variants(n: int) -> list[Any]:
         # a variant: criteria lines rotated, the age bounds shifted, a numbered title
         text = "\n".join(lines[k:] + lines[:k]) if i >= len(unique) else t.criteria_text
         shift = (i // len(unique)) % 5
-        out.append(replace(t, nct_id=f"NCT9{i:07d}", title=f"{t.title} (variant {i})", criteria_text=text, min_age=None if t.min_age is None else t.min_age + shift))
+        out.append(
+            replace(
+                t,
+                nct_id=f"NCT9{i:07d}",
+                title=f"{t.title} (variant {i})",
+                criteria_text=text,
+                min_age=None if t.min_age is None else t.min_age + shift,
+            )
+        )
     return out, len(unique)
 
 
@@ -337,19 +420,49 @@ def main() -> None:
             r = result["rank"][name]
             for who in ("matcher", "bm25"):
                 m = r[who]
-                rows.append([name, who, f"{m['ndcg@10']:.4f}", f"{m['p@10']:.4f}", f"{m['mrr']:.4f}", "-" if m["auroc"] is None else f"{m['auroc']:.4f}", m["topics"]])
-        _common.print_table("Ranking (re-rank of judged trials)", ["collection", "system", "NDCG@10", "P@10", "MRR", "AUROC", "topics"], rows,
-                            caption=f"TREC 2021 NDCG@10 ratio {result['rank']['trec2021']['ndcg_ratio']:.3f} (floor 1.25). TrialGPT (GPT-4, pooled SIGIR+TREC21+TREC22): NDCG@10 0.8165, P@10 0.7328")
+                rows.append(
+                    [
+                        name,
+                        who,
+                        f"{m['ndcg@10']:.4f}",
+                        f"{m['p@10']:.4f}",
+                        f"{m['mrr']:.4f}",
+                        "-" if m["auroc"] is None else f"{m['auroc']:.4f}",
+                        m["topics"],
+                    ]
+                )
+        _common.print_table(
+            "Ranking (re-rank of judged trials)",
+            ["collection", "system", "NDCG@10", "P@10", "MRR", "AUROC", "topics"],
+            rows,
+            caption=f"TREC 2021 NDCG@10 ratio {result['rank']['trec2021']['ndcg_ratio']:.3f} (floor 1.25). TrialGPT (GPT-4, pooled SIGIR+TREC21+TREC22): NDCG@10 0.8165, P@10 0.7328",
+        )
     if "criteria" not in args.skip:
         c = result["criteria"] = bench_criteria()
         rows = [[r["id"], r["pairs"], f"{r['accuracy']:.4f}"] for r in c["per_criterion"]]
         rows.append(["all", c["pairs"], f"{c['accuracy']:.4f}"])
-        _common.print_table("Criterion level: CDISC pilot SDTM -> FHIR", ["criterion", "pairs", "accuracy"], rows,
-                            caption=f"{c['pairs_not_age_sex']} pairs not about age/sex; perturbed flip rate {c['perturbed_flip_rate']:.4f}; eligible with an exclusion met: {len(c['eligible_with_exclusion_met'])}; TrialGPT 0.873 on its own set")
+        _common.print_table(
+            "Criterion level: CDISC pilot SDTM -> FHIR",
+            ["criterion", "pairs", "accuracy"],
+            rows,
+            caption=f"{c['pairs_not_age_sex']} pairs not about age/sex; perturbed flip rate {c['perturbed_flip_rate']:.4f}; eligible with an exclusion met: {len(c['eligible_with_exclusion_met'])}; TrialGPT 0.873 on its own set",
+        )
     if "speed" not in args.skip:
         s = result["speed"] = bench_speed(args.trials, args.patients)
-        _common.print_table("Speed (retrieve mode, BM25 top 50 assessed)", ["trials", "patients", "index s", "match s", "patients/s", "max RSS MiB"],
-                            [[s["trials"], s["patients"], s["index_seconds"], s["match_seconds"], s["patients_per_second"], s["max_rss_mib"]]])
+        _common.print_table(
+            "Speed (retrieve mode, BM25 top 50 assessed)",
+            ["trials", "patients", "index s", "match s", "patients/s", "max RSS MiB"],
+            [
+                [
+                    s["trials"],
+                    s["patients"],
+                    s["index_seconds"],
+                    s["match_seconds"],
+                    s["patients_per_second"],
+                    s["max_rss_mib"],
+                ]
+            ],
+        )
     path = _common.write_result("matching", result)
     print(f"-> {path}", file=sys.stderr)
 

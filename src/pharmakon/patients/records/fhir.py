@@ -330,7 +330,9 @@ def read_fhir(path: str | Path, *, max_notes: int = 3) -> list[PatientRecord]:
     return records
 
 
-def read_fhir_resources(resources: Iterable[dict[str, Any]], *, where: str = "request body", max_notes: int = 3) -> list[PatientRecord]:
+def read_fhir_resources(
+    resources: Iterable[dict[str, Any]], *, where: str = "request body", max_notes: int = 3
+) -> list[PatientRecord]:
     """Patients from FHIR resources given as JSON objects (REST bodies, forms); errors name the item and id.
 
     A ``Bundle`` among them is opened (its entries are read as if listed).
@@ -340,7 +342,11 @@ def read_fhir_resources(resources: Iterable[dict[str, Any]], *, where: str = "re
         for i, raw in enumerate(resources, 1):
             if not isinstance(raw, dict) or "resourceType" not in raw:
                 raise FhirError(f"item {i}: not a FHIR resource (no resourceType)", file=where)
-            entries = [(e.get("resource"), f"item {i} entry {j}") for j, e in enumerate(raw.get("entry") or [], 1)] if raw["resourceType"] == "Bundle" else [(raw, f"item {i}")]
+            entries = (
+                [(e.get("resource"), f"item {i} entry {j}") for j, e in enumerate(raw.get("entry") or [], 1)]
+                if raw["resourceType"] == "Bundle"
+                else [(raw, f"item {i}")]
+            )
             for res, at in entries:
                 if not isinstance(res, dict) or "resourceType" not in res:
                     raise FhirError(f"{at}: not a FHIR resource", file=where)
