@@ -136,6 +136,7 @@ EXAMPLES: list[Example] = [
     Example("admet-panel", "pharmakon.chem.panel_examples:seed_panel_example"),
     Example("trialdata-review", "pharmakon.trials.cdisc.examples:seed_example"),
     Example("imaging-recist", "pharmakon.imaging.examples:seed_example"),
+    Example("nano-formulation", "pharmakon.nano.formulation.examples:seed_example"),
 ]
 
 

@@ -95,4 +95,12 @@ CAPABILITIES: list[Capability] = [
         "pharmakon imaging measure|recist|features|convert",
         "/imaging",
     ),
+    Capability(
+        "Nanomedicine formulation",
+        "CQA models (size, PDI, uptake) with conformal intervals, designs of experiments (pyDOE3, "
+        "Sobol, mixtures, D-optimal), and constrained batch proposals for the next experiments.",
+        "formulation scientists",
+        "pharmakon nano fit|predict|design|propose",
+        "/nano/formulation",
+    ),
 ]
