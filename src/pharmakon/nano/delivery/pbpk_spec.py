@@ -117,8 +117,8 @@ class Population(_Strict):
 
 
 class Solver(_Strict):
-    rtol: float = Field(1e-8, ge=1e-12, le=1e-2)
-    atol: float = Field(1e-12, ge=1e-18, le=1e-2, description="Absolute tolerance relative to the dose amount.")
+    rtol: float = Field(1e-10, ge=1e-13, le=1e-2, description="Relative tolerance (BDF local error).")
+    atol: float = Field(1e-14, ge=1e-20, le=1e-2, description="Absolute tolerance relative to the dose amount.")
     max_evaluations: int = Field(1_000_000, ge=1, le=100_000_000, description="Right-hand-side evaluations.")
 
 
