@@ -375,7 +375,15 @@ def main() -> None:
     parser.add_argument("--skip-stream", action="store_true")
     parser.add_argument("--stream-samples", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument(
+        "--only-stream",
+        action="store_true",
+        help="Rerun only the stream part and update it in an existing bench/results/process.json.",
+    )
     args = parser.parse_args()
+    if args.only_stream:
+        rerun_stream(args)
+        return
     os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
     # The machine is shared: the load average says how much else was running.
     result: dict[str, Any] = {"machine": _common.machine_info(), "load_average_start": os.getloadavg()}
@@ -400,6 +408,23 @@ def main() -> None:
     }
     out = _common.write_result(NAME, result)
     report(result)
+    print(f"wrote {out}")
+
+
+def rerun_stream(args: argparse.Namespace) -> None:
+    """The stream part alone (e.g. when the machine is quieter), merged into the last full result."""
+    import json
+
+    previous = json.loads((_common.RESULTS_DIR / f"{NAME}.json").read_text())
+    previous["load_average_stream_start"] = os.getloadavg()
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["PHARMAKON_HOME"] = folder
+        previous["stream"] = bench_stream(args.stream_samples, args.batch, Path(folder))
+    previous["load_average_stream_end"] = os.getloadavg()
+    previous["floors"]["stream_ge_5000_per_s"] = previous["stream"]["samples_per_s"] >= FLOOR_RATE
+    previous.pop("benchmark", None), previous.pop("finished_at", None), previous.pop("command", None)
+    out = _common.write_result(NAME, previous)
+    report(previous)
     print(f"wrote {out}")
 
 
