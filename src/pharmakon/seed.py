@@ -137,6 +137,7 @@ EXAMPLES: list[Example] = [
     Example("trialdata-review", "pharmakon.trials.cdisc.examples:seed_example"),
     Example("imaging-recist", "pharmakon.imaging.examples:seed_example"),
     Example("nano-formulation", "pharmakon.nano.formulation.examples:seed_example"),
+    Example("matching", "pharmakon.trials.matching.examples:seed_example"),
 ]
 
 

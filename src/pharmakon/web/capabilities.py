@@ -103,4 +103,14 @@ CAPABILITIES: list[Capability] = [
         "pharmakon nano fit|predict|design|propose",
         "/nano/formulation",
     ),
+    Capability(
+        "Patient-trial matching",
+        "Trials for a patient and patients for a trial: BM25 retrieval, criteria split into computable "
+        "checks (age, sex, diagnoses, labs with units, ECOG/Karnofsky, scores, pregnancy, medications), "
+        "ConText on notes, per-criterion verdict and evidence; FHIR R4 and notes de-identified (Safe "
+        "Harbor); funnel and equity view.",
+        "clinical operations, coordinators",
+        "pharmakon match trials|patients|eval|save-trials",
+        "/matching",
+    ),
 ]
