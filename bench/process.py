@@ -326,12 +326,18 @@ def bench_stream(n_samples: int, batch: int, home: Path) -> dict[str, Any]:
         url = f"http://127.0.0.1:{port}/api/v1/process/monitors/tep52/samples"
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(timeout=120) as client:
-            for _ in range(200):
+            deadline = time.monotonic() + 180  # a loaded machine starts the server slowly
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"the server exited: {server.stderr.read().decode()[-2000:]}")
                 try:
-                    client.get(f"http://127.0.0.1:{port}/api/v1/health")
-                    break
+                    if client.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
+                        break
                 except httpx.HTTPError:
-                    time.sleep(0.2)
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start in 180 s")
+                time.sleep(0.2)
             import json as _json
 
             bodies = [
