@@ -55,7 +55,8 @@ def test_fit_is_the_same_from_cli_rest_and_workbench(cli, client, make_user, sto
     assert res.exit_code == 0, res.stderr
     by_cli = json.loads(res.stdout)
     _, _, token = make_user("sam", "scientist")
-    body = {"data": str(normal_csv), "name": "par", "method": "pca", "components": 9}
+    rows = pd.read_csv(normal_csv).to_dict("records")
+    body = {"rows": rows, "name": "par", "method": "pca", "components": 9}
     made = client.post(f"{API_PREFIX}/process/monitors", json=body, headers={"Authorization": f"Bearer {token}"})
     assert made.status_code == 201, made.text
     by_api = made.json()

@@ -35,7 +35,9 @@ __all__ = [
     "NAME_PATTERN",
     "MAX_BATCH",
     "RECOMMENDED",
+    "FitOptions",
     "FitSpec",
+    "FitRowsSpec",
     "FitResult",
     "fit_monitor",
     "MonitorSpec",
@@ -73,10 +75,9 @@ class _Spec(Spec):
 # -- fit ------------------------------------------------------------------------------------------
 
 
-class FitSpec(_Spec):
-    """``process fit``: a monitor of normal operation from a table (rows = samples in time order)."""
+class FitOptions(_Spec):
+    """The settings of a monitor fit (shared by a file and posted rows)."""
 
-    data: Path = Field(description="Normal-operation table (CSV/TSV/Parquet); one row per sample, in time order.")
     name: str = Field(pattern=NAME_PATTERN, description="Name of the monitor model in the store.")
     method: Method | None = Field(
         None, description="pca | dpca | pls | kpca; default: the recommended one (dpca, 2 lags, 21 components)."
@@ -103,6 +104,20 @@ class FitSpec(_Spec):
         if value is not None and len(set(value)) != len(value):
             raise ValueError("column names must be unique")
         return value
+
+
+class FitSpec(FitOptions):
+    """``process fit``: a monitor of normal operation from a table (rows = samples in time order)."""
+
+    data: Path = Field(description="Normal-operation table (CSV/TSV/Parquet); one row per sample, in time order.")
+
+
+class FitRowsSpec(FitOptions):
+    """``POST /process/monitors``: a monitor of normal operation from posted rows (in time order)."""
+
+    rows: list[dict[str, float | None]] = Field(
+        min_length=3, max_length=MAX_BATCH, description="Normal-operation samples: variable -> value."
+    )
 
 
 class FitResult(Result):
@@ -147,8 +162,9 @@ def _numeric_columns(frame: Any, file: str) -> list[str]:
     return cols
 
 
-def _pick_columns(frame: Any, spec: FitSpec, file: str) -> tuple[list[str], list[str], list[str]]:
-    """(variables, quality, notes) for the spec's method."""
+def _pick_columns(frame: Any, spec: FitOptions, file: str) -> tuple[list[str], list[str], list[str]]:
+    """(variables, quality, notes) for the spec's method; error rows count a file's header line."""
+    first = 2 if file != "request body" else 1  # row number of the frame's first row
     notes: list[str] = []
     for col in [*(spec.columns or []), *(spec.quality or [])]:
         if col not in frame.columns:
@@ -164,13 +180,13 @@ def _pick_columns(frame: Any, spec: FitSpec, file: str) -> tuple[list[str], list
         values = frame[col]
         if not np.issubdtype(values.dtype, np.number):
             bad = values[~values.astype(str).str.match(r"^\s*-?[\d.eE+-]+\s*$")]
-            row = int(bad.index[0]) + 2 if len(bad) else None
+            row = int(bad.index[0]) + first if len(bad) else None
             raise InputError("not a number", file=file, row=row, field=col)
         if values.isna().any():
             raise InputError(
                 "missing value in the training data (fit on complete normal-operation samples)",
                 file=file,
-                row=int(np.flatnonzero(values.isna().to_numpy())[0]) + 2,
+                row=int(np.flatnonzero(values.isna().to_numpy())[0]) + first,
                 field=col,
             )
     return variables, quality, notes
@@ -184,7 +200,7 @@ def _kaiser(X: np.ndarray) -> int:
     return max(1, int(np.sum(eig > 1.0)))
 
 
-def _build(spec: FitSpec, X: np.ndarray) -> tuple[Any, dict[str, Any], tuple[int, int]]:
+def _build(spec: FitOptions, X: np.ndarray) -> tuple[Any, dict[str, Any], tuple[int, int]]:
     """The unfitted estimator, its settings and the persistence rule."""
     from pharmakon.process.mspc import DPCAMonitor, KPCAMonitor, PCAMonitor, PLSMonitor
     from pharmakon.process.stream import DEFAULT_PERSISTENCE
@@ -218,7 +234,7 @@ def _build(spec: FitSpec, X: np.ndarray) -> tuple[Any, dict[str, Any], tuple[int
     return est, settings, (k, n)
 
 
-def fit_monitor(store: Store, spec: FitSpec, caller: Caller) -> FitResult:
+def fit_monitor(store: Store, spec: FitSpec | FitRowsSpec, caller: Caller) -> FitResult:
     """Fit a monitor on normal-operation data and store it as a new version (``process.fit``).
 
     Raises
@@ -228,13 +244,16 @@ def fit_monitor(store: Store, spec: FitSpec, caller: Caller) -> FitResult:
         (too many components for the data); nothing is stored.
     """
     import joblib
+    import pandas as pd
 
-    from pharmakon.hashing import sha256_bytes, sha256_file
+    from pharmakon.hashing import sha256_bytes, sha256_frame
     from pharmakon.store import record_event, save_object
     from pharmakon.tables import read_table
 
-    file = str(spec.data)
-    frame = read_table(spec.data)
+    if isinstance(spec, FitSpec):
+        file, frame = str(spec.data), read_table(spec.data)
+    else:
+        file, frame = "request body", pd.DataFrame(spec.rows)
     variables, quality, notes = _pick_columns(frame, spec, file)
     X = frame[variables].to_numpy(float)
     est, settings, (k, n) = _build(spec, X)
@@ -260,8 +279,9 @@ def fit_monitor(store: Store, spec: FitSpec, caller: Caller) -> FitResult:
         "persistence": {"k": k, "n": n},
         "recommended": spec.method is None,
         "train_alarm_rate": rate,
-        "source": spec.data.name,
-        "data_sha256": sha256_file(spec.data),
+        "source": spec.data.name if isinstance(spec, FitSpec) else "request body",
+        # the values fitted on (as floats, named columns): the same table from a file or a body hashes alike
+        "data_sha256": sha256_frame(frame[variables + quality].astype(float)),
         "notes": notes,
     }
     with store.session() as session:

@@ -29,8 +29,8 @@ def list_monitors(store: StoreDep, _user: ViewerUser) -> list[service.MonitorInf
 
 
 @router.post("/monitors", status_code=201, response_model=service.FitResult)
-def fit_monitor(body: service.FitSpec, store: StoreDep, user: ScientistUser) -> service.FitResult:
-    """Fit a monitor on a normal-operation table readable by the server and store it (``process.fit``)."""
+def fit_monitor(body: service.FitRowsSpec, store: StoreDep, user: ScientistUser) -> service.FitResult:
+    """Fit a monitor on posted normal-operation rows (in time order) and store it (``process.fit``)."""
     return service.fit_monitor(store, body, Caller(user.username, "api"))
 
 
