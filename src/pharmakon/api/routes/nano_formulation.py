@@ -15,6 +15,7 @@ from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.caller import Caller
 from pharmakon.nano.formulation import service
 from pharmakon.nano.formulation.specs import DesignBody, FitBody, PredictBody, PredictRowsSpec, ProposeBody
+from pharmakon.specs import build_spec
 
 router = APIRouter(prefix="/nano/formulation", tags=["nano"])
 
@@ -40,7 +41,7 @@ def fit_models(body: FitBody, store: StoreDep, user: ScientistUser) -> service.F
 @router.post("/models/{name}/predict", response_model=service.PredictRowsResult)
 def predict(name: str, body: PredictBody, store: StoreDep, user: ScientistUser) -> service.PredictRowsResult:
     """Predicted CQAs with conformal intervals and the domain flag for each posted recipe."""
-    spec = PredictRowsSpec(name=name, version=body.version, rows=body.rows)
+    spec = build_spec(PredictRowsSpec, name=name, version=body.version, rows=body.rows)
     return service.predict_formulation_rows(store, spec, Caller(user.username, "api"))
 
 

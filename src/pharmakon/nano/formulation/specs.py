@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from pharmakon.nano.formulation.designs import DesignKind
 from pharmakon.nano.formulation.space import Space
-from pharmakon.specs import Spec
+from pharmakon.specs import Spec, build_spec
 
 __all__ = [
     "NAME_PATTERN",
@@ -155,7 +155,7 @@ class FitBody(FormulationSpec):
     alpha: float = Field(0.1, ge=0.01, le=0.5)
 
     def to_spec(self) -> FitSpec:
-        return FitSpec(**self.model_dump(exclude={"rows"}))
+        return build_spec(FitSpec, **self.model_dump(exclude={"rows"}))
 
 
 class PredictBody(FormulationSpec):
@@ -176,7 +176,7 @@ class DesignBody(FormulationSpec):
     name: str | None = Field(None, pattern=NAME_PATTERN)
 
     def to_spec(self) -> DesignSpec:
-        return DesignSpec(**self.model_dump(exclude={"space"}), space=self.space)
+        return build_spec(DesignSpec, **self.model_dump(exclude={"space"}), space=self.space)
 
 
 class ProposeBody(FormulationSpec):
@@ -196,4 +196,6 @@ class ProposeBody(FormulationSpec):
 
     def to_spec(self) -> ProposeSpec:
         data = self.model_dump(exclude={"space", "observed", "candidates"})
-        return ProposeSpec(**data, space=self.space, observed_rows=self.observed, candidate_rows=self.candidates)
+        return build_spec(
+            ProposeSpec, **data, space=self.space, observed_rows=self.observed, candidate_rows=self.candidates
+        )
