@@ -138,6 +138,7 @@ EXAMPLES: list[Example] = [
     Example("imaging-recist", "pharmakon.imaging.examples:seed_example"),
     Example("nano-formulation", "pharmakon.nano.formulation.examples:seed_example"),
     Example("matching", "pharmakon.trials.matching.examples:seed_example"),
+    Example("nano-delivery", "pharmakon.nano.delivery.examples:seed_example"),
 ]
 
 

@@ -113,4 +113,12 @@ CAPABILITIES: list[Capability] = [
         "pharmakon match trials|patients|eval|save-trials",
         "/matching",
     ),
+    Capability(
+        "Nanoparticle delivery",
+        "Population PBPK of nanoparticles in mice (YAML specs, built-in Lin-lab model), tumour-delivery "
+        "QSAR on the Nano-Tumor DB with conformal intervals, AI-assisted PBPK, parameter fitting.",
+        "nanomedicine scientists, pharmacometricians",
+        "pharmakon nano pbpk|pbpk-fit|delivery train|predict|ai-pbpk",
+        "/nano/delivery",
+    ),
 ]
