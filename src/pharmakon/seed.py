@@ -139,6 +139,7 @@ EXAMPLES: list[Example] = [
     Example("nano-formulation", "pharmakon.nano.formulation.examples:seed_example"),
     Example("matching", "pharmakon.trials.matching.examples:seed_example"),
     Example("nano-delivery", "pharmakon.nano.delivery.examples:seed_example"),
+    Example("process-tep-monitor", "pharmakon.process.examples:seed_example"),
 ]
 
 

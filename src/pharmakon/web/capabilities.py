@@ -121,4 +121,13 @@ CAPABILITIES: list[Capability] = [
         "pharmakon nano pbpk|pbpk-fit|delivery train|predict|ai-pbpk",
         "/nano/delivery",
     ),
+    Capability(
+        "Manufacturing quality",
+        "Process monitoring (PCA, dynamic PCA, PLS, kernel PCA; T²/SPE, contributions, live "
+        "dashboard), spectral soft sensors with intervals, nanoprecipitation digital twin with "
+        "set-point correction.",
+        "process engineers / PAT",
+        "pharmakon process fit|monitor|alarms|softsensor|twin",
+        "/process",
+    ),
 ]
