@@ -453,7 +453,7 @@ def run_monitor(
     ``follow`` or standard input each record is written and flushed as its sample
     is scored, so a reader sees the live stream. ``stop()`` ends a followed stream.
     """
-    from pharmakon.files import atomic_open
+    from pharmakon.files import staged_files
     from pharmakon.hashing import sha256_file
     from pharmakon.process.sources import read_samples
     from pharmakon.store import record_event
@@ -485,6 +485,22 @@ def run_monitor(
             with store.session() as session:
                 alarms.extend(_audit_onsets(session, obj, onsets, caller))
 
+    def record(output_sha256: str) -> None:
+        with store.session() as session:
+            record_event(
+                session,
+                actor=caller.actor,
+                action="process.monitor",
+                object_type=KIND,
+                object_id=f"{obj.name}@{obj.version}",
+                outputs={str(spec.jsonl): output_sha256},
+                params={
+                    **mon.counts,
+                    "source": "stdin" if spec.stream == "-" else Path(spec.stream).name,
+                    "channel": caller.channel,
+                },
+            )
+
     if live:
         spec.jsonl.parent.mkdir(parents=True, exist_ok=True)
         with spec.jsonl.open("w", encoding="utf-8") as handle:
@@ -492,24 +508,13 @@ def run_monitor(
                 pump(handle)
             except KeyboardInterrupt:
                 pass  # an interrupted live stream still records what it scored
+        record(sha256_file(spec.jsonl))
     else:
-        with atomic_open(spec.jsonl, "w") as handle:
-            pump(handle)
+        with staged_files() as staged:  # the output appears whole, after its event is committed
+            with staged.path(spec.jsonl).open("w", encoding="utf-8") as handle:
+                pump(handle)
+            record(staged.sha256(spec.jsonl))
     counts = mon.counts
-    with store.session() as session:
-        record_event(
-            session,
-            actor=caller.actor,
-            action="process.monitor",
-            object_type=KIND,
-            object_id=f"{obj.name}@{obj.version}",
-            outputs={str(spec.jsonl): sha256_file(spec.jsonl)},
-            params={
-                **counts,
-                "source": "stdin" if spec.stream == "-" else Path(spec.stream).name,
-                "channel": caller.channel,
-            },
-        )
     return MonitorRunResult(
         model=obj.name,
         version=obj.version,

@@ -404,7 +404,7 @@ def softsensor_predict(store: Store, spec: SoftSensorPredictSpec, caller: Caller
 
     spectra, grid, _ = _read_spectra(spec.spectra)
     obj, table = predict_spectra(store, spec.name, spectra, grid, str(spec.spectra))
-    with store.session() as session, atomic_path(spec.out) as tmp:
+    with atomic_path(spec.out) as tmp, store.session() as session:  # the CSV appears after its event commits
         table.to_csv(tmp, index=False)
         record_event(
             session,

@@ -160,7 +160,7 @@ def simulate_pbpk(store: Store, spec: SimulateSpec, caller: Caller) -> SimulateR
     SolverError
         The solver failed (subject and time named); nothing is written.
     """
-    from pharmakon.files import atomic_path
+    from pharmakon.files import staged_files
     from pharmakon.nano.delivery.pbpk import output_times
     from pharmakon.nano.delivery.population import simulate_population
     from pharmakon.store import record_event, save_object
@@ -172,9 +172,6 @@ def simulate_pbpk(store: Store, spec: SimulateSpec, caller: Caller) -> SimulateR
     traj = simulate_population(
         model, times, subjects=spec.subjects, seed=spec.seed, backend=spec.backend, batch_size=spec.batch_size
     )
-    if spec.output is not None:
-        with atomic_path(spec.output) as tmp:
-            traj.to_frame().to_parquet(tmp, index=False)
     pct = {k: {c: _series(v[:, i]) for i, c in enumerate(traj.compartments)} for k, v in traj.percentiles().items()}
     result = SimulateResult(
         spec=label,
@@ -201,7 +198,11 @@ def simulate_pbpk(store: Store, spec: SimulateSpec, caller: Caller) -> SimulateR
         "channel": caller.channel,
     }
     content = result.to_dict() | {"request": params}
-    with store.session() as session:
+    with staged_files() as staged, store.session() as session:  # the file appears after its event commits
+        written = {}
+        if spec.output is not None:
+            traj.to_frame().to_parquet(staged.path(spec.output), index=False)
+            written["trajectory"] = staged.sha256(spec.output)
         saved = save_object(
             session, kind="pbpk_simulation", name=_object_name(label), content=content, actor=caller.actor
         )
@@ -211,6 +212,7 @@ def simulate_pbpk(store: Store, spec: SimulateSpec, caller: Caller) -> SimulateR
             action="nano.pbpk.simulate",
             object_type="pbpk_simulation",
             object_id=f"{saved.name}@{saved.version}",
+            outputs=written,
             params=params,
         )
     return result
@@ -272,7 +274,7 @@ def _finite(value: float) -> float | None:
 
 def fit_pbpk(store: Store, spec: FitSpec, caller: Caller) -> FitResult:
     """Fit, save the estimates and audit them; the GOF plot goes into the result (and ``plot``)."""
-    from pharmakon.files import atomic_path
+    from pharmakon.files import staged_files
     from pharmakon.nano.delivery.figures import gof_figure
     from pharmakon.nano.delivery.pbpk_fit import check_observations, fit_parameters
     from pharmakon.plots import figure_png_base64
@@ -286,11 +288,6 @@ def fit_pbpk(store: Store, spec: FitSpec, caller: Caller) -> FitResult:
     obs = check_observations(raw, model, str(spec.data) if spec.data else "observations")
     out = fit_parameters(model, obs, list(dict.fromkeys(spec.parameters)), max_iterations=spec.max_iterations)
     png = figure_png_base64(gof_figure(out.table, label))
-    if spec.plot is not None:
-        import base64
-
-        with atomic_path(spec.plot) as tmp:
-            tmp.write_bytes(base64.b64decode(png))
     se = {k: _finite(v) for k, v in out.standard_errors.items()}
     result = FitResult(
         spec=label,
@@ -309,7 +306,11 @@ def fit_pbpk(store: Store, spec: FitSpec, caller: Caller) -> FitResult:
     params = {"spec": label, "parameters": list(out.estimates), "n": out.n_observations, "channel": caller.channel}
     content = result.to_dict() | {"request": params}
     content.pop("gof_png")
-    with store.session() as session:
+    with staged_files() as staged, store.session() as session:  # the plot appears after its event commits
+        if spec.plot is not None:
+            import base64
+
+            staged.write_bytes(spec.plot, base64.b64decode(png))
         saved = save_object(session, kind="pbpk_fit", name=_object_name(label), content=content, actor=caller.actor)
         record_event(
             session,
@@ -511,7 +512,7 @@ def _predict_frame(store: Store, name: str, version: int | None, particles: pd.D
 
 def predict_delivery(store: Store, spec: DeliveryPredictSpec, caller: Caller) -> DeliveryPredictResult:
     """Predict, write the CSV (atomically) if asked, audit it. A never-seen category is out of domain, not an error."""
-    from pharmakon.files import atomic_path
+    from pharmakon.files import staged_files
     from pharmakon.hashing import sha256_frame
     from pharmakon.store import record_event
     from pharmakon.tables import read_table
@@ -523,11 +524,10 @@ def predict_delivery(store: Store, spec: DeliveryPredictSpec, caller: Caller) ->
     else:
         frame, file = pd.DataFrame([p.model_dump() for p in spec.particles or []]), None
     out, obj = _predict_frame(store, spec.name, spec.version, frame, file)
-    if spec.output is not None:
-        with atomic_path(spec.output) as tmp:
-            out.to_csv(tmp, index=False)
     rows = json.loads(out.to_json(orient="records"))
-    with store.session() as session:
+    with staged_files() as staged, store.session() as session:  # the CSV appears after its event commits
+        if spec.output is not None:
+            out.to_csv(staged.path(spec.output), index=False)
         record_event(
             session,
             actor=caller.actor,
