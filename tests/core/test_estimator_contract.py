@@ -40,6 +40,7 @@ from pharmakon.core.zoo import (
     with_smiles,
 )
 from pharmakon.errors import NotFittedError
+from pharmakon.process.softsensor import register_pls_family
 
 NOT_FITTED = (NotFittedError, SklearnNotFittedError)
 #: Families too slow at their defaults for a contract check: the parameters they get here instead.
@@ -99,6 +100,8 @@ def _ensemble(task: str, members: list[str]) -> Callable[[int], Any]:
 
     return make
 
+
+register_pls_family()  # the process domain's family (pls), registered when its service is used
 
 CASES = [
     *_zoo_cases(),

@@ -146,7 +146,9 @@ def test_workbench_pages_render_from_the_service(store: Store, make_user, report
     client.post("/login", data={"username": "vic", "password": "vic-password", "csrf": csrf, "next": "/"})
     home = client.get("/safety").text
     assert 'href="/safety/tables/wb"' in home and 'href="/safety/monitors/wb-t"' in home
-    table = client.get("/safety/tables/wb", params={"method": "ebgm", "min_n": "x"})
+    bad = client.get("/safety/tables/wb", params={"method": "ebgm", "min_n": "x"})
+    assert bad.status_code == 422 and "min_n" in bad.text  # a typo is named, never silently ignored
+    table = client.get("/safety/tables/wb", params={"method": "ebgm", "min_n": "1"})
     assert table.status_code == 200 and 'data-testid="safety-signal-table"' in table.text
     link = re.search(r'href="(/safety/tables/wb/pair\?[^"]+)"', table.text).group(1).replace("&amp;", "&")
     pair = client.get(link).text
