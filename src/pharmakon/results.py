@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import html
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
+
+if TYPE_CHECKING:  # pandas costs ~0.4 s to import; only tables need it
+    import pandas as pd
 
 __all__ = ["Result", "result_of"]
 
@@ -43,6 +45,8 @@ class Result(BaseModel):
 
     def to_frame(self) -> pd.DataFrame:
         """The result as a table; by default one row of its scalar fields."""
+        import pandas as pd
+
         scalars = {k: v for k, v in self.to_dict().items() if not isinstance(v, dict | list)}
         return pd.DataFrame([scalars])
 

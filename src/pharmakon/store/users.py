@@ -8,6 +8,7 @@ hash. Every state change here writes an audit event in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -59,8 +60,17 @@ _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,62}$")
 _MIN_PASSWORD = 8
 _TOKEN = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
 _HASHER = PasswordHasher()
-# A failed lookup still costs one hash, so timing does not reveal which users exist.
-_DUMMY_HASH = _HASHER.hash("pharmakon-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when a lookup fails, so timing does not reveal which users exist.
+
+    Made on first use: an Argon2 hash costs ~0.15 s, which every command paid at import.
+    """
+    return _HASHER.hash("pharmakon-timing-equaliser")
+
+
 #: Lockout rule: this many failed password checks (sign-ins and signatures, counted from
 #: the audit trail) for one user name within :data:`LOCKOUT_WINDOW` refuse that name,
 #: even with the right password (and without checking it), until fewer than that many
@@ -229,7 +239,7 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     _check_lockout(session, username)
     row = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise AuthenticationError("wrong user name or password")
     if not _verify(row.password_hash, password) or not row.active:
         raise AuthenticationError("wrong user name or password")
@@ -419,7 +429,7 @@ def authenticate_token(session: Session, token: str) -> UserInfo:
         select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.key_id == key_id)
     ).first()
     if found is None:
-        _verify(_DUMMY_HASH, secret)
+        _verify(_dummy_hash(), secret)
         raise AuthenticationError("invalid API token")
     token_row, user_row = found
     digest = sha256_bytes(token.encode())
