@@ -42,7 +42,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pharmakon.errors import ConfigError
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "mask_url"]
 
 _PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development"}
 
@@ -108,3 +108,14 @@ def get_settings() -> Settings:
         return Settings()
     except Exception as exc:  # pydantic's ValidationError: name the variable
         raise ConfigError(f"invalid PHARMAKON_* environment setting: {exc}") from exc
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (safe to print).
+
+    Lives here, beside the setting it masks, so that ``pharmakon version`` can print the
+    store without importing the store (SQLAlchemy).
+    """
+    import re
+
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)

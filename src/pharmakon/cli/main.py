@@ -204,28 +204,18 @@ def version(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     import platform
 
     from pharmakon._version import __version__
-    from pharmakon.config import get_settings
+    from pharmakon.config import get_settings, mask_url
 
     info = {
         "pharmakon": __version__,
         "python": platform.python_version(),
-        "store": _mask_password(get_settings().resolved_database_url),
+        "store": mask_url(get_settings().resolved_database_url),
     }
     # Plain writes: this is the command people time, and Rich or the store would triple its start-up.
     if as_json:
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
     else:
         sys.stdout.write(f"pharmakon {info['pharmakon']} (Python {info['python']}; store {info['store']})\n")
-
-
-def _mask_password(url: str) -> str:
-    """The URL with any password replaced by ``***``, as ``pharmakon.store.mask_url`` prints it.
-
-    Repeated here (one regular expression) because importing the store loads SQLAlchemy.
-    """
-    import re
-
-    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
 
 
 @app.command()

@@ -8,7 +8,6 @@ PostgreSQL relies on row locks (see :mod:`pharmakon.store.audit`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pharmakon.config import mask_url
 from pharmakon.errors import StoreError
 
 __all__ = ["Store", "open_store", "mask_url"]
@@ -25,11 +25,6 @@ __all__ = ["Store", "open_store", "mask_url"]
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _SQLITE_BUSY_TIMEOUT_S = 120
 _MIGRATION_LOCK_KEY = 0x70686172  # "phar": advisory lock id for PostgreSQL migrations
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe to print)."""
-    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
