@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +29,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError
+from pharmakon.files import scratch_folder
 from pharmakon.hashing import sha256_file
 from pharmakon.imaging import io as imio
 from pharmakon.imaging import radiomics as rad
@@ -800,8 +799,7 @@ def uploaded_files(files: Mapping[str, tuple[str, IO[bytes]] | None]) -> Iterato
     InputError
         A file larger than :data:`MAX_UPLOAD_BYTES` or without a name.
     """
-    folder = Path(tempfile.mkdtemp(prefix="pharmakon-imaging-"))
-    try:
+    with scratch_folder("imaging-upload") as folder:
         paths: dict[str, Path] = {}
         for key, item in files.items():
             if item is None:
@@ -822,8 +820,6 @@ def uploaded_files(files: Mapping[str, tuple[str, IO[bytes]] | None]) -> Iterato
                     fh.write(chunk)
             paths[key] = target
         yield paths
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def viewer_slices(image_path: Path, mask_path: Path, label: int = 1) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pharmakon.auth import get_store
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError, PharmakonError
+from pharmakon.files import scratch_folder
 from pharmakon.process import service, service_models
 from pharmakon.specs import build_spec
 from pharmakon.web.routes import check_csrf, page_user, render
@@ -78,8 +78,8 @@ async def process_fit(
     user = page_user(request, "scientist")
     check_csrf(request, csrf)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = await _upload_to(file, Path(tmp))
+        with scratch_folder("process-upload") as tmp:
+            path = await _upload_to(file, tmp)
             spec = build_spec(
                 service.FitSpec,
                 data=path,
@@ -151,8 +151,8 @@ async def softsensor_predict(
     check_csrf(request, csrf)
     store = get_store()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = await _upload_to(file, Path(tmp))
+        with scratch_folder("process-upload") as tmp:
+            path = await _upload_to(file, tmp)
             frame = pd.read_csv(path)
         body = build_spec(service_models.SoftSensorPredictBody, rows=frame.to_dict("records"))
         result = await asyncio.to_thread(
