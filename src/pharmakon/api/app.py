@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -37,6 +36,7 @@ from pharmakon.errors import (
     PharmakonError,
     StoreError,
 )
+from pharmakon.http_catchall import CatchUnexpected
 from pharmakon.specs import input_error
 
 __all__ = ["API_PREFIX", "API_ROUTERS", "ERROR_STATUSES", "CatchAll", "Problem", "json_body_problem", "mount"]
@@ -318,40 +318,19 @@ class StrictJsonBodies:
         await self.app(scope, replay, send)
 
 
-class CatchAll:
+class CatchAll(CatchUnexpected):
     """ASGI middleware: an unexpected exception under ``/api/v1`` becomes a 500 :class:`Problem`.
 
-    Starlette's own last-resort handler answers in plain text and re-raises, so the
-    server logs it as a crash and drops the kept-alive connection. Here the exception is
-    logged (with its traceback, under a short incident id) and answered as JSON naming
-    neither the exception nor its message; the exception does not propagate, so the
-    connection serves the next request. If the answer had already begun, the exception
-    is re-raised (nothing well-formed can be sent any more).
+    The answer names neither the exception nor its message, only the incident id under
+    which the traceback is logged (:class:`~pharmakon.http_catchall.CatchUnexpected`).
     """
 
     def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
-        self.app = app
+        super().__init__(app, covers=lambda path: path.startswith(API_PREFIX), answer=_incident_problem, logger=_log)
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        started = False
 
-        async def watch(message: MutableMapping[str, Any]) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except Exception:
-            incident = uuid.uuid4().hex[:12]
-            _log.exception("unexpected error %s on %s %s", incident, scope.get("method"), scope["path"])
-            if started:
-                raise
-            message = f"internal error (incident {incident}): the server could not complete this request"
-            await _problem(message, 500)(scope, receive, send)
+async def _incident_problem(_scope: MutableMapping[str, Any], _receive: Receive, incident: str) -> JSONResponse:
+    return _problem(f"internal error (incident {incident}): the server could not complete this request", 500)
 
 
 # -- the schema -------------------------------------------------------------------------------

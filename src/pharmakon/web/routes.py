@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ from pharmakon.errors import (
     PharmakonError,
     StoreError,
 )
+from pharmakon.http_catchall import CatchUnexpected
 from pharmakon.reports import add_template_folder, environment
 from pharmakon.store import (
     MAX_OFFSET,
@@ -200,42 +202,26 @@ def _html_for_pages(app: FastAPI, kind: type[Exception], page: Callable[[Request
     app.add_exception_handler(kind, handler)
 
 
-class PageCatchAll:
+class PageCatchAll(CatchUnexpected):
     """ASGI middleware: an unexpected exception on a workbench page answers the HTML error page (500).
 
-    The traceback goes to the server log under an incident id the page quotes; nothing
-    of the exception is shown, and the exception does not propagate (so the server keeps
-    the connection). API paths are left to the API's own handler.
+    Nothing of the exception is shown, only the incident id under which the traceback is
+    logged (:class:`~pharmakon.http_catchall.CatchUnexpected`). API paths are left to the
+    API's own handler.
     """
 
     def __init__(self, app: Any) -> None:
-        self.app = app
+        super().__init__(
+            app,
+            covers=lambda path: not path.startswith(_API_PATH),
+            answer=_incident_page,
+            logger=logging.getLogger("pharmakon.web"),
+        )
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(_API_PATH):
-            await self.app(scope, receive, send)
-            return
-        started = False
 
-        async def watch(message: Any) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except Exception:
-            import logging
-            import uuid
-
-            incident = uuid.uuid4().hex[:12]
-            logging.getLogger("pharmakon.web").exception("unexpected error %s on %s", incident, scope["path"])
-            if started:
-                raise
-            message = f"Something went wrong on our side (incident {incident}); the server log has the details."
-            request = Request(scope, receive)
-            response = await run_in_threadpool(_crash_page, request, message)
-            await response(scope, receive, send)
+async def _incident_page(scope: Any, receive: Any, incident: str) -> Response:
+    message = f"Something went wrong on our side (incident {incident}); the server log has the details."
+    return await run_in_threadpool(_crash_page, Request(scope, receive), message)
 
 
 def _crash_page(request: Request, message: str) -> Response:
