@@ -29,6 +29,12 @@ DeidOpt = Annotated[
 LlmOpt = Annotated[
     str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint for text criteria (off by default).")
 ]
+RetrieverOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--retriever", help="First stage: bm25 (default), dense or hybrid (RRF k=60); dense needs the deep extra."
+    ),
+]
 LlmModelOpt = Annotated[str | None, typer.Option("--llm-model", help="Model name for --llm-url.")]
 
 
@@ -52,11 +58,12 @@ def trials_command(
     collection: Annotated[
         str | None, typer.Option("--collection", help="A stored trial collection instead of --trials.")
     ] = None,
-    mode: Annotated[str, typer.Option("--mode", help="rerank (every trial) or retrieve (BM25 candidates).")] = _default(
-        MatchTrialsSpec, "mode"
+    mode: Annotated[str, typer.Option("--mode", help="rerank (every trial) or retrieve (retriever candidates).")] = (
+        _default(MatchTrialsSpec, "mode")
     ),
     top: Annotated[int | None, typer.Option("--top", help="Trials kept per patient (default all).")] = None,
-    candidates: Annotated[int | None, typer.Option("--candidates", help="BM25 candidates in retrieve mode.")] = None,
+    candidates: Annotated[int | None, typer.Option("--candidates", help="Candidates in retrieve mode.")] = None,
+    retriever: RetrieverOpt = None,
     deidentify: DeidOpt = None,
     name: Annotated[str | None, typer.Option("--name", help="Name the result is stored under.")] = None,
     llm_url: LlmOpt = None,
@@ -75,6 +82,7 @@ def trials_command(
         mode=mode,
         top=top,
         candidates=candidates,
+        retriever=retriever,
         deidentify=deidentify,
         name=name,
         llm_url=llm_url,
@@ -120,9 +128,12 @@ def eval_command(
     collection: Annotated[str, typer.Option("--collection", help="trec2021 or sigir2016.")] = _default(
         EvalSpec, "collection"
     ),
-    mode: Annotated[str, typer.Option("--mode", help="rerank: re-rank each patient's judged trials.")] = _default(
-        EvalSpec, "mode"
-    ),
+    mode: Annotated[
+        str,
+        typer.Option("--mode", help="rerank: each patient's judged trials; retrieve: candidates from the collection."),
+    ] = _default(EvalSpec, "mode"),
+    retriever: RetrieverOpt = None,
+    candidates: Annotated[int | None, typer.Option("--candidates", help="Candidates in retrieve mode.")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Data mirror folder.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -130,7 +141,7 @@ def eval_command(
     from pharmakon.store import open_store
     from pharmakon.trials.matching.service import evaluate
 
-    spec = build_spec(EvalSpec, collection=collection, mode=mode, data=data)
+    spec = build_spec(EvalSpec, collection=collection, mode=mode, retriever=retriever, candidates=candidates, data=data)
     _print(evaluate(open_store(), spec, cli_caller()), as_json)
 
 

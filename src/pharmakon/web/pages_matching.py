@@ -88,6 +88,7 @@ def match_trials_page(
     note: Annotated[str, Form()] = "",
     collection: Annotated[str, Form()] = "",
     mode: Annotated[str, Form()] = "rerank",
+    retriever: Annotated[str, Form()] = "bm25",
     top: Annotated[str, Form()] = "",
     trials: Annotated[UploadFile | None, File()] = None,
     csrf: Annotated[str, Form()] = "",
@@ -110,6 +111,7 @@ def match_trials_page(
             trials=rows,
             collection=None if rows is not None else (collection.strip() or None),
             mode=mode,
+            retriever=retriever,
             top=top_n,
         )
         result = service.match_trials(get_store(), spec, Caller(user.username, "web"))

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,8 @@ __all__ = [
     "reciprocal_rank",
     "auroc",
     "topic_metrics",
+    "rerank_runs",
+    "retrieval_runs",
     "COLLECTIONS",
 ]
 
@@ -101,26 +104,57 @@ def load_collection(name: str, mirror: Path) -> Collection:
 
 
 def rerank_runs(
-    coll: Collection, records: Sequence[PatientRecord] | None = None
+    coll: Collection, records: Sequence[PatientRecord] | None = None, retriever: str = "bm25"
 ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
     """(matcher, BM25) rankings of each patient's judged pool, as (nct_id, score) lists, best first.
 
     ``records``: the patients as matched (e.g. de-identified); default the collection's.
+    ``retriever``: the first stage whose score is the matcher's relevance (BM25 baseline unchanged).
+    """
+    runs = retrieval_runs(coll, records, retriever=retriever, mode="rerank")
+    return runs["matcher"], runs["bm25"]
+
+
+def retrieval_runs(
+    coll: Collection,
+    records: Sequence[PatientRecord] | None = None,
+    *,
+    retriever: str = "bm25",
+    mode: str = "rerank",
+    candidates: int = 25,
+) -> dict[str, dict[str, list[tuple[str, float]]]]:
+    """Rankings of the matcher (first stage ``retriever``), of BM25 alone and of ``retriever`` alone.
+
+    ``rerank``: each patient's judged pool is indexed and ranked (BM25 statistics of the
+    pool). ``retrieve``: one index over the whole collection; the retrievers rank all of
+    it, the matcher assesses and ranks the ``candidates`` best of ``retriever`` (trials
+    nobody judged for the topic count as not relevant). Returns ``{"matcher", "bm25",
+    "retriever"}`` each ``{patient_id: [(nct_id, score), ...]}`` best first.
     """
     from pharmakon.trials.matching.matcher import parse_trial, rank_trials
-    from pharmakon.trials.matching.retrieval import BM25Index
+    from pharmakon.trials.matching.retrieval import BM25Index, make_index
 
     by_id = {t.nct_id: t for t in coll.trials}
     parsed = {t.nct_id: parse_trial(t) for t in coll.trials}
-    matcher_runs, bm25_runs = {}, {}
+    out: dict[str, dict[str, list[tuple[str, float]]]] = {"matcher": {}, "bm25": {}, "retriever": {}}
+
+    def ranked(ids: Sequence[str], scores: Any) -> list[tuple[str, float]]:
+        return sorted(zip(ids, [float(x) for x in scores], strict=True), key=lambda x: (-x[1], x[0]))
+
+    whole = [t.nct_id for t in coll.trials]
+    if mode == "retrieve":
+        index, bm25 = make_index(coll.trials, retriever), BM25Index(coll.trials)
     for rec in records if records is not None else coll.patients:
-        pool = coll.pools[rec.patient_id]
-        index = BM25Index([by_id[n] for n in pool])
-        scores = index.scores(rec.text())
-        bm25_runs[rec.patient_id] = sorted(zip(pool, scores.tolist(), strict=True), key=lambda x: (-x[1], x[0]))
-        ranked = rank_trials(rec, [parsed[n] for n in pool], index, mode="rerank")
-        matcher_runs[rec.patient_id] = [(r.nct_id, r.score) for r in ranked]
-    return matcher_runs, bm25_runs
+        ids = whole if mode == "retrieve" else coll.pools[rec.patient_id]
+        if mode != "retrieve":
+            bm25 = BM25Index([by_id[n] for n in ids])
+            index = bm25 if retriever == "bm25" else make_index([by_id[n] for n in ids], retriever)
+        query = rec.text()
+        out["bm25"][rec.patient_id] = ranked(ids, bm25.scores(query))
+        out["retriever"][rec.patient_id] = ranked(ids, index.scores(query))
+        result = rank_trials(rec, [parsed[n] for n in ids], index, mode=mode, candidates=candidates)
+        out["matcher"][rec.patient_id] = [(r.nct_id, r.score) for r in result]
+    return out
 
 
 def ndcg_at(ranked_labels: Sequence[int], all_labels: Sequence[int], k: int = 10) -> float:

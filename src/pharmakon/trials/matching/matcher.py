@@ -5,8 +5,9 @@ dominates it:
 
 ``score = 0.5 * relevance + 0.5 * (inclusion met share) - 0.25 * (exclusion met share) - 1 * decisive``
 
-where ``relevance`` is the mean of the BM25 score divided by the best BM25 score among
-the candidates of this patient (0..1) and a topical match (1 when a condition the
+where ``relevance`` is the mean of the first-stage score (BM25 by default; dense cosine
+or RRF with ``--retriever``) divided by the best such score among the candidates of this
+patient (0..1) and a topical match (1 when a condition the
 patient has, coded or affirmed in the notes, is one the trial is about), the shares count items of each type, and
 ``decisive`` is 1 when any inclusion is "not met" or any exclusion is "met". A
 decisive trial therefore ranks below every trial without one, whatever its relevance.
@@ -27,7 +28,7 @@ from pharmakon.trials.matching.context import NoteIndex, note_index
 from pharmakon.trials.matching.criteria import Criterion, split_criteria
 from pharmakon.trials.matching.documents import Trial
 from pharmakon.trials.matching.lexicon import concepts_in_text
-from pharmakon.trials.matching.retrieval import BM25Index
+from pharmakon.trials.matching.retrieval import Retriever
 
 __all__ = [
     "ParsedTrial",
@@ -168,7 +169,7 @@ def patient_concepts(patient: PatientRecord, note: NoteIndex | None) -> set[str]
 def rank_trials(
     patient: PatientRecord,
     parsed: Sequence[ParsedTrial],
-    index: BM25Index,
+    index: Retriever,
     *,
     mode: str = "rerank",
     top: int | None = None,
@@ -181,8 +182,11 @@ def rank_trials(
     ----------
     parsed : sequence of ParsedTrial
         The collection, in the order ``index`` was built with.
+    index : Retriever
+        First-stage index over the same collection (BM25, dense or hybrid,
+        :func:`~pharmakon.trials.matching.retrieval.make_index`).
     mode : {"rerank", "retrieve"}
-        ``rerank``: every trial is assessed and ranked; ``retrieve``: BM25 picks the
+        ``rerank``: every trial is assessed and ranked; ``retrieve``: the index picks the
         ``candidates`` best, which are assessed and ranked.
     top : int, optional
         Keep the ``top`` best (all if ``None``).

@@ -39,7 +39,7 @@ from pharmakon.trials.matching.documents import Trial, read_ctgov, read_trials, 
 from pharmakon.trials.matching.equity import equity_view
 from pharmakon.trials.matching.funnel import screen_patients
 from pharmakon.trials.matching.matcher import LazyParsed, parse_trial, rank_trials
-from pharmakon.trials.matching.retrieval import BM25Index
+from pharmakon.trials.matching.retrieval import make_index
 from pharmakon.trials.matching.specs import (
     EvalSpec,
     MatchPatientsSpec,
@@ -114,6 +114,7 @@ class MatchTrialsResult(Result):
 
     results: list[PatientRanking]
     mode: str
+    retriever: str = "bm25"
     n_patients: int
     n_trials: int
     deidentified: bool
@@ -122,7 +123,10 @@ class MatchTrialsResult(Result):
     stored: str | None = None
 
     def summary(self) -> str:
-        lines = [f"{self.n_patients} patient(s) x {self.n_trials} trial(s), mode {self.mode}; stored as {self.stored}"]
+        lines = [
+            f"{self.n_patients} patient(s) x {self.n_trials} trial(s), mode {self.mode}, "
+            f"retriever {self.retriever}; stored as {self.stored}"
+        ]
         for r in self.results:
             top = ", ".join(f"{t.nct_id} ({t.score:.2f})" for t in r.ranking[:5])
             lines.append(f"  {r.patient_id}: {top}")
@@ -210,8 +214,11 @@ class EvalResult(Result):
 
     collection: str
     mode: str
+    retriever: str = "bm25"
+    candidates: int | None = None
     matcher: Metrics
     bm25: Metrics
+    retriever_alone: Metrics | None = None
     ndcg_ratio: float | None
     floor: float
     floor_met: bool
@@ -220,9 +227,15 @@ class EvalResult(Result):
     stored: str | None = None
 
     def summary(self) -> str:
-        head = f"{self.collection} ({self.mode}, {self.matcher.topics} topics); tokenisation: {self.tokenisation}"
+        head = (
+            f"{self.collection} ({self.mode}, retriever {self.retriever}, {self.matcher.topics} topics); "
+            f"tokenisation: {self.tokenisation}"
+        )
         rows = [f"  {'':8} {'NDCG@10':>8} {'P@10':>6} {'MRR':>6} {'AUROC':>6}"]
-        for label, m in (("matcher", self.matcher), ("BM25", self.bm25)):
+        systems = [("matcher", self.matcher), ("BM25", self.bm25)]
+        if self.retriever_alone is not None:
+            systems.append((self.retriever, self.retriever_alone))
+        for label, m in systems:
             vals = [m.ndcg_at_10, m.p_at_10, m.mrr, m.auroc]
             rows.append(f"  {label:8} " + " ".join(f"{v:>6.3f}" if v is not None else "    - " for v in vals))
         ratio = f"{self.ndcg_ratio:.3f}" if self.ndcg_ratio is not None else "-"
@@ -392,7 +405,7 @@ def match_trials(store: Store, spec: MatchTrialsSpec, caller: Caller) -> MatchTr
     records = [record_from_note(n.id, n.text) for n in notes_in]
     records, report = _door(records, spec.deidentify)
     parsed = LazyParsed(trials)
-    index = BM25Index(trials)
+    index = make_index(trials, spec.retriever)
     llm = _llm(spec)
     messages = [f"{t.nct_id}: no eligibility criteria text" for t in trials if not t.criteria_text.strip()][:50]
     messages += [m for r in records if (m := _language_note(r))]
@@ -405,6 +418,7 @@ def match_trials(store: Store, spec: MatchTrialsSpec, caller: Caller) -> MatchTr
     result = MatchTrialsResult(
         results=results,
         mode=spec.mode,
+        retriever=spec.retriever,
         n_patients=len(records),
         n_trials=len(trials),
         deidentified=spec.deidentify,
@@ -417,6 +431,7 @@ def match_trials(store: Store, spec: MatchTrialsSpec, caller: Caller) -> MatchTr
     }
     params = {
         "mode": spec.mode,
+        "retriever": spec.retriever,
         "top": spec.top,
         "candidates": spec.candidates,
         "n_patients": len(records),
@@ -543,18 +558,22 @@ def evaluate(store: Store, spec: EvalSpec, caller: Caller) -> EvalResult:
     Each patient's judged trials are re-ranked; the matcher never sees the labels
     (:mod:`pharmakon.trials.matching.evaluation`).
     """
-    from pharmakon.trials.matching.evaluation import load_collection, rerank_runs, topic_metrics
+    from pharmakon.trials.matching.evaluation import load_collection, retrieval_runs, topic_metrics
 
     coll = load_collection(spec.collection, _mirror(spec))
     records, _ = _door(coll.patients, True)
-    matcher_runs, bm25_runs = rerank_runs(coll, records)
-    m, b = topic_metrics(matcher_runs, coll.labels), topic_metrics(bm25_runs, coll.labels)
+    runs = retrieval_runs(coll, records, retriever=spec.retriever, mode=spec.mode, candidates=spec.candidates)
+    m, b = topic_metrics(runs["matcher"], coll.labels), topic_metrics(runs["bm25"], coll.labels)
+    alone = _metrics(topic_metrics(runs["retriever"], coll.labels)) if spec.retriever != "bm25" else None
     ratio = m["ndcg@10"] / b["ndcg@10"] if m["ndcg@10"] is not None and b["ndcg@10"] else None
     result = EvalResult(
         collection=spec.collection,
         mode=spec.mode,
+        retriever=spec.retriever,
+        candidates=spec.candidates if spec.mode == "retrieve" else None,
         matcher=_metrics(m),
         bm25=_metrics(b),
+        retriever_alone=alone,
         ndcg_ratio=ratio,
         floor=NDCG_FLOOR,
         floor_met=bool(ratio is not None and ratio >= NDCG_FLOOR),
@@ -562,12 +581,23 @@ def evaluate(store: Store, spec: EvalSpec, caller: Caller) -> EvalResult:
         trialgpt_published={k: v for k, v in TRIALGPT.items() if k != "criterion_accuracy"},
     )
     inputs = {"trials": sha256_json([t.to_dict() for t in coll.trials]), "patients": sha256_json(sorted(coll.pools))}
-    params = {"collection": spec.collection, "mode": spec.mode, "topics": m["topics"], "ndcg_ratio": ratio}
+    params = {
+        "collection": spec.collection,
+        "mode": spec.mode,
+        "retriever": spec.retriever,
+        "candidates": spec.candidates,
+        "topics": m["topics"],
+        "ndcg_ratio": ratio,
+    }
     result.stored = _save(
         store,
         caller,
         kind="match_eval",
-        name=f"eval-{spec.collection}",
+        name="-".join(
+            ["eval", spec.collection]
+            + ([spec.retriever] if spec.retriever != "bm25" else [])
+            + ([spec.mode] if spec.mode != "rerank" else [])
+        ),
         content={"collection": spec.collection, "ndcg_ratio": ratio},
         payload=result.to_dict(),
         action="match.eval",

@@ -26,6 +26,8 @@ MAX_INLINE_TRIALS = 20_000
 MAX_RESOURCES = 200_000
 MAX_NOTE_CHARS = 100_000
 NAME_PATTERN = r"^[A-Za-z0-9_.:@+-]{1,100}$"
+#: First-stage retrievers (dense and hybrid need the ``deep`` extra).
+Retriever = Literal["bm25", "dense", "hybrid"]
 
 
 class PatientNote(BaseModel):
@@ -63,7 +65,10 @@ class MatchTrialsSpec(_LLMOptions):
         "rerank", description="rerank: rank every trial; retrieve: BM25 top candidates."
     )
     top: int | None = Field(None, ge=1, le=10_000, description="Trials kept per patient (all when not given).")
-    candidates: int = Field(50, ge=1, le=5_000, description="BM25 candidates assessed per patient in retrieve mode.")
+    candidates: int = Field(50, ge=1, le=5_000, description="Candidates assessed per patient in retrieve mode.")
+    retriever: Retriever = Field(
+        "bm25", description="First stage: bm25, dense (WordLlama, deep extra) or hybrid (RRF of both, k=60)."
+    )
     deidentify: bool = Field(True, description="Safe Harbor de-identification of the notes before matching.")
     name: str = Field("trial-match", pattern=NAME_PATTERN, description="Name the result is stored under.")
 
@@ -111,7 +116,11 @@ class EvalSpec(Spec):
     what: ClassVar[str] = "match eval spec"
 
     collection: Literal["trec2021", "sigir2016"] = "trec2021"
-    mode: Literal["rerank"] = "rerank"
+    mode: Literal["rerank", "retrieve"] = Field(
+        "rerank", description="rerank: each patient's judged trials; retrieve: the retriever's best of the collection."
+    )
+    retriever: Retriever = Field("bm25", description="The matcher's first stage (bm25, dense, hybrid).")
+    candidates: int = Field(25, ge=1, le=5_000, description="Candidates the matcher assesses in retrieve mode.")
     data: Path | None = Field(None, description="Data mirror folder (default: settings, then ../shared/data).")
 
 
