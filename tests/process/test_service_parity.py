@@ -131,3 +131,64 @@ def test_bad_requests_name_the_field(cli, client, make_user, store: Store, tmp_p
         headers={"Authorization": f"Bearer {viewer}"},
     )
     assert r.status_code == 403
+
+
+def test_chart_is_the_same_from_cli_rest_and_workbench(cli, client, make_user, store: Store, tmp_path: Path) -> None:
+    from tests.process.test_charts import MONTGOMERY_9_1
+
+    data = tmp_path / "cqa.csv"
+    pd.DataFrame({"batch": range(1, 31), "size_nm": MONTGOMERY_9_1}).to_csv(data, index=False)
+    settings = {"kind": "ewma", "lam": 0.1, "L": 2.7, "target": 10.0, "sigma": 1.0}
+    res = cli(
+        "process", "chart", "--data", str(data), "--column", "size_nm", "--kind", "ewma", "--lambda", "0.1",
+        "--L", "2.7", "--target", "10", "--sigma", "1", "--json", "-o", str(tmp_path / "chart.csv"),
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    by_cli = json.loads(res.stdout)
+    _, _, token = make_user("sam", "scientist")
+    body = {"values": MONTGOMERY_9_1.tolist(), "column": "size_nm", **settings}
+    r = client.post(f"{API_PREFIX}/process/charts", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    by_api = r.json()
+    csrf = _login(client, "sam", "/process/charts")
+    form = {"column": "size_nm", "csrf": csrf, **{k: str(v) for k, v in settings.items()}}
+    page = client.post("/process/charts", data=form, files={"file": ("cqa.csv", data.read_bytes(), "text/csv")})
+    assert page.status_code == 200, page.text
+    assert 'data-testid="process-chart"' in page.text and "<svg" in page.text
+    assert "2 beyond the limits (first at sample 29)" in page.text
+    assert re.search(r'data-testid="process-chart-alarms">29, 30<', page.text)
+    assert by_cli.pop("output").endswith("chart.csv") and by_api.pop("output") is None
+    assert by_cli == by_api and by_cli["first_alarm"] == 29
+    assert pd.read_csv(tmp_path / "chart.csv", float_precision="round_trip").to_dict("records") == by_cli["points"]
+    events = _events(store, "process.chart")
+    assert [e["params"]["channel"] for e in events] == ["cli", "api", "web"]
+    assert _comparable(events[0]) == _comparable(events[1]) == _comparable(events[2])
+
+
+def test_chart_bad_input_on_every_channel(cli, client, make_user, store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("size_nm\n10.1\nabc\n")
+    res = cli("process", "chart", "--data", str(bad), "--column", "size_nm", "--target", "10", "--sigma", "1")
+    assert res.exit_code == 2 and "row 3" in res.stderr and "size_nm" in res.stderr
+    res = cli("process", "chart", "--data", str(bad), "--column", "size_nm", "--lambda", "2", "--phase1", "5")
+    assert res.exit_code == 2 and "lam" in res.stderr
+    _, _, token = make_user("sam", "scientist")
+    auth = {"Authorization": f"Bearer {token}"}
+    r = client.post(f"{API_PREFIX}/process/charts", json={"values": [1, None], "column": "x"}, headers=auth)
+    assert r.status_code == 422
+    r = client.post(f"{API_PREFIX}/process/charts", json={"values": [1, 2], "column": "x"}, headers=auth)
+    assert r.status_code == 422 and "phase1" in r.text
+    csrf = _login(client, "sam", "/process/charts")
+    page = client.post(
+        "/process/charts",
+        data={"column": "size_nm", "csrf": csrf, "target": "10", "sigma": "1"},
+        files={"file": ("bad.csv", bad.read_bytes(), "text/csv")},
+    )
+    assert page.status_code == 422 and "row 3" in page.text and "size_nm" in page.text
+    page = client.post(
+        "/process/charts",
+        data={"column": "size_nm", "csrf": csrf, "sigma": "ten"},
+        files={"file": ("bad.csv", bad.read_bytes(), "text/csv")},
+    )
+    assert page.status_code == 422 and "sigma must be a number" in page.text
+    assert _events(store, "process.chart") == []

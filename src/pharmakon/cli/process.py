@@ -122,6 +122,45 @@ def monitor_command(
     _out(result, as_json)
 
 
+@app.command("chart")
+def chart_command(
+    data: Annotated[Path, typer.Option("--data", help="Table (CSV/TSV/Parquet), one row per sample in time order.")],
+    column: Annotated[str, typer.Option("--column", help="The quality attribute to chart.")],
+    kind: Annotated[str, typer.Option("--kind", help="ewma | cusum.")] = "ewma",
+    lam: Annotated[float | None, typer.Option("--lambda", help="EWMA weight λ (0.2).")] = None,
+    width: Annotated[float | None, typer.Option("--L", help="EWMA limit width in sigmas (3).")] = None,
+    k: Annotated[float | None, typer.Option("--k", help="CUSUM allowance in sigmas (0.5).")] = None,
+    h: Annotated[float | None, typer.Option("--h", help="CUSUM decision interval in sigmas (5).")] = None,
+    target: Annotated[float | None, typer.Option("--target", help="In-control mean.")] = None,
+    sigma: Annotated[float | None, typer.Option("--sigma", help="In-control standard deviation.")] = None,
+    phase1: Annotated[
+        int | None, typer.Option("--phase1", help="Estimate target/sigma from the first N samples.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the chart table (CSV).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit trail).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """EWMA or CUSUM chart of one quality attribute: statistic, limits, alarms, run lengths."""
+    from pharmakon.process.service_charts import ChartSpec, control_chart
+
+    spec = build_spec(
+        ChartSpec,
+        data=data,
+        column=column,
+        kind=kind,
+        target=target,
+        sigma=sigma,
+        phase1=phase1,
+        out=out,
+        reason=reason,
+        lam=lam,
+        L=width,
+        k=k,
+        h=h,
+    )
+    _out(control_chart(_store(), spec, cli_caller()), as_json)
+
+
 @app.command("list")
 def list_command(as_json: JsonOpt = False) -> None:
     """Stored monitors."""

@@ -20,7 +20,7 @@ from pharmakon.auth import get_store
 from pharmakon.caller import Caller
 from pharmakon.errors import InputError, PharmakonError
 from pharmakon.files import scratch_folder
-from pharmakon.process import service, service_models
+from pharmakon.process import service, service_charts, service_models
 from pharmakon.specs import build_spec
 from pharmakon.web.routes import check_csrf, page_user, render
 
@@ -180,6 +180,80 @@ def _number(text: str, field: str) -> float | None:
         return float(text)
     except ValueError:
         raise InputError(f"{field} must be a number (got {text[:40]!r})", field=field) from None
+
+
+def _chart_svg(result: service_charts.ChartResult) -> str:
+    """The chart as inline SVG: statistic, control limits and the samples beyond them (red)."""
+    from pharmakon.plots import figure_svg, new_figure
+
+    t = pd.DataFrame(result.points)
+    fig, ax = new_figure(9.0, 3.2)
+    if result.kind == "ewma":
+        ax.plot(t["index"], t["value"], ".", color="0.7", ms=3, label="value")
+        ax.plot(t["index"], t["ewma"], "-", lw=1, label="EWMA")
+        ax.plot(t["index"], t["ucl"], "k--", lw=0.8, label="limits")
+        ax.plot(t["index"], t["lcl"], "k--", lw=0.8)
+        ax.axhline(result.target, color="0.5", lw=0.6)
+        hits = t[t["alarm"]]
+        ax.plot(hits["index"], hits["ewma"], "o", color="red", ms=4, label="alarm")
+    else:
+        ax.plot(t["index"], t["cusum_upper"], "-", lw=1, label="C+")
+        ax.plot(t["index"], -t["cusum_lower"], "-", lw=1, label="−C−")
+        ax.plot(t["index"], t["limit"], "k--", lw=0.8, label="±h·σ")
+        ax.plot(t["index"], -t["limit"], "k--", lw=0.8)
+        up, down = t[t["cusum_upper"] > t["limit"]], t[t["cusum_lower"] > t["limit"]]
+        ax.plot(up["index"], up["cusum_upper"], "o", color="red", ms=4, label="alarm")
+        ax.plot(down["index"], -down["cusum_lower"], "o", color="red", ms=4)
+    ax.set_xlabel("sample")
+    ax.set_ylabel(result.column)
+    ax.legend(fontsize=7, loc="upper left")
+    return figure_svg(fig)
+
+
+CHART_FIELDS = ("lam", "L", "k", "h", "target", "sigma", "phase1")
+
+
+@router.get("/process/charts", response_class=HTMLResponse)
+def chart_page(request: Request) -> Response:
+    """Form for an EWMA or CUSUM chart of one column of an uploaded table."""
+    user = page_user(request, "viewer")
+    return render(request, "process_chart.html", user, form={})
+
+
+@router.post("/process/charts", response_class=HTMLResponse)
+async def chart_action(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    column: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "ewma",
+    lam: Annotated[str, Form()] = "",
+    L: Annotated[str, Form()] = "",  # noqa: N803 - the chart's conventional symbol, as in the spec
+    k: Annotated[str, Form()] = "",
+    h: Annotated[str, Form()] = "",
+    target: Annotated[str, Form()] = "",
+    sigma: Annotated[str, Form()] = "",
+    phase1: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Chart one column of an uploaded table (scientists; audited as ``process.chart``)."""
+    user = page_user(request, "scientist")
+    check_csrf(request, csrf)
+    form = {"column": column, "kind": kind, "lam": lam, "L": L, "k": k, "h": h}
+    form |= {"target": target, "sigma": sigma, "phase1": phase1}
+    try:
+        numbers = {f: _number(form[f], f) for f in CHART_FIELDS}
+        if numbers["phase1"] is not None:
+            numbers["phase1"] = int(numbers["phase1"]) if numbers["phase1"].is_integer() else numbers["phase1"]
+        with scratch_folder("process-upload") as tmp:
+            path = await _upload_to(file, tmp)
+            spec = build_spec(service_charts.ChartSpec, data=path, column=column, kind=kind, **numbers)
+            result = await asyncio.to_thread(
+                service_charts.control_chart, get_store(), spec, Caller(user.username, "web")
+            )
+    except PharmakonError as exc:
+        return render(request, "process_chart.html", user, form=form, error=exc.message, status_code=422)
+    svg = await asyncio.to_thread(_chart_svg, result)
+    return render(request, "process_chart.html", user, form=form, result=result, svg=svg)
 
 
 @router.get("/process/twin", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from pharmakon.api.deps import ScientistUser, StoreDep, ViewerUser
 from pharmakon.caller import Caller
-from pharmakon.process import service, service_models
+from pharmakon.process import service, service_charts, service_models
 from pharmakon.specs import build_spec
 
 router = APIRouter(prefix="/process", tags=["process"])
@@ -58,6 +58,14 @@ def post_samples(name: NameParam, body: service.SamplesBody, store: StoreDep, us
     # Serialised once by pydantic-core: re-validating thousands of records against the response
     # model would cost as much as scoring them (the documented schema is the response_model).
     return Response(content=result.model_dump_json(), media_type="application/json")
+
+
+@router.post("/charts", response_model=service_charts.ChartResult)
+def control_chart(
+    body: service_charts.ChartValuesSpec, store: StoreDep, user: ScientistUser
+) -> service_charts.ChartResult:
+    """EWMA or CUSUM chart of one attribute's posted values: limits, alarms, ARLs (``process.chart``)."""
+    return service_charts.control_chart(store, body, Caller(user.username, "api"))
 
 
 @router.get("/alarms", response_model=list[service.AlarmInfo])
