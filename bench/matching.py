@@ -6,6 +6,9 @@ Sections (each can be skipped with --skip NAME):
   ``trec_ct_2021_trials``), and the SIGIR 2016 sample; the matcher and BM25 (same
   tokenisation) in the same run: NDCG@10, P@10, MRR, AUROC eligible vs excluded.
   Floor: matcher NDCG@10 >= 1.25 x BM25 on TREC 2021.
+* ``retrievers``: TREC 2021 with each first stage (bm25, dense WordLlama, hybrid RRF
+  k=60), in rerank and retrieve modes: the matcher on it and the first stage alone
+  (skipped without the deep extra).
 * ``criteria``: the CDISC pilot subjects converted SDTM -> FHIR
   (:func:`pharmakon.patients.records.sdtm.sdtm_to_fhir`), read back with the FHIR reader,
   de-identified, and assessed on the computable criteria of ``sdtm/ti.csv``; labels are
@@ -67,6 +70,39 @@ def bench_rank() -> dict[str, Any]:
         out[name] = {"matcher": m, "bm25": b, "ndcg_ratio": m["ndcg@10"] / b["ndcg@10"], "seconds": round(t.seconds, 2)}
     out["floor_trec2021_ndcg_ratio"] = 1.25
     out["floor_met"] = out["trec2021"]["ndcg_ratio"] >= 1.25
+    return out
+
+
+def bench_retrievers(candidates: int = 25) -> dict[str, Any]:
+    """TREC 2021: the matcher on each first stage (bm25, dense, hybrid RRF k=60), and each alone.
+
+    ``rerank``: each topic's judged pool; ``retrieve``: the first stage ranks the mirror's
+    whole TREC 2021 trial sample (69 trials), the matcher assesses its ``candidates`` best;
+    trials not judged for a topic count as not relevant.
+    """
+    import importlib.util
+
+    from pharmakon.patients.records.deid import deidentify
+    from pharmakon.trials.matching.evaluation import load_collection, retrieval_runs, topic_metrics
+
+    if importlib.util.find_spec("wordllama") is None:
+        return {"skipped": "the deep extra (wordllama) is not installed"}
+    coll = load_collection("trec2021", MIRROR)
+    records = []
+    for rec in coll.patients:
+        clean, _ = deidentify(rec, "bench")
+        clean.patient_id = rec.patient_id
+        records.append(clean)
+    out: dict[str, Any] = {"collection": "trec2021", "candidates_retrieve": candidates, "trials": len(coll.trials)}
+    for mode in ("rerank", "retrieve"):
+        for name in ("bm25", "dense", "hybrid"):
+            with _common.timed() as t:
+                runs = retrieval_runs(coll, records, retriever=name, mode=mode, candidates=candidates)
+            out[f"{mode}/{name}"] = {
+                "matcher": topic_metrics(runs["matcher"], coll.labels),
+                "alone": topic_metrics(runs["retriever"], coll.labels),
+                "seconds": round(t.seconds, 2),
+            }
     return out
 
 
@@ -363,11 +399,11 @@ def _variants(n: int) -> list[Any]:
     return out, len(unique)
 
 
-def bench_speed(n_trials: int, n_patients: int) -> dict[str, Any]:
+def bench_speed(n_trials: int, n_patients: int, retriever: str = "bm25") -> dict[str, Any]:
     from pharmakon.patients.records.notes import record_from_note
     from pharmakon.trials.matching.context import note_index
     from pharmakon.trials.matching.matcher import LazyParsed, rank_trials
-    from pharmakon.trials.matching.retrieval import BM25Index
+    from pharmakon.trials.matching.retrieval import make_index
 
     trials, n_unique = _variants(n_trials)
     notes = []
@@ -379,13 +415,14 @@ def bench_speed(n_trials: int, n_patients: int) -> dict[str, Any]:
     notes = notes[:n_patients]
     note_index("warm up the spaCy pipeline.")
     with _common.timed() as t_index:
-        index = BM25Index(trials)
+        index = make_index(trials, retriever)
         parsed = LazyParsed(trials)
     with _common.timed() as t_match:
         for pid, text in notes:
             rank_trials(record_from_note(pid, text), parsed, index, mode="retrieve", candidates=50, top=10)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
+        "retriever": retriever,
         "trials": len(trials),
         "distinct_source_texts": n_unique,
         "patients": len(notes),
@@ -402,9 +439,10 @@ def bench_speed(n_trials: int, n_patients: int) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--skip", action="append", default=[], choices=["rank", "criteria", "speed"])
+    ap.add_argument("--skip", action="append", default=[], choices=["rank", "retrievers", "criteria", "speed"])
     ap.add_argument("--trials", type=int, default=10_000)
     ap.add_argument("--patients", type=int, default=100)
+    ap.add_argument("--speed-retriever", default="bm25", choices=["bm25", "dense", "hybrid"])
     args = ap.parse_args()
     _common.add_repo_root_to_path()
     result: dict[str, Any] = {"machine": _common.machine_info()}
@@ -412,7 +450,7 @@ def main() -> None:
     if previous.is_file():
         # sections skipped this time keep the numbers of the run that measured them
         old = json.loads(previous.read_text())
-        result |= {k: old[k] for k in ("rank", "criteria", "speed") if k in old and k in args.skip}
+        result |= {k: old[k] for k in old if k not in ("machine", "benchmark", "finished_at", "command")}
     if "rank" not in args.skip:
         result["rank"] = bench_rank()
         rows = []
@@ -437,6 +475,23 @@ def main() -> None:
             rows,
             caption=f"TREC 2021 NDCG@10 ratio {result['rank']['trec2021']['ndcg_ratio']:.3f} (floor 1.25). TrialGPT (GPT-4, pooled SIGIR+TREC21+TREC22): NDCG@10 0.8165, P@10 0.7328",
         )
+    if "retrievers" not in args.skip:
+        r = result["retrievers"] = bench_retrievers()
+        rows = []
+        for key, v in r.items():
+            if "/" not in key:
+                continue
+            for who in ("matcher", "alone"):
+                m = v[who]
+                auroc = "-" if m["auroc"] is None else f"{m['auroc']:.4f}"
+                rows.append([key, who, f"{m['ndcg@10']:.4f}", f"{m['p@10']:.4f}", f"{m['mrr']:.4f}", auroc])
+        _common.print_table(
+            "TREC 2021 by first stage (dense: WordLlama l2_supercat 256-d; hybrid: RRF k=60)",
+            ["mode/retriever", "system", "NDCG@10", "P@10", "MRR", "AUROC"],
+            rows,
+            caption=r.get("skipped")
+            or f"retrieve: the matcher assesses the {r['candidates_retrieve']} best of {r['trials']} trials",
+        )
     if "criteria" not in args.skip:
         c = result["criteria"] = bench_criteria()
         rows = [[r["id"], r["pairs"], f"{r['accuracy']:.4f}"] for r in c["per_criterion"]]
@@ -448,9 +503,10 @@ def main() -> None:
             caption=f"{c['pairs_not_age_sex']} pairs not about age/sex; perturbed flip rate {c['perturbed_flip_rate']:.4f}; eligible with an exclusion met: {len(c['eligible_with_exclusion_met'])}; TrialGPT 0.873 on its own set",
         )
     if "speed" not in args.skip:
-        s = result["speed"] = bench_speed(args.trials, args.patients)
+        key = "speed" if args.speed_retriever == "bm25" else f"speed_{args.speed_retriever}"
+        s = result[key] = bench_speed(args.trials, args.patients, args.speed_retriever)
         _common.print_table(
-            "Speed (retrieve mode, BM25 top 50 assessed)",
+            f"Speed (retrieve mode, {args.speed_retriever} top 50 assessed)",
             ["trials", "patients", "index s", "match s", "patients/s", "max RSS MiB"],
             [
                 [
