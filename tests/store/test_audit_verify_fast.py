@@ -77,3 +77,48 @@ def test_broken_json_is_reported_not_raised(store: Store) -> None:
     tamper(store, "UPDATE audit_events SET params = '{not json' WHERE seq = 3")
     report = _verify(store)
     assert not report.ok and report.first_bad_seq == 3 and "edited" in report.problem
+
+
+def test_an_intact_chain_is_checked_on_text_the_database_assembles(store: Store, monkeypatch) -> None:
+    """SQLite json_quote / PostgreSQL to_json + sha256 decide every intact event: no row is read whole."""
+    _fill(store)
+
+    def row_way(rows):
+        raise AssertionError("an intact event was read whole")
+
+    monkeypatch.setattr("pharmakon.store.audit._row_links", row_way)
+    report = _verify(store)
+    assert report.ok and report.n_events == len(AWKWARD)
+
+
+def test_a_nul_appended_to_a_json_field_is_an_edit(store: Store) -> None:
+    """SQLite printf('%s') would stop at a NUL: the JSON fields are joined byte-exact, so the edit is found."""
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL text cannot hold a NUL")
+    _fill(store)
+    tamper(store, "UPDATE audit_events SET params = params || char(0) || 'x' WHERE seq = 3")
+    report = _verify(store)
+    assert not report.ok and report.first_bad_seq == 3 and "edited" in report.problem
+
+
+@pytest.mark.parametrize("value", ["CAST(actor AS BLOB)", "42", "4.5"])
+def test_a_value_of_another_type_is_reported_not_raised(store: Store, value: str) -> None:
+    """SQLite keeps any type in any column: json_quote refuses a BLOB; the row way then decides, without raising."""
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL columns are typed")
+    _fill(store)
+    tamper(store, f"UPDATE audit_events SET actor = {value} WHERE seq = 2")
+    report = _verify(store)
+    assert not report.ok and report.first_bad_seq == 2 and "edited" in report.problem
+
+
+def test_a_long_chain_verifies_across_batches_and_names_an_edit_far_in(store: Store, monkeypatch) -> None:
+    """Batches of the database walk join up; an edit in a later batch is named by its seq."""
+    monkeypatch.setattr("pharmakon.store.audit._VERIFY_BATCH", 7)
+    for i in range(30):
+        with store.session() as session:
+            record_event(session, actor="a", action="x", params={"i": i, "s": "δ\n"})
+    assert _verify(store).ok and _verify(store).n_events == 30
+    tamper(store, """UPDATE audit_events SET params = '{"i":99,"s":"δ\\n"}' WHERE seq = 23""")
+    report = _verify(store)
+    assert not report.ok and report.first_bad_seq == 23 and report.n_events == 22
