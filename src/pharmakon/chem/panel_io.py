@@ -44,12 +44,17 @@ from pharmakon.tables import check_file, iter_table, read_header
 
 if TYPE_CHECKING:
     from pharmakon.chem.admet import RegisteredPanel
+    from pharmakon.chem.screen import ScreenPanel
 
 __all__ = [
     "SMILES_COLUMNS",
     "read_molecules",
     "smiles_frame",
     "Panel",
+    "make_panel",
+    "feature_key",
+    "panel_frame",
+    "endpoint_columns",
     "predict_chunk",
     "predict_smiles",
     "predict_file",
@@ -61,7 +66,7 @@ __all__ = [
 #: Column names recognised as the SMILES column of a CSV (case-insensitive), in order.
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "smiles_unify", "smi", "mol")
 #: This worker process's panel: ``(source key, Panel)`` of the job it serves (see the module notes).
-_WORKER_PANEL: list[tuple[Any, Panel]] = []
+_WORKER_PANEL: list[tuple[Any, Any]] = []
 #: Panels :func:`shared_panel` keeps, by artifact bytes (``PHARMAKON_MODEL_CACHE_MB``, like the model cache).
 _SHARED = BoundedCache()
 
@@ -196,8 +201,47 @@ def smiles_frame(smiles: Sequence[object], ids: Sequence[str] | None = None) -> 
     return _frame([(k, names[k - 1], s if isinstance(s, str) else None, "") for k, s in enumerate(smiles, start=1)])
 
 
-def _feat_key(featurizer: Any) -> tuple:
+def feature_key(featurizer: Any) -> tuple:
+    """What identifies a featurizer's output: class, parameters and version (models sharing it share a block)."""
     return (type(featurizer).__name__, tuple(sorted(featurizer.get_params().items())), featurizer.version_)
+
+
+def panel_frame(chunk: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The leading columns of a panel chunk: ``row``, ``id``, ``input``, ``canonical``, ``status``.
+
+    ``table`` is the chunk's standardisation table (:func:`~pharmakon.chem.standardize.standardize_smiles`);
+    a record the reader could not read keeps the reader's reason.
+    """
+    out = chunk[["row", "id", "input"]].reset_index(drop=True).copy()
+    status = table["status"].where(table["status"].ne("invalid"), "invalid: " + table["reason"])
+    errors = chunk["parse_error"].reset_index(drop=True)
+    out["canonical"] = table["canonical"].to_numpy()
+    out["status"] = np.where(errors.ne(""), "invalid: " + errors, status)
+    return out
+
+
+def endpoint_columns(
+    name: str, model: Any, rows: dict[str, np.ndarray] | None, ok: np.ndarray, n: int
+) -> dict[str, np.ndarray]:
+    """One endpoint's output columns for a chunk of ``n`` molecules.
+
+    ``rows`` holds ``TrainedModel.predict_rows``'s columns for the valid molecules (``ok``,
+    shape (n,)); the others get the model's empty values. Columns: ``<name>``, then
+    ``<name>_lower``/``<name>_upper`` (regression) or ``<name>_p1``/``<name>_set``
+    (classification), then ``<name>_in_domain``.
+    """
+    full = model.empty_columns(n)
+    if rows is not None and ok.any():
+        for col, values in full.items():
+            values[ok] = rows[col]
+    out = {name: full["prediction"]}
+    if model.task == "regression":
+        out[f"{name}_lower"], out[f"{name}_upper"] = full["pred_lower"], full["pred_upper"]
+    else:
+        out[f"{name}_p1"] = full[f"proba_{model.classes[-1]}"]
+        out[f"{name}_set"] = full["pred_set"]
+    out[f"{name}_in_domain"] = full["in_domain"]
+    return out
 
 
 class Panel:
@@ -216,7 +260,7 @@ class Panel:
         self.models = models  # may be empty: then a chunk gets standardisation and alerts only
         self.groups: dict[tuple, list[str]] = {}
         for name, model in models.items():
-            self.groups.setdefault(_feat_key(model.featurizer), []).append(name)
+            self.groups.setdefault(feature_key(model.featurizer), []).append(name)
         self.indexes: dict[tuple, tuple[Any, list[str]]] = {}
         for key, names in self.groups.items():
             tanimoto = [n for n in names if models[n].domain.metric == "tanimoto"]
@@ -289,46 +333,47 @@ class Panel:
                     Xn = X.assign(**{SMILES_COLUMN: table["canonical"].to_numpy(object)[ok]})
                 cols.update(self._endpoint_columns(name, Xn, block, scores.get(name), ok, n))
         table, mols = standardised(False)
-        out = chunk[["row", "id", "input"]].reset_index(drop=True).copy()
-        status = table["status"].where(table["status"].ne("invalid"), "invalid: " + table["reason"])
-        errors = chunk["parse_error"].reset_index(drop=True)
-        out["canonical"] = table["canonical"].to_numpy()
-        out["status"] = np.where(errors.ne(""), "invalid: " + errors, status)
-        parts = [out, pd.DataFrame(cols)] + ([alerts_for_mols(mols)] if alerts else [])
+        parts = [panel_frame(chunk, table), pd.DataFrame(cols)] + ([alerts_for_mols(mols)] if alerts else [])
         return pd.concat(parts, axis=1)
 
     def _endpoint_columns(
         self, name: str, X: pd.DataFrame, block: np.ndarray, score: np.ndarray | None, ok: np.ndarray, n: int
     ) -> dict[str, Any]:
         model = self.models[name]
-        full = model.empty_columns(n)
-        if ok.any():
-            rows = model.predict_rows(X, raw=block, domain_score=score)
-            for col, values in full.items():
-                values[ok] = rows[col]
-        out = {name: full["prediction"]}
-        if model.task == "regression":
-            out[f"{name}_lower"], out[f"{name}_upper"] = full["pred_lower"], full["pred_upper"]
-        else:
-            out[f"{name}_p1"] = full[f"proba_{model.classes[-1]}"]
-            out[f"{name}_set"] = full["pred_set"]
-        out[f"{name}_in_domain"] = full["in_domain"]
-        return out
+        rows = model.predict_rows(X, raw=block, domain_score=score) if ok.any() else None
+        return endpoint_columns(name, model, rows, ok, n)
 
 
-def predict_chunk(models: dict[str, Any], chunk: pd.DataFrame, *, alerts: bool = True) -> pd.DataFrame:
-    """:meth:`Panel.predict_chunk` for a one-off chunk (builds the :class:`Panel` each call)."""
-    return Panel(models).predict_chunk(chunk, alerts=alerts)
+def make_panel(models: dict[str, Any], profile: str = "full") -> Panel | ScreenPanel:
+    """The panel for ``models``: :class:`~pharmakon.chem.screen.ScreenPanel` for a screening panel it can
+    serve (``profile="screen"``), else :class:`Panel`. Both give the same columns."""
+    from pharmakon.chem.screen import ScreenPanel, screen_supported
+
+    if profile == "screen" and screen_supported(models):
+        return ScreenPanel(models)
+    return Panel(models)
+
+
+def predict_chunk(
+    models: dict[str, Any], chunk: pd.DataFrame, *, alerts: bool = True, profile: str = "full"
+) -> pd.DataFrame:
+    """:meth:`Panel.predict_chunk` for a one-off chunk (builds the panel, :func:`make_panel`, each call)."""
+    return make_panel(models, profile).predict_chunk(chunk, alerts=alerts)
 
 
 def predict_smiles(
-    models: dict[str, Any], smiles: Sequence[object], *, ids: Sequence[str] | None = None, alerts: bool = True
+    models: dict[str, Any],
+    smiles: Sequence[object],
+    *,
+    ids: Sequence[str] | None = None,
+    alerts: bool = True,
+    profile: str = "full",
 ) -> pd.DataFrame:
-    """The panel for in-memory SMILES; same columns as :func:`predict_chunk` (builds the :class:`Panel`)."""
-    return Panel(models).predict_smiles(smiles, ids=ids, alerts=alerts)
+    """The panel for in-memory SMILES; same columns as :func:`predict_chunk` (builds the panel each call)."""
+    return make_panel(models, profile).predict_smiles(smiles, ids=ids, alerts=alerts)
 
 
-def shared_panel(models: dict[str, Any]) -> Panel:
+def shared_panel(models: dict[str, Any], profile: str = "full") -> Panel | ScreenPanel:
     """The :class:`Panel` of models that stay loaded (``load_panel(..., cache=True)``), built once.
 
     Keyed by the model objects themselves, so a newly registered version (another
@@ -336,13 +381,13 @@ def shared_panel(models: dict[str, Any]) -> Panel:
     theirs while it is kept. Panels are kept by the one cache policy
     (:class:`~pharmakon.core.cache.BoundedCache`): least recently used dropped first,
     bounded by ``PHARMAKON_MODEL_CACHE_MB`` of its models' artifact bytes
-    (:func:`panel_nbytes`); ``0`` keeps none.
+    (:func:`panel_nbytes`); ``0`` keeps none. ``profile`` picks the panel (:func:`make_panel`).
     """
-    key = tuple((name, id(model)) for name, model in models.items())
+    key = (profile, *((name, id(model)) for name, model in models.items()))
     panel = _SHARED.get(key)
     if panel is not None:
         return panel
-    panel = Panel(dict(models))
+    panel = make_panel(dict(models), profile)
     return _SHARED.put(key, panel, panel_nbytes(panel.models))
 
 
@@ -383,7 +428,7 @@ class _PanelFile:
         return joblib.load(self.path)
 
 
-def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) -> dict[str, Any]:
+def _worker_chunk(source: Any, alerts: bool, threads: int, profile: str, chunk: pd.DataFrame) -> dict[str, Any]:
     """One chunk's panel as CSV text (header included) plus its tallies.
 
     Formatting happens here, in the worker, so the parent only appends text: a data frame
@@ -392,9 +437,9 @@ def _worker_chunk(source: Any, alerts: bool, threads: int, chunk: pd.DataFrame) 
     """
     from threadpoolctl import threadpool_limits
 
-    key = source.key()
+    key = (profile, source.key())
     if not _WORKER_PANEL or _WORKER_PANEL[0][0] != key:
-        _WORKER_PANEL[:] = [(key, Panel(source.load()))]
+        _WORKER_PANEL[:] = [(key, make_panel(source.load(), profile))]
     with threadpool_limits(limits=threads):
         result = _WORKER_PANEL[0][1].predict_chunk(chunk, alerts=alerts)
     bad = ~result["status"].eq("ok")
@@ -424,6 +469,7 @@ def predict_file(
     alerts: bool = True,
     progress: Callable[[int], None] | None = None,
     before_publish: Callable[..., None] | None = None,
+    profile: str = "full",
 ) -> dict[str, Any]:
     """Stream ``input_path`` through the panel into ``output_path`` (CSV; see :func:`predict_chunk`).
 
@@ -448,6 +494,9 @@ def predict_file(
         audit event there). ``molecules_sha256`` hashes the molecules' ``id,input`` CSV
         lines as read, ``output_sha256`` the output file's bytes; both are computed while
         streaming, so nothing is read back.
+    profile : {"full", "screen"}
+        ``screen`` predicts a screening panel through :class:`~pharmakon.chem.screen.ScreenPanel`
+        (:func:`make_panel`; same columns).
 
     Returns
     -------
@@ -480,7 +529,8 @@ def predict_file(
             source = _PanelFile(panel_path)
         molecules, written = hashlib.sha256(), hashlib.sha256()
         with get_executor(backend, n_jobs=n_jobs) as ex, atomic_open(output_path, newline="") as sink:
-            fn = functools.partial(_worker_chunk, source, alerts, max(1, (os.cpu_count() or 1) // ex.n_workers))
+            threads = max(1, (os.cpu_count() or 1) // ex.n_workers)
+            fn = functools.partial(_worker_chunk, source, alerts, threads, profile)
             window_size = max(1, 2 * ex.n_workers)
             stream = itertools.chain([first], chunks)
             while pending := list(itertools.islice(stream, window_size)):

@@ -505,7 +505,7 @@ def predict_molecules(
     with store.read_session() as session:
         models = load_panel(session, spec.endpoints or None, cache=True, profile=spec.profile)
         notes = _served_notes(session, spec.endpoints or None, None, spec.profile)
-    panel = shared_panel(models)
+    panel = shared_panel(models, spec.profile)
     frame = panel.predict_smiles(list(smiles), ids=spec.ids, alerts=spec.alerts)
     if parse_errors is not None:
         errors = np.asarray(list(parse_errors), dtype=object)
@@ -585,6 +585,7 @@ def predict_molecule_file(
         alerts=alerts,
         progress=progress,
         before_publish=record,
+        profile=spec.profile,
     )
     return PanelFileResult(**summary, models=panel.refs, notes=notes, quality=quality)
 
