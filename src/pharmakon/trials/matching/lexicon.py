@@ -9,12 +9,22 @@ Codes: SNOMED CT (Synthea) and ICD-10 prefixes where a record carries them.
 
 from __future__ import annotations
 
-__all__ = ["CONCEPTS", "CONCEPT_CODES", "LABS", "SCORES", "UNIT_ALIASES", "BROADER", "concepts_in_text"]
+__all__ = [
+    "CONCEPTS",
+    "CORE_CONCEPTS",
+    "CONCEPT_CODES",
+    "LABS",
+    "SCORES",
+    "UNIT_ALIASES",
+    "BROADER",
+    "concepts_in_text",
+]
 
 import re
 from functools import lru_cache
 
-CONCEPTS: dict[str, tuple[str, ...]] = {
+#: The hand-curated core: common conditions with the synonyms criteria and notes use.
+CORE_CONCEPTS: dict[str, tuple[str, ...]] = {
     "parkinson": (
         "parkinson's disease",
         "parkinson disease",
@@ -165,7 +175,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 }
 
 #: Narrower concept -> broader ones it implies (a patient with t2dm has diabetes).
-BROADER: dict[str, tuple[str, ...]] = {
+CORE_BROADER: dict[str, tuple[str, ...]] = {
     "t1dm": ("diabetes",),
     "t2dm": ("diabetes",),
     "cervical_cancer": ("malignancy",),
@@ -182,7 +192,7 @@ BROADER: dict[str, tuple[str, ...]] = {
 }
 
 #: Code -> concept (SNOMED CT as in Synthea; ICD-10 three-character prefixes).
-CONCEPT_CODES: dict[str, str] = {
+CORE_CODES: dict[str, str] = {
     "49436004": "arrhythmia",
     "53741008": "cad",
     "22298006": "mi",
@@ -218,6 +228,40 @@ CONCEPT_CODES: dict[str, str] = {
     "I10": "hypertension",
     "C53": "cervical_cancer",
 }
+
+
+def _widened() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, str]]:
+    """Core lexicon plus the generated one (:mod:`.diagnoses`): concepts, broader (closed), codes."""
+    from pharmakon.trials.matching.diagnoses import load
+
+    data = load()
+    concepts = {k: tuple(v) for k, v in CORE_CONCEPTS.items()}
+    codes = dict(CORE_CODES)
+    for cid, ext in data["extend"].items():
+        if cid in concepts:
+            concepts[cid] += tuple(n for n in ext["names"] if n not in concepts[cid])
+            for code in ext["codes"]:
+                codes.setdefault(code, cid)
+    broader = {k: set(v) for k, v in CORE_BROADER.items()}
+    for cid, c in data["concepts"].items():
+        concepts[cid] = tuple(c["names"])
+        broader[cid] = set(c["broader"])
+        for code in c["codes"]:
+            if not code.startswith("DOID:"):
+                codes.setdefault(code, cid)
+    changed = True
+    while changed:  # transitive closure: diabetic retinopathy -> diabetes; t2dm -> diabetes
+        changed = False
+        for b in broader.values():
+            more = set().union(*(broader.get(x, set()) for x in b)) - b if b else set()
+            if more:
+                b |= more
+                changed = True
+    return concepts, {k: tuple(sorted(v)) for k, v in broader.items() if v}, codes
+
+
+#: Every concept: the core and the generated diagnosis lexicon (:mod:`.diagnoses`).
+CONCEPTS, BROADER, CONCEPT_CODES = _widened()
 
 #: Lab analytes: id -> (names, canonical unit, codes: LOINC and SDTM LBTESTCD).
 LABS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
