@@ -62,7 +62,13 @@ def recist_command(
         str | None, typer.Option("--evaluator", help="Reads whose TREVAL/TREVALID is NAME (default INVESTIGATOR).")
     ] = None,
     confirm_weeks: Annotated[
-        float | None, typer.Option("--confirm-weeks", help="Minimum interval confirming CR/PR, weeks (default 3).")
+        float | None,
+        typer.Option(
+            "--confirm-weeks",
+            help="Minimum interval between a CR/PR and the read confirming it, weeks. Default 3 (21 days): the "
+            "interval the CDISC onco_recist set was built with (01-701-1115's PR is confirmed by a CR 21 days "
+            "later). RECIST 1.1 asks for at least 4 weeks: give --confirm-weeks 4 for a protocol's 28 days.",
+        ),
     ] = None,
     sd_min_weeks: Annotated[
         float | None, typer.Option("--sd-min-weeks", help="Minimum time from baseline for SD, weeks (default 4).")

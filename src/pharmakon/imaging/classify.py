@@ -5,7 +5,9 @@
 mean intensities, one row per image, so that :func:`pharmakon.core.service.train_and_register`
 can select, calibrate (conformal), explain and register a classifier the same way it
 does for any table. :func:`load_breastmnist` reads the MedMNIST archive (labels 0 =
-malignant, 1 = normal/benign). The MONAI path is not built (see docs/imaging.md).
+malignant, 1 = normal/benign). :func:`pixel_table` gives the learned path's table: one
+column per pixel, the input of the ``monai_cnn`` family (:mod:`pharmakon.imaging.cnn`,
+the ``deep`` extra), which the same lifecycle trains and registers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from skimage.feature import hog
 
 from pharmakon.errors import InputError
 
-__all__ = ["hog_table", "load_breastmnist"]
+__all__ = ["hog_table", "pixel_table", "load_breastmnist"]
 
 
 def hog_table(images: np.ndarray) -> pd.DataFrame:
@@ -34,6 +36,14 @@ def hog_table(images: np.ndarray) -> pd.DataFrame:
     arr = np.asarray(rows)
     names = [f"hog_{i}" for i in range(arr.shape[1] - 49)] + [f"mean_{i}" for i in range(49)]
     return pd.DataFrame(arr, columns=names)
+
+
+def pixel_table(images: np.ndarray) -> pd.DataFrame:
+    """One row per image, one column per pixel (``px_<row-major index>``, intensities as given): (n, h*w)."""
+    if images.ndim != 3 or images.shape[0] == 0:
+        raise InputError(f"images must be a non-empty (n, h, w) array, got shape {images.shape}", field="images")
+    flat = images.reshape(len(images), -1).astype(float)
+    return pd.DataFrame(flat, columns=[f"px_{i}" for i in range(flat.shape[1])])
 
 
 def load_breastmnist(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

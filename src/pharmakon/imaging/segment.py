@@ -26,6 +26,7 @@ __all__ = [
     "box_segmentation",
     "otsu_in_box",
     "seed_of",
+    "prompt_box",
     "dice",
     "hausdorff_mm",
     "bootstrap_interval",
@@ -66,11 +67,19 @@ def seeded_segmentation(
     return otsu_in_box(image, lo, hi, seed)
 
 
-def box_segmentation(image: np.ndarray, box_of: np.ndarray, margin: tuple[int, int, int] = (0, 2, 2)) -> np.ndarray:
-    """The lesion inside the box a reader draws around ``box_of`` (its bounding box + ``margin`` voxels, k, j, i)."""
+def prompt_box(
+    box_of: np.ndarray, margin: tuple[int, int, int], shape: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The box ``[lo, hi)`` (k, j, i) a reader draws: the bounding box of ``box_of`` + ``margin`` voxels, clipped."""
     pts = np.argwhere(box_of)
     lo = tuple(int(v) for v in np.maximum(pts.min(axis=0) - margin, 0))
-    hi = tuple(int(v) for v in np.minimum(pts.max(axis=0) + np.asarray(margin) + 1, image.shape))
+    hi = tuple(int(v) for v in np.minimum(pts.max(axis=0) + np.asarray(margin) + 1, shape))
+    return lo, hi
+
+
+def box_segmentation(image: np.ndarray, box_of: np.ndarray, margin: tuple[int, int, int] = (0, 2, 2)) -> np.ndarray:
+    """The lesion inside the box a reader draws around ``box_of`` (its bounding box + ``margin`` voxels, k, j, i)."""
+    lo, hi = prompt_box(box_of, margin, image.shape)
     return otsu_in_box(image, lo, hi, seed_of(box_of))
 
 

@@ -130,7 +130,13 @@ class RecistSpec(ImagingSpec):
     evaluator: str | None = Field(
         None, min_length=1, max_length=64, description="TREVAL/TREVALID read (default: INVESTIGATOR if present)."
     )
-    confirm_weeks: float = Field(3.0, ge=0, le=52, description="Minimum interval confirming CR/PR (weeks).")
+    confirm_weeks: float = Field(
+        3.0,
+        ge=0,
+        le=52,
+        description="Minimum interval confirming CR/PR (weeks). Default 3 (21 days), what the CDISC onco_recist "
+        "set was built with; RECIST 1.1 asks for at least 4 weeks (give 4 for a protocol's 28 days).",
+    )
     sd_min_weeks: float = Field(4.0, ge=0, le=52, description="Minimum time from baseline for SD to count (weeks).")
     name: str | None = NAME_FIELD
 
