@@ -9,6 +9,9 @@ Sections (each can be skipped with --skip NAME):
 * ``retrievers``: TREC 2021 with each first stage (bm25, dense WordLlama, hybrid RRF
   k=60), in rerank and retrieve modes: the matcher on it and the first stage alone
   (skipped without the deep extra).
+* ``lexicon``: the core concept lexicon alone vs widened with the generated diagnoses
+  (:mod:`pharmakon.trials.matching.diagnoses`): criteria items of the mirror's trials
+  with a computable / a diagnosis check, and the matcher's TREC 2021 ranking.
 * ``criteria``: the CDISC pilot subjects converted SDTM -> FHIR
   (:func:`pharmakon.patients.records.sdtm.sdtm_to_fhir`), read back with the FHIR reader,
   de-identified, and assessed on the computable criteria of ``sdtm/ti.csv``; labels are
@@ -103,6 +106,54 @@ def bench_retrievers(candidates: int = 25) -> dict[str, Any]:
                 "alone": topic_metrics(runs["retriever"], coll.labels),
                 "seconds": round(t.seconds, 2),
             }
+    return out
+
+
+_LEXICON_PROBE = """
+import json, sys
+import pharmakon.trials.matching.diagnoses as d
+if sys.argv[1] == "core":  # the hand-curated core alone: the generated file is not merged
+    d.load = lambda path=None: {"sources": {}, "extend": {}, "concepts": {}}
+from pathlib import Path
+from pharmakon.patients.records.deid import deidentify
+from pharmakon.trials.matching.documents import read_trials
+from pharmakon.trials.matching.evaluation import load_collection, rerank_runs, topic_metrics
+from pharmakon.trials.matching.lexicon import CONCEPTS
+from pharmakon.trials.matching.matcher import parse_trial
+mirror = Path(sys.argv[2])
+items = concept = checked = 0
+for f in ("trec_ct_2021_trials/trials.jsonl", "sigir_2016/judged_trial_sample/trials.jsonl"):
+    for t in read_trials(mirror / f):
+        for c in parse_trial(t).criteria:
+            items += 1
+            checked += bool(c.checks)
+            concept += any(k.kind == "concept" for k in c.checks)
+coll = load_collection("trec2021", mirror)
+records = []
+for rec in coll.patients:
+    clean, _ = deidentify(rec, "bench")
+    clean.patient_id = rec.patient_id
+    records.append(clean)
+m, _ = rerank_runs(coll, records)
+print(json.dumps({"concepts": len(CONCEPTS), "criteria_items": items, "with_a_check": checked,
+                  "with_a_diagnosis_check": concept, "trec2021_rerank": topic_metrics(m, coll.labels)}))
+"""
+
+
+def bench_lexicon() -> dict[str, Any]:
+    """The core lexicon alone vs widened with the generated diagnoses (each in a fresh process).
+
+    Coverage: criteria items of the mirror's trials (TREC 2021 sample, SIGIR sample) with a
+    computable check and with a diagnosis check; ranking: the matcher on TREC 2021 (rerank, BM25).
+    """
+    import subprocess
+
+    out = {}
+    for which in ("core", "widened"):
+        run = subprocess.run(
+            [sys.executable, "-c", _LEXICON_PROBE, which, str(MIRROR)], capture_output=True, text=True, check=True
+        )
+        out[which] = json.loads(run.stdout.strip().splitlines()[-1])
     return out
 
 
@@ -439,7 +490,9 @@ def bench_speed(n_trials: int, n_patients: int, retriever: str = "bm25") -> dict
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--skip", action="append", default=[], choices=["rank", "retrievers", "criteria", "speed"])
+    ap.add_argument(
+        "--skip", action="append", default=[], choices=["rank", "retrievers", "lexicon", "criteria", "speed"]
+    )
     ap.add_argument("--trials", type=int, default=10_000)
     ap.add_argument("--patients", type=int, default=100)
     ap.add_argument("--speed-retriever", default="bm25", choices=["bm25", "dense", "hybrid"])
@@ -491,6 +544,25 @@ def main() -> None:
             rows,
             caption=r.get("skipped")
             or f"retrieve: the matcher assesses the {r['candidates_retrieve']} best of {r['trials']} trials",
+        )
+    if "lexicon" not in args.skip:
+        lx = result["lexicon"] = bench_lexicon()
+        rows = [
+            [
+                k,
+                v["concepts"],
+                v["criteria_items"],
+                v["with_a_check"],
+                v["with_a_diagnosis_check"],
+                f"{v['trec2021_rerank']['ndcg@10']:.4f}",
+                f"{v['trec2021_rerank']['p@10']:.4f}",
+            ]
+            for k, v in lx.items()
+        ]
+        _common.print_table(
+            "Diagnosis lexicon: core vs widened (generated from DOID, SNOMED CT, MedDRA)",
+            ["lexicon", "concepts", "criteria", "computable", "diagnosis check", "TREC21 NDCG@10", "P@10"],
+            rows,
         )
     if "criteria" not in args.skip:
         c = result["criteria"] = bench_criteria()

@@ -66,6 +66,10 @@ def test_widened_lexicon_in_criteria_records_and_notes() -> None:
     # "diabetic retinopathy" is its own concept (no longer read as plain diabetes) and implies diabetes
     [check] = parse_checks("Proliferative diabetic retinopathy", "exclusion")
     assert check.params["concepts"] == ["diabetic_retinopathy"] and "diabetes" in BROADER["diabetic_retinopathy"]
+    # core concepts point up to generated ones they name; a skin cancer criterion is no longer any malignancy
+    assert "hepatitis" in BROADER["hcv"] and "hepatitis" in BROADER["hbv"]
+    [check] = parse_checks("Basal or squamous cell skin cancer", "inclusion")
+    assert check.params["concepts"] == ["skin_cancer"]
     # a Synthea SNOMED code outside the core maps to its concept and the broader one
     ckd3 = Coded("Chronic kidney disease stage 3 (disorder)", code="433144002", date=REF)
     assert {"chronic_kidney_disease_stage_3", "ckd"} <= conditions_concepts(ckd3)

@@ -21,7 +21,8 @@ Each name gets generic spelling variants (:func:`variants`): British to American
 disease"), MedDRA's and MeSH's inverted order ("colitis ulcerative" / "ulcerative
 colitis"; "X, Y" / "Y X"). Names sharing a variant are one concept; a concept whose
 variants include a phrase of the hand-curated core lexicon extends that concept (its
-names and codes) instead of making a new one. A new concept's broader concepts are the
+names and codes) instead of making a new one, and a core concept whose phrases name a
+generated one gets it as broader ("hepatitis c" is a hepatitis). A new concept's broader concepts are the
 ones named inside its names (longest match first, so "non-insulin-dependent diabetes
 mellitus" is type 2 diabetes, not "insulin dependent diabetes"): a patient with
 "diabetic retinopathy" has diabetes, one with "chronic kidney disease stage 3" has
@@ -236,12 +237,18 @@ def _resolve(
     phrases = {**{cid: list(ps) for cid, ps in core.items()}, **{cid: c["names"] for cid, c in new.items()}}
     for cid, c in new.items():
         c["broader"] = sorted(_named_inside(c["names"], cid, phrases))
+    # a core concept naming a generated one is narrower than it: "hepatitis c" is a hepatitis
+    generated = {cid: c["names"] for cid, c in new.items()}
+    for cid, ps in core.items():
+        up = _named_inside(list(ps), cid, generated)
+        if up:
+            extend.setdefault(cid, {"names": set(), "codes": set()})["broader"] = up
     return {
         "sources": dict(SOURCES),
         "extend": {
-            k: {"names": sorted(v["names"]), "codes": sorted(v["codes"])}
+            k: {"names": sorted(v["names"]), "codes": sorted(v["codes"]), "broader": sorted(v.get("broader", ()))}
             for k, v in sorted(extend.items())
-            if v["names"] or v["codes"]
+            if v["names"] or v["codes"] or v.get("broader")
         },
         "concepts": dict(sorted(new.items())),
     }

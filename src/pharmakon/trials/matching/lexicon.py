@@ -243,6 +243,8 @@ def _widened() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], 
             for code in ext["codes"]:
                 codes.setdefault(code, cid)
     broader = {k: set(v) for k, v in CORE_BROADER.items()}
+    for cid, ext in data["extend"].items():
+        broader.setdefault(cid, set()).update(ext.get("broader", ()))
     for cid, c in data["concepts"].items():
         concepts[cid] = tuple(c["names"])
         broader[cid] = set(c["broader"])
