@@ -88,3 +88,20 @@ def test_screened_alerts_equal_filter_catalog_and_qed(smiles):
             want = float("nan")
         assert frame.loc[k, "qed"] == pytest.approx(want, nan_ok=True, rel=0, abs=0)
     assert frame["pains_count"].gt(0).sum() >= 3 and frame["brenk_count"].gt(0).sum() >= 20  # hits were exercised
+
+
+def test_screen_fingerprints_of_the_standardised_molecule_equal_the_reparsed_ones(smiles):
+    """The screening profile parses once: Morgan counts of the standardised molecule are what training
+    computes from its canonical SMILES parsed again (``SmilesFeaturizer.transform``)."""
+    from pharmakon.chem.featurizers import make_featurizer
+    from pharmakon.chem.screen import morgan_counts
+    from pharmakon.chem.standardize import standardize_mols, standardize_smiles
+
+    batch, mols = standardize_mols(smiles)
+    assert batch.table.equals(standardize_smiles(smiles).table)
+    ok = batch.ok.to_numpy()
+    assert [m is not None for m in mols] == ok.tolist() and ok.sum() > 400
+    featurizer = make_featurizer("morgan").fit()
+    want = featurizer.transform(smiles)[ok]
+    got = morgan_counts([m for m in mols if m is not None], radius=2, n_bits=2048).toarray()
+    assert np.array_equal(got, want)
