@@ -254,7 +254,7 @@ def breastmnist_cnn() -> dict:
     import tempfile
 
     from pharmakon.caller import Caller
-    from pharmakon.core.service import EvaluateSpec, TrainSpec, evaluate_on_data, train_and_register
+    from pharmakon.core.service import EvaluateSpec, TrainSpec, evaluate_on_data, show_model, train_and_register
     from pharmakon.imaging.classify import load_breastmnist, pixel_table
     from pharmakon.imaging.cnn import register_cnn_family
     from pharmakon.store import open_store
@@ -273,9 +273,15 @@ def breastmnist_cnn() -> dict:
             )
             trained = train_and_register(store, spec, caller, frame=frames["train"])
             seconds = time.perf_counter() - t0
+            board = show_model(store, "bmnist-cnn", trained.version).metadata["leaderboard"]
             run = {
                 "trials": trials,
                 "version": trained.version,
+                "leaderboard_cv_auroc": [
+                    {"model": r["model"], "source": r.get("source"), "cv_auroc": r.get("cv_auroc")}
+                    for r in board
+                    if r.get("status") == "ok"
+                ],
                 "best": trained.best,
                 "cv_auroc": trained.cv_metrics.get("auroc"),
                 "train_seconds": round(seconds, 1),
@@ -585,12 +591,18 @@ def _print_cnn(b: dict) -> None:
         for r in b["runs"]
     ]
     rows.append(["ResNet-18 (28), published", "", "", "0.901", "0.863", ""])
+    board = "; ".join(
+        f"trials={r['trials']}: "
+        + ", ".join(f"{x['model']} ({x['source']}) {x['cv_auroc']:.3f}" for x in r["leaderboard_cv_auroc"])
+        for r in b["runs"]
+    )
     _common.print_table(
         "BreastMNIST, MONAI CNN through the core lifecycle",
         ["model", "CV AUROC", "val AUROC", "test AUROC", "test acc", "train s"],
         rows,
         caption=f"selected on val: trials={b['selected_on_val']}, test AUROC {b['test_auroc']:.3f}; "
-        f"{b['train_rows']} train / {b['val_rows']} val / {b['test_rows']} test images",
+        f"{b['train_rows']} train / {b['val_rows']} val / {b['test_rows']} test images; CV AUROC per candidate: "
+        + board,
     )
 
 

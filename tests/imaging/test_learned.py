@@ -92,6 +92,7 @@ def test_box_patches_round_trip() -> None:
 # -- with the extra ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_unet_learns_disks_deterministically() -> None:
     pytest.importorskip("monai")
     from pharmakon.errors import NotFittedError
@@ -115,6 +116,7 @@ def test_unet_learns_disks_deterministically() -> None:
         model.fit(X, y * 2)
 
 
+@pytest.mark.slow
 def test_leave_one_case_out_holds_each_case_out(radiomics_dir) -> None:
     pytest.importorskip("monai")
     from pharmakon.imaging.io import Volume, read_image, read_mask
@@ -173,6 +175,7 @@ def test_cnn_classifier_contract() -> None:
         CNNClassifier().fit(X[:, :143], y)
 
 
+@pytest.mark.slow
 def test_cnn_family_through_the_core_lifecycle(store, monkeypatch) -> None:
     pytest.importorskip("monai")
     from pharmakon.caller import Caller
