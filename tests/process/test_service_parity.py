@@ -192,3 +192,21 @@ def test_chart_bad_input_on_every_channel(cli, client, make_user, store: Store, 
     )
     assert page.status_code == 422 and "sigma must be a number" in page.text
     assert _events(store, "process.chart") == []
+
+
+def test_posted_batches_parse_strict_json(client, make_user, store: Store, normal_csv: Path, cli) -> None:
+    assert cli("process", "fit", str(normal_csv), "--method", "pca", "--components", "9", "--name", "j").exit_code == 0
+    _, _, token = make_user("sam", "scientist")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    url = f"{API_PREFIX}/process/monitors/j/samples"
+    r = client.post(url, content=b'{"samples": [{"xmeas_1": 1.0}', headers=headers)
+    assert r.status_code == 422 and "JSON" in r.text
+    r = client.post(url, content=b'{"samples": [{"xmeas_1": NaN}]}', headers=headers)
+    assert r.status_code == 422 and "samples.0.xmeas_1" in r.text
+    row = pd.read_csv(normal_csv).iloc[0].to_dict()
+    body = json.dumps({"samples": [row, {**row, "xmeas_1": "NaN"}, [1, 2]]}).encode()
+    r = client.post(url, content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    recs = r.json()["records"]
+    assert [x["flag"] is None for x in recs] == [True, False, False] and "NaN" in recs[1]["flag"]
+    assert recs[0]["t2"] == pytest.approx(float(recs[0]["t2"])) and recs[2]["flag"].startswith("a sample is a mapping")

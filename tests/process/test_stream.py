@@ -125,3 +125,36 @@ def test_follow_reads_lines_appended_while_running(tmp_path) -> None:
     threading.Thread(target=append).start()
     got = list(read_samples(path, follow=True, idle_timeout=1.0))
     assert got == [{"a": 1}, {"a": 2}]
+
+
+def test_batch_scoring_equals_sample_by_sample_with_every_kind_of_bad_sample() -> None:
+    """The vectorised batch path and one-sample calls agree record for record (dynamic PCA, k of n, alarms)."""
+    rng = np.random.default_rng(3)
+    train = rng.normal(size=(300, 4)).cumsum(axis=0) * 0.1 + rng.normal(size=(300, 4))
+    names = ["a", "b", "c", "d"]
+    est = DPCAMonitor(n_components=3, lags=1, alpha=0.95).fit(train)
+    run = rng.normal(size=(200, 4)) + np.r_[np.zeros((100, 4)), np.full((100, 4), 2.5)]
+    samples: list = [dict(zip(names, r, strict=True), index=i) for i, r in enumerate(run.tolist(), 1)]
+    samples[10]["b"] = float("nan")
+    samples[20]["index"] = 19  # duplicate
+    samples[30]["index"] = 2  # late
+    samples[40].pop("c")
+    samples[50]["d"] = "x"
+    samples[60]["index"] = "7.5"
+    samples[70] = "line 71: not valid JSON"
+    samples[80]["extra"] = 1
+    samples[120]["index"] = "121"  # text index, still whole: scored
+    whole = StreamMonitor(est, names, lags=1, k=2, n=3)
+    one = StreamMonitor(est, names, lags=1, k=2, n=3)
+    out, onsets = whole.score(samples)
+    single, single_onsets = [], []
+    for s in samples:
+        r, o = one.score([s])
+        single += r
+        single_onsets += o
+    assert out == single and whole.counts == one.counts
+    assert [(o.index, o.seq, o.top) for o in onsets] == [(o.index, o.seq, o.top) for o in single_onsets]
+    assert [o.t2 for o in onsets] == pytest.approx([o.t2 for o in single_onsets])  # BLAS order: last bits
+    flagged = [r["seq"] for r in out if r["flag"] is not None]
+    assert flagged == [1, 11, 21, 31, 41, 51, 61, 71, 81]  # warm-up + the eight bad samples
+    assert whole.counts["onsets"] >= 1 and all(r["alarm"] for r in out[110:])

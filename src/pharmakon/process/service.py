@@ -590,11 +590,8 @@ def feed_samples(store: Store, spec: SamplesSpec, caller: Caller) -> SamplesResu
 
     live = _live(store, spec.name, spec.restart)
     out, onsets = live.feed(list(spec.samples))
-    counts = {
-        "accepted": len(out),
-        "scored": sum(r["t2"] is not None for r in out),
-        "flagged": sum(r["flag"] is not None for r in out),
-    }
+    scored = sum(1 for r in out if r["flag"] is None)  # a record is scored exactly when it has no flag
+    counts = {"accepted": len(out), "scored": scored, "flagged": len(out) - scored}
     with store.session() as session:
         obj = get_object(session, KIND, live.name, live.version)
         alarms = _audit_onsets(session, obj, onsets, caller)

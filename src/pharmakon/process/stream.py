@@ -31,6 +31,7 @@ import math
 import operator
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,13 @@ ID_KEYS = frozenset({"index", "sample", "t", "time", "timestamp", "fault", "faul
 SEEN_WINDOW = 100_000
 #: Default persistence rule (k, n): alarm when k of the last n scored samples exceed a limit.
 DEFAULT_PERSISTENCE = (4, 6)
+
+
+@cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def persistence_alarm(exceed: np.ndarray, k: int, n: int) -> np.ndarray:
@@ -181,92 +189,159 @@ class StreamMonitor:
                 reasons[i] = missing if missing.startswith("missing") else f"NaN or infinite value in {', '.join(bad)}"
         return values, reasons
 
+    def _indices(self, samples: list[Any], reasons: list[str | None]) -> tuple[list[int | None], list[str | None]]:
+        """Each sample's index (None where unreadable) and its flag so far (a reason or a bad index)."""
+        first = self.seq + 1
+        raws = [
+            rec.get("index", rec.get("sample", first + i)) if isinstance(rec, dict) else None
+            for i, rec in enumerate(samples)
+        ]
+        flags = [None if isinstance(rec, dict) else reasons[i] for i, rec in enumerate(samples)]
+        if all(type(r) is int for r in raws):  # the usual case (JSON integers): nothing to convert
+            return raws, flags
+        index: list[int | None] = []
+        for i, rec in enumerate(samples):
+            if not isinstance(rec, dict):
+                index.append(None)
+                continue
+            value, flags[i] = self._index_of(rec, first + i)
+            index.append(value)
+        return index, flags
+
+    def _accept(self, index: list[int | None], flags: list[str | None], reasons: list[str | None]) -> list[int]:
+        """Positions of the samples that pass the order rules and have readable values; flags the others.
+
+        Duplicates and late samples are checked before the values, as a sample's index is
+        what places it in time; an accepted index is remembered and becomes the last one.
+        """
+        cand = [i for i, f in enumerate(flags) if f is None]
+        ids = [index[i] for i in cand]
+        last = self.last_index
+        increasing = all(a < b for a, b in zip(ids, ids[1:], strict=False))
+        if increasing and (not ids or last is None or ids[0] > last) and self.seen.isdisjoint(ids):
+            # in time order and new: only the value rules can flag (the usual case, no per-sample branching)
+            accepted = [i for i in cand if reasons[i] is None]
+            for i in cand:
+                flags[i] = reasons[i]
+            new = [index[i] for i in accepted]
+            self.seen.update(new)
+            self.seen_order.extend(new)
+            while len(self.seen_order) > SEEN_WINDOW:
+                self.seen.discard(self.seen_order.popleft())
+            if accepted:
+                self.last_index = index[accepted[-1]]
+            return accepted
+        accepted = []
+        for i in cand:
+            flag = self._order_flag(index[i]) or reasons[i]  # type: ignore[arg-type]
+            flags[i] = flag
+            if flag is None:
+                self._remember(index[i])  # type: ignore[arg-type]
+                self.last_index = index[i]
+                accepted.append(i)
+        return accepted
+
+    def _lagged_rows(self, rows: np.ndarray) -> tuple[np.ndarray, int]:
+        """Dynamic-PCA rows ``[x_t, x_{t-1}, …, x_{t-L}]`` of accepted rows (r, m) and how many only warm up."""
+        buffer = list(self.lag_buffer)
+        full = np.vstack([*buffer, rows]) if buffer else rows
+        positions = np.arange(len(buffer), len(full))
+        warm = int(np.sum(positions < self.lags))
+        keep = positions[warm:]
+        lagged = np.hstack([full[keep - lag] for lag in range(self.lags + 1)])
+        self.lag_buffer = deque(full[-(self.lags + 1) :])
+        return lagged, warm
+
     def score(self, samples: list[Any]) -> tuple[list[dict[str, Any]], list[Onset]]:
         """Score a batch in order; one output record per sample and the alarm onsets it raised.
 
-        Never raises for a bad sample: every problem becomes that sample's ``flag``.
+        Never raises for a bad sample: every problem becomes that sample's ``flag``. The
+        batch is parsed, checked and scored as arrays; only the order rule (each index
+        against the last accepted one) and the records themselves are per sample.
         """
         values, reasons = self._parse(samples)
-        plan: list[tuple[int, int | None, str | None]] = []  # (seq, index, flag) per sample
-        rows: list[np.ndarray] = []
-        for i, rec in enumerate(samples):
-            self.seq += 1
-            if not isinstance(rec, dict):
-                plan.append((self.seq, None, reasons[i]))
-                continue
-            index, flag = self._index_of(rec, self.seq)
-            if flag is None:
-                flag = self._order_flag(index) or reasons[i]
-            row = values[i]
-            if flag is None and index is not None:
-                self._remember(index)
-                self.last_index = index
-                if self.lags:
-                    self.lag_buffer.append(row)
-                    if len(self.lag_buffer) <= self.lags:
-                        flag = f"warm-up: dynamic PCA needs {self.lags} earlier valid sample(s)"
-                    else:
-                        while len(self.lag_buffer) > self.lags + 1:
-                            self.lag_buffer.popleft()
-                        row = np.concatenate(list(reversed(self.lag_buffer)))
-            plan.append((self.seq, index, flag))
-            if flag is None:
-                rows.append(row)
-        return self._emit(plan, rows)
+        index, flags = self._indices(samples, reasons)
+        accepted = self._accept(index, flags, reasons)
+        rows = values[accepted]
+        if self.lags and accepted:
+            rows, warm = self._lagged_rows(rows)
+            for i in accepted[:warm]:
+                flags[i] = f"warm-up: dynamic PCA needs {self.lags} earlier valid sample(s)"
+            accepted = accepted[warm:]
+        # One BLAS thread: at ~50 columns a thread pool costs far more than it gives (measured on
+        # 2 loaded cores: 20x the CPU for the same products); the limit is lifted on return.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return self._emit(index, flags, accepted, rows)
+
+    def _persist(self, exceed: np.ndarray) -> np.ndarray:
+        """Alarm state after each scored sample (k of the last n exceeded, the window carried over)."""
+        if not len(exceed):
+            return np.zeros(0, bool)
+        full = np.concatenate([np.fromiter(self.window, bool, len(self.window)), exceed])
+        self.window = deque(full[-self.n :].tolist())
+        return persistence_alarm(full, self.k, self.n)[len(full) - len(exceed) :]
 
     def _emit(
-        self, plan: list[tuple[int, int | None, str | None]], rows: list[np.ndarray]
+        self, index: list[int | None], flags: list[str | None], scored: list[int], X: np.ndarray
     ) -> tuple[list[dict[str, Any]], list[Onset]]:
-        if rows:
-            X = np.vstack(rows)
-            t2, spe = self.estimator.statistics(X)
-        else:
-            X, t2, spe = None, np.empty(0), np.empty(0)
-        out: list[dict[str, Any]] = []
-        onsets: list[Onset] = []
-        alarm_rows: list[tuple[int, int]] = []  # (position in out, position in X)
-        j = 0
-        t2s, spes = np.round(t2, 6).tolist(), np.round(spe, 6).tolist()
-        exceed = ((t2 > self.t2_limit) | (spe > self.spe_limit)).tolist()
-        for seq, index, flag in plan:
-            rec: dict[str, Any] = {"index": index if index is not None else seq, "seq": seq}
-            if flag is None:
-                self.window.append(exceed[j])
-                if len(self.window) > self.n:
-                    self.window.popleft()
-                was = self.alarm
-                self.alarm = sum(self.window) >= self.k
-                rec.update(t2=t2s[j], spe=spes[j])
-                if self.alarm:
-                    alarm_rows.append((len(out), j))
-                    self.counts["alarms"] += 1
-                    if not was:
-                        onsets.append(Onset(rec["index"], seq, float(t2[j]), float(spe[j]), []))
-                self.counts["scored"] += 1
-                j += 1
-            else:
-                rec.update(t2=None, spe=None)
-                self.counts["flagged"] += 1
-            rec.update(
-                t2_limit=self.t2_limit, spe_limit=self.spe_limit, alarm=self.alarm, flag=flag, contributions=None
+        total = len(flags)
+        seqs = range(self.seq + 1, self.seq + total + 1)
+        self.seq += total
+        t2, spe = self.estimator.statistics(X) if scored else (np.empty(0), np.empty(0))
+        alarm_s = self._persist((t2 > self.t2_limit) | (spe > self.spe_limit))
+        onset_s = alarm_s & ~np.concatenate([[self.alarm], alarm_s[:-1]])
+        # each sample's alarm: that of the last scored sample at or before it (flagged ones repeat it)
+        mark = np.full(total, -1)
+        mark[scored] = np.arange(len(scored))
+        last = np.maximum.accumulate(mark) if total else mark
+        alarm = np.where(last >= 0, alarm_s[np.maximum(last, 0)] if len(scored) else False, self.alarm)
+        t2_col, spe_col = [None] * total, [None] * total
+        for p, a, b in zip(scored, np.round(t2, 6).tolist(), np.round(spe, 6).tolist(), strict=True):
+            t2_col[p], spe_col[p] = a, b
+        contributions: list[dict[str, float] | None] = [None] * total
+        onsets = self._explain(index, seqs, scored, X, t2, spe, alarm_s, onset_s, contributions)
+        out = [
+            {
+                "index": i if i is not None else s,
+                "seq": s,
+                "t2": a,
+                "spe": b,
+                "t2_limit": self.t2_limit,
+                "spe_limit": self.spe_limit,
+                "alarm": al,
+                "flag": f,
+                "contributions": c,
+            }
+            for i, s, a, b, al, f, c in zip(
+                index, seqs, t2_col, spe_col, alarm.tolist(), flags, contributions, strict=True
             )
-            self.counts["samples"] += 1
-            out.append(rec)
-        if alarm_rows:
-            self._explain(out, alarm_rows, X, t2, spe, onsets)
-        self.counts["onsets"] += len(onsets)
+        ]
+        if total:
+            self.alarm = bool(alarm[-1])
+        c = self.counts
+        c["samples"] += total
+        c["scored"] += len(scored)
+        c["flagged"] += total - len(scored)
+        c["alarms"] += int(alarm_s.sum())
+        c["onsets"] += len(onsets)
         return out, onsets
 
     def _explain(
         self,
-        out: list[dict[str, Any]],
-        alarm_rows: list[tuple[int, int]],
+        index: list[int | None],
+        seqs: range,
+        scored: list[int],
         X: np.ndarray,
         t2: np.ndarray,
         spe: np.ndarray,
-        onsets: list[Onset],
-    ) -> None:
-        pos = np.array([p for _, p in alarm_rows])
+        alarm_s: np.ndarray,
+        onset_s: np.ndarray,
+        contributions: list[dict[str, float] | None],
+    ) -> list[Onset]:
+        """Fill ``contributions`` of the samples in alarm; the onsets with their top five variables."""
+        pos = np.flatnonzero(alarm_s)
+        if not len(pos):
+            return []
         c_t2, c_spe = self.estimator.contributions(X[pos])
         w2 = (t2[pos] > self.t2_limit).astype(float)
         wq = (spe[pos] > self.spe_limit).astype(float)
@@ -276,15 +351,21 @@ class StreamMonitor:
         total = c.sum(axis=1, keepdims=True)
         shares = np.round(c / np.where(total > 0, total, 1.0), 4)
         names = self.variables
-        by_seq = {o.seq: i for i, o in enumerate(onsets)}
-        for (o, _), row in zip(alarm_rows, shares, strict=True):
-            out[o]["contributions"] = dict(zip(names, row.tolist(), strict=True))
-            if (i := by_seq.get(out[o]["seq"])) is not None:
-                top = np.argsort(row)[::-1][:5]
-                onsets[i] = Onset(
-                    onsets[i].index,
-                    onsets[i].seq,
-                    onsets[i].t2,
-                    onsets[i].spe,
+        for j, row in zip(pos.tolist(), shares.tolist(), strict=True):
+            contributions[scored[j]] = dict(zip(names, row, strict=True))
+        onsets = []
+        for j in np.flatnonzero(onset_s).tolist():
+            row = shares[np.searchsorted(pos, j)]
+            top = np.argsort(row)[::-1][:5]
+            p = scored[j]
+            i = index[p]
+            onsets.append(
+                Onset(
+                    i if i is not None else seqs[p],
+                    seqs[p],
+                    float(t2[j]),
+                    float(spe[j]),
                     [(names[t], float(row[t])) for t in top],
                 )
+            )
+        return onsets
