@@ -15,9 +15,11 @@ openEBGM does, since it counts unique (id, stratum) rows). No Python loop touche
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -42,13 +44,13 @@ def _lazy(table: Any) -> pl.LazyFrame:
 
 
 def pair_counts(table: Any, strata: Sequence[str] = (), *, min_count: int = 1) -> pd.DataFrame:
-    """Count reports per (drug, event) pair and their expected counts (Polars, no Python loops).
+    """Count reports per (drug, event) pair and their expected counts (no Python loops over rows or pairs).
 
     Parameters
     ----------
     table : pandas.DataFrame, polars.DataFrame/LazyFrame, pyarrow.Table or path
         Long table with columns ``report``, ``drug``, ``event`` and every column in
-        ``strata``; a path is scanned as Parquet.
+        ``strata``; a path is scanned as Parquet (only these columns are read).
     strata : sequence of str
         Columns whose combinations define strata for the expected count (e.g. sex, age band).
     min_count : int, default 1
@@ -64,62 +66,219 @@ def pair_counts(table: Any, strata: Sequence[str] = (), *, min_count: int = 1) -
     ------
     InputError
         A required column is missing, a stratum value is empty, or the table is empty.
+
+    Notes
+    -----
+    Every key is first replaced by a dense integer code (drugs and events numbered in
+    sorted order, so sorting codes sorts names); the codes of a row are packed into one
+    64-bit integer, and each de-duplication the counts need (report-drug-event-stratum,
+    report-drug-event, report-drug, ...) is one hash ``unique`` of a 64-bit column, each
+    count a ``bincount``. Keys too many to pack (more than 2**63 combinations) take the
+    same steps on the code columns instead.
     """
+    strata = list(strata)
+    rows = _rows(table, strata)
+    keys = _encode(rows, strata)
+    del rows
+    counts = _packed_counts(keys, min_count) if keys.packable else _column_counts(keys, min_count)
+    return pd.DataFrame(
+        {
+            "drug": keys.drugs.gather(counts["d"]).to_numpy(),
+            "event": keys.events.gather(counts["e"]).to_numpy(),
+            "n": counts["n"].astype(np.int64),
+            "expected": counts["expected"].astype(np.float64),
+            "n_drug": counts["n_drug"].astype(np.int64),
+            "n_event": counts["n_event"].astype(np.int64),
+            "n_total": np.full(len(counts["n"]), counts["n_total"], dtype=np.int64),
+        }
+    )
+
+
+def _rows(table: Any, strata: list[str]) -> pl.DataFrame:
+    """The ``report, drug, event`` + strata columns, rows with a null key dropped; checks columns and strata."""
     lf = _lazy(table)
     cols = lf.collect_schema().names()
     missing = [c for c in (*LONG_COLUMNS, *strata) if c not in cols]
     if missing:
         raise InputError(f"missing column(s) {missing}; have {cols}", field=missing[0])
-    strata = list(strata)
-    lf = lf.select(*LONG_COLUMNS, *strata).with_columns(pl.col("drug", "event").cast(pl.Utf8))
+    rows = lf.select(*LONG_COLUMNS, *strata).drop_nulls(list(LONG_COLUMNS)).collect()
     if strata:
-        empty = (
-            lf.select(
-                pl.any_horizontal(
-                    [pl.col(c).is_null() | (pl.col(c).cast(pl.Utf8).str.strip_chars() == "") for c in strata]
-                ).sum()
-            )
-            .collect()
-            .item()
-        )
+        empty = sum(_blank(rows[c]) for c in strata)
         if empty:
             raise InputError(
                 f"{empty} row(s) have an empty stratum value in {strata}; fill or drop them "
                 "(e.g. label them 'unknown') before stratifying",
                 field=strata[0],
             )
-    u = lf.drop_nulls(list(LONG_COLUMNS)).unique([*LONG_COLUMNS, *strata]).collect()
-    if u.height == 0:
+    if rows.height == 0:
         raise InputError("the table has no (report, drug, event) rows", field="report")
-    pairs = u.unique(list(LONG_COLUMNS)).group_by("drug", "event").len("n").filter(pl.col("n") >= min_count)
-    n_drug = u.select("report", "drug").unique().group_by("drug").len("n_drug")
-    n_event = u.select("report", "event").unique().group_by("event").len("n_event")
-    n_total = u.select(pl.col("report").n_unique()).item()
-    out = pairs.join(n_drug, on="drug").join(n_event, on="event").with_columns(pl.lit(n_total).alias("n_total"))
-    if strata:
-        ds = u.select("report", "drug", *strata).unique().group_by("drug", *strata).len("nd")
-        es = u.select("report", "event", *strata).unique().group_by("event", *strata).len("ne")
-        ts = u.select("report", *strata).unique().group_by(*strata).len("nt")
-        # every stratum in which both the drug and the event occur contributes (openEBGM's rule)
-        pe = (
-            pairs.select("drug", "event")
-            .join(ds, on="drug")
-            .join(es, on=["event", *strata])
-            .join(ts, on=strata)
-            .group_by("drug", "event")
-            .agg((pl.col("nd") * pl.col("ne") / pl.col("nt")).sum().alias("expected"))
-        )
-        out = out.join(pe, on=["drug", "event"], how="left")
+    return rows
+
+
+def _blank(column: pl.Series) -> int:
+    """Rows whose value is null or only whitespace (checked on the distinct values, then counted)."""
+    values = column.cast(pl.Utf8)
+    distinct = values.unique()
+    blank = distinct.filter(distinct.is_null() | (distinct.str.strip_chars() == ""))
+    return int(values.is_in(blank.implode(), nulls_equal=True).sum()) if blank.len() else 0
+
+
+@dataclass
+class _Keys:
+    """Dense integer codes of every row's report, drug, event and stratum (numpy arrays of shape ``(rows,)``)."""
+
+    report: np.ndarray
+    drug: np.ndarray
+    event: np.ndarray
+    stratum: np.ndarray
+    drugs: pl.Series  # code -> name (sorted)
+    events: pl.Series
+    n_reports: int  # report codes lie in [0, n_reports)
+    n_strata: int
+
+    @property
+    def sizes(self) -> tuple[int, int, int, int]:
+        return self.n_reports, len(self.drugs), len(self.events), self.n_strata
+
+    @property
+    def packable(self) -> bool:
+        r, d, e, s = self.sizes
+        return r * d * e * s < 2**63
+
+
+def _codes(column: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """Codes ``0..k-1`` numbering the distinct values in sorted order, and those values (as text)."""
+    values = column.cast(pl.Utf8)
+    names = values.unique().sort()
+    return values.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int64), names
+
+
+def _report_codes(column: pl.Series) -> tuple[np.ndarray, int]:
+    """Codes of report ids and their range: the id itself when every id is an integer in canonical text."""
+    if column.dtype.is_integer():
+        ids = column.cast(pl.Int64)
     else:
-        out = out.with_columns((pl.col("n_drug") * pl.col("n_event") / pl.col("n_total")).alias("expected"))
-    out = out.select(
-        "drug",
-        "event",
-        pl.col("n").cast(pl.Int64),
-        pl.col("expected").cast(pl.Float64),
-        *[pl.col(c).cast(pl.Int64) for c in ("n_drug", "n_event", "n_total")],
-    ).sort("drug", "event")
-    return out.to_pandas()
+        text = column.cast(pl.Utf8)
+        ids = text.cast(pl.Int64, strict=False)
+        if ids.null_count() or not (ids.cast(pl.Utf8) == text).all():  # "007" and "7" are two reports
+            codes = text.rank("dense").to_numpy().astype(np.int64) - 1
+            return codes, int(codes.max()) + 1
+    codes = ids.to_numpy() - ids.min()
+    return codes, int(codes.max()) + 1
+
+
+def _encode(rows: pl.DataFrame, strata: list[str]) -> _Keys:
+    report, n_reports = _report_codes(rows["report"])
+    drug, drugs = _codes(rows["drug"])
+    event, events = _codes(rows["event"])
+    stratum, n_strata = np.zeros(rows.height, dtype=np.int64), 1
+    for column in strata:  # mixed radix over the strata columns, then numbered densely
+        code, names = _codes(rows[column])
+        stratum = stratum * len(names) + code
+        n_strata *= len(names)
+    if strata:
+        stratum, n_strata = _dense(stratum)
+    return _Keys(report, drug, event, stratum, drugs, events, n_reports, n_strata)
+
+
+def _dense(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Renumber non-negative codes ``0..k-1`` keeping their order (only the codes that occur)."""
+    present = np.sort(_unique(codes))
+    return np.searchsorted(present, codes), len(present)
+
+
+def _value_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values in ascending order and how often each occurs (hash group-by, then a sort of the groups)."""
+    counted = pl.DataFrame({"v": values}).group_by("v").len("n").sort("v")
+    return counted["v"].to_numpy(), counted["n"].to_numpy()
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Distinct values of a 64-bit integer array (Polars' parallel hash unique; order not kept)."""
+    return pl.Series(values).unique().to_numpy()
+
+
+def _packed_counts(keys: _Keys, min_count: int) -> dict[str, Any]:
+    """Counts from one packed 64-bit key per row: ``((report * D + drug) * E + event) * S + stratum``."""
+    _, n_d, n_e, n_s = keys.sizes
+    full = _unique(((keys.report * n_d + keys.drug) * n_e + keys.event) * n_s + keys.stratum)
+    rde = _unique(full // n_s) if n_s > 1 else full // n_s  # one row per (report, drug, event)
+    report, de = rde // (n_d * n_e), rde % (n_d * n_e)
+    drug, event = de // n_e, de % n_e
+    pairs, n = _value_counts(de)  # sorted: by drug code, then event code
+    keep = n >= min_count
+    pairs, n = pairs[keep], n[keep]
+    pd_, pe = pairs // n_e, pairs % n_e
+    n_drug = np.bincount(_unique(report * n_d + drug) % n_d, minlength=n_d)
+    n_event = np.bincount(_unique(report * n_e + event) % n_e, minlength=n_e)
+    n_total = len(_unique(report))
+    if n_s > 1:
+        stratum = full % n_s
+        r_full, de_full = full // (n_s * n_d * n_e), (full // n_s) % (n_d * n_e)
+        d_full, e_full = de_full // n_e, de_full % n_e
+        by_drug = np.bincount(_unique((r_full * n_d + d_full) * n_s + stratum) % (n_d * n_s), minlength=n_d * n_s)
+        by_event = np.bincount(_unique((r_full * n_e + e_full) * n_s + stratum) % (n_e * n_s), minlength=n_e * n_s)
+        by_stratum = np.bincount(_unique(r_full * n_s + stratum) % n_s, minlength=n_s)
+        expected = _stratified_expected(pd_, pe, by_drug.reshape(n_d, n_s), by_event.reshape(n_e, n_s), by_stratum)
+    else:
+        expected = n_drug[pd_] * n_event[pe] / n_total
+    return {
+        "d": pd_,
+        "e": pe,
+        "n": n,
+        "expected": expected,
+        "n_drug": n_drug[pd_],
+        "n_event": n_event[pe],
+        "n_total": n_total,
+    }
+
+
+def _stratified_expected(
+    drug: np.ndarray, event: np.ndarray, by_drug: np.ndarray, by_event: np.ndarray, by_stratum: np.ndarray
+) -> np.ndarray:
+    """``sum_s n_drug[d, s] * n_event[e, s] / n_total[s]`` per pair, in blocks of pairs (shape ``(pairs,)``).
+
+    A stratum without the drug or the event adds 0: the sum runs over the strata where
+    both occur (openEBGM's rule).
+    """
+    inverse = 1.0 / by_stratum.astype(float)
+    out = np.empty(len(drug))
+    block = max(1, 4_000_000 // by_stratum.size)
+    for start in range(0, len(drug), block):  # loop over blocks of pairs, for memory
+        d, e = drug[start : start + block], event[start : start + block]
+        out[start : start + block] = (by_drug[d] * by_event[e]) @ inverse
+    return out
+
+
+def _column_counts(keys: _Keys, min_count: int) -> dict[str, Any]:
+    """The same counts as :func:`_packed_counts` with the codes as separate Polars columns (any key range)."""
+    u = pl.DataFrame({"r": keys.report, "d": keys.drug, "e": keys.event, "s": keys.stratum}).unique()
+    p = u.select("r", "d", "e").unique()
+    pairs = p.group_by("d", "e").len("n").filter(pl.col("n") >= min_count).sort("d", "e")
+    n_drug = np.bincount(p.select("r", "d").unique()["d"].to_numpy(), minlength=len(keys.drugs))
+    n_event = np.bincount(p.select("r", "e").unique()["e"].to_numpy(), minlength=len(keys.events))
+    n_total = p["r"].n_unique()
+    d, e = pairs["d"].to_numpy(), pairs["e"].to_numpy()
+    if keys.n_strata > 1:
+        ds = u.select("r", "d", "s").unique()
+        es = u.select("r", "e", "s").unique()
+        rs = u.select("r", "s").unique()
+        n_s = keys.n_strata
+        by_drug = np.bincount(ds["d"].to_numpy() * n_s + ds["s"].to_numpy(), minlength=len(keys.drugs) * n_s)
+        by_event = np.bincount(es["e"].to_numpy() * n_s + es["s"].to_numpy(), minlength=len(keys.events) * n_s)
+        by_stratum = np.bincount(rs["s"].to_numpy(), minlength=n_s)
+        expected = _stratified_expected(d, e, by_drug.reshape(-1, n_s), by_event.reshape(-1, n_s), by_stratum)
+    else:
+        expected = n_drug[d] * n_event[e] / n_total
+    return {
+        "d": d,
+        "e": e,
+        "n": pairs["n"].to_numpy(),
+        "expected": expected,
+        "n_drug": n_drug[d],
+        "n_event": n_event[e],
+        "n_total": n_total,
+    }
 
 
 def pair_serious(table: Any) -> pd.DataFrame | None:
