@@ -8,6 +8,9 @@
   samples 1-160 of all 22 runs plus samples 161-960 of run 0; delay = first alarm at or
   after sample 161, in samples (3 min each). The best candidate (highest mean detection over
   the 18 faults other than 3, 9, 15 with pooled false alarms <= 5 %) is the recommended method.
+* **Peers** (``pyphi-mvda``, ``bibmon``, where they install): static PCA with 9 components at
+  99 % fitted by each package on the same normal data, scored with its own statistics and
+  limits on the same 22 runs, beside ours (detection/false-alarm rates per fault and pooled).
 * **Soft sensor** (chemotools fermentation data): SNV + PLS with CV-chosen components
   (scikit-learn pipeline, the whole spectrum) against our soft sensor (chemotools baseline
   + Savitzky-Golay 1st derivative + SNV on 950-1550 cm-1, 10 PCA scores, PLS/LightGBM
@@ -17,7 +20,8 @@
   set-point correction on simulated drifts.
 * **Stream throughput**: 100,000 samples of a 52-variable PCA monitor posted in batches to a
   running ``pharmakon serve`` (uvicorn, one worker), with injected NaNs, missing variables,
-  duplicates and out-of-order samples; end-to-end samples/s, output count and flagged set.
+  duplicates and out-of-order samples; end-to-end samples/s, output count and flagged set
+  (the client parses the answers with pydantic-core's JSON parser, as a fast client would).
 
 Usage::
 
@@ -140,6 +144,100 @@ def bench_tep() -> dict[str, Any]:
     ok = {lab: c for lab, c in cands.items() if c["far_pooled"] <= FLOOR_FAR - 1.0}
     best = max(ok, key=lambda lab: ok[lab]["mean_detection_18"])
     return {"static_pca": static, "candidates": cands, "best": best}
+
+
+def _rates(t2: np.ndarray, spe: np.ndarray, t2_lim: float | None, spe_lim: float) -> dict[str, float | None]:
+    """Detection (samples 161-960) and false-alarm (1-160) rates, %, of T² and SPE against their limits."""
+    a = t2 > t2_lim if t2_lim is not None else None
+    b = spe > spe_lim
+    return {
+        "FDR_T2": None if a is None else 100 * a[160:].mean(),
+        "FDR_SPE": 100 * b[160:].mean(),
+        "FAR_T2": None if a is None else 100 * a[:160].mean(),
+        "FAR_SPE": 100 * b[:160].mean(),
+    }
+
+
+def _peer_models(X: np.ndarray, cols: list[str]) -> dict[str, Any]:
+    """Fitted PCA monitors (9 components, 99 %) of each package that installs: name -> (limits, scorer) or error."""
+    import warnings
+
+    from pharmakon.process.mspc import PCAMonitor
+
+    ours = PCAMonitor(9, 0.99).fit(X)
+    models: dict[str, Any] = {
+        "pharmakon": (ours.t2_limit_, ours.spe_limit_, ours.statistics, "F limit; SPE Jackson-Mudholkar"),
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pyphi.calc as phi  # pyphi-mvda
+
+            m = phi.pca(X, 9, mcs=True, shush=True)
+
+        def phi_stats(Z: np.ndarray, m: dict = m) -> tuple[np.ndarray, np.ndarray]:
+            p = phi.pca_pred(Z, m)
+            return np.asarray(p["T2"]).ravel(), np.asarray(p["speX"]).ravel()
+
+        models["pyphi-mvda"] = (m["T2_lim99"], m["speX_lim99"], phi_stats, "F limit; SPE Box g·chi² from training SPE")
+    except Exception as exc:  # noqa: BLE001 - a peer that fails is reported, not fatal
+        models["pyphi-mvda"] = f"{type(exc).__name__}: {exc}"
+    try:
+        import bibmon
+
+        b = bibmon.PCA(ncomp=9)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            b.fit(pd.DataFrame(X, columns=cols), f_pp=["normalize"], f_pp_test=["normalize"], lim_conf=0.99)
+
+        def bib_stats(Z: np.ndarray, b: Any = b) -> tuple[np.ndarray, np.ndarray]:
+            b.predict(pd.DataFrame(Z, columns=cols))
+            return np.full(len(Z), np.nan), np.asarray(b.SPE_test, float)
+
+        models["bibmon"] = (None, float(b.limSPE), bib_stats, "SPE only; limit = empirical 99 % of training SPE")
+    except Exception as exc:  # noqa: BLE001
+        models["bibmon"] = f"{type(exc).__name__}: {exc}"
+    return models
+
+
+def _mean_of(rows: list[dict[str, Any]], key: str) -> float | None:
+    """Mean of ``key`` over rows (None for a statistic the package does not have)."""
+    return None if rows[0][key] is None else float(np.mean([r[key] for r in rows]))
+
+
+def bench_peers() -> dict[str, Any]:
+    """Static PCA (9 components, 99 %) of pyphi-mvda and bibmon beside ours on the same 22 TEP runs.
+
+    Each package fits on the same 500 normal samples and scores with its own statistics
+    and limits; detection on samples 161-960, false alarms on 1-160, per fault.
+    """
+    train = pd.read_csv(TEP / "d00_train_normal.csv")
+    test = pd.read_csv(TEP / "test_d00-d21.csv")
+    cols = list(train.columns)
+    models = _peer_models(train.to_numpy(float), cols)
+    out: dict[str, Any] = {}
+    for name, model in models.items():
+        if isinstance(model, str):
+            out[name] = {"error": model}
+            continue
+        t2_lim, spe_lim, stats, note = model
+        per = []
+        t0 = time.perf_counter()
+        for fault, run in test.groupby("fault"):
+            t2, spe = stats(run[cols].to_numpy(float))
+            per.append({"fault": int(fault), **_rates(t2, spe, t2_lim, spe_lim)})
+        keep = [r for r in per if r["fault"] not in (0, *HARD)]
+        out[name] = {
+            "limits": {"t2": None if t2_lim is None else float(t2_lim), "spe": float(spe_lim)},
+            "note": note,
+            "mean_FDR_T2_18": _mean_of(keep, "FDR_T2"),
+            "mean_FDR_SPE_18": _mean_of(keep, "FDR_SPE"),
+            "FAR_T2_pooled_1_160": _mean_of(per, "FAR_T2"),
+            "FAR_SPE_pooled_1_160": _mean_of(per, "FAR_SPE"),
+            "seconds": time.perf_counter() - t0,
+            "per_fault": per,
+        }
+    return out
 
 
 def bench_softsensor(tmp: Path) -> dict[str, Any]:
@@ -398,6 +496,7 @@ def main() -> None:
         home = Path(folder)
         os.environ["PHARMAKON_HOME"] = str(home)
         result["tep"] = bench_tep()
+        result["peers"] = bench_peers()
         result["softsensor"] = bench_softsensor(home)
         result["twin"] = bench_twin()
         if not args.skip_stream:
@@ -473,6 +572,26 @@ def report(result: dict[str, Any]) -> None:
         [[p["fault"], f"{p['detection']:.2f}", p["delay"]] for p in best["per_fault"]],
         numeric=["detection %", "delay (samples of 3 min)"],
     )
+    if "peers" in result:
+        fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+        _common.print_table(
+            "TEP static PCA (9 PCs, 99%): peers in the same run, each with its own statistics and limits",
+            ["package", "T² limit", "SPE limit", "FDR T² (18)", "FDR SPE (18)", "FAR T² (1-160)", "FAR SPE (1-160)"],
+            [
+                [name, "error", p["error"][:60], "", "", "", ""]
+                if "error" in p
+                else [
+                    name,
+                    fmt(p["limits"]["t2"]),
+                    fmt(p["limits"]["spe"]),
+                    fmt(p["mean_FDR_T2_18"]),
+                    fmt(p["mean_FDR_SPE_18"]),
+                    fmt(p["FAR_T2_pooled_1_160"]),
+                    fmt(p["FAR_SPE_pooled_1_160"]),
+                ]
+                for name, p in result["peers"].items()
+            ],
+        )
     ss = result["softsensor"]
     _common.print_table(
         f"Soft sensor: glucose on the {ss['n_points']} aligned HPLC points",
