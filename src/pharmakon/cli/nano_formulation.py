@@ -41,7 +41,13 @@ def fit_command(
     form: Annotated[str | None, typer.Option("--form", help="miso | mimo | auto (default auto).")] = None,
     budget: Annotated[float | None, typer.Option("--budget", help="Seconds per model (else fixed trials).")] = None,
     trials: Annotated[int | None, typer.Option("--trials", help="Optuna trials per model (default 0).")] = None,
-    models: Annotated[str | None, typer.Option("--models", help="Zoo families, comma-separated.")] = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models",
+            help="Zoo families, comma-separated (default: ridge,poly_ridge,gp_ard,gbm_shallow up to 1,000 rows).",
+        ),
+    ] = None,
     cv: Annotated[int | None, typer.Option("--cv", help="K of the repeated K-fold (default 5).")] = None,
     repeats: Annotated[int | None, typer.Option("--repeats", help="Repeats of the K-fold (default 3).")] = None,
     oof_out: Annotated[Path | None, typer.Option("--oof-out", help="Write out-of-fold predictions here.")] = None,

@@ -52,6 +52,9 @@ def test_fit_registers_models_and_writes_oof_in_input_order(store: Store, tmp_pa
     assert list(out.columns) == list(frame.columns) + ["pred_size", "pred_PDI"]
     assert out["id"].tolist() == frame["id"].tolist()
     assert res.oof_r2["size"] > 0.8  # a nearly linear surface with small noise
+    # the small-table candidate set by default; each of the 2 x 4 outer folds chose one model for each target
+    assert res.candidates == ["ridge", "poly_ridge", "gp_ard", "gbm_shallow"]
+    assert {t: sum(c.values()) for t, c in res.oof_choices.items()} == {"size": 8, "PDI": 8}
     assert [s.name for s in list_model_sets(store)] == ["lnp"]
     (event,) = _events(store, "nano.fit")
     assert event.params["channel"] == "python" and event.object_id == "lnp@1" and "oof" in event.outputs
@@ -138,7 +141,10 @@ def test_fit_with_lipid_smiles_reads_structure_features(store: Store, tmp_path) 
     frame["lipid"] = [lipids[i % 4] for i in range(32)]
     frame["size"] += [10.0 * (i % 4) for i in range(32)]
     res = fit_formulation(
-        store, FitSpec(targets=["size"], name="s", smiles_col="lipid", repeats=1, cv=4), CALLER, frame=frame
+        store,
+        FitSpec(targets=["size"], name="s", smiles_col="lipid", repeats=1, cv=4, models=["ridge", "rf"]),
+        CALLER,
+        frame=frame,
     )
     with store.read_session() as session:
         from pharmakon.store import get_object

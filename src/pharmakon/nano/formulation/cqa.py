@@ -10,11 +10,15 @@ correlated CQA (size and PDI) informs the next. ``auto`` compares the forms by
 repeated K-fold out-of-fold R² (mean over targets) and keeps the better; Sansare et
 al. (2021) found single-output models better for liposome CQAs.
 
-Out-of-fold predictions (:func:`repeated_oof`) refit the selected pipeline (the
-family and hyper-parameters the lifecycle chose on all rows) on each fold of R
-repeats of shuffled K-fold, and average each row's R held-out predictions. The
-selection saw every row, so these figures are slightly optimistic, as for a
-published model tuned on the same table.
+The reported out-of-fold predictions (:func:`nested_oof`) are nested: in each outer
+fold of R repeats of shuffled K-fold, the lifecycle's own selection
+(:func:`pharmakon.core.selection.select_model`: every candidate family screened by an
+inner K-fold CV, the averaging ensemble kept only when it beats the best single family
+on that inner CV) runs on the outer-training rows alone; the winner is refitted there
+and predicts the held-out rows. The figures therefore include the choice of model, as
+the registered models (the same selection on every row) would face new recipes.
+The candidate families default to the small-table set of
+:mod:`~pharmakon.nano.formulation.candidates`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ import pandas as pd
 from pharmakon.errors import InputError
 from pharmakon.nano.formulation.recipe import cqa_kind, is_sd_column
 
-__all__ = ["CQAModels", "feature_columns", "fit_cqa_models", "repeated_oof", "predict_cqa", "chain_column"]
+__all__ = [
+    "CQAModels",
+    "feature_columns",
+    "fit_cqa_models",
+    "repeated_oof",
+    "nested_oof",
+    "predict_cqa",
+    "chain_column",
+]
 
 
 def chain_column(target: str) -> str:
@@ -91,6 +103,10 @@ class CQAModels:
     models: dict[str, Any]
     comparison: dict[str, dict[str, float]] = field(default_factory=dict)
     oof: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Per target: how often each family (or ``ensemble``) won an outer fold's inner selection.
+    choices: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The candidate families (None: the lifecycle's whole zoo).
+    candidates: list[str] | None = None
 
 
 def _train(frame: pd.DataFrame, target: str, cols: list[str], opts: dict[str, Any]) -> Any:
@@ -149,6 +165,91 @@ def repeated_oof(
     return {t: s / repeats for t, s in sums.items()}
 
 
+def _refit_parts(model: Any) -> tuple[Any, Any]:
+    """The lifecycle's preprocessor of ``model`` (unfitted): plain, and passing the SMILES through."""
+    from pharmakon.core.zoo import SMILES_COLUMN, make_preprocessor
+
+    struct = list(model.featurizer.feature_names_) if model.smiles_col else []
+    cols = struct + list(model.numeric_cols)
+    return make_preprocessor(cols, model.categorical_cols), make_preprocessor(
+        cols, model.categorical_cols, smiles=SMILES_COLUMN
+    )
+
+
+def _select_and_predict(
+    model: Any, X: pd.DataFrame, y: np.ndarray, tr: np.ndarray, te: np.ndarray, inner: int, opts: dict[str, Any]
+) -> tuple[np.ndarray, str]:
+    """Run the lifecycle's selection on rows ``tr`` only, refit its winner there, predict rows ``te``."""
+    from sklearn.pipeline import Pipeline
+
+    from pharmakon.core.selection import select_model
+    from pharmakon.core.splits import cv_folds
+    from pharmakon.core.zoo import SMILES_COLUMN, build_estimator, needs_smiles
+
+    prep, prep_smiles = _refit_parts(model)
+    seed = int(opts.get("seed", 0))
+    folds = cv_folds(len(tr), n_splits=min(inner, len(tr) // 2), seed=seed)
+    sel = select_model(
+        X.iloc[tr], y[tr], "regression", prep, folds, seed=seed, models=opts.get("models"), trials=opts["trials"]
+    )
+    best = sel.best
+    smiles = needs_smiles(best["model"], best["params"])
+    Xs = X if smiles else X.drop(columns=[SMILES_COLUMN], errors="ignore")
+    est = build_estimator(best["model"], "regression", best["params"], seed=seed)
+    pipe = Pipeline([("prep", prep_smiles if smiles else prep), ("model", est)]).fit(Xs.iloc[tr], y[tr])
+    return pipe.predict(Xs.iloc[te]), best["model"]
+
+
+def nested_oof(
+    models: dict[str, Any],
+    frame: pd.DataFrame,
+    targets: list[str],
+    form: str,
+    *,
+    cv: int,
+    repeats: int,
+    seed: int,
+    opts: dict[str, Any],
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, int]]]:
+    """Nested out-of-fold predictions per target (n,), averaged over ``repeats`` shuffled K-folds.
+
+    In each outer fold the lifecycle's selection runs on the outer-training rows alone
+    (inner ``cv``-fold CV over ``opts["models"]``, ``opts["trials"]`` Optuna trials,
+    ensemble when it wins the inner CV); its winner, refitted on those rows, predicts
+    the held-out rows. Returns the predictions (NaN where the target is missing) and,
+    per target, how often each family won. A chain feeds each later target the earlier
+    targets' out-of-fold predictions of the same repeat.
+    """
+    import warnings
+    from collections import Counter
+
+    from sklearn.model_selection import KFold
+    from threadpoolctl import threadpool_limits
+
+    n = len(frame)
+    sums = {t: np.zeros(n) for t in targets}
+    wins: dict[str, Counter] = {t: Counter() for t in targets}
+    opts = {"trials": 0, **opts, "seed": seed}
+    for r in range(repeats):
+        work = frame.reset_index(drop=True).copy()
+        folds = KFold(cv, shuffle=True, random_state=seed + r)
+        for t in targets:
+            y = pd.to_numeric(work[t], errors="coerce").to_numpy(float)
+            labelled = np.flatnonzero(np.isfinite(y))
+            X, _, _ = models[t].design(work)
+            pred = np.full(n, np.nan)
+            with threadpool_limits(1), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence chatter of the inner fits
+                for tr, te in folds.split(labelled):
+                    p, winner = _select_and_predict(models[t], X, y, labelled[tr], labelled[te], cv, opts)
+                    pred[labelled[te]] = p
+                    wins[t][winner] += 1
+            sums[t] += pred
+            if form == "mimo":
+                work[chain_column(t)] = pred
+    return {t: s / repeats for t, s in sums.items()}, {t: dict(sorted(c.items())) for t, c in wins.items()}
+
+
 def _r2(y: np.ndarray, p: np.ndarray) -> float | None:
     from sklearn.metrics import r2_score
 
@@ -176,20 +277,25 @@ def fit_cqa_models(
     opts : dict
         Keyword arguments of :func:`pharmakon.core.lifecycle.train_model` (trials, seed, alpha, ...).
     """
+    from pharmakon.nano.formulation.candidates import default_families
+
     opts = {"seed": seed, **(opts or {})}
+    if opts.get("models") is None:
+        opts["models"] = default_families(len(frame), structures=bool(opts.get("smiles_col")))
+    nested = {"models": opts["models"], "trials": opts.get("trials") or 0}  # a wall-clock budget: fixed work
     extra = [c for c in [opts.get("smiles_col"), *opts.get("id_cols", [])] if c]
     cols = extra + inputs
     forms = ["miso", "mimo"] if form == "auto" and len(targets) > 1 else ["miso" if form == "auto" else form]
-    fitted: dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]] = {}
+    fitted: dict[str, tuple[dict[str, Any], dict[str, np.ndarray], dict[str, dict[str, int]]]] = {}
     comparison: dict[str, dict[str, float]] = {}
     for f in forms:
         models = _fit_form(frame, targets, cols, f, opts)
-        oof = repeated_oof(models, frame, targets, f, cv=cv, repeats=repeats, seed=seed)
-        fitted[f] = (models, oof)
+        oof, wins = nested_oof(models, frame, targets, f, cv=cv, repeats=repeats, seed=seed, opts=nested)
+        fitted[f] = (models, oof, wins)
         comparison[f] = {t: _r2(pd.to_numeric(frame[t], errors="coerce").to_numpy(float), oof[t]) for t in targets}
     chosen = max(forms, key=lambda f: np.mean([v for v in comparison[f].values() if v is not None] or [-np.inf]))
-    models, oof = fitted[chosen]
-    return CQAModels(chosen, list(targets), list(inputs), models, comparison, oof)
+    models, oof, wins = fitted[chosen]
+    return CQAModels(chosen, list(targets), list(inputs), models, comparison, oof, wins, opts["models"])
 
 
 def predict_cqa(models: dict[str, Any], targets: list[str], form: str, frame: pd.DataFrame, *, file: str | None = None):

@@ -80,7 +80,13 @@ class FitResult(Result):
     models: dict[str, dict[str, Any]] = Field(
         description="Per target: registry name, version, best family, CV metrics."
     )
-    oof_r2: dict[str, float | None] = Field(description="Out-of-fold R² per target (repeated K-fold, chosen form).")
+    oof_r2: dict[str, float | None] = Field(
+        description="Nested out-of-fold R² per target (repeated K-fold; model selection inside each outer fold)."
+    )
+    candidates: list[str] | None = Field(None, description="Model families selected from (None: the whole zoo).")
+    oof_choices: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per target: outer folds won by each family (or the ensemble)."
+    )
     comparison: dict[str, dict[str, float | None]] = Field(description="Out-of-fold R² per form and target.")
     cv: int
     repeats: int
@@ -92,13 +98,17 @@ class FitResult(Result):
         lines.append(f"  inputs: {', '.join(self.features)}")
         for col, why in self.excluded.items():
             lines.append(f"  not an input: {col} ({why})")
-        lines.append(f"out-of-fold R² ({self.repeats} x {self.cv}-fold CV)")
+        lines.append(f"  candidate families: {', '.join(self.candidates) if self.candidates else 'the whole zoo'}")
+        lines.append(f"nested out-of-fold R² ({self.repeats} x {self.cv}-fold CV, selection inside each fold)")
         for t in self.targets:
             m = self.models[t]
             r2 = self.oof_r2.get(t)
             lines.append(
                 f"  {t:<16} {'' if r2 is None else f'{r2:.3f}':>7}  model {m['name']} v{m['version']} ({m['best']})"
             )
+            if self.oof_choices.get(t):
+                won = ", ".join(f"{k} {v}" for k, v in self.oof_choices[t].items())
+                lines.append(f"  {'':<16} {'':>7}  outer folds won: {won}")
         if len(self.comparison) > 1:
             for form, scores in self.comparison.items():
                 lines.append(f"  form {form}: " + ", ".join(f"{t} {v:.3f}" for t, v in scores.items() if v is not None))
@@ -214,6 +224,8 @@ def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.Da
             "models": {t: {"name": m["name"], "version": m["version"]} for t, m in members.items()},
             "oof_r2": oof_r2,
             "comparison": fitted.comparison,
+            "candidates": fitted.candidates,
+            "oof_choices": fitted.choices,
             "cv": spec.cv,
             "repeats": spec.repeats,
             "seed": spec.seed,
@@ -248,6 +260,8 @@ def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.Da
         excluded=excluded,
         models=members,
         oof_r2=oof_r2,
+        candidates=fitted.candidates,
+        oof_choices=fitted.choices,
         comparison=fitted.comparison,
         cv=spec.cv,
         repeats=spec.repeats,

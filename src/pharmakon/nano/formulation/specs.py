@@ -61,7 +61,10 @@ class FitSpec(FormulationSpec):
     )
     trials: int = Field(0, ge=0, le=1000, description="Optuna trials per model after the zoo screen (no budget).")
     models: list[str] | None = Field(
-        None, max_length=16, description="Zoo families to select from (default: the lifecycle's zoo)."
+        None,
+        max_length=16,
+        description="Zoo families to select from (default: the small-table set ridge, poly_ridge, gp_ard, "
+        "gbm_shallow up to 1,000 rows, the lifecycle's whole zoo above).",
     )
     cv: int = Field(5, ge=2, le=20, description="K of the repeated K-fold out-of-fold predictions.")
     repeats: int = Field(3, ge=1, le=20, description="Repeats of the K-fold.")
