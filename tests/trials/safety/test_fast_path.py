@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from pharmakon.trials.safety import detect_signals, pair_counts, read_long
+from pharmakon.trials.safety.csv_out import csv_bytes
 
 DATA = Path(__file__).parent / "data"
 CASES = {"strata": {"strata": ["sex"]}, "squashed": {"strata": ["sex"], "squash": True}, "crude": {}}
@@ -94,3 +95,34 @@ def test_counts_equal_an_independent_sql_count(table) -> None:
     assert ours["drug"].tolist() == ref["drug"].tolist() and ours["event"].tolist() == ref["event"].tolist()
     np.testing.assert_array_equal(ours["n"], ref["n"])
     np.testing.assert_allclose(ours["expected"], ref["expected"], rtol=1e-12)
+
+
+def _awkward_frame(rows: int = 5000) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "drug": rng.choice(["A,B", 'Q"X', "PLAIN", "δ漢", " LEAD", "X;Y"], rows),
+            "n": rng.integers(0, 100, rows),
+            "x": 10 ** rng.uniform(-330, 308, rows) * rng.choice([-1, 1], rows),
+            "y": np.where(rng.random(rows) < 0.1, np.nan, rng.random(rows)),
+            "z": np.where(rng.random(rows) < 0.05, np.inf, rng.standard_normal(rows) * 1e-5),
+            "flag": rng.random(rows) < 0.5,
+        }
+    )
+    frame.loc[:3, "x"] = [0.0, -0.0, 1e-4, 9.999999999999999e-05]
+    return frame
+
+
+def test_csv_bytes_equal_pandas_to_csv(table) -> None:
+    """Polars writes the signal table with pandas' exact bytes (floats by repr below 1e-4, True/False)."""
+    frame = _awkward_frame()
+    assert csv_bytes(frame) == frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    signals = detect_signals(table, strata=["sex"]).contract_frame()
+    assert csv_bytes(signals) == signals.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("odd", ["", "CR\rX"])
+def test_csv_text_the_writers_quote_differently_goes_to_pandas(odd: str) -> None:
+    frame = _awkward_frame(50)
+    frame.loc[7, "drug"] = odd
+    assert csv_bytes(frame) == frame.to_csv(index=False, lineterminator="\n").encode("utf-8")

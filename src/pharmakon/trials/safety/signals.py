@@ -26,6 +26,7 @@ import pandas as pd
 from pharmakon.errors import InputError
 from pharmakon.files import atomic_open
 from pharmakon.trials.safety.counts import pair_counts, pair_serious
+from pharmakon.trials.safety.csv_out import csv_bytes
 from pharmakon.trials.safety.disproportionality import disproportionality, two_by_two
 from pharmakon.trials.safety.mgps import ConvergenceWarning, MGPSHyper, auto_squash, fit_mgps, mgps_posterior
 
@@ -119,7 +120,7 @@ class SignalTable:
 
     def to_csv_bytes(self) -> bytes:
         """The CSV :meth:`to_csv` writes, in memory (UTF-8, ``\\n`` line ends)."""
-        return self.contract_frame().to_csv(index=False, lineterminator="\n").encode("utf-8")
+        return csv_bytes(self.contract_frame())
 
 
 def _rank_column(methods: Sequence[str]) -> str:
@@ -127,10 +128,13 @@ def _rank_column(methods: Sequence[str]) -> str:
 
 
 def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` to ``path`` all or nothing (:func:`pharmakon.files.atomic_open`; ``\\n`` line ends)."""
+    """Write ``df`` to ``path`` all or nothing (:func:`pharmakon.files.atomic_open`; ``\\n`` line ends).
+
+    The bytes are pandas' ``to_csv`` (:func:`~pharmakon.trials.safety.csv_out.csv_bytes`).
+    """
     path = Path(path)
-    with atomic_open(path, newline="") as fh:
-        df.to_csv(fh, index=False, lineterminator="\n")
+    with atomic_open(path, "wb") as fh:
+        fh.write(csv_bytes(df))
     return path
 
 
