@@ -38,7 +38,7 @@ def seed_example(store: Any, settings: Any) -> str:
     data = load("plga_peg_microfluidics", "uptake_cycle_2", settings=settings)
     fit = fit_formulation(
         store,
-        FitSpec(targets=["Z_ave", "PDI"], id_cols=["ID"], name="plga-peg", form="miso", trials=0, repeats=1),
+        FitSpec(targets=["Z_ave", "PDI"], id_cols=["ID"], name="plga-peg", form="miso", trials=0, repeats=1, cv=3),
         caller,
         frame=data,
     )
