@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pharmakon.trials.matching.criteria import Criterion
-from pharmakon.trials.matching.lexicon import CONCEPTS, LABS, SCORES
+from pharmakon.trials.matching.lexicon import CONCEPTS, LABS, SCORES, concepts_in_text
 
 __all__ = ["Check", "ParsedCriterion", "parse_checks", "parse_criterion", "number"]
 
@@ -139,24 +139,38 @@ def _window(text: str) -> float | None:
 def _name_patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
     """Per lexicon (lab, score, concept): one alternation of every name (longest first) and name -> id."""
 
-    def build(table: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
-        owner: dict[str, str] = {}
-        for key, names in table.items():
-            for n in names:
-                owner.setdefault(n.lower(), key)
-        alts = "|".join(re.escape(n) for n in sorted(owner, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w])", re.I), owner
-
     return {
-        "lab": build({k: v[0] for k, v in LABS.items()}),
-        "score": build({k: v[0] for k, v in SCORES.items()}),
-        "concept": build(dict(CONCEPTS)),
+        "lab": _alternation({k: v[0] for k, v in LABS.items()}),
+        "score": _alternation({k: v[0] for k, v in SCORES.items()}),
     }
+
+
+def _alternation(table: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    owner: dict[str, str] = {}
+    for key, names in table.items():
+        for n in names:
+            owner.setdefault(n.lower(), key)
+    alts = "|".join(re.escape(n) for n in sorted(owner, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w])", re.I), owner
+
+
+@lru_cache(maxsize=4096)
+def _concept_pattern(present: frozenset[str]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The alternation of the names of ``present`` concepts only (in lexicon order, as the full one)."""
+    return _alternation({k: v for k, v in CONCEPTS.items() if k in present})
 
 
 def _first_mentions(kind: str, text: str) -> list[tuple[int, int, str]]:
     """(start, end, id) of the first mention of each id of a lexicon in ``text``, in text order."""
-    pattern, owner = _name_patterns()[kind]
+    if kind == "concept":
+        # one alternation of the ~1,000 concept names is slow in ``re``; a word-table lookup
+        # finds which concepts can match (a superset), and only their names are searched
+        present = concepts_in_text(text)
+        if not present:
+            return []
+        pattern, owner = _concept_pattern(frozenset(present))
+    else:
+        pattern, owner = _name_patterns()[kind]
     seen: dict[str, tuple[int, int, str]] = {}
     for m in pattern.finditer(text):
         key = owner[m.group(0).lower()]

@@ -28,7 +28,7 @@ from pharmakon.trials.matching.context import NoteIndex, note_index
 from pharmakon.trials.matching.criteria import Criterion, split_criteria
 from pharmakon.trials.matching.documents import Trial
 from pharmakon.trials.matching.lexicon import concepts_in_text
-from pharmakon.trials.matching.retrieval import Retriever
+from pharmakon.trials.matching.retrieval import Retriever, top_k
 
 __all__ = [
     "ParsedTrial",
@@ -196,7 +196,7 @@ def rank_trials(
     if mode == "rerank":
         pool = list(range(len(parsed)))
     else:
-        pool = [i for i, _ in index.top(query, candidates)]
+        pool = [i for i, _ in top_k(scores, candidates)]  # from the scores above: computed once
     best = max((scores[i] for i in pool), default=0.0) or 1.0
     note = note_index(query) if query else None
     has = patient_concepts(patient, note)

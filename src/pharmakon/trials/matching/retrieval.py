@@ -37,6 +37,7 @@ __all__ = [
     "DENSE_HINT",
     "DENSE_MODEL",
     "load_embedder",
+    "top_k",
 ]
 
 #: Reciprocal-rank-fusion constant (Cormack et al. 2009).
@@ -62,7 +63,7 @@ class Retriever(Protocol):
     def top(self, query: str, k: int) -> list[tuple[int, float]]: ...
 
 
-def _top(s: np.ndarray, k: int) -> list[tuple[int, float]]:
+def top_k(s: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The ``k`` best (index, score) pairs of ``s``, best first (ties broken by collection order)."""
     k = min(k, len(s))
     if k <= 0:
@@ -103,7 +104,7 @@ class BM25Index:
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (index, score) pairs, best first (ties broken by collection order)."""
-        return _top(self.scores(query), k)
+        return top_k(self.scores(query), k)
 
 
 @lru_cache(maxsize=1)
@@ -155,7 +156,10 @@ class DenseIndex:
         self._emb = self._embed(texts, batch_size) if texts else np.zeros((0, DENSE_MODEL["dim"]), np.float32)
 
     def _embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        emb = np.asarray(self._model.embed(texts, batch_size=batch_size), dtype=np.float32)
+        # batches of similar length: each batch is padded to its longest text
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        emb = np.empty((len(texts), DENSE_MODEL["dim"]), dtype=np.float32)
+        emb[order] = np.asarray(self._model.embed([texts[i] for i in order], batch_size=batch_size), dtype=np.float32)
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         # a text of unknown tokens only embeds to 0: it stays 0 (no direction) instead of NaN
         return np.divide(emb, norms, out=np.zeros_like(emb), where=norms > 0)
@@ -172,7 +176,7 @@ class DenseIndex:
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The ``k`` most similar (index, score) pairs, best first."""
-        return _top(self.scores(query), k)
+        return top_k(self.scores(query), k)
 
 
 class HybridIndex:
@@ -195,16 +199,15 @@ class HybridIndex:
         """Fused score of every trial, shape ``(n_trials,)``; ranks over the full collection, ties by order."""
         fused = np.zeros(len(self.ids))
         for part in self.parts:
-            s = part.scores(query)
-            order = sorted(range(len(s)), key=lambda i: (-s[i], i))
-            ranks = np.empty(len(s))
-            ranks[order] = np.arange(1, len(s) + 1)
+            order = np.argsort(-part.scores(query), kind="stable")  # ties keep collection order
+            ranks = np.empty(len(order))
+            ranks[order] = np.arange(1, len(order) + 1)
             fused += 1.0 / (self.k + ranks)
         return fused
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The ``k`` best fused (index, score) pairs, best first."""
-        return _top(self.scores(query), k)
+        return top_k(self.scores(query), k)
 
 
 def make_index(trials: Sequence[Trial], retriever: str = "bm25") -> Retriever:
