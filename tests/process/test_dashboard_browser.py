@@ -37,3 +37,25 @@ def test_dashboard_updates_live_and_shows_contributions(
     page.wait_for_selector("#alarms tr.alarm")
     page.click("#alarms tr.alarm")
     assert page.text_content("#contrib-title").startswith("Contributions at index")
+
+
+def test_chart_page_draws_limits_and_lists_alarms(page, store: Store, make_user, tmp_path: Path) -> None:
+    from tests.process.test_charts import MONTGOMERY_9_1
+
+    data = tmp_path / "cqa.csv"
+    data.write_text("size_nm\n" + "\n".join(str(v) for v in MONTGOMERY_9_1) + "\n")
+    make_user("sam", "scientist")
+    page.goto("/login")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", "sam-password")
+    page.click("button[type=submit]")
+    page.goto("/process/charts")
+    page.set_input_files("input[name=file]", str(data))
+    page.fill("input[name=column]", "size_nm")
+    page.select_option("select[name=kind]", "cusum")
+    page.fill("input[name=target]", "10")
+    page.fill("input[name=sigma]", "1")
+    page.click("[data-testid=process-chart-form] button")
+    page.wait_for_selector("[data-testid=process-chart] svg")
+    assert "first at sample 29" in page.text_content("[data-testid=process-chart-summary]")
+    assert page.text_content("[data-testid=process-chart-alarms]") == "29, 30"
