@@ -78,13 +78,18 @@ def information_component(
     expected: np.ndarray,
     level: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BCPNN IC with Norén's +0.5 shrinkage and its gamma credibility interval (log2 units)."""
+    """BCPNN IC with Norén's +0.5 shrinkage and its gamma credibility interval (log2 units).
+
+    The gamma quantiles depend on ``n`` alone: they are computed once per distinct ``n``.
+    """
     shape = np.asarray(n, dtype=float) + 0.5
     rate = np.asarray(expected, dtype=float) + 0.5
     tail = (1 - level) / 2
     ic = np.log2(shape / rate)
-    lower = np.log2(special.gammaincinv(shape, tail) / rate)
-    upper = np.log2(special.gammaincinv(shape, 1 - tail) / rate)
+    shapes, index = np.unique(shape, return_inverse=True)
+    index = index.reshape(shape.shape)
+    lower = np.log2(special.gammaincinv(shapes, tail)[index] / rate)
+    upper = np.log2(special.gammaincinv(shapes, 1 - tail)[index] / rate)
     return ic, lower, upper
 
 

@@ -146,10 +146,13 @@ def normalise_drug_names(
     column: str = "drug",
     synonyms: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """Upper-case, collapse whitespace, drop trailing punctuation and salt/ester suffixes, map synonyms."""
+    """Upper-case, collapse whitespace, drop trailing punctuation and salt/ester suffixes, map synonyms.
+
+    The rules run on the column's distinct values (a few thousand names in millions of
+    rows) and the rows take their value's result.
+    """
     expr = (
         pl.col(column)
-        .cast(pl.Utf8)
         .str.to_uppercase()
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
@@ -157,16 +160,34 @@ def normalise_drug_names(
         .str.replace(_SALT_RE, "")
         .str.strip_chars()
     )
-    out = df.with_columns(expr.alias(column))
     if synonyms:
-        out = out.with_columns(pl.col(column).replace(synonyms))
-    return out
+        expr = expr.replace(synonyms)
+    return df.with_columns(_per_distinct(df[column], expr, column))
+
+
+def _per_distinct(values: pl.Series, expr: pl.Expr, name: str) -> pl.Series:
+    """``expr`` (written over column ``name``) applied to each distinct value of ``values``, spread to the rows."""
+    values = values.cast(pl.Utf8)
+    distinct = pl.DataFrame({name: values.unique()})
+    mapped = distinct.with_columns(expr.alias("_to")).filter(pl.col(name).ne_missing(pl.col("_to")))
+    if mapped.height == 0:
+        return values.alias(name)
+    return values.replace(mapped[name], mapped["_to"]).alias(name)
 
 
 def _clean_events(df: pl.DataFrame, column: str = "event") -> pl.DataFrame:
-    return df.with_columns(
-        pl.col(column).cast(pl.Utf8).str.replace_all(r"\s+", " ").str.strip_chars().str.to_uppercase()
-    )
+    expr = pl.col(column).str.replace_all(r"\s+", " ").str.strip_chars().str.to_uppercase()
+    return df.with_columns(_per_distinct(df[column], expr, column))
+
+
+def _blank(values: pl.Series) -> pl.Series:
+    """Rows (boolean mask) whose value is null or only whitespace, decided on the distinct values."""
+    values = values.cast(pl.Utf8)
+    distinct = values.unique()
+    blank = distinct.filter(distinct.is_null() | (distinct.str.strip_chars() == ""))
+    if blank.len() == 0:
+        return values.is_null()  # all False: a null would be among the blanks
+    return values.is_in(blank.implode(), nulls_equal=True)
 
 
 def _read_dollar(path: Path, report: IngestReport) -> pl.DataFrame:
@@ -416,10 +437,10 @@ def _finish(
 ) -> pl.DataFrame:
     rep.rows_read += df.height
     for col in ("report", "drug", "event"):
-        bad = df.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.Utf8).str.strip_chars() == ""))
-        if bad.height:
-            rep.add_bad(source, bad["lineno"].to_list(), f"empty {col}")
-            df = df.filter(pl.col(col).is_not_null() & (pl.col(col).cast(pl.Utf8).str.strip_chars() != ""))
+        blank = _blank(df[col])
+        if blank.any():
+            rep.add_bad(source, df.filter(blank)["lineno"].to_list(), f"empty {col}")
+            df = df.filter(~blank)
     df = _clean_events(df.with_columns(pl.col("report").cast(pl.Utf8)))
     if normalise:
         df = normalise_drug_names(df, "drug", synonyms)

@@ -198,24 +198,63 @@ def mgps_negloglik(
     return value if np.isfinite(value) else np.inf
 
 
-def _nll_grad_free(
-    x: np.ndarray,
-    n: np.ndarray,
-    e: np.ndarray,
-    w: np.ndarray,
-    lgn1: np.ndarray,
-) -> tuple[float, np.ndarray]:
+@dataclass(frozen=True)
+class _Points:
+    """Fit data with what does not change between likelihood evaluations worked out once.
+
+    Terms that depend on ``N`` alone (``gammaln(N + alpha)``, ``digamma(N + alpha)``) are
+    evaluated on the distinct counts (a few hundred, against up to millions of points)
+    and gathered through ``index``.
+    """
+
+    n: np.ndarray  # (points,)
+    e: np.ndarray
+    w: np.ndarray
+    log_e: np.ndarray
+    lgn1: np.ndarray  # gammaln(n + 1)
+    counts: np.ndarray  # distinct n, (k,)
+    index: np.ndarray  # n == counts[index]
+
+    @classmethod
+    def of(cls, n: np.ndarray, e: np.ndarray, w: np.ndarray) -> _Points:
+        counts, index = np.unique(n, return_inverse=True)
+        return cls(n, e, w, np.log(e), special.gammaln(counts + 1.0)[index], counts, index)
+
+
+def frequency_table(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Merge points with the same ``(N, E)`` into one, weights summed: the same likelihood, fewer terms.
+
+    Returns
+    -------
+    n, e, w : ndarray of shape (distinct points,)
+        Sorted by ``N`` then ``E``.
+    """
+    n = np.asarray(n, dtype=float)
+    e = np.asarray(e, dtype=float)
+    w = np.ones_like(e) if w is None else np.asarray(w, dtype=float)
+    order = np.lexsort((e, n))
+    n, e, w = n[order], e[order], w[order]
+    first = np.ones(n.size, dtype=bool)
+    first[1:] = (n[1:] != n[:-1]) | (e[1:] != e[:-1])
+    starts = np.flatnonzero(first)
+    return n[starts], e[starts], np.add.reduceat(w, starts)
+
+
+def _nll_grad_free(x: np.ndarray, pts: _Points) -> tuple[float, np.ndarray]:
     """NLL (``N* = 1``) and its analytic gradient in the free parameters ``(log theta_1..4, logit P)``."""
     a1, b1, a2, b2, p = _from_free(x)
+    n, e, w = pts.n, pts.e, pts.w
     parts = []
     for a, b in ((a1, b1), (a2, b2)):
-        lr = np.log(b) - np.log(b + e)  # log(b / (b + e))
+        log_be = np.log(b + e)
+        lr = np.log(b) - log_be  # log(b / (b + e))
         l0 = a * lr  # log P(N = 0)
         pi0 = np.exp(l0)
         trunc = np.log1p(-pi0)
-        ll = special.gammaln(n + a) - special.gammaln(a) - lgn1 + l0 + n * (np.log(e) - np.log(b + e)) - trunc
+        lg = special.gammaln(pts.counts + a)[pts.index]
+        ll = lg - special.gammaln(a) - pts.lgn1 + l0 + n * (pts.log_e - log_be) - trunc
         odds0 = pi0 / (1 - pi0)
-        d_a = special.digamma(n + a) - special.digamma(a) + lr + odds0 * lr
+        d_a = special.digamma(pts.counts + a)[pts.index] - special.digamma(a) + lr + odds0 * lr
         d_b = a / b - (a + n) / (b + e) + odds0 * a * e / (b * (b + e))
         parts.append((ll, d_a, d_b))
     (l1, da1, db1), (l2, da2, db2) = parts
@@ -283,6 +322,9 @@ def fit_mgps(
     Returns
     -------
     MGPSHyper
+        The likelihood is summed over the distinct ``(N, E)`` points, each weighted by
+        how many points it stands for (:func:`frequency_table`): the same likelihood as
+        one term per point. ``n_points`` counts the points as given.
         Includes ``converged``, ``fallback`` and ``message`` (see module docstring).
 
     Warns
@@ -308,9 +350,11 @@ def fit_mgps(
     def objective(x: np.ndarray) -> float:
         return mgps_negloglik(_from_free(x), n, e, w, n_star)
 
-    lgn1 = special.gammaln(n + 1.0)
+    n_points = int(n.size)  # as given (squashed or not); the likelihood sums over their distinct (N, E)
+    n, e, w = frequency_table(n, e, w)
+    pts = _Points.of(n, e, w)
     analytic = n_star == 1
-    fun = (lambda x: _nll_grad_free(x, n, e, w, lgn1)) if analytic else objective  # noqa: E731
+    fun = (lambda x: _nll_grad_free(x, pts)) if analytic else objective  # noqa: E731
     for start in starts:
         with np.errstate(all="ignore"):
             res = optimize.minimize(
@@ -352,7 +396,7 @@ def fit_mgps(
             converged=False,
             fallback="single_gamma",
             message=msg,
-            n_points=int(n.size),
+            n_points=n_points,
             squashed=squashed,
             n_star=n_star,
             starts=results,
@@ -377,7 +421,7 @@ def fit_mgps(
         neg_log_lik=best["nll"],
         converged=converged,
         message=msg,
-        n_points=int(n.size),
+        n_points=n_points,
         squashed=squashed,
         n_star=n_star,
         starts=results,
@@ -392,58 +436,98 @@ def mgps_posterior(
 ) -> dict[str, np.ndarray]:
     """Posterior of the relative reporting ratio ``lambda`` for every pair, vectorised.
 
+    Terms that depend on ``N`` alone (log-gamma, digamma, each component's gamma
+    quantile) are evaluated once per distinct ``N`` and gathered.
+
     Returns
     -------
     dict of ndarray of shape (n_pairs,)
         ``qn`` (posterior weight of component 1), ``ebgm`` and one key per quantile
         (``eb05``, ``eb95`` for the defaults) computed to ~1e-10 relative by safeguarded
-        Newton iterations on the mixture CDF.
+        Halley iterations on the mixture CDF.
     """
     n = np.asarray(n, dtype=float)
     e = np.asarray(e, dtype=float)
     a1, b1, a2, b2, p = hyper.theta
+    counts, index = np.unique(n, return_inverse=True)
+    index = index.reshape(n.shape)
+    lgn1 = special.gammaln(counts + 1.0)[index]
     with np.errstate(divide="ignore"):
-        l1 = np.log(p) + _log_nbinom(n, e, a1, b1)
-        l2 = np.log1p(-p) + _log_nbinom(n, e, a2, b2)
+        l1 = np.log(p) + _log_nbinom_at(n, e, a1, b1, counts, index, lgn1)
+        l2 = np.log1p(-p) + _log_nbinom_at(n, e, a2, b2, counts, index, lgn1)
     qn = np.exp(l1 - np.logaddexp(l1, l2))
     s1, r1, s2, r2 = a1 + n, b1 + e, a2 + n, b2 + e
-    out = {
-        "qn": qn,
-        "ebgm": np.exp(qn * (special.digamma(s1) - np.log(r1)) + (1 - qn) * (special.digamma(s2) - np.log(r2))),
-    }
+    dg1, dg2 = special.digamma(a1 + counts)[index], special.digamma(a2 + counts)[index]
+    out = {"qn": qn, "ebgm": np.exp(qn * (dg1 - np.log(r1)) + (1 - qn) * (dg2 - np.log(r2)))}
+    shapes = _GammaShapes(s1, s2, a1 + counts, a2 + counts, index)
     for q in quantiles:
-        out[f"eb{round(q * 100):02d}"] = _mixture_gamma_ppf(q, qn, s1, r1, s2, r2)
+        out[f"eb{round(q * 100):02d}"] = _mixture_gamma_ppf(q, qn, shapes, r1, r2)
     return out
+
+
+def _log_nbinom_at(
+    n: np.ndarray, e: np.ndarray, alpha: float, beta: float, counts: np.ndarray, index: np.ndarray, lgn1: np.ndarray
+) -> np.ndarray:
+    """:func:`_log_nbinom` with the ``N``-only log-gamma terms taken per distinct ``N`` (``counts[index] == n``)."""
+    return (
+        special.gammaln(counts + alpha)[index]
+        - special.gammaln(alpha)
+        - lgn1
+        + alpha * np.log(beta / (beta + e))
+        + n * np.log(e / (beta + e))
+    )
+
+
+@dataclass(frozen=True)
+class _GammaShapes:
+    """Posterior gamma shapes per pair (``s1``, ``s2``) and per distinct count (``u1``, ``u2``; ``u[index] == s``)."""
+
+    s1: np.ndarray
+    s2: np.ndarray
+    u1: np.ndarray
+    u2: np.ndarray
+    index: np.ndarray
 
 
 def _mixture_gamma_ppf(
     q: float,
     w1: np.ndarray,
-    s1: np.ndarray,
+    shapes: _GammaShapes,
     r1: np.ndarray,
-    s2: np.ndarray,
     r2: np.ndarray,
     iters: int = 60,
     tol: float = 1e-12,
 ) -> np.ndarray:
-    """Quantile of ``w1 Gamma(s1, r1) + (1 - w1) Gamma(s2, r2)``: bracketed Newton, converged rows dropped."""
-    q1 = special.gammaincinv(s1, q) / r1
-    q2 = special.gammaincinv(s2, q) / r2
+    """Quantile of ``w1 Gamma(s1, r1) + (1 - w1) Gamma(s2, r2)``: bracketed Halley steps, converged rows dropped.
+
+    Starts from the dominant component's quantile; each step is Halley's (the CDF's
+    first and second derivatives are the mixture density and its slope, no extra special
+    functions), falling back to bisection of the bracket ``[min(q1, q2), max(q1, q2)]``
+    when a step leaves it.
+    """
+    index = shapes.index
+    q1 = special.gammaincinv(shapes.u1, q)[index] / r1
+    q2 = special.gammaincinv(shapes.u2, q)[index] / r2
     x = np.where(w1 >= 0.5, q1, q2)
     idx = np.flatnonzero((np.abs(q1 - q2) > 1e-12 * np.maximum(q1, q2)) & (w1 > 1e-15) & (w1 < 1 - 1e-15))
     lo, hi, xa = np.minimum(q1, q2)[idx], np.maximum(q1, q2)[idx], x[idx]
-    w, a1, b1, a2, b2 = w1[idx], s1[idx], r1[idx], s2[idx], r2[idx]
-    c1, c2 = a1 * np.log(b1) - special.gammaln(a1), a2 * np.log(b2) - special.gammaln(a2)
+    w, a1, b1, a2, b2 = w1[idx], shapes.s1[idx], r1[idx], shapes.s2[idx], r2[idx]
+    lg1 = special.gammaln(shapes.u1)[index[idx]]
+    lg2 = special.gammaln(shapes.u2)[index[idx]]
+    c1, c2 = a1 * np.log(b1) - lg1, a2 * np.log(b2) - lg2
     for _ in range(iters):
         if idx.size == 0:
             break
         cdf = w * special.gammainc(a1, b1 * xa) + (1 - w) * special.gammainc(a2, b2 * xa) - q
         lx = np.log(xa)
-        pdf = w * np.exp(c1 + (a1 - 1) * lx - b1 * xa) + (1 - w) * np.exp(c2 + (a2 - 1) * lx - b2 * xa)
+        d1 = w * np.exp(c1 + (a1 - 1) * lx - b1 * xa)
+        d2 = (1 - w) * np.exp(c2 + (a2 - 1) * lx - b2 * xa)
+        pdf = d1 + d2
+        slope = d1 * ((a1 - 1) / xa - b1) + d2 * ((a2 - 1) / xa - b2)
         lo = np.where(cdf < 0, xa, lo)
         hi = np.where(cdf >= 0, xa, hi)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            step = xa - cdf / pdf
+            step = xa - 2 * cdf * pdf / (2 * pdf * pdf - cdf * slope)
         inside = np.isfinite(step) & (step > lo) & (step < hi)
         hit = np.abs(cdf) < tol
         new = np.where(hit, xa, np.where(inside, step, 0.5 * (lo + hi)))
