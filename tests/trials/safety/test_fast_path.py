@@ -78,20 +78,37 @@ def test_report_ids_that_are_not_integers_count_the_same(table) -> None:
     assert pair_counts(twins)["n"].tolist() == [2]
 
 
-def test_counts_equal_an_independent_sql_count(table) -> None:
+def _variant(table: pl.DataFrame, variant: str) -> tuple[pl.DataFrame, list[str]]:
+    if variant == "categorical":
+        return table.with_columns(pl.col("sex").cast(pl.Categorical)), ["sex"]
+    if variant == "report in two strata":  # every 7th row's sex flipped: those reports count in both
+        flipped = pl.when(pl.col("sex") == "F").then(pl.lit("M")).otherwise(pl.lit("F"))
+        mixed = table.with_row_index("i").with_columns(
+            pl.when(pl.col("i") % 7 == 0).then(flipped).otherwise(pl.col("sex")).alias("sex")
+        )
+        return mixed.drop("i"), ["sex"]
+    if variant == "two columns":
+        return table, ["sex", "quarter"]
+    return table, ["sex"]
+
+
+@pytest.mark.parametrize("variant", ["text", "categorical", "report in two strata", "two columns"])
+def test_counts_equal_an_independent_sql_count(table, variant: str) -> None:
     """Every pair's n and stratified E as DuckDB computes them with DISTINCT and joins."""
+    data, strata = _variant(table, variant)
     con = duckdb.connect()
-    con.register("src", table.to_arrow())
-    sql = """WITH u AS (SELECT DISTINCT report, drug, event, sex FROM src),
+    con.register("src", data.with_columns(pl.col(strata).cast(pl.Utf8)).to_arrow())
+    key = " || '|' || ".join(strata)
+    sql = f"""WITH u AS (SELECT DISTINCT report, drug, event, {key} AS s FROM src),
         pairs AS (SELECT drug, event, count(DISTINCT report) AS n FROM u GROUP BY ALL),
-        ds AS (SELECT drug, sex, count(DISTINCT report) AS nd FROM u GROUP BY ALL),
-        es AS (SELECT event, sex, count(DISTINCT report) AS ne FROM u GROUP BY ALL),
-        ts AS (SELECT sex, count(DISTINCT report) AS nt FROM u GROUP BY ALL)
+        ds AS (SELECT drug, s, count(DISTINCT report) AS nd FROM u GROUP BY ALL),
+        es AS (SELECT event, s, count(DISTINCT report) AS ne FROM u GROUP BY ALL),
+        ts AS (SELECT s, count(DISTINCT report) AS nt FROM u GROUP BY ALL)
         SELECT p.drug, p.event, any_value(p.n) AS n, sum(nd * ne / nt) AS expected
-        FROM pairs p JOIN ds USING (drug) JOIN es ON es.event = p.event AND es.sex = ds.sex
-        JOIN ts ON ts.sex = ds.sex GROUP BY ALL ORDER BY 1, 2"""
+        FROM pairs p JOIN ds USING (drug) JOIN es ON es.event = p.event AND es.s = ds.s
+        JOIN ts ON ts.s = ds.s GROUP BY ALL ORDER BY 1, 2"""
     ref = con.execute(sql).df()
-    ours = pair_counts(table, ["sex"])
+    ours = pair_counts(data, strata)
     assert ours["drug"].tolist() == ref["drug"].tolist() and ours["event"].tolist() == ref["event"].tolist()
     np.testing.assert_array_equal(ours["n"], ref["n"])
     np.testing.assert_allclose(ours["expected"], ref["expected"], rtol=1e-12)

@@ -173,18 +173,28 @@ def _encode(rows: pl.DataFrame, strata: list[str]) -> _Keys:
     event, events = _codes(rows["event"])
     stratum, n_strata = np.zeros(rows.height, dtype=np.int64), 1
     for column in strata:  # mixed radix over the strata columns, then numbered densely
-        code, names = _codes(rows[column])
-        stratum = stratum * len(names) + code
-        n_strata *= len(names)
-    if strata:
-        stratum, n_strata = _dense(stratum)
+        code, size = _dense(_raw_codes(rows[column]))
+        stratum, n_strata = _dense(stratum * size + code)
     return _Keys(report, drug, event, stratum, drugs, events, n_reports, n_strata)
+
+
+def _raw_codes(column: pl.Series) -> np.ndarray:
+    """Non-negative integer codes of a stratum column's values, in no particular order."""
+    if column.dtype in (pl.Categorical, pl.Enum) or isinstance(column.dtype, (pl.Categorical, pl.Enum)):
+        return column.to_physical().to_numpy().astype(np.int64)
+    return _codes(column)[0]
 
 
 def _dense(codes: np.ndarray) -> tuple[np.ndarray, int]:
     """Renumber non-negative codes ``0..k-1`` keeping their order (only the codes that occur)."""
+    top = int(codes.max()) if codes.size else 0
+    if top < 4 * codes.size + 1024:  # small range: a lookup table
+        present = np.flatnonzero(np.bincount(codes, minlength=top + 1))
+        lookup = np.zeros(top + 1, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        return lookup[codes], int(present.size)
     present = np.sort(_unique(codes))
-    return np.searchsorted(present, codes), len(present)
+    return np.searchsorted(present, codes), int(present.size)
 
 
 def _value_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -202,26 +212,34 @@ def _packed_counts(keys: _Keys, min_count: int) -> dict[str, Any]:
     """Counts from one packed 64-bit key per row: ``((report * D + drug) * E + event) * S + stratum``."""
     _, n_d, n_e, n_s = keys.sizes
     full = _unique(((keys.report * n_d + keys.drug) * n_e + keys.event) * n_s + keys.stratum)
-    rde = _unique(full // n_s) if n_s > 1 else full // n_s  # one row per (report, drug, event)
+    rde = _unique(full // n_s) if n_s > 1 else full  # one row per (report, drug, event)
     report, de = rde // (n_d * n_e), rde % (n_d * n_e)
     drug, event = de // n_e, de % n_e
     pairs, n = _value_counts(de)  # sorted: by drug code, then event code
     keep = n >= min_count
     pairs, n = pairs[keep], n[keep]
     pd_, pe = pairs // n_e, pairs % n_e
-    n_drug = np.bincount(_unique(report * n_d + drug) % n_d, minlength=n_d)
-    n_event = np.bincount(_unique(report * n_e + event) % n_e, minlength=n_e)
-    n_total = len(_unique(report))
-    if n_s > 1:
-        stratum = full % n_s
-        r_full, de_full = full // (n_s * n_d * n_e), (full // n_s) % (n_d * n_e)
-        d_full, e_full = de_full // n_e, de_full % n_e
-        by_drug = np.bincount(_unique((r_full * n_d + d_full) * n_s + stratum) % (n_d * n_s), minlength=n_d * n_s)
-        by_event = np.bincount(_unique((r_full * n_e + e_full) * n_s + stratum) % (n_e * n_s), minlength=n_e * n_s)
-        by_stratum = np.bincount(_unique(r_full * n_s + stratum) % n_s, minlength=n_s)
-        expected = _stratified_expected(pd_, pe, by_drug.reshape(n_d, n_s), by_event.reshape(n_e, n_s), by_stratum)
-    else:
+    rd, re_ = _unique(report * n_d + drug), _unique(report * n_e + event)
+    n_drug = np.bincount(rd % n_d, minlength=n_d)
+    n_event = np.bincount(re_ % n_e, minlength=n_e)
+    reports = _unique(report)
+    n_total = len(reports)
+    if n_s == 1:
         expected = n_drug[pd_] * n_event[pe] / n_total
+    else:
+        rs = _unique(full // (n_d * n_e * n_s) * n_s + full % n_s)  # (report, stratum)
+        by_stratum = np.bincount(rs % n_s, minlength=n_s)
+        if len(rs) == n_total:  # each report in one stratum: the crude de-duplications serve
+            of_report = np.zeros(keys.n_reports, dtype=np.int64)
+            of_report[rs // n_s] = rs % n_s
+            by_drug = np.bincount((rd % n_d) * n_s + of_report[rd // n_d], minlength=n_d * n_s)
+            by_event = np.bincount((re_ % n_e) * n_s + of_report[re_ // n_e], minlength=n_e * n_s)
+        else:  # a report in several strata counts in each
+            stratum, r_full, de_full = full % n_s, full // (n_s * n_d * n_e), (full // n_s) % (n_d * n_e)
+            d_full, e_full = de_full // n_e, de_full % n_e
+            by_drug = np.bincount(_unique((r_full * n_d + d_full) * n_s + stratum) % (n_d * n_s), minlength=n_d * n_s)
+            by_event = np.bincount(_unique((r_full * n_e + e_full) * n_s + stratum) % (n_e * n_s), minlength=n_e * n_s)
+        expected = _stratified_expected(pd_, pe, by_drug.reshape(n_d, n_s), by_event.reshape(n_e, n_s), by_stratum)
     return {
         "d": pd_,
         "e": pe,
