@@ -133,3 +133,20 @@ def test_service_records_the_retriever(store: Store, tmp_path: Path, trials) -> 
         [event], _ = list_events(session, action="match.trials", limit=5)
     assert event.to_dict()["params"]["retriever"] == "hybrid"
     assert json.loads(json.dumps(res.to_dict()))["retriever"] == "hybrid"
+
+
+def test_cli_without_the_extra_exits_non_zero_naming_it(cli, store: Store, tmp_path: Path, monkeypatch) -> None:
+    patients, trials = tmp_path / "p.jsonl", tmp_path / "t.jsonl"
+    patients.write_text(json.dumps({"_id": "p1", "text": "A 60-year-old woman with type 2 diabetes."}) + "\n")
+    trials.write_text(json.dumps(ctgov("NCT00000001", "Inclusion Criteria:\n- Type 2 diabetes")) + "\n")
+    retrieval.load_embedder.cache_clear()
+    monkeypatch.setitem(sys.modules, "wordllama", None)
+    try:
+        res = cli("match", "trials", "--patients", str(patients), "--trials", str(trials), "--retriever", "dense")
+    finally:
+        retrieval.load_embedder.cache_clear()
+    assert res.exit_code == 2 and "deep extra" in res.stderr and "wordllama" in res.stderr
+    with store.read_session() as session:
+        assert list_events(session, action="match.trials", limit=5)[0] == []  # nothing stored or audited
+    bad = cli("match", "trials", "--patients", str(patients), "--trials", str(trials), "--retriever", "splade")
+    assert bad.exit_code != 0 and "retriever" in bad.stderr
