@@ -21,6 +21,13 @@ held-out molecules -- PharmaBench's scaffold test split where the catalogue has 
 a seeded 20% of the training rows -- so each endpoint's accuracy loss of ``screen`` against
 ``full`` is reported (r2/RMSE or AUROC), for users choosing between them.
 
+``--steps N`` (with ``--panel``) only profiles one chunk of N molecules in this process
+(cProfile) through both prediction paths of the same panel -- the general
+:class:`~pharmakon.chem.panel_io.Panel` and the screening
+:class:`~pharmakon.chem.screen.ScreenPanel` (``--profile screen``) -- and reports the
+seconds of each step (standardise + parse, fingerprints, domain, models, CSV), so each
+step's before and after are measured on the same molecules and models.
+
 Run: ``python bench/admet_throughput.py [--sizes 10000,100000,1000000] [--panel PATH] [--profile screen]``.
 """
 
@@ -205,6 +212,63 @@ def panel_quality(models: dict) -> list[dict]:
     return rows
 
 
+#: Step -> alternatives, each ``function:module`` terms joined by ``+``, whose summed cumulative cProfile
+#: time is that step; the first alternative that ran counts (the general path's ``standardize_smiles``
+#: calls ``standardize_mols``; its re-parse of the canonical SMILES is the list comprehension in panel_io).
+STEPS = {
+    "standardise + parse": ["standardize_smiles:standardize+<listcomp>:panel_io", "standardize_mols:standardize"],
+    "fingerprints": ["transform_mols:featurizers", "morgan_counts:screen"],
+    "applicability domain": ["max_similarity:nearest", "scores:screen"],
+    "models": ["_endpoint_columns:panel_io", "_rows:screen"],
+    "CSV text": ["to_csv:generic"],
+}
+
+
+def steps(args: argparse.Namespace) -> list[dict]:
+    """Seconds per step of one chunk of ``args.steps`` molecules, general path vs screening path (cProfile)."""
+    import cProfile
+    import pstats
+
+    import joblib
+
+    from pharmakon.chem.panel_io import Panel, smiles_frame
+
+    try:
+        from pharmakon.chem.screen import ScreenPanel
+    except ImportError:  # a checkout from before the screening path (to profile "before")
+        ScreenPanel = None  # noqa: N806
+
+    models = joblib.load(args.panel)
+    chunk = smiles_frame(molecules(args.steps))
+    paths = [("general (Panel)", Panel(models))]
+    if ScreenPanel is not None and args.profile == "screen":
+        paths.append(("screen (ScreenPanel)", ScreenPanel(models)))
+    out = []
+    for label, panel in paths:
+        panel.predict_chunk(chunk.head(20), alerts=False)  # warm: lazy imports and caches
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.enable()
+        panel.predict_chunk(chunk, alerts=False).to_csv(index=False, lineterminator="\n")
+        profile.disable()
+        total = time.perf_counter() - t0
+        stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, ncalls, tottime, cumtime, callers)
+        row = {"path": label, "molecules": len(chunk), "total_s": round(total, 3)}
+        for step, names in STEPS.items():
+            times = (sum(_cumulative(stats, term) for term in alternative.split("+")) for alternative in names)
+            row[step] = round(next((t for t in times if t > 0), 0.0), 3)
+        row["rest"] = round(total - sum(row[k] for k in STEPS), 3)
+        out.append(row)
+        print(row, flush=True)
+    return out
+
+
+def _cumulative(stats: dict, wanted: str) -> float:
+    """Cumulative seconds of ``function:module`` (module = the file's stem) in cProfile ``stats``."""
+    name, module = wanted.split(":")
+    return sum(v[3] for (file, _, fn), v in stats.items() if fn == name and Path(file).stem == module)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -221,12 +285,31 @@ def main() -> None:
     parser.add_argument("--profile", choices=["full", "screen"], default="full", help="Which panel to time.")
     parser.add_argument("--accuracy", action="store_true", help="Also each endpoint's accuracy, full vs screen.")
     parser.add_argument("--only-accuracy", action="store_true", help="Only the accuracy comparison (no timing).")
+    parser.add_argument(
+        "--steps", type=int, default=0, help="Only profile one chunk of N molecules per step, both paths (--panel)."
+    )
     args = parser.parse_args()
+    named = args.name
     args.name = args.name or ("admet_throughput" if args.profile == "full" else f"admet_throughput_{args.profile}")
     os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
     import joblib
     import pandas as pd
 
+    if args.steps:
+        if not args.panel:
+            parser.error("--steps needs --panel (a panel saved by an earlier run)")
+        rows = steps(args)
+        _common.write_result(
+            named or f"admet_steps_{args.profile}",
+            {"machine": _common.machine_info(), "panel": args.panel, "rows": rows},
+        )
+        _common.print_table(
+            f"one chunk of {args.steps:,} molecules, seconds per step (cProfile, cumulative)",
+            ["path", "total", *STEPS, "rest"],
+            [[r["path"], r["total_s"], *(r[k] for k in STEPS), r["rest"]] for r in rows],
+            numeric=["total", *STEPS, "rest"],
+        )
+        return
     if args.only_accuracy:
         rows = accuracy(args)
         _common.write_result("admet_screen_accuracy", {"machine": _common.machine_info(), "rows": rows})
