@@ -114,6 +114,8 @@ def test_unet_learns_disks_deterministically() -> None:
         model.fit(np.zeros((2, 15, 15)), np.zeros((2, 15, 15)))
     with pytest.raises(InputError, match="0/1 masks"):
         model.fit(X, y * 2)
+    with pytest.raises(InputError, match="epochs"):
+        UNetSegmenter(epochs=0).fit(X, y)
 
 
 @pytest.mark.slow
@@ -173,9 +175,12 @@ def test_cnn_classifier_contract() -> None:
         est.predict_proba(X[:, :100])
     with pytest.raises(InputError, match="square number"):
         CNNClassifier().fit(X[:, :143], y)
+    with pytest.raises(InputError, match="epochs"):
+        CNNClassifier(epochs=0).fit(X, y)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # core's own tests cover PostgreSQL
 def test_cnn_family_through_the_core_lifecycle(store, monkeypatch) -> None:
     pytest.importorskip("monai")
     from pharmakon.caller import Caller

@@ -138,6 +138,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         require_deep()
         import torch
 
+        if int(self.epochs) < 1 or int(self.batch_size) < 1 or int(self.width) < 1:
+            raise InputError(
+                f"epochs, batch_size and width must be >= 1, got {self.epochs}, {self.batch_size}, {self.width}",
+                field="params",
+            )
         images = self._images(X)
         y = np.asarray(y)
         self.classes_ = np.unique(y)

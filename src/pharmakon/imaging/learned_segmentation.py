@@ -18,7 +18,7 @@ same box: 3-D Dice, symmetric Hausdorff distance (mm), and the 2-D Dice of every
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -60,7 +60,7 @@ class FoldResult:
     train_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 def lesions_of(mask: np.ndarray) -> list[np.ndarray]:

@@ -114,6 +114,10 @@ class UNetSegmenter(BaseEstimator):
         import torch
         from monai.losses import DiceCELoss
 
+        if int(self.epochs) < 1 or int(self.batch_size) < 1:
+            raise InputError(
+                f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}", field="epochs"
+            )
         X = self._check_patches(X)
         y = np.asarray(y)
         if y.shape != X.shape or not np.isin(y, (0, 1)).all():
