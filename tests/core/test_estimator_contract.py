@@ -32,6 +32,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 import pharmakon.chem  # noqa: F401 - registers the domain's model families (chemprop) into the zoo
 from pharmakon.chem import FEATURIZERS, make_featurizer
 from pharmakon.core.zoo import (
+    TARGET_TRANSFORMS,
     ZOO,
     AveragingEnsemble,
     CountAwareScaler,
@@ -71,11 +72,14 @@ class Case:
     kind: str  # "regressor", "classifier", "transformer" or "featurizer"
     smiles_matrix: bool = False
     needs: tuple[str, ...] = ()
+    positive: bool = False  # a target transform needs a positive target
 
     def data(self) -> tuple[Any, Any]:
         if self.kind == "featurizer":
             return SMILES, None
         X = with_smiles(SMILES, X_NUM[:, :2]) if self.smiles_matrix else X_NUM
+        if self.positive:
+            return X, np.exp(Y_REG / 4)
         return X, Y_CLS if self.kind == "classifier" else Y_REG
 
 
@@ -107,6 +111,16 @@ CASES = [
     *_zoo_cases(),
     Case("ensemble-regression", _ensemble("regression", ["ridge", "rf", "rf"]), "regressor"),
     Case("ensemble-classification", _ensemble("classification", ["logistic", "knn", "lightgbm"]), "classifier"),
+    *(
+        Case(
+            f"transformed-{t}-{m}",
+            lambda seed, t=t, m=m: build_estimator(m, "regression", {"target_transform": t, "smear": 1.1}, seed=seed),
+            "regressor",
+            positive=True,
+        )
+        for t in TARGET_TRANSFORMS
+        for m in ("ridge", "xgboost")
+    ),
     Case("MinSupport", lambda seed: MinSupport(), "transformer"),
     Case("CountAwareScaler", lambda seed: CountAwareScaler(), "transformer"),
     *(
@@ -185,3 +199,4 @@ def test_every_zoo_family_and_featurizer_is_covered() -> None:
     assert "chemprop-regression" in ids  # registered by the chem domain, not by core
     assert {f"featurizer-{k}" for k in FEATURIZERS} <= ids
     assert isinstance(build_estimator("ensemble", "regression", {"members": []}), AveragingEnsemble)
+    assert {f"transformed-{t}-ridge" for t in TARGET_TRANSFORMS} <= ids

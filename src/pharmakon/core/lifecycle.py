@@ -121,6 +121,8 @@ class TrainedModel:
     fairness: dict[str, Any] | None = None
     #: The estimator reads the molecules (chemprop): the design frame carries the canonical SMILES.
     smiles_input: bool = False
+    #: Per categorical column: normalised value (:func:`category_key`) -> the spelling the model learned.
+    category_spellings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # -- features -----------------------------------------------------------------
     def _structure_block(self, smiles: Sequence[object], status: pd.DataFrame | None = None):
@@ -143,8 +145,10 @@ class TrainedModel:
         tab = frame[self.numeric_cols + self.categorical_cols].reset_index(drop=True).copy()
         for c in self.numeric_cols:
             tab[c] = pd.to_numeric(tab[c], errors="coerce")
+        spellings = getattr(self, "category_spellings", None) or {}  # models saved before had none
         for c in self.categorical_cols:
-            tab[c] = tab[c].map(lambda v: np.nan if pd.isna(v) else str(v)).astype(object)
+            known = spellings.get(c)
+            tab[c] = tab[c].map(lambda v, known=known: _category_value(v, known)).astype(object)
         parts.append(tab)
         if self.smiles_col and self.smiles_input:
             from pharmakon.core.zoo import SMILES_COLUMN
@@ -264,6 +268,51 @@ class TrainedModel:
             }
         cols["in_domain"] = self.domain.flag(score)
         return cols
+
+
+def category_key(value: object) -> str:
+    """A category's identity: case-folded, whitespace runs collapsed (``"Skin "``, ``"skin"`` -> ``"skin"``)."""
+    return " ".join(str(value).split()).casefold()
+
+
+def _category_value(value: object, known: dict[str, str] | None) -> object:
+    """The model's spelling of ``value`` (a case/whitespace variant of a training category maps onto it).
+
+    Missing and blank cells are missing (NaN, imputed explicitly by the preprocessor);
+    a category never seen in training keeps its own (trimmed) spelling and encodes as
+    all-zero (unknown).
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return np.nan
+    key = category_key(value)
+    if not key:
+        return np.nan
+    if known is None:  # a model saved before spellings were learned: the value as it was given
+        return str(value)
+    return known.get(key, " ".join(str(value).split()))
+
+
+def learn_spellings(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Per column, the most frequent spelling of each category (ties: the first in sorted order).
+
+    Returns the spellings (``{column: {category_key: spelling}}``) and one QC message per
+    column where case or whitespace variants were merged.
+    """
+    spellings: dict[str, dict[str, str]] = {}
+    notes: list[str] = []
+    for c in columns:
+        counts = frame[c].dropna().astype(str).map(lambda v: " ".join(v.split())).value_counts()
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for value, n in counts.items():
+            if value:
+                groups.setdefault(category_key(value), []).append((-int(n), str(value)))
+        spellings[c] = {k: min(v)[1] for k, v in groups.items()}
+        raw = frame[c].dropna().astype(str)
+        merged = sorted({v for v in raw if v != spellings[c].get(category_key(v), v)})
+        if merged:
+            shown = ", ".join(f"{v!r} -> {spellings[c][category_key(v)]!r}" for v in merged[:10])
+            notes.append(f"column {c!r}: case/whitespace variants merged: {shown}")
+    return spellings, notes
 
 
 def _prepare(prep: Any, X: pd.DataFrame, values: np.ndarray | None = None) -> np.ndarray:
@@ -481,6 +530,8 @@ def train_model(
         library_versions(),
         steps,
     )
+    model.category_spellings, merged = learn_spellings(clean, categorical)
+    qc["warnings"].extend(merged)
     model.smiles_input = any(needs_smiles(m) for m in models or [])  # selection gets the SMILES column too
     X, _, raw = model.design(clean, None if status is None else status.loc[clean.index].reset_index(drop=True))
     struct_cols = list(featurizer.feature_names_) if smiles_col else []

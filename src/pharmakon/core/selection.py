@@ -7,9 +7,17 @@ Procedure (stated so a reader can judge the numbers):
    parameters, baseline first. After each model's first fold the full K-fold time is
    projected; a model that would end past 55% of the budget (75% while no model but
    the baseline has been screened) is recorded as skipped.
+   Skewed targets: for a regression target that is non-negative with a heavy right tail
+   (sample skewness above :data:`SKEW_FOR_TRANSFORM`), the two best screened families
+   are also cross-validated on ``sqrt(y)`` and, when every value is positive, ``log(y)``
+   (:class:`~pharmakon.core.zoo.TransformedTarget`), predictions back-transformed with a
+   smearing correction learned from their out-of-fold residuals. They compete on the
+   original-scale metric like any other configuration, so a transform is used only where
+   cross-validation says it pays.
 3. Tuning: Optuna (TPE, seeded) searches the parameters of the best two screened
-   models until 75% of the budget (the rest is kept for the refit, calibration and
-   domain); a trial that would pass that point is pruned.
+   configurations (a family, with its target transform if it has one) until 75% of the
+   budget (the rest is kept for the refit, calibration and domain); a trial that would
+   pass that point is pruned.
 4. Ensemble: the best configuration of each model family is a candidate; greedy
    forward selection with replacement (Caruana et al. 2004) on the pooled out-of-fold
    predictions picks members and weights (multiples of 1/10). The weighted average
@@ -36,8 +44,11 @@ from pharmakon.core.metrics import GREATER_IS_BETTER, PRIMARY_METRIC, classifica
 from pharmakon.core.zoo import (
     BASELINE,
     SMILES_COLUMN,
+    TARGET_TRANSFORMS,
+    apply_smearing,
     build_estimator,
     family,
+    fit_smearing,
     needs_smiles,
     set_time_limit,
     with_smiles,
@@ -45,10 +56,12 @@ from pharmakon.core.zoo import (
 )
 from pharmakon.errors import InputError
 
-__all__ = ["SelectionResult", "select_model", "cross_validate", "ENSEMBLE_ROUNDS"]
+__all__ = ["SelectionResult", "select_model", "cross_validate", "ENSEMBLE_ROUNDS", "SKEW_FOR_TRANSFORM"]
 
 #: Greedy ensemble-selection rounds: weights are multiples of 1/ENSEMBLE_ROUNDS at the finest.
 ENSEMBLE_ROUNDS = 10
+#: Sample skewness above which a non-negative regression target is also fitted on sqrt/log scales.
+SKEW_FOR_TRANSFORM = 1.0
 
 
 @dataclass
@@ -221,6 +234,8 @@ def select_model(
     oofs: dict[int, np.ndarray] = {}
 
     def run(name: str, params: dict[str, Any], source: str, deadline: float | None) -> float | None:
+        transform = params.get("target_transform")
+        params = {k: v for k, v in params.items() if k != "smear"}  # learned again from this run's residuals
         try:
             oof, per_fold, secs = cross_validate(
                 name,
@@ -237,6 +252,10 @@ def select_model(
         except _OutOfTime as exc:
             board.append({"model": name, "params": params, "source": source, "status": f"skipped: {exc}"})
             return None
+        if transform is not None:  # out-of-fold smearing: mean-unbiased predictions on the original scale
+            params = {**params, "smear": fit_smearing(transform, y, oof)}
+            oof = apply_smearing(transform, oof, params["smear"])
+            per_fold = [_score(task, y[te], oof[te], classes) for _tr, te in folds]
         row = _row(name, params, source, per_fold, secs)
         pooled = _score(task, y, oof, classes)[metric]
         row[f"oof_{metric}"] = pooled
@@ -258,6 +277,22 @@ def select_model(
             continue
         run(name, {}, "screen", deadline)
 
+    if task == "regression" and _skewed(y):
+        screened = [r for r in _ranked(board, metric, sign) if not needs_smiles(r["model"])]
+        for name in list(dict.fromkeys(r["model"] for r in screened))[:2]:
+            for transform in TARGET_TRANSFORMS if np.min(y) > 0 else TARGET_TRANSFORMS[:1]:
+                if not fixed and time.monotonic() > screen_end:
+                    board.append(
+                        {
+                            "model": name,
+                            "params": {"target_transform": transform},
+                            "source": "transform",
+                            "status": "skipped: budget spent",
+                        }
+                    )
+                    continue
+                run(name, {"target_transform": transform}, "transform", None if fixed else screen_end)
+
     def best_index() -> int:
         scored = [
             (i, r[f"cv_{metric}"])
@@ -266,11 +301,9 @@ def select_model(
         ]
         return max(scored, key=lambda t: sign * t[1])[0] if scored else next(i for i in oofs)
 
-    ranked = sorted(
-        (r for r in board if r["status"] == "ok" and r.get(f"cv_{metric}") is not None),
-        key=lambda r: -sign * r[f"cv_{metric}"],
-    )
-    candidates = list(dict.fromkeys(r["model"] for r in ranked))[:2]
+    # A tuning candidate is a family with its target transform (if any): "xgboost" or "xgboost|sqrt".
+    ranked = _ranked(board, metric, sign)
+    candidates = list(dict.fromkeys(_label(r) for r in ranked))[:2]
     n_trials = 0
     if candidates and (trials if fixed else time.monotonic() < tune_end - 1):
         import optuna
@@ -280,9 +313,12 @@ def select_model(
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
         def objective(trial):
-            name = trial.suggest_categorical("model", candidates)
+            label = trial.suggest_categorical("model", candidates)
+            name, _, transform = label.partition("|")
             params = ZOO[name].space(trial)
-            seen = [r["seconds"] for r in board if r["model"] == name and r["status"] == "ok"]
+            if transform:
+                params["target_transform"] = transform
+            seen = [r["seconds"] for r in board if _label(r) == label and r["status"] == "ok"]
             if not fixed and seen and time.monotonic() + min(seen) > tune_end:  # a CV run would not fit
                 raise optuna.TrialPruned()
             value = run(name, params, "optuna", None if fixed else tune_end)
@@ -312,6 +348,28 @@ def select_model(
         seconds=time.monotonic() - start,
     )
     return result
+
+
+def _skewed(y: np.ndarray) -> bool:
+    """A non-negative target with a heavy right tail (sample skewness above :data:`SKEW_FOR_TRANSFORM`)."""
+    from scipy.stats import skew
+
+    y = np.asarray(y, float)
+    return bool(len(y) > 2 and np.min(y) >= 0 and np.ptp(y) > 0 and skew(y) > SKEW_FOR_TRANSFORM)
+
+
+def _label(row: dict[str, Any]) -> str:
+    """A configuration's family, with ``|transform`` when it fits a transformed target."""
+    transform = row.get("params", {}).get("target_transform")
+    return f"{row['model']}|{transform}" if transform else row["model"]
+
+
+def _ranked(board: list[dict[str, Any]], metric: str, sign: float) -> list[dict[str, Any]]:
+    """Leaderboard rows with a CV score, best first."""
+    return sorted(
+        (r for r in board if r["status"] == "ok" and r.get(f"cv_{metric}") is not None),
+        key=lambda r: -sign * r[f"cv_{metric}"],
+    )
 
 
 def _greedy_members(
