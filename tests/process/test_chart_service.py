@@ -80,3 +80,13 @@ def test_bad_input_names_file_row_and_field(store: Store, tmp_path: Path, series
         with pytest.raises(InputError, match=next(iter(wrong))):
             build_spec(ChartSpec, data=series_csv, column="size_nm", target=10, **{"sigma": 1, **wrong})
     assert _events(store) == []
+
+
+def test_values_that_overflow_are_an_error_not_a_crash(store: Store) -> None:
+    huge = [1.7e308, -1.7e308, 1.7e308]
+    with pytest.raises(InputError, match="overflow"):
+        control_chart(store, build_spec(ChartValuesSpec, values=huge, column="x", phase1=3), WHO)
+    with pytest.raises(InputError, match="overflows"):
+        spec = build_spec(ChartValuesSpec, values=[1.7e308] * 3, column="x", kind="cusum", target=0, sigma=1)
+        control_chart(store, spec, WHO)
+    assert _events(store) == []

@@ -116,6 +116,7 @@ def cusum_arl(k: float, h: float, shift: float = 0.0) -> float:
     def side(delta: float) -> float:
         if abs(delta) < 1e-9:
             return b**2
-        return (np.exp(-2 * delta * b) + 2 * delta * b - 1) / (2 * delta**2)
+        with np.errstate(over="ignore"):  # a far side's ARL overflows to inf: it then never signals
+            return float((np.exp(-2 * delta * b) + 2 * delta * b - 1) / (2 * delta**2))
 
     return float(1 / (1 / side(shift - k) + 1 / side(-shift - k)))

@@ -43,8 +43,8 @@ class ChartOptions(Spec):
 
     column: str = Field(min_length=1, max_length=200, description="The quality attribute (column name).")
     kind: Literal["ewma", "cusum"] = Field("ewma", description="ewma | cusum.")
-    lam: float = Field(0.2, gt=0, le=1, description="EWMA weight λ of the newest sample.")
-    L: float = Field(3.0, gt=0, le=10, description="EWMA limit width in sigmas of the statistic.")
+    lam: float = Field(0.2, ge=0.01, le=1, description="EWMA weight λ of the newest sample (0.01 to 1).")
+    L: float = Field(3.0, gt=0, le=6, description="EWMA limit width in sigmas of the statistic (up to 6).")
     k: float = Field(0.5, ge=0, le=5, description="CUSUM reference value (allowance), in sigmas.")
     h: float = Field(5.0, gt=0, le=50, description="CUSUM decision interval, in sigmas.")
     target: float | None = Field(None, ge=-1e12, le=1e12, description="In-control mean (default: phase I mean).")
@@ -151,6 +151,8 @@ def _in_control(spec: ChartOptions, x: np.ndarray) -> tuple[float, float, list[s
         raise InputError("the phase I samples do not vary (moving range 0): give --sigma", field="phase1")
     target = mean if spec.target is None else float(spec.target)
     sigma = sd if spec.sigma is None else float(spec.sigma)
+    if not (np.isfinite(target) and np.isfinite(sigma)):
+        raise InputError("the phase I samples overflow (values too large)", field="phase1")
     return target, sigma, missing
 
 
@@ -193,8 +195,11 @@ def control_chart(store: Store, spec: ChartSpec | ChartValuesSpec, caller: Calle
     from pharmakon.store import record_event
 
     x, _ = _series(spec)
-    target, sigma, estimated = _in_control(spec, x)
-    table = _table(spec, x, target, sigma)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is checked and reported below
+        target, sigma, estimated = _in_control(spec, x)
+        table = _table(spec, x, target, sigma)
+    if not np.isfinite(table.drop(columns="alarm").to_numpy(float)).all():
+        raise InputError("the chart overflows: values too large for their target and sigma", field=spec.column)
     settings = {"lam": spec.lam, "L": spec.L} if spec.kind == "ewma" else {"k": spec.k, "h": spec.h}
     alarm_at = (np.flatnonzero(table["alarm"].to_numpy()) + 1).tolist()
     out = spec.out if isinstance(spec, ChartSpec) else None
