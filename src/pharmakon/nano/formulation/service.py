@@ -127,13 +127,17 @@ def _check_smiles(frame: pd.DataFrame, col: str, file: str | None) -> None:
 
 
 def _with_lipid_features(frame: pd.DataFrame, smiles_col: str | None) -> tuple[pd.DataFrame, list[str]]:
-    """``frame`` plus the lipid-structure descriptors of ``smiles_col`` (:mod:`pharmakon.chem.lipids`), a copy."""
+    """``frame`` plus the lipid-structure table of ``smiles_col`` (:func:`pharmakon.chem.lipids.lipid_descriptor_table`).
+
+    A copy. The table's columns include every older ``LIPID_COLUMNS`` name, so model sets
+    fitted with the narrower descriptors still find their inputs.
+    """
     if not smiles_col:
         return frame, []
-    from pharmakon.chem.lipids import LIPID_COLUMNS, lipid_descriptors
+    from pharmakon.chem.lipids import lipid_descriptor_table
 
-    desc = lipid_descriptors(frame[smiles_col].tolist())[list(LIPID_COLUMNS)]
-    cols = [c for c in LIPID_COLUMNS if c not in frame.columns]
+    desc = lipid_descriptor_table(frame[smiles_col].tolist())
+    cols = [c for c in desc.columns if c not in frame.columns]
     return pd.concat([frame.reset_index(drop=True), desc[cols]], axis=1), cols
 
 
