@@ -188,9 +188,9 @@ def test_cnn_family_through_the_core_lifecycle(store, monkeypatch) -> None:
     from pharmakon.core.service import EvaluateSpec, TrainSpec, evaluate_on_data, show_model, train_and_register
     from pharmakon.imaging.cnn import FAMILY, register_cnn_family
 
-    monkeypatch.delitem(zoo.ZOO, FAMILY, raising=False)  # removed again after the test
+    # record the zoo's state first, so that the registration is undone after the test
+    monkeypatch.setitem(zoo.ZOO, FAMILY, zoo.ZOO.get(FAMILY))
     register_cnn_family()
-    monkeypatch.setitem(zoo.ZOO, FAMILY, zoo.ZOO[FAMILY])
     assert FAMILY not in zoo.zoo_names("classification")  # opt-in
     caller = Caller("tester", "python")
     spec = TrainSpec(target="label", task="classification", trials=0, seed=0, models=[FAMILY], name="cnn-squares")
