@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import pydantic_core
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -75,6 +77,10 @@ _STATUS = [
 _MAX_DETAIL = 1000
 #: Integers a JSON body may hold (64-bit signed: what the stores can keep).
 _INT_LIMIT = 2**63
+#: A number that could leave 64 bits or overflow a float: 19+ digits in a row (2**63 has 19)
+#: or an exponent of 3+ digits. Bodies without one (and without escapes or non-ASCII text)
+#: can be judged by the fast parser alone.
+_RISKY_NUMBER = re.compile(rb"[0-9]{19}|[eE][+-]?[0-9]{3}")
 
 
 class Problem(BaseModel):
@@ -236,6 +242,8 @@ def json_body_problem(body: bytes) -> tuple[str, str | None] | None:
     stored, hashed or sent back. Integers beyond 64 bits are refused too. A body that
     does not parse at all is left to FastAPI (422 ``not valid JSON`` or 400).
     """
+    if _plainly_strict(body):
+        return None
     flagged = False
 
     def constant(text: str) -> _NotJson:
@@ -263,6 +271,22 @@ def json_body_problem(body: bytes) -> tuple[str, str | None] | None:
     path, problem = found
     field = ".".join(path) or None
     return (f"field {field!r}: {problem}" if field else f"request body: {problem}"), field
+
+
+def _plainly_strict(body: bytes) -> bool:
+    """Whether ``body`` is strict JSON by a cheap test that never accepts what the full check refuses.
+
+    ASCII only, no escapes, no number that could leave 64 bits or overflow, and the Rust parser
+    (which refuses ``NaN``/``Infinity``) reads it. Anything else goes the slow, exact way; a
+    streamed monitor posting 100,000 samples spends half its server time here otherwise.
+    """
+    if not body.isascii() or b"\\u" in body or b"\\U" in body or _RISKY_NUMBER.search(body):
+        return False
+    try:
+        pydantic_core.from_json(body, allow_inf_nan=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_json(scope: MutableMapping[str, Any]) -> bool:
