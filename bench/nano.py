@@ -276,7 +276,7 @@ LNPDB_MODES = {
 }
 
 
-def lnpdb() -> dict[str, Any]:
+def lnpdb(modes: list[str] | None = None) -> dict[str, Any]:
     """The generic ``model train`` / ``model predict`` commands on the authors' train / val split.
 
     Val RMSE and Pearson over the rows the model predicts (molecules over the featurizer's
@@ -290,9 +290,8 @@ def lnpdb() -> dict[str, Any]:
 
     exe = str(Path(sys.executable).with_name("pharmakon"))
     out: dict[str, Any] = {}
-    runs = [
-        (f"{m}, {c}", lip, a) for m, a in LNPDB_MODES.items() for c, lip in (("as on main", False), ("+ lipid", True))
-    ]
+    chosen = {m: a for m, a in LNPDB_MODES.items() if modes is None or any(m.startswith(x) for x in modes)}
+    runs = [(f"{m}, {c}", lip, a) for m, a in chosen.items() for c, lip in (("as on main", False), ("+ lipid", True))]
     for label, lipids, mode_args in runs:
         with tempfile.TemporaryDirectory() as home:
             env = {**os.environ, "PHARMAKON_HOME": home}
@@ -399,6 +398,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--parts", default="speed,plga,campaign,regret", help=f"Comma-separated, of {PARTS}.")
+    parser.add_argument(
+        "--lnpdb-mode", action="append", help="LNPDB modes to run (prefix: budget, fixed); default all."
+    )
     args = parser.parse_args()
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     if unknown := set(parts) - set(PARTS):
@@ -410,7 +412,7 @@ def main() -> None:
         "campaign": ("campaign", lambda: campaign(args.seeds)),
         "regret": ("regret", lambda: regret(args.seeds)),
         "agile": ("agile", agile),
-        "lnpdb": ("lnpdb", lnpdb),
+        "lnpdb": ("lnpdb", lambda: lnpdb(args.lnpdb_mode)),
     }
     for part in parts:
         key, fn = runs[part]
