@@ -36,6 +36,7 @@ __all__ = [
     "auto_squash",
     "mgps_negloglik",
     "fit_mgps",
+    "frequency_table",
     "mgps_posterior",
     "DEFAULT_STARTS",
 ]
