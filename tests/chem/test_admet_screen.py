@@ -58,11 +58,18 @@ def test_screen_train_and_predict_through_the_cli(mirror, cli, pharmakon_home, t
     res = cli("admet", "predict", str(inp), "-o", str(out), "--profile", "screen", "--alerts", "--backend", "serial")
     assert res.exit_code == 0 and "pains_count" in pd.read_csv(out)
 
+    from pharmakon.caller import Caller
+    from pharmakon.chem.service import PanelPredictSpec, predict_molecules
     from pharmakon.store import list_events, open_store
 
+    # the in-memory route (REST, workbench) gives the file's bytes, and the same audited hashes
+    spec = PanelPredictSpec(smiles=[*smiles, "C1CC("], ids=[str(k) for k in range(1, 32)], profile="screen")
+    in_memory = predict_molecules(open_store(), spec, Caller("ana", "python"))
+    assert in_memory.to_frame().to_csv(index=False, lineterminator="\n") == out.read_text()
     with open_store().read_session() as session:
         events, _ = list_events(session, action="admet.predict")
     assert events[0].object_id == "admet-screen.panel" and events[0].params["profile"] == "screen"
+    assert events[0].outputs == events[1].outputs and events[0].inputs == events[1].inputs
 
 
 def test_bad_profile_is_a_usage_error(cli, pharmakon_home, tmp_path) -> None:
