@@ -105,7 +105,7 @@ CAPABILITIES: list[Capability] = [
     ),
     Capability(
         "Patient-trial matching",
-        "Trials for a patient and patients for a trial: BM25 retrieval, criteria split into computable "
+        "Trials for a patient and patients for a trial: BM25, dense (WordLlama) or hybrid (RRF) retrieval, criteria split into computable "
         "checks (age, sex, diagnoses, labs with units, ECOG/Karnofsky, scores, pregnancy, medications), "
         "ConText on notes, per-criterion verdict and evidence; FHIR R4 and notes de-identified (Safe "
         "Harbor); funnel and equity view.",
@@ -124,10 +124,10 @@ CAPABILITIES: list[Capability] = [
     Capability(
         "Manufacturing quality",
         "Process monitoring (PCA, dynamic PCA, PLS, kernel PCA; T²/SPE, contributions, live "
-        "dashboard), spectral soft sensors with intervals, nanoprecipitation digital twin with "
+        "dashboard), EWMA/CUSUM charts, spectral soft sensors with intervals, nanoprecipitation digital twin with "
         "set-point correction.",
         "process engineers / PAT",
-        "pharmakon process fit|monitor|alarms|softsensor|twin",
+        "pharmakon process fit|monitor|alarms|chart|softsensor|twin",
         "/process",
     ),
 ]
