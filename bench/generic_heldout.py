@@ -156,8 +156,9 @@ def main() -> None:
     previous = json.loads(out_path.read_text()) if out_path.exists() else {}
     runs = previous.get("runs", {})
     run = runs.setdefault(args.label, {})
-    run["settings"] = {k: v for k, v in vars(args).items() if k != "label"}
+    settings = {k: v for k, v in vars(args).items() if k != "label"}
     if "biogen" in args.only:
+        run["biogen_settings"] = {k: settings[k] for k in ("budget", "trials", "endpoints")}
         published = _published_best()
         rows = []
         for name in args.endpoints.split(","):
@@ -173,6 +174,7 @@ def main() -> None:
             numeric=["CV r", "hold-out r", "best published r"],
         )
     if "nano" in args.only:
+        run["nano_settings"] = {k: settings[k] for k in ("nano_budget", "trials", "repeats", "targets")}
         rows = []
         for target in args.targets.split(","):
             r = nano_target(target, args.nano_budget, args.trials, args.repeats)

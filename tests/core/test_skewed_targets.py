@@ -111,3 +111,17 @@ def test_lifecycle_merges_case_variants_at_training_and_prediction():
     p = pred["prediction"].to_numpy(float)
     assert p[0] == pytest.approx(p[1]) and p[2] == pytest.approx(p[1])
     assert p[1] > 2.0 and pred["pred_status"].eq("ok").all()  # a blank cell is missing (imputed), not an error
+
+
+def test_a_transformed_model_keeps_intervals_domain_and_shap_on_the_original_scale():
+    from pharmakon.core.explain import shap_values
+
+    frame = pd.DataFrame(X[:120, :3], columns=["a", "b", "c"])
+    frame["y"] = Y_SKEW[:120]
+    model = train_model(frame, "y", task="regression", trials=0, models=["ridge"], seed=0)
+    assert model.selection["best"]["params"]["target_transform"] == "log"  # wins the original-scale CV here
+    out = model.predict(frame.drop(columns="y").head(8)).table
+    assert (out["pred_lower"] <= out["prediction"]).all() and (out["prediction"] <= out["pred_upper"]).all()
+    assert out["in_domain"].dtype == bool and (out["prediction"] > 0).all()
+    shap = shap_values(model, frame.drop(columns="y").head(4))
+    assert np.asarray(shap.values).shape == (4, 3)
