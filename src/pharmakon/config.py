@@ -22,7 +22,7 @@ variable                           meaning
 ``PHARMAKON_MAX_SMILES_LENGTH``    longest SMILES (characters) a molecule may have; longer ones
                                    are invalid rows with that reason (default 2000)
 ``PHARMAKON_MAX_HEAVY_ATOMS``      most heavy atoms a standardised molecule may have; larger ones
-                                   are invalid rows (default 150; bounds per-molecule featurizer
+                                   are invalid rows (default 300; bounds per-molecule featurizer
                                    cost, some descriptors grow with the cube of the size)
 ``PHARMAKON_MAX_UPLOAD_MB``        largest request body (MiB) the server accepts; a larger one
                                    gets 413 while it streams, before it is read (default 256)
@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     actor: str | None = Field(default=None, max_length=200)
     debug: bool = False
     max_smiles_length: int = Field(default=2000, ge=1, le=1_000_000)
-    max_heavy_atoms: int = Field(default=150, ge=1, le=100_000)
+    max_heavy_atoms: int = Field(default=300, ge=1, le=100_000)
     max_upload_mb: int = Field(default=256, ge=1, le=1_000_000)
 
     @property

@@ -36,16 +36,16 @@ def limits(monkeypatch):
 
 def test_defaults_are_stated() -> None:
     get_settings.cache_clear()
-    assert (molecule_limits().max_length, molecule_limits().max_heavy_atoms) == (2000, 150)
+    assert (molecule_limits().max_length, molecule_limits().max_heavy_atoms) == (2000, 300)
 
 
 def test_too_long_and_too_large_are_invalid_rows_with_a_reason() -> None:
     get_settings.cache_clear()
     inputs = [
         "C" * 5000,
-        "C" * 151,
-        "C" * 150,
-        "C" * 200 + ".[Na+].[Cl-]",
+        "C" * 301,
+        "C" * 300,
+        "C" * 400 + ".[Na+].[Cl-]",
         ".".join(["C"] * (MAX_FRAGMENTS + 1)),
         "CCO",
     ]
@@ -55,11 +55,11 @@ def test_too_long_and_too_large_are_invalid_rows_with_a_reason() -> None:
         "SMILES too long: 5,000 characters (at most 2,000; setting PHARMAKON_MAX_SMILES_LENGTH)"
     )
     assert t.loc[1, "reason"] == (
-        "molecule too large: 151 heavy atoms (at most 150; setting PHARMAKON_MAX_HEAVY_ATOMS)"
+        "molecule too large: 301 heavy atoms (at most 300; setting PHARMAKON_MAX_HEAVY_ATOMS)"
     )
-    assert t.loc[3, "reason"].startswith("molecule too large: 200 heavy atoms")  # the largest fragment counts
+    assert t.loc[3, "reason"].startswith("molecule too large: 400 heavy atoms")  # the largest fragment counts
     assert t.loc[4, "reason"] == f"too many fragments: {MAX_FRAGMENTS + 1} (at most {MAX_FRAGMENTS})"
-    assert to_mol("C" * 5000) is None and to_mol("C" * 151) is None and to_mol("C" * 150) is not None
+    assert to_mol("C" * 5000) is None and to_mol("C" * 301) is None and to_mol("C" * 300) is not None
 
 
 def test_limits_are_configurable(limits) -> None:
