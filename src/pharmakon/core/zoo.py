@@ -252,7 +252,10 @@ ZOO: dict[str, ZooEntry] = {
 _BUILT_IN = ("ridge", "logistic", "lightgbm", "svm", "xgboost", "rf", "knn", "mlp")
 #: Families a domain registers when imported: name -> the package that provides it (for the error message).
 PROVIDED_BY: dict[str, str] = {
-    "chemprop": "the molecule (SMILES/featurizer) domain, pharmakon.chem, with the deep extra",
+    "chemprop": "the molecule (SMILES/featurizer) domain, pharmakon.chem, with the deep extra "
+    "(registered when pharmakon.chem is imported)",
+    "pls": "the process domain (registered by pharmakon.process.softsensor.register_pls_family())",
+    "monai_cnn": "the imaging domain, with the deep extra (registered by pharmakon.imaging.cnn.register_cnn_family())",
 }
 
 
@@ -302,8 +305,7 @@ def family(name: str, task: str | None = None) -> ZooEntry:
     entry = ZOO.get(name)
     if entry is None and name in PROVIDED_BY:
         raise InputError(
-            f"model family {name!r} is not registered: it is provided by {PROVIDED_BY[name]}; "
-            "import that package first (it registers the family when imported)",
+            f"model family {name!r} is not registered: it is provided by {PROVIDED_BY[name]}",
             field="models",
         )
     if entry is None or (task is not None and task not in entry.tasks):
