@@ -241,7 +241,11 @@ def test_seeded_chemprop_example_registers_once(store, mirror):
     from pharmakon.core.registry import list_models, load_model
 
     summary = seed_chemprop_example(store, get_settings())
-    assert summary.startswith(f"model {CHEMPROP_MODEL} v1 (Chemprop D-MPNN vs ridge on 300 ESOL molecules")
+    assert summary.startswith(f"model {CHEMPROP_MODEL} v1 (Chemprop D-MPNN vs ridge on 150 ESOL molecules")
+    # Fixed work, no clock: the same choice and numbers whatever the load (measured: chemprop 0.91, ridge 0.94;
+    # the network's last digits may move with the CPU's float reductions, ridge's may not).
+    assert "chosen chemprop" in summary and summary.endswith("ridge 0.94)"), summary
+    assert abs(float(summary.split("CV RMSE chemprop ")[1].split(",")[0]) - 0.91) <= 0.03, summary
     with store.read_session() as session:
         model = load_model(session, CHEMPROP_MODEL)
     assert "chemprop" in {r["model"] for r in model.selection["leaderboard"]} and "chemprop" in summary
