@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pharmakon.core.zoo import build_estimator
-from pharmakon.nano.formulation.candidates import SMALL_TABLE_FAMILIES, ARDGaussianProcess, default_families
+from pharmakon.core.zoo import build_estimator, zoo_names
+from pharmakon.nano.formulation.candidates import ARDGaussianProcess, default_families
 from pharmakon.nano.formulation.cqa import fit_cqa_models
 
 
 def test_default_candidates_follow_the_table() -> None:
-    assert default_families(60) == list(SMALL_TABLE_FAMILIES)
+    small = default_families(60)
+    # the union: the lifecycle's default zoo (baseline first, its tree ensembles kept) plus the small-table families
+    assert small[: len(zoo_names("regression"))] == zoo_names("regression") and small[0] == "ridge"
+    assert {"lightgbm", "xgboost", "rf", "poly_ridge", "gp_ard", "gbm_shallow"} <= set(small)
+    assert len(small) == len(set(small))  # ridge (in both) screened once
     assert default_families(5000) is None  # the lifecycle's whole zoo
     assert default_families(60, structures=True) is None  # fingerprints: no ARD kernel over 2,000 bits
 
@@ -43,4 +47,4 @@ def test_nested_oof_does_not_invent_signal_in_noise() -> None:
     frame["y"] = rng.normal(size=30)
     res = fit_cqa_models(frame, ["y"], ["a", "b", "c"], form="miso", cv=3, repeats=1, opts={"trials": 0})
     assert res.comparison["miso"]["y"] < 0.1
-    assert sum(res.choices["y"].values()) == 3 and set(res.choices["y"]) <= {*SMALL_TABLE_FAMILIES, "ensemble"}
+    assert sum(res.choices["y"].values()) == 3 and set(res.choices["y"]) <= {*default_families(30), "ensemble"}

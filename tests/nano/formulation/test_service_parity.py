@@ -160,6 +160,7 @@ def test_fit_and_predict_on_the_cli(cli, store: Store, tmp_path: Path) -> None:
     data, oof, out = tmp_path / "f.csv", tmp_path / "oof.csv", tmp_path / "p.csv"
     _table(30).to_csv(data, index=False)
     args = ["--targets", "size,PDI", "--name", "c", "--cv", "3", "--repeats", "1", "--oof-out", str(oof), "--json"]
+    args += ["--models", "ridge,poly_ridge,gp_ard,gbm_shallow"]  # quick; the default union: test_candidates
     res = cli("nano", "fit", "--data", str(data), "--id-col", "id", *args)
     assert res.exit_code == 0, res.stderr
     body = json.loads(res.stdout)

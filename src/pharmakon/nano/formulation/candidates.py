@@ -26,11 +26,15 @@ before seeing any result, each with few effective parameters:
     thresholds; shrinkage 0.05, 300 rounds, every column per tree, row subsampling 0.8.
 
 These settings were fixed from these principles, not from the benchmark's figures.
-The lifecycle then selects among them by its inner K-fold CV, and its averaging
-ensemble competes like any other configuration (it is kept only when its inner CV
-score beats the best single family). :func:`default_families` gives this set for
-recipe tables of at most :data:`SMALL_TABLE_ROWS` rows (a GP is cubic in the rows) and the
-lifecycle's whole zoo above, or when lipid structures (fingerprints) are inputs.
+For recipe tables of at most :data:`SMALL_TABLE_ROWS` rows (a GP is cubic in the rows)
+without lipid structures, :func:`default_families` gives the UNION of the lifecycle's
+default zoo (:func:`pharmakon.core.zoo.zoo_names`: ridge, LightGBM, SVM, XGBoost, random
+forest, k-NN, MLP at their default settings) and the three families above: the small-table
+families add biases the zoo lacks; they do not replace the zoo's tree ensembles, which may
+suit a target better (which one is decided by data, not in advance). The lifecycle selects
+among them by its inner K-fold CV, and its averaging ensemble competes like any other
+configuration (kept only when its inner CV score beats the best single family). Above
+that size, or when lipid structures (fingerprints) are inputs, it gives the zoo alone.
 """
 
 from __future__ import annotations
@@ -42,9 +46,9 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 __all__ = ["SMALL_TABLE_FAMILIES", "SMALL_TABLE_ROWS", "ARDGaussianProcess", "default_families", "register_families"]
 
-#: The small-table candidate set (the lifecycle's baseline ``ridge`` first).
+#: The small-table families (the lifecycle's baseline ``ridge`` first, then the three registered here).
 SMALL_TABLE_FAMILIES: tuple[str, ...] = ("ridge", "poly_ridge", "gp_ard", "gbm_shallow")
-#: Tables with at most this many labelled rows get :data:`SMALL_TABLE_FAMILIES` by default.
+#: Tables with at most this many labelled rows get the zoo plus :data:`SMALL_TABLE_FAMILIES` by default.
 SMALL_TABLE_ROWS = 1000
 
 
@@ -165,10 +169,18 @@ def register_families() -> None:
 def default_families(rows: int, *, structures: bool = False) -> list[str] | None:
     """The candidate families for ``rows`` training rows (None: the lifecycle's whole zoo).
 
-    ``structures``: the inputs include fingerprints of lipid SMILES (thousands of columns),
-    for which an ARD kernel or a quadratic expansion is ill-posed; the zoo is built for them.
+    Up to :data:`SMALL_TABLE_ROWS` rows without structures: the lifecycle's default zoo
+    (regression, baseline first) followed by the small-table families it lacks, so the
+    inner CV chooses among both. ``structures``: the inputs include fingerprints of lipid
+    SMILES (thousands of columns), for which an ARD kernel or a quadratic expansion is
+    ill-posed; the zoo is built for them.
     """
-    return list(SMALL_TABLE_FAMILIES) if rows <= SMALL_TABLE_ROWS and not structures else None
+    from pharmakon.core.zoo import zoo_names
+
+    if rows > SMALL_TABLE_ROWS or structures:
+        return None
+    zoo = zoo_names("regression")
+    return zoo + [f for f in SMALL_TABLE_FAMILIES if f not in zoo]
 
 
 register_families()

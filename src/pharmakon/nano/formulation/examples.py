@@ -1,7 +1,7 @@
 """Worked example seeded into ``make run``: PLGA-PEG CQA models and a proposed next batch.
 
 The PLGA-PEG microfluidics data (``plga_peg_microfluidics/``, cycle-2 training table):
-size (Z_ave, nm) and PDI models (the small-table candidates, no Optuna trials, no
+size (Z_ave, nm) and PDI models (the zoo plus small-table candidates, no Optuna trials, no
 wall-clock budget: the same models on any machine; nested out-of-fold figures from one
 3-fold split to keep the example quick), then the next 8 formulations maximising
 uptake with PDI below 0.2, over the polymer mixture and the flow-rate ratio.
