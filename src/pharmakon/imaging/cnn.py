@@ -19,7 +19,6 @@ that core's tests enumerate the same whether or not an imaging module was import
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -28,7 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from pharmakon.core.zoo import register_family
 from pharmakon.errors import InputError, NotFittedError
-from pharmakon.imaging.deep import deep_versions, require_deep, seeded_torch
+from pharmakon.imaging.deep import TorchWeightsPickling, require_deep, seeded_torch
 
 __all__ = ["CNNClassifier", "FAMILY", "build", "space", "register_cnn_family"]
 
@@ -57,7 +56,7 @@ def space(trial: Any) -> dict[str, Any]:
     }
 
 
-class CNNClassifier(ClassifierMixin, BaseEstimator):
+class CNNClassifier(TorchWeightsPickling, ClassifierMixin, BaseEstimator):
     """Binary CNN classifier of flattened square images.
 
     Parameters
@@ -187,31 +186,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
-    # -- pickling: weights as a torch state dict, the network rebuilt on load ---------------
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())
-        net = state.pop("model_", None)
-        if net is not None:
-            import torch
-
-            buffer = io.BytesIO()
-            torch.save(net.state_dict(), buffer)
-            state["weights_"] = buffer.getvalue()
-            state["versions_"] = deep_versions()
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        weights = state.pop("weights_", None)
-        state.pop("versions_", None)
-        super().__setstate__(state)
-        if weights is not None:
-            require_deep()
-            import torch
-
-            net = self._network(self.side_)
-            net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
-            net.eval()
-            self.model_ = net
+    def _network_for_load(self) -> Any:
+        return self._network(self.side_)
 
 
 def register_cnn_family() -> None:

@@ -8,14 +8,16 @@ extra says what to install instead of failing with an ``ImportError`` deep insid
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from pharmakon.errors import InputError
 
-__all__ = ["DEEP_HINT", "require_deep", "deep_versions", "seeded_torch"]
+__all__ = ["DEEP_HINT", "TorchWeightsPickling", "require_deep", "deep_versions", "seeded_torch"]
 
 DEEP_HINT = "the learned imaging models need the deep extra (torch and monai): pip install 'pharmakon[deep]'"
 
@@ -59,3 +61,40 @@ def seeded_torch(seed: int, n_threads: int) -> Iterator[None]:
             yield
     finally:
         torch.set_num_threads(threads)
+
+
+class TorchWeightsPickling:
+    """Mixin for an estimator whose fitted network is ``model_``: pickled as a torch state dict.
+
+    The state dict (not the module object) is what is stored, with the torch and MONAI
+    versions beside it, and loading rebuilds the network with :meth:`_network_for_load`
+    and reads the weights with ``weights_only=True`` (no arbitrary objects unpickled).
+    """
+
+    def _network_for_load(self) -> Any:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())  # type: ignore[misc]
+        net = state.pop("model_", None)
+        if net is not None:
+            import torch
+
+            buffer = io.BytesIO()
+            torch.save(net.state_dict(), buffer)
+            state["weights_"] = buffer.getvalue()
+            state["versions_"] = deep_versions()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        weights = state.pop("weights_", None)
+        state.pop("versions_", None)
+        super().__setstate__(state)  # type: ignore[misc]
+        if weights is not None:
+            require_deep()
+            import torch
+
+            net = self._network_for_load()
+            net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
+            net.eval()
+            self.model_ = net

@@ -21,14 +21,13 @@ healthcare. arXiv:2211.02701.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from pharmakon.errors import InputError, NotFittedError
-from pharmakon.imaging.deep import deep_versions, require_deep, seeded_torch
+from pharmakon.imaging.deep import TorchWeightsPickling, require_deep, seeded_torch
 
 __all__ = ["UNetSegmenter", "dihedral"]
 
@@ -40,7 +39,7 @@ def dihedral(arr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(views))
 
 
-class UNetSegmenter(BaseEstimator):
+class UNetSegmenter(TorchWeightsPickling, BaseEstimator):
     """MONAI 2-D U-Net for binary masks of square patches.
 
     Parameters
@@ -157,28 +156,5 @@ class UNetSegmenter(BaseEstimator):
         """Binary masks, shape (n, s, s): probability >= 0.5."""
         return self.predict_proba(X) >= 0.5
 
-    # -- pickling: weights as a torch state dict, the network rebuilt on load ---------------
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())
-        net = state.pop("model_", None)
-        if net is not None:
-            import torch
-
-            buffer = io.BytesIO()
-            torch.save(net.state_dict(), buffer)
-            state["weights_"] = buffer.getvalue()
-            state["versions_"] = deep_versions()
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        weights = state.pop("weights_", None)
-        state.pop("versions_", None)
-        super().__setstate__(state)
-        if weights is not None:
-            require_deep()
-            import torch
-
-            net = self._network()
-            net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
-            net.eval()
-            self.model_ = net
+    def _network_for_load(self) -> Any:
+        return self._network()
