@@ -401,7 +401,9 @@ def _row_links(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, str, str, b
                 "null" if object_type is None else quote(object_type),
                 outputs, params, quote(prev), "null" if reason is None else quote(reason), seq, quote(ts),
             )  # fmt: skip
-            intact = sha256(body.encode("utf-8")).hexdigest() == stored
+            # The JSON fields are joined as stored: each must be one JSON value on its own, or an edit
+            # could move text across a field boundary and keep the joined text (and its hash).
+            intact = sha256(body.encode("utf-8")).hexdigest() == stored and _single_json(inputs, outputs, params)
         except (TypeError, ValueError):  # e.g. a None where a string belongs: the reference way decides
             intact = False
         if not intact:
@@ -410,6 +412,16 @@ def _row_links(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, str, str, b
             except (TypeError, ValueError):  # a value JSON cannot hold (e.g. bytes): it was not written so
                 intact = False
         yield seq, prev, stored, intact
+
+
+def _single_json(*texts: str) -> bool:
+    """Whether every text is exactly one JSON value (nothing before or after it)."""
+    try:
+        for text_ in texts:
+            json.loads(text_)
+    except ValueError:
+        return False
+    return True
 
 
 def _decoded(row: Sequence[Any]) -> dict[str, Any]:
@@ -443,13 +455,16 @@ def chain_head(session: Session) -> tuple[int, str]:
     return int(last_seq), str(last_hash)
 
 
-# The same canonical text assembled by the database itself, so that a row crosses into
-# Python as one value (SQLite: the text, hashed here) or only as its verdict (PostgreSQL:
-# hashed by the server's sha256). The databases' JSON string quoting (SQLite json_quote,
-# PostgreSQL to_json) escapes exactly as json.dumps(ensure_ascii=False) does: \" \\ \b \f
-# \n \r \t, \u00xx for other control characters, everything else as is. A row whose text
-# does not hash to its stored hash (a value of another type, a re-spelled JSON field, an
-# edit) is read whole and decided by _row_links, exactly as before.
+# The same canonical text assembled by SQLite itself, so that a row crosses into Python as
+# one value, hashed here. SQLite's JSON string quoting (json_quote) escapes exactly as
+# json.dumps(ensure_ascii=False) does: \" \\ \b \f \n \r \t, \u00xx for other control
+# characters, everything else as is. The three JSON fields are joined as stored, so each must
+# be one valid JSON value on its own (json_valid): otherwise an edit could move text across a
+# field boundary (end one field early, start the next with the rest) and leave the joined text,
+# and so its hash, unchanged. A row whose text is missing or does not hash to its stored hash
+# (a value of another type, a re-spelled JSON field, an edit) is read whole and decided by
+# _row_links, exactly as before. PostgreSQL (no non-raising JSON check before version 16)
+# takes the row way.
 _SQLITE_TEXT = (
     """printf('{"action":%s,"actor":%s,"code_version":%s,"event_id":%s,"inputs":', json_quote(action), """
     """json_quote(actor), json_quote(code_version), json_quote(event_id)) || inputs || """
@@ -457,42 +472,25 @@ _SQLITE_TEXT = (
     """|| outputs || ',"params":' || params || printf(',"prev_hash":%s,"reason":%s,"seq":%d,"ts":%s}', """
     """json_quote(prev_hash), json_quote(reason), seq, json_quote(ts))"""
 )  # the JSON fields are joined with || (byte-exact), not printf's %s (which would stop at a NUL)
-
-
-def _postgres_value(name: str) -> str:
-    if name in _JSON_FIELDS:
-        return name  # stored in canonical form
-    return "seq::text" if name == "seq" else f"coalesce(to_json({name})::text, 'null')"
-
-
-_POSTGRES_TEXT = " || ".join(
-    f"""'{"{" if i == 0 else ","}"{name}":' || {_postgres_value(name)}""" for i, name in enumerate(_SORTED_FIELDS)
+_SQLITE_SQL = (
+    "SELECT seq, prev_hash, hash, CASE WHEN json_valid(inputs) AND json_valid(outputs) AND json_valid(params) "
+    f"THEN CAST({_SQLITE_TEXT} AS BLOB) END FROM audit_events ORDER BY seq"
 )
-_POSTGRES_TEXT += " || '}'"
-_FAST_SQL = {
-    "sqlite": f"SELECT seq, prev_hash, hash, CAST({_SQLITE_TEXT} AS BLOB) FROM audit_events ORDER BY seq",
-    "postgresql": "SELECT seq, prev_hash, hash, "
-    f"encode(sha256(convert_to({_POSTGRES_TEXT}, 'UTF8')), 'hex') = hash FROM audit_events ORDER BY seq",
-}
 
 
 def _database_links(session: Session) -> Iterator[tuple[int, str, str, bool]]:
-    """Links with the content check done on text the database assembled (:data:`_FAST_SQL`).
+    """Links with the content check done on text SQLite assembled (:data:`_SQLITE_TEXT`).
 
     Yields the same ``(seq, prev_hash, hash, intact)`` as ``_row_links(_stream_rows(...))``;
-    a row whose database text misses is read whole and checked by :func:`_row_links`.
+    a row whose assembled text misses is read whole and checked by :func:`_row_links`.
     """
     from hashlib import sha256
 
-    dialect = session.get_bind().dialect.name
-    statement = text(_FAST_SQL[dialect]).execution_options(yield_per=_VERIFY_BATCH)
+    statement = text(_SQLITE_SQL).execution_options(yield_per=_VERIFY_BATCH)
     columns = [getattr(AuditEvent, name) for name in _ROW_FIELDS]
     for partition in session.connection().execute(statement).partitions():
-        if dialect == "sqlite":
-            checked = [(seq, prev, stored, body is not None and sha256(body).hexdigest() == stored)
-                       for seq, prev, stored, body in partition]  # fmt: skip
-        else:
-            checked = [(seq, prev, stored, bool(ok)) for seq, prev, stored, ok in partition]
+        checked = [(seq, prev, stored, body is not None and sha256(body).hexdigest() == stored)
+                   for seq, prev, stored, body in partition]  # fmt: skip
         missed = [link[0] for link in checked if not link[3]]
         if missed:  # rare: decide these rows the row way
             rows = session.connection().execute(select(*columns).where(AuditEvent.seq.in_(missed))).all()
@@ -502,31 +500,27 @@ def _database_links(session: Session) -> Iterator[tuple[int, str, str, bool]]:
 
 
 def _database_can_assemble(session: Session) -> bool:
-    """Whether :data:`_FAST_SQL` runs here: SQLite with its JSON functions, PostgreSQL 11+ (``sha256``)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        import sqlite3
+    """Whether :data:`_SQLITE_SQL` runs here: SQLite with its JSON functions built in (3.38+)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    import sqlite3
 
-        return sqlite3.sqlite_version_info >= (3, 38)  # JSON functions built in
-    if bind.dialect.name == "postgresql":
-        return (bind.dialect.server_version_info or (0,)) >= (11,)
-    return False
+    return sqlite3.sqlite_version_info >= (3, 38)
 
 
 def verify_chain(session: Session, *, progress: Callable[[int], None] | None = None) -> ChainReport:
     """Verify the whole chain stored in the database, and its recorded head.
 
-    The content check runs on canonical text the database assembles (see
-    :func:`_database_links`); where it cannot (another database, or SQLite refusing a
-    value, e.g. ``json_quote`` of a BLOB), every row is read and checked in Python.
+    On SQLite the content check runs on canonical text the database assembles (see
+    :func:`_database_links`); elsewhere, or where SQLite refuses a value (e.g.
+    ``json_quote`` of a BLOB), every row is read and checked in Python.
     """
     head = chain_head(session)
     if _database_can_assemble(session):
         try:
             return _walk(_database_links(session), head, progress)
         except OperationalError:  # SQLite's JSON functions refused a stored value: the row way decides
-            if session.get_bind().dialect.name != "sqlite":
-                raise
+            pass
     return _walk(_row_links(_stream_rows(session)), head, progress)
 
 
