@@ -41,6 +41,7 @@ from pharmakon.core.zoo import (
     with_smiles,
 )
 from pharmakon.errors import NotFittedError
+from pharmakon.nano.formulation.candidates import register_families as register_formulation_families
 from pharmakon.process.softsensor import register_pls_family
 
 NOT_FITTED = (NotFittedError, SklearnNotFittedError)
@@ -106,6 +107,7 @@ def _ensemble(task: str, members: list[str]) -> Callable[[int], Any]:
 
 
 register_pls_family()  # the process domain's family (pls), registered when its service is used
+register_formulation_families()  # nano formulation's small-table families (poly_ridge, gp_ard, gbm_shallow)
 
 CASES = [
     *_zoo_cases(),

@@ -255,6 +255,10 @@ PROVIDED_BY: dict[str, str] = {
     "chemprop": "the molecule (SMILES/featurizer) domain, pharmakon.chem, with the deep extra "
     "(registered when pharmakon.chem is imported)",
     "pls": "the process domain (registered by pharmakon.process.softsensor.register_pls_family())",
+    **dict.fromkeys(
+        ("poly_ridge", "gp_ard", "gbm_shallow"),
+        "the nano formulation domain (registered when pharmakon.nano.formulation.candidates is imported)",
+    ),
     "monai_cnn": "the imaging domain, with the deep extra (registered by pharmakon.imaging.cnn.register_cnn_family())",
 }
 

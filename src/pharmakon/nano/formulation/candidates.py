@@ -100,16 +100,42 @@ class ARDGaussianProcess(RegressorMixin, BaseEstimator):
             return self.gp_.predict(np.asarray(X, float))
 
 
-def _poly_ridge(task: str, p: dict[str, Any], seed: int, n_jobs: int):
-    from sklearn.linear_model import RidgeCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+class PolynomialRidge(RegressorMixin, BaseEstimator):
+    """The quadratic (or cubic) response surface of classical DoE: polynomial terms, standardised, ridge.
 
-    return make_pipeline(
-        PolynomialFeatures(int(p.get("degree", 2)), include_bias=False),
-        StandardScaler(),
-        RidgeCV(alphas=np.logspace(-3, 3, 13)),
-    )
+    The penalty is chosen by efficient leave-one-out over :data:`RIDGE_ALPHAS` (``RidgeCV``).
+    A class rather than a bare pipeline so that clones compare equal by their parameters.
+    """
+
+    def __init__(self, degree: int = 2) -> None:
+        self.degree = degree
+
+    def fit(self, X: Any, y: Any) -> PolynomialRidge:
+        from sklearn.linear_model import RidgeCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+        X = np.asarray(X, float)
+        self.pipeline_ = make_pipeline(
+            PolynomialFeatures(int(self.degree), include_bias=False), StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS)
+        ).fit(X, np.asarray(y, float))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        if not hasattr(self, "pipeline_"):
+            from pharmakon.errors import NotFittedError
+
+            raise NotFittedError("PolynomialRidge is not fitted yet")
+        return self.pipeline_.predict(np.asarray(X, float))
+
+
+#: Ridge penalties tried by leave-one-out (10^-3 … 10^3, half-decade steps).
+RIDGE_ALPHAS = np.logspace(-3, 3, 13)
+
+
+def _poly_ridge(task: str, p: dict[str, Any], seed: int, n_jobs: int) -> PolynomialRidge:
+    return PolynomialRidge(degree=int(p.get("degree", 2)))
 
 
 def _gp_ard(task: str, p: dict[str, Any], seed: int, n_jobs: int):
