@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 from pharmakon.errors import InputError
 
@@ -67,12 +66,10 @@ class TorchWeightsPickling:
     """Mixin for an estimator whose fitted network is ``model_``: pickled as a torch state dict.
 
     The state dict (not the module object) is what is stored, with the torch and MONAI
-    versions beside it, and loading rebuilds the network with :meth:`_network_for_load`
-    and reads the weights with ``weights_only=True`` (no arbitrary objects unpickled).
+    versions beside it, and loading rebuilds the network with the estimator's own
+    ``_network_for_load()`` (each estimator defines it from its fitted attributes) and reads
+    the weights with ``weights_only=True`` (no arbitrary objects unpickled).
     """
-
-    def _network_for_load(self) -> Any:
-        raise NotImplementedError
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # type: ignore[misc]
@@ -94,7 +91,7 @@ class TorchWeightsPickling:
             require_deep()
             import torch
 
-            net = self._network_for_load()
+            net = self._network_for_load()  # type: ignore[attr-defined]
             net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
             net.eval()
             self.model_ = net
