@@ -55,18 +55,25 @@ CRITERIA = {
 }
 
 
-def bench_rank() -> dict[str, Any]:
+def deidentified(coll: Any) -> list[Any]:
+    """The collection's patients de-identified as the matcher receives them, keeping their ids (for the qrels)."""
     from pharmakon.patients.records.deid import deidentify
+
+    records = []
+    for rec in coll.patients:
+        clean, _ = deidentify(rec, "bench")
+        clean.patient_id = rec.patient_id
+        records.append(clean)
+    return records
+
+
+def bench_rank() -> dict[str, Any]:
     from pharmakon.trials.matching.evaluation import load_collection, rerank_runs, topic_metrics
 
     out = {}
     for name in ("trec2021", "sigir2016"):
         coll = load_collection(name, MIRROR)
-        records = []
-        for rec in coll.patients:
-            clean, _ = deidentify(rec, "bench")
-            clean.patient_id = rec.patient_id
-            records.append(clean)
+        records = deidentified(coll)
         with _common.timed() as t:
             m_runs, b_runs = rerank_runs(coll, records)
         m, b = topic_metrics(m_runs, coll.labels), topic_metrics(b_runs, coll.labels)
@@ -85,17 +92,12 @@ def bench_retrievers(candidates: int = 25) -> dict[str, Any]:
     """
     import importlib.util
 
-    from pharmakon.patients.records.deid import deidentify
     from pharmakon.trials.matching.evaluation import load_collection, retrieval_runs, topic_metrics
 
     if importlib.util.find_spec("wordllama") is None:
         return {"skipped": "the deep extra (wordllama) is not installed"}
     coll = load_collection("trec2021", MIRROR)
-    records = []
-    for rec in coll.patients:
-        clean, _ = deidentify(rec, "bench")
-        clean.patient_id = rec.patient_id
-        records.append(clean)
+    records = deidentified(coll)
     out: dict[str, Any] = {"collection": "trec2021", "candidates_retrieve": candidates, "trials": len(coll.trials)}
     for mode in ("rerank", "retrieve"):
         for name in ("bm25", "dense", "hybrid"):
