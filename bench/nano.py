@@ -2,9 +2,15 @@
 
 1. PLGA-PEG microfluidics (cycle-2 table, 50 rows): out-of-fold R² of size (Z_ave) and
    PDI from ``nano fit --targets Z_ave,PDI --cv 5 --repeats 3`` (the service, form auto,
-   default candidates: the zoo plus the small-table families, fixed trials 0; nested
-   selection in each outer fold), and each default family fixed in advance as a diagnostic;
-   floor: the published XGBoost's 0.888 and 0.230.
+   default candidates: up to 200 rows the six a-priori families of
+   ``candidates.FEW_ROWS_FAMILIES``, fixed trials 0; nested selection in each outer fold),
+   the same with the old default (the zoo ∪ the small-table families, ``--models``), and each
+   of those ten families fixed in advance as a diagnostic; floor: the published XGBoost's
+   0.888 and 0.230. The measurement noise of each target (mean replicate variance over the
+   variance across formulations) is reported beside it.
+1b. Selection rules (``--parts selection``, :mod:`nano_selection`): how the choice inside
+   ``nano fit`` should be made on small tables, compared on PLGA-PEG cycles 1-3 × size, PDI,
+   uptake and two Nano-Tumor subsamples, so the rule is not fitted to the floor's table.
 2. Closed loop on synthetic surfaces (stated below): an 8-run LHS, then 6 rounds of 8
    proposals; simple regret (best possible - best found, in units of the surface's range
    over 4,096 feasible Sobol points), median over 5 seeds; against random feasible
@@ -17,7 +23,7 @@
    predict`` on their val split (RMSE, Pearson), as it stands and with the columns of
    :func:`pharmakon.chem.lipids.lipid_descriptor_table` joined (the test split is sealed).
 
-Run: ``python bench/nano.py [--seeds 5] [--parts speed,plga,campaign,regret,agile,lnpdb]``; the
+Run: ``python bench/nano.py [--seeds 5] [--parts speed,plga,selection,campaign,regret,agile,lnpdb]``; the
 parts run are merged into ``bench/results/nano.json`` (each with its own time and load average).
 """
 
@@ -79,7 +85,12 @@ def surface_b(t: pd.DataFrame) -> np.ndarray:
     return -branin / 50 + 0.5 * np.sin(3 * z) * x
 
 
-def plga_floor() -> dict[str, Any]:
+#: The candidate set before the a-priori six: the lifecycle's default zoo ∪ the small-table families.
+UNION = ["ridge", "lightgbm", "svm", "xgboost", "rf", "knn", "mlp", "poly_ridge", "gp_ard", "gbm_shallow"]
+
+
+def _nano_fit(models: list[str] | None) -> dict[str, Any]:
+    """The service call of the contract command (``models`` None: the default candidates); R², choices, time."""
     from pharmakon.caller import Caller
     from pharmakon.nano.formulation.service import fit_formulation
     from pharmakon.nano.formulation.specs import FitSpec
@@ -91,17 +102,17 @@ def plga_floor() -> dict[str, Any]:
 
         get_settings.cache_clear()
         store = open_store()
-        oof = Path(home) / "oof.csv"
         spec = FitSpec(
             data=MIRROR / "Uptake_data_cycle_2.csv",
             targets=["Z_ave", "PDI"],
             name="plga",
             cv=5,
             repeats=3,
-            oof_out=oof,
+            oof_out=Path(home) / "oof.csv",
             form="auto",
+            models=models,
         )
-        start = time.monotonic()
+        load, start = os.getloadavg(), time.monotonic()
         res = fit_formulation(store, spec, Caller("bench", "python"))
         seconds = time.monotonic() - start
     return {
@@ -111,13 +122,42 @@ def plga_floor() -> dict[str, Any]:
         "candidates": res.candidates,
         "outer_folds_won": res.oof_choices,
         "registered": {t: m["best"] for t, m in res.models.items()},
-        "fixed_families": fixed_families(),
         "seconds": round(seconds, 1),
+        "load_average_at_start": [round(x, 2) for x in load],
     }
 
 
+def measurement_noise() -> dict[str, dict[str, float]]:
+    """Per target of the cycle-2 table: SD across formulations, RMS replicate SD, and their variance ratio."""
+    data = pd.read_csv(MIRROR / "Uptake_data_cycle_2.csv", encoding="utf-8-sig")
+    out = {}
+    for t in ("Z_ave", "PDI", "Uptake"):
+        ok = data[t].notna()
+        sd, rep = data.loc[ok, t].std(ddof=1), np.sqrt((data.loc[ok, f"{t}_stdev"] ** 2).mean())
+        out[t] = {"sd_across": round(float(sd), 4), "rms_replicate_sd": round(float(rep), 4)}
+        out[t]["replicate_variance_fraction"] = round(float(rep**2 / sd**2), 3)
+    return out
+
+
+def plga_floor() -> dict[str, Any]:
+    """The contract command with the default candidates (the floor) and with the old default (before)."""
+    return {
+        **_nano_fit(None),
+        "old_default_union": _nano_fit(UNION),
+        "fixed_families": fixed_families(),
+        "measurement_noise": measurement_noise(),
+    }
+
+
+def selection() -> dict[str, Any]:
+    """Selection rules compared on several small tables (:func:`nano_selection.study`)."""
+    import nano_selection
+
+    return nano_selection.study()
+
+
 def fixed_families() -> dict[str, dict[str, float]]:
-    """Diagnostic: each default candidate family alone (no selection), 3 x 5-fold OOF R², the published protocol.
+    """Diagnostic: each family of :data:`UNION` alone (no selection), 3 x 5-fold OOF R², the published protocol.
 
     Standardised inputs, default settings. These figures are not the ``nano fit`` result (a
     user cannot know in advance which family to fix); they show what the selection costs.
@@ -128,15 +168,16 @@ def fixed_families() -> dict[str, dict[str, float]]:
     from sklearn.preprocessing import StandardScaler
 
     from pharmakon.core.zoo import build_estimator
-    from pharmakon.nano.formulation.candidates import default_families
+    from pharmakon.nano.formulation.candidates import register_families
 
+    register_families()
     data = pd.read_csv(MIRROR / "Uptake_data_cycle_2.csv", encoding="utf-8-sig")
     X = data[["PLGA", "PP-L", "PP-COOH", "PP-NH2", "S/AS"]].to_numpy(float)
     out: dict[str, dict[str, float]] = {}
     for target in ("Z_ave", "PDI"):
         y = data[target].to_numpy(float)
         out[target] = {}
-        for fam in default_families(len(data)) or []:
+        for fam in UNION:
             total = np.zeros(len(y))
             for r in range(3):
                 for tr, te in KFold(5, shuffle=True, random_state=r).split(X):
@@ -293,7 +334,10 @@ def lnpdb(modes: list[str] | None = None) -> dict[str, Any]:
     exe = str(Path(sys.executable).with_name("pharmakon"))
     out: dict[str, Any] = {}
     chosen = {m: a for m, a in LNPDB_MODES.items() if modes is None or any(m.startswith(x) for x in modes)}
-    runs = [(f"{m}, {c}", lip, a) for m, a in chosen.items() for c, lip in (("as on main", False), ("+ lipid", True))]
+    # "issue's table": the 92 columns only, as the sealed check runs it (the featurizer adds lipid
+    # descriptors by itself for lipid-like molecules); "+ lipid columns": the descriptors joined to the CSV too.
+    variants = (("issue's table", False), ("+ lipid columns", True))
+    runs = [(f"{m}, {c}", lip, a) for m, a in chosen.items() for c, lip in variants]
     for label, lipids, mode_args in runs:
         with tempfile.TemporaryDirectory() as home:
             env = {**os.environ, "PHARMAKON_HOME": home}
@@ -385,7 +429,7 @@ def speed() -> dict[str, Any]:
     return {"seconds": round(time.monotonic() - start, 2), "rows": len(p.table), "asks": p.asks, "filled": p.filled}
 
 
-PARTS = ("speed", "plga", "campaign", "regret", "agile", "lnpdb")
+PARTS = ("speed", "plga", "selection", "campaign", "regret", "agile", "lnpdb")
 
 
 def _previous() -> dict[str, Any]:
@@ -411,6 +455,7 @@ def main() -> None:
     runs = {
         "speed": ("speed", speed),
         "plga": ("plga_peg", plga_floor),
+        "selection": ("selection_rules", selection),
         "campaign": ("campaign", lambda: campaign(args.seeds)),
         "regret": ("regret", lambda: regret(args.seeds)),
         "agile": ("agile", agile),
@@ -429,6 +474,13 @@ def main() -> None:
             ["PLGA-PEG OOF R² size (floor 0.888)", f"{r2['Z_ave']:.3f}"],
             ["PLGA-PEG OOF R² PDI (floor 0.230)", f"{r2['PDI']:.3f}"],
         ]
+        old = result["plga_peg"].get("old_default_union", {}).get("oof_r2")
+        if old:
+            rows.append(
+                ["PLGA-PEG OOF R² size / PDI, old default (union of 10)", f"{old['Z_ave']:.3f} / {old['PDI']:.3f}"]
+            )
+    for rule, value in result.get("selection_rules", {}).get("mean_oof_r2", {}).items():
+        rows.append([f"selection rule {rule}: mean nested OOF R² over the tables", f"{value:.3f}"])
     for label, by in result.get("regret", {}).items():
         if isinstance(by, dict) and "tpe" in by:
             rows += [[f"regret {label}: {s}", f"{v['median']:.4f}"] for s, v in by.items()]

@@ -86,3 +86,42 @@ def test_bit_substructures_maps_bits_back():
     frags = {s for col in np.flatnonzero(x) for s in f.bit_substructures(int(col), ["c1ccccc1O"])}
     assert "O" in frags or "o" in frags or any("O" in s for s in frags)
     assert any("c" in s for s in frags)
+
+
+LIPIDS = [
+    "CCCCCCCCCCCCN(C)CCCCCCCCCCCC",  # two C12 tails on a tertiary amine
+    "CCCCCC/C=C\\CCCCCCCCN(C)C",  # one unsaturated tail
+    "CCCCCCCCCCOC(=O)CCN(CCC(=O)OCCCCCCCCCC)CCN(C)C",
+]
+DRUGS = ["c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "CCO"]
+
+
+def test_lipid_block_is_added_for_lipid_like_training_sets_only():
+    from pharmakon.chem.lipids import LIPID_TABLE_COLUMNS, lipid_descriptor_table
+
+    lipid = make_featurizer("morgan+rdkit2d", n_bits=64).fit(LIPIDS + DRUGS[:1])
+    drug = make_featurizer("morgan+rdkit2d", n_bits=64).fit(DRUGS + LIPIDS[:1])
+    assert lipid.blocks_ == ("morgan", "rdkit2d", "lipid") and drug.blocks_ == ("morgan", "rdkit2d")
+    assert len(lipid) == len(drug) + len(LIPID_TABLE_COLUMNS)
+    assert [n for n in lipid.feature_names_ if n.startswith("lipid:")][:2] == ["lipid:parsed", "lipid:is_lipid"]
+    # the block holds exactly the lipid descriptor table's values, and never enters the Tanimoto domain
+    X = lipid.transform(LIPIDS)
+    np.testing.assert_allclose(X[:, -len(LIPID_TABLE_COLUMNS) :], lipid_descriptor_table(LIPIDS).to_numpy())
+    assert not any(lipid.feature_names_[i].startswith(("lipid:", "rdkit2d:")) for i in lipid.fingerprint_columns_)
+    # "never", no training molecules, or an explicit kind decide it without the test
+    assert make_featurizer("morgan", n_bits=64, lipids="never").fit(LIPIDS).blocks_ == ("morgan",)
+    assert make_featurizer("morgan", n_bits=64).fit().blocks_ == ("morgan",)
+    assert make_featurizer("morgan+lipid", n_bits=64).fit(DRUGS).blocks_ == ("morgan", "lipid")
+    with pytest.raises(InputError, match="lipids"):
+        SmilesFeaturizer(lipids="always").fit(LIPIDS)
+
+
+def test_a_model_pickled_before_the_lipid_block_still_predicts_the_same():
+    f = make_featurizer("morgan+rdkit2d", n_bits=64).fit(DRUGS)
+    state = f.__getstate__()
+    del state["blocks_"], state["lipids"]  # what a featurizer saved by the previous release holds
+    old = pickle.loads(pickle.dumps(f))
+    old.__dict__.clear()
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.transform(DRUGS), f.transform(DRUGS))
+    assert old.blocks_ == ("morgan", "rdkit2d") and "lipids='never'" in repr(old)

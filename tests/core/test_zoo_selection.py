@@ -305,3 +305,38 @@ def test_fixed_trials_give_the_same_selection_whatever_the_clock(monkeypatch):
     assert first.best == second.best and first.n_trials == second.n_trials == 3
     assert {r["model"] for r in second.leaderboard if r["status"] == "ok"} >= {"ridge", "knn", "rf"}
     np.testing.assert_allclose(first.oof, second.oof)
+
+
+def test_a_runner_up_far_behind_the_best_is_not_tuned():
+    """Ridge fits the linear target to its noise; kNN trails by many fold SDs, so every trial tunes ridge."""
+    from pharmakon.core.selection import TUNE_WITHIN_SD
+
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
+    result = select_model(
+        frame,
+        Y_REG,
+        "regression",
+        make_preprocessor(list(frame.columns), []),
+        cv_folds(60, n_splits=3, seed=0),
+        seed=0,
+        models=["ridge", "knn"],
+        trials=4,
+    )
+    screened = {r["model"]: r for r in result.leaderboard if r["source"] == "screen"}
+    ridge, knn = screened["ridge"], screened["knn"]
+    assert knn["cv_rmse"] - ridge["cv_rmse"] > TUNE_WITHIN_SD * ridge["cv_rmse_sd"]
+    tuned = [r["model"] for r in result.leaderboard if r["source"] == "optuna"]
+    assert len(tuned) == 4 and set(tuned) == {"ridge"}
+
+
+def test_a_runner_up_within_the_best_spread_is_tuned_too():
+    from pharmakon.core import selection as sel
+
+    def row(model, rmse, sd):
+        return {"model": model, "params": {}, "status": "ok", "cv_rmse": rmse, "cv_rmse_sd": sd}
+
+    board = [row("svm", 0.45, 0.02), row("svm", 0.46, 0.02), row("lightgbm", 0.47, 0.03), row("ridge", 0.6, 0.02)]
+    ranked = sel._ranked(board, "rmse", -1.0)
+    assert sel._tuning_candidates(ranked, "rmse", -1.0) == ["svm", "lightgbm"]  # 0.02 behind, SD 0.02
+    board[2]["cv_rmse"] = 0.50  # 0.05 behind: more than two SDs
+    assert sel._tuning_candidates(sel._ranked(board, "rmse", -1.0), "rmse", -1.0) == ["svm"]

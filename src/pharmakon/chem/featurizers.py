@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pharmakon.chem.lipids import LIPID_TABLE_COLUMNS, lipid_vector, looks_like_lipids
 from pharmakon.chem.standardize import rdkit_quiet, standardize_smiles, to_mol
 from pharmakon.core.cache import BoundedCache
 from pharmakon.errors import InputError, NotFittedError
@@ -98,6 +99,7 @@ FEATURIZERS: dict[str, str] = {
     "morgan": "Morgan count fingerprint (radius, n_bits), counts clipped at 255",
     "rdkit2d": f"curated fast RDKit 2D descriptors ({len(DESCRIPTOR_NAMES)})",
     "maccs": "MACCS structural keys (167 bits)",
+    "lipid": "lipid-structure descriptors: tails, unsaturation, linkers, ionizable centres (pharmakon.chem.lipids)",
 }
 
 
@@ -215,11 +217,20 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         Morgan fingerprint width.
     tautomer : bool, default False
         Canonicalise tautomers during standardisation (slow).
+    lipids : {"auto", "never"}, default "auto"
+        With "auto", :meth:`fit` on molecules that look like lipids (at least half of them
+        with a tail of >= 6 carbons, :func:`~pharmakon.chem.lipids.looks_like_lipids`)
+        appends the ``lipid`` block when ``kinds`` lacks it: tail length and unsaturation
+        decide an ionizable lipid's potency, and neither Morgan counts nor the RDKit
+        descriptors state them. Drug-like sets never meet the test, so their features are
+        unchanged. Put ``"lipid"`` in ``kinds`` to compute it always.
 
     Attributes
     ----------
     feature_names_ : list of str
-        ``morgan:<bit>``, ``rdkit2d:<name>``, ``maccs:<key>``; length ``len(self)``.
+        ``morgan:<bit>``, ``rdkit2d:<name>``, ``maccs:<key>``, ``lipid:<name>``; length ``len(self)``.
+    blocks_ : tuple of str
+        The blocks computed, in order: ``kinds``, plus ``"lipid"`` when "auto" added it.
     fingerprint_columns_ : ndarray of int
         Columns holding fingerprint bits/counts (used for Tanimoto applicability domain).
     version_ : str
@@ -245,11 +256,13 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         radius: int = 2,
         n_bits: int = 2048,
         tautomer: bool = False,
+        lipids: str = "auto",
     ) -> None:
         self.kinds = kinds
         self.radius = radius
         self.n_bits = n_bits
         self.tautomer = tautomer
+        self.lipids = lipids
 
     # -- contract -----------------------------------------------------------------
     def _validate(self) -> None:
@@ -259,6 +272,8 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 f"SmilesFeaturizer: kinds must be a non-empty tuple of {sorted(FEATURIZERS)}, got {self.kinds!r}",
                 field="kinds",
             )
+        if self.lipids not in ("auto", "never"):
+            raise InputError(f"SmilesFeaturizer: lipids must be 'auto' or 'never', got {self.lipids!r}", field="lipids")
         for name, (lo, hi) in self._constraints.items():
             value = getattr(self, name)
             if not isinstance(value, int) or not lo <= value <= hi:
@@ -267,18 +282,33 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 )
 
     def fit(self, smiles: Sequence[str] | None = None, y: object = None) -> SmilesFeaturizer:
-        """Validate parameters and fix the output layout (no learning from ``smiles``)."""
+        """Validate parameters and fix the output layout.
+
+        The only thing learned from ``smiles`` is whether to add the ``lipid`` block
+        (``lipids="auto"``); without ``smiles`` it is not added.
+        """
         self._validate()
+        blocks = tuple(self.kinds)
+        if self.lipids == "auto" and "lipid" not in blocks and smiles is not None:
+            with rdkit_quiet():
+                mols = [to_mol(s) if isinstance(s, str) else None for s in dict.fromkeys(smiles)]
+            if looks_like_lipids(mols):
+                blocks += ("lipid",)
         names: list[str] = []
-        for kind in self.kinds:
+        for kind in blocks:
             if kind == "morgan":
                 names += [f"morgan:{i}" for i in range(self.n_bits)]
             elif kind == "rdkit2d":
                 names += [f"rdkit2d:{n}" for n in DESCRIPTOR_NAMES]
+            elif kind == "lipid":
+                names += [f"lipid:{n.removeprefix('lipid_')}" for n in LIPID_TABLE_COLUMNS]
             else:
                 names += [f"maccs:{i}" for i in range(167)]
+        self.blocks_ = blocks
         self.feature_names_ = names
-        self.fingerprint_columns_ = np.array([i for i, n in enumerate(names) if not n.startswith("rdkit2d:")])
+        self.fingerprint_columns_ = np.array(
+            [i for i, n in enumerate(names) if n.startswith(("morgan:", "maccs:"))], dtype=int
+        )
         self.version_ = self.version
         return self
 
@@ -300,6 +330,12 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         state.pop("_gen", None)
         return state
 
+    def __setstate__(self, state: dict) -> None:
+        # A featurizer saved before the lipid block existed computed exactly its kinds.
+        if "feature_names_" in state and "blocks_" not in state:
+            state = {**state, "blocks_": tuple(state["kinds"]), "lipids": state.get("lipids", "never")}
+        self.__dict__.update(state)
+
     # -- work -----------------------------------------------------------------------
     def prepare(self, smiles: Sequence[object]):
         """Standardise ``smiles``; see :func:`~pharmakon.chem.standardize_smiles` (row statuses)."""
@@ -309,13 +345,15 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         from rdkit.Chem import MACCSkeys, rdFingerprintGenerator
 
         parts = []
-        for kind in self.kinds:
+        for kind in self.blocks_:
             if kind == "morgan":
                 if getattr(self, "_gen", None) is None:
                     self._gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
                 parts.append(np.minimum(self._gen.GetCountFingerprintAsNumPy(mol), 255).astype(np.float64))
             elif kind == "rdkit2d":
                 parts.append(_descriptors().values(mol))
+            elif kind == "lipid":
+                parts.append(lipid_vector(mol))
             else:
                 parts.append(np.array(list(MACCSkeys.GenMACCSKeys(mol)), dtype=np.float64))
         vec = np.concatenate(parts)

@@ -104,7 +104,7 @@ def train_command(
     featurizer: Annotated[
         str | None,
         typer.Option(
-            "--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs (default morgan+rdkit2d)."
+            "--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs, lipid (default morgan+rdkit2d)."
         ),
     ] = None,
     models: Annotated[

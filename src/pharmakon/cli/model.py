@@ -63,10 +63,15 @@ def train_command(
         "alpha"
     ].default,
     featurizer: Annotated[
-        str, typer.Option("--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
+        str,
+        typer.Option(
+            "--featurizer",
+            help="SMILES features, '+'-joined: morgan, rdkit2d, maccs, lipid; lipid is added by itself for lipid-like molecules.",
+        ),
     ] = _TRAIN["featurizer"].default,
     cv: Annotated[
-        int | None, typer.Option("--cv", help="CV folds, 2 to 20 (default 3, or 5 if budget >= 300 s).")
+        int | None,
+        typer.Option("--cv", help="CV folds, 2 to 20 (default 3, or 5 if budget >= 300 s and under 5,000 rows)."),
     ] = None,
     cv_split: Annotated[
         str,

@@ -45,8 +45,9 @@ def fit_command(
         str | None,
         typer.Option(
             "--models",
-            help="Zoo families, comma-separated (default up to 1,000 rows: the default zoo plus "
-            "poly_ridge,gp_ard,gbm_shallow; the whole zoo above).",
+            help="Zoo families, comma-separated (default up to 200 rows: ridge,poly_ridge,gp_ard,"
+            "gbm_shallow,rf,lightgbm; up to 1,000 rows: the default zoo plus poly_ridge,gp_ard,"
+            "gbm_shallow; the whole zoo above).",
         ),
     ] = None,
     cv: Annotated[int | None, typer.Option("--cv", help="K of the repeated K-fold (default 5).")] = None,

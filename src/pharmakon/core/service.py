@@ -150,11 +150,16 @@ class TrainSpec(_Spec):
     )
     seed: int = Field(0, ge=0, description="Random seed (folds, models, Optuna).")
     alpha: float = Field(0.1, ge=0.01, le=0.5, description="Conformal miscoverage (0.1 = 90% intervals/sets).")
-    featurizer: str = Field("morgan+rdkit2d", description="SMILES features, '+'-joined: morgan, rdkit2d, maccs.")
+    featurizer: str = Field(
+        "morgan+rdkit2d",
+        description="SMILES features, '+'-joined: morgan, rdkit2d, maccs, lipid; lipid is added by itself for lipid-like molecules.",
+    )
     fingerprint_bits: int | None = Field(
         None, ge=64, le=16384, description="Morgan fingerprint length (default: the featurizer's, 2048)."
     )
-    cv: int | None = Field(None, ge=2, le=20, description="CV folds (default 3, or 5 if budget_s >= 300).")
+    cv: int | None = Field(
+        None, ge=2, le=20, description="CV folds (default 3, or 5 if budget_s >= 300 and under 5,000 rows)."
+    )
     cv_split: Literal["random", "scaffold"] = Field(
         "random",
         description="How CV folds are drawn: random (stratified for classes) | scaffold (Bemis-Murcko groups "

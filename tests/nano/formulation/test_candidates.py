@@ -6,16 +6,29 @@ import numpy as np
 import pandas as pd
 
 from pharmakon.core.zoo import build_estimator, zoo_names
-from pharmakon.nano.formulation.candidates import ARDGaussianProcess, default_families
+from pharmakon.nano.formulation.candidates import (
+    FEW_ROWS,
+    FEW_ROWS_FAMILIES,
+    SMALL_TABLE_ROWS,
+    ARDGaussianProcess,
+    default_families,
+)
 from pharmakon.nano.formulation.cqa import fit_cqa_models
 
 
 def test_default_candidates_follow_the_table() -> None:
-    small = default_families(60)
+    few = default_families(60)
+    # a design campaign's table: six families stated in advance, baseline first; none of the zoo
+    # families whose defaults are ill-posed at tens of rows (MLP, SVR in target units, depth-6 XGBoost, k-NN)
+    assert few == ["ridge", "poly_ridge", "gp_ard", "gbm_shallow", "rf", "lightgbm"] == list(FEW_ROWS_FAMILIES)
+    assert not {"mlp", "svm", "xgboost", "knn"} & set(few)
+    assert default_families(FEW_ROWS) == few and default_families(FEW_ROWS + 1) != few  # the stated boundary
+    mid = default_families(500)
     # the union: the lifecycle's default zoo (baseline first, its tree ensembles kept) plus the small-table families
-    assert small[: len(zoo_names("regression"))] == zoo_names("regression") and small[0] == "ridge"
-    assert {"lightgbm", "xgboost", "rf", "poly_ridge", "gp_ard", "gbm_shallow"} <= set(small)
-    assert len(small) == len(set(small))  # ridge (in both) screened once
+    assert mid[: len(zoo_names("regression"))] == zoo_names("regression") and mid[0] == "ridge"
+    assert {"lightgbm", "xgboost", "rf", "poly_ridge", "gp_ard", "gbm_shallow"} <= set(mid)
+    assert len(mid) == len(set(mid))  # ridge (in both) screened once
+    assert default_families(SMALL_TABLE_ROWS) == mid
     assert default_families(5000) is None  # the lifecycle's whole zoo
     assert default_families(60, structures=True) is None  # fingerprints: no ARD kernel over 2,000 bits
 
@@ -47,4 +60,5 @@ def test_nested_oof_does_not_invent_signal_in_noise() -> None:
     frame["y"] = rng.normal(size=30)
     res = fit_cqa_models(frame, ["y"], ["a", "b", "c"], form="miso", cv=3, repeats=1, opts={"trials": 0})
     assert res.comparison["miso"]["y"] < 0.1
-    assert sum(res.choices["y"].values()) == 3 and set(res.choices["y"]) <= {*default_families(30), "ensemble"}
+    assert res.candidates == list(FEW_ROWS_FAMILIES)  # 30 rows: the a-priori six, nothing else screened
+    assert sum(res.choices["y"].values()) == 3 and set(res.choices["y"]) <= {*FEW_ROWS_FAMILIES, "ensemble"}

@@ -17,9 +17,11 @@ inner K-fold CV, the averaging ensemble kept only when it beats the best single 
 on that inner CV) runs on the outer-training rows alone; the winner is refitted there
 and predicts the held-out rows. The figures therefore include the choice of model, as
 the registered models (the same selection on every row) would face new recipes.
-The candidate families default, for small recipe tables, to the union of the
-lifecycle's default zoo and the small-table families of
-:mod:`~pharmakon.nano.formulation.candidates` (:func:`~pharmakon.nano.formulation.candidates.default_families`).
+The candidate families are stated by the table's size before any fit
+(:func:`~pharmakon.nano.formulation.candidates.default_families`): up to 200 rows, six
+families chosen a priori (fewer candidates make the inner choice on few rows less noisy;
+:mod:`~pharmakon.nano.formulation.candidates` gives the reasons and the measurements); up
+to 1,000 rows, the union of the lifecycle's default zoo and the small-table families.
 """
 
 from __future__ import annotations

@@ -187,7 +187,9 @@ def fit_formulation(store: Store, spec: FitSpec, caller: Caller, *, frame: pd.Da
         from pharmakon.chem.featurizers import make_featurizer
 
         _check_smiles(frame, spec.smiles_col, file)
-        opts |= {"smiles_col": spec.smiles_col, "featurizer": make_featurizer("morgan+rdkit2d")}
+        # the lipid descriptors join the table below, so the featurizer must not add them again
+        featurizer = make_featurizer("morgan+rdkit2d", lipids="never")
+        opts |= {"smiles_col": spec.smiles_col, "featurizer": featurizer}
     work, lipid_cols = _with_lipid_features(frame, spec.smiles_col)
     fitted = fit_cqa_models(
         work,

@@ -63,8 +63,9 @@ class FitSpec(FormulationSpec):
     models: list[str] | None = Field(
         None,
         max_length=16,
-        description="Zoo families to select from (default up to 1,000 rows: the lifecycle's default zoo plus "
-        "poly_ridge, gp_ard, gbm_shallow; the lifecycle's whole zoo above).",
+        description="Zoo families to select from (default up to 200 rows: ridge, poly_ridge, gp_ard, "
+        "gbm_shallow, rf, lightgbm; up to 1,000 rows: the lifecycle's default zoo plus poly_ridge, gp_ard, "
+        "gbm_shallow; the lifecycle's whole zoo above).",
     )
     cv: int = Field(5, ge=2, le=20, description="K of the repeated K-fold out-of-fold predictions.")
     repeats: int = Field(3, ge=1, le=20, description="Repeats of the K-fold.")
