@@ -125,3 +125,22 @@ def test_a_model_pickled_before_the_lipid_block_still_predicts_the_same():
     old.__setstate__(state)
     np.testing.assert_array_equal(old.transform(DRUGS), f.transform(DRUGS))
     assert old.blocks_ == ("morgan", "rdkit2d") and "lipids='never'" in repr(old)
+
+
+def test_the_model_card_names_the_blocks_a_lipid_model_computes():
+    import pandas as pd
+
+    from pharmakon.core import train_model
+    from pharmakon.core.modelcard import render_model_card
+    from pharmakon.core.registry import model_metadata
+
+    tails = ["CCCCCC", "CCCCCCCC", "CCCCCCCCCC", "CCCCCCC/C=C\\CCCC"]
+    smiles = [f"{a}N(C){b}" for a in tails for b in tails] + [f"{a}OC(=O)CCN(C)C" for a in tails]
+    frame = pd.DataFrame({"smiles": smiles, "y": [len(s) / 10 for s in smiles]})
+    featurizer = make_featurizer("morgan+rdkit2d", n_bits=64)
+    model = train_model(
+        frame, "y", task="regression", smiles_col="smiles", featurizer=featurizer, trials=0, models=["ridge"]
+    )
+    meta = model_metadata(model, name="lipids")
+    assert meta["featurizer"]["blocks"] == "morgan+rdkit2d+lipid"
+    assert "computing morgan+rdkit2d+lipid" in render_model_card(model, name="lipids", metadata=meta)

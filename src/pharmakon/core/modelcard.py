@@ -295,6 +295,7 @@ def card_summary(metadata: dict[str, Any], *, name: str, target: str | None = No
             else {
                 "class": feat.get("class"),
                 "version": feat.get("version"),
+                "blocks": feat.get("blocks"),
                 "params": _pairs(feat.get("params"), "parameter", "value"),
             },
         },

@@ -135,6 +135,15 @@ def check_featurizer(featurizer: Any, *, what: str, stored: str | None = None) -
     )
 
 
+def feature_blocks(names: Any) -> str:
+    """The blocks a fitted featurizer computes, from its ``block:column`` feature names, ``+``-joined in order.
+
+    >>> feature_blocks(["morgan:0", "morgan:1", "rdkit2d:MolWt", "lipid:tails"])
+    'morgan+rdkit2d+lipid'
+    """
+    return "+".join(dict.fromkeys(str(n).split(":", 1)[0] for n in names))
+
+
 def model_metadata(model: Any, *, name: str) -> dict[str, Any]:
     """The JSON record stored with a model."""
     from pharmakon._version import __version__
@@ -155,7 +164,12 @@ def model_metadata(model: Any, *, name: str) -> dict[str, Any]:
         "seed": model.seed,
         "featurizer": None
         if feat is None
-        else {"class": type(feat).__name__, "params": feat.get_params(), "version": getattr(feat, "version_", None)},
+        else {
+            "class": type(feat).__name__,
+            "params": feat.get_params(),
+            "version": getattr(feat, "version_", None),
+            "blocks": feature_blocks(feat.get_feature_names_out()),
+        },
         "best": model.selection["best"],
         "cv_metrics": model.selection["cv_metrics"],
         "leaderboard": model.selection["leaderboard"],
