@@ -22,7 +22,7 @@ Timings depend on the machine's load (``load_average`` is recorded beside them).
 are wall-clock, so on a busy machine fewer configurations are tried.
 
 Run: ``python bench/generic_heldout.py --label after [--only biogen,nano] [--endpoints HLM,Sol]
-[--budget 120] [--nano-budget 100] [--repeats 5] [--targets DE_Max]``. Results are kept per
+[--budget 120] [--nano-budget 100] [--repeats 10] [--targets DE_Max] [--cv 5] [--id-col ID]``. Results are kept per
 ``--label`` in ``bench/results/generic_heldout.json`` (other labels are kept).
 """
 
@@ -111,7 +111,9 @@ def biogen_endpoint(name: str, budget: float, trials: int | None) -> dict:
     }
 
 
-def nano_target(target: str, budget: float, trials: int | None, repeats: int) -> dict:
+def nano_target(
+    target: str, budget: float, trials: int | None, repeats: int, cv: int | None = None, id_cols: tuple[str, ...] = ()
+) -> dict:
     from sklearn.metrics import r2_score
     from sklearn.model_selection import train_test_split
 
@@ -123,7 +125,15 @@ def nano_target(target: str, budget: float, trials: int | None, repeats: int) ->
     for rep in range(repeats):
         train, test = train_test_split(frame, test_size=0.2, random_state=rep)
         t0 = time.monotonic()
-        model = train_model(train.reset_index(drop=True), target, task="regression", budget_s=budget, trials=trials)
+        model = train_model(
+            train.reset_index(drop=True),
+            target,
+            task="regression",
+            budget_s=budget,
+            trials=trials,
+            n_splits=cv,
+            id_cols=id_cols,
+        )
         secs.append(time.monotonic() - t0)
         pred = model.predict(test.drop(columns=[target]).reset_index(drop=True)).table["prediction"].to_numpy(float)
         r2.append(float(r2_score(test[target].to_numpy(float), pred)))
@@ -149,7 +159,11 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=120.0, help="Biogen --budget seconds")
     parser.add_argument("--nano-budget", type=float, default=100.0, help="Nano-Tumor --budget seconds")
     parser.add_argument("--trials", type=int, default=None, help="fixed trials instead of the budget")
-    parser.add_argument("--repeats", type=int, default=5, help="Nano-Tumor 80/20 repeats")
+    parser.add_argument("--repeats", type=int, default=10, help="Nano-Tumor 80/20 repeats (seeds 0..R-1)")
+    parser.add_argument("--cv", type=int, default=None, help="Nano-Tumor CV folds (model train --cv; default its own)")
+    parser.add_argument(
+        "--id-col", default="", help="Nano-Tumor: comma-separated columns left out (model train --id-col)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("PHARMAKON_DATA_MIRROR", str(MIRROR))
     out_path = _common.RESULTS_DIR / "generic_heldout.json"
@@ -174,10 +188,11 @@ def main() -> None:
             numeric=["CV r", "hold-out r", "best published r"],
         )
     if "nano" in args.only:
-        run["nano_settings"] = {k: settings[k] for k in ("nano_budget", "trials", "repeats", "targets")}
+        run["nano_settings"] = {k: settings[k] for k in ("nano_budget", "trials", "repeats", "targets", "cv", "id_col")}
+        id_cols = tuple(c for c in args.id_col.split(",") if c)
         rows = []
         for target in args.targets.split(","):
-            r = nano_target(target, args.nano_budget, args.trials, args.repeats)
+            r = nano_target(target, args.nano_budget, args.trials, args.repeats, args.cv, id_cols)
             run.setdefault("nano", {})[target] = r
             rows.append([target, r["r2_mean"], r["r2_sd"], r["cv_r2_mean"], ", ".join(sorted(set(r["chosen"])))])
             print(target, json.dumps(r), flush=True)

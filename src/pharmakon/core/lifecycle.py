@@ -15,6 +15,7 @@ computes now; a loaded model whose featurizer disagrees refuses to load).
 from __future__ import annotations
 
 import functools
+import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -270,6 +271,35 @@ class TrainedModel:
         return cols
 
 
+#: Name tokens that mark a column as an identifier (``ID``, ``study_id``, ``SubjectID``, ``record-id``).
+ID_NAME_TOKENS = frozenset({"id", "ids", "identifier", "uuid"})
+
+
+def identifier_like(name: object, values: pd.Series) -> str | None:
+    """A warning when a numeric feature column looks like an identifier, else None.
+
+    The rule: its name has an id token (:data:`ID_NAME_TOKENS`, camelCase and ``_``/``-``/space
+    separated) and every present value is an integer. Such a column (a study, batch or
+    subject number) is used as a numeric feature, whose order means nothing: trees can
+    still isolate single values, so rows that share an id with training rows may be
+    predicted well while a row with a new id is not. The column stays a feature (on the
+    Nano-Tumor DB dev splits the study ``ID`` raises R² a lot, see docs/generic-models.md);
+    the warning names the two options that say what the user means.
+    """
+    tokens = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name)).lower())
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    if not ID_NAME_TOKENS.intersection(tokens) or present.empty:
+        return None
+    if not np.all(np.mod(present.to_numpy(float), 1) == 0):
+        return None
+    distinct = int(present.nunique())
+    return (
+        f"column {name!r} looks like an identifier (integer codes, {distinct} distinct in {len(present)} rows) and is "
+        f"used as a numeric feature: rows with a new {name} extrapolate on a number that means nothing. "
+        f"Pass --id-col {name} to leave it out, or --group-col {name} to measure prediction for new {name} values"
+    )
+
+
 def category_key(value: object) -> str:
     """A category's identity: case-folded, whitespace runs collapsed (``"Skin "``, ``"skin"`` -> ``"skin"``)."""
     return " ".join(str(value).split()).casefold()
@@ -362,6 +392,11 @@ def _step(steps: list, action: str, **params: Any) -> None:
     steps.append({"action": action, "params": params, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
 
+#: Above this many rows the default CV has 3 folds whatever the budget: the estimate is already
+#: precise, and two fewer fits per configuration leave the budget to more model families.
+FIVE_FOLD_MAX_ROWS = 5_000
+
+
 def train_model(
     frame: pd.DataFrame,
     target: str,
@@ -410,7 +445,8 @@ def train_model(
         always runs, as every model needs out-of-fold predictions for calibration) and the
         chosen model's refit and calibration.
     n_splits : int, optional
-        Cross-validation folds; default 3 when ``budget_s`` < 300 s, else 5 (random, stratified for classification, grouped when
+        Cross-validation folds; default 5 when ``budget_s`` >= 300 s and the table has fewer than
+        :data:`FIVE_FOLD_MAX_ROWS` rows, else 3 (random, stratified for classification, grouped when
         ``groups`` are given, e.g. scaffolds).
     groups : sequence, optional
         One key per row of ``frame``; rows sharing a key stay in one fold, so CV metrics and
@@ -438,7 +474,7 @@ def train_model(
 
     start = time.monotonic() if start is None else start
     steps: list[dict[str, Any]] = []
-    n_splits = n_splits or (3 if budget_s < 300 else 5)
+    n_splits = n_splits or (5 if budget_s >= 300 and len(frame) < FIVE_FOLD_MAX_ROWS else 3)
     if task not in ("auto", "regression", "classification"):
         raise InputError(f"task must be auto, regression or classification, got {task!r}", field="task")
     for col in [target, *([smiles_col] if smiles_col else []), *id_cols, *sensitive_cols]:
@@ -491,6 +527,10 @@ def train_model(
         if len(work) > 20 and work[c].nunique(dropna=True) == len(work):
             categorical.remove(c)
             qc["warnings"].append(f"column {c!r} has a distinct value on every row; treated as an id, not a feature")
+    for c in numeric:  # integer codes named like an identifier stay features (they may carry real signal): say so
+        note = identifier_like(c, work[c])
+        if note:
+            qc["warnings"].append(note)
     y_raw = clean[target]
     classes: list[Any] = []
     if task == "classification":
