@@ -56,7 +56,14 @@ from pharmakon.core.zoo import (
 )
 from pharmakon.errors import InputError
 
-__all__ = ["SelectionResult", "select_model", "cross_validate", "ENSEMBLE_ROUNDS", "SKEW_FOR_TRANSFORM", "TUNE_WITHIN_SD"]
+__all__ = [
+    "SelectionResult",
+    "select_model",
+    "cross_validate",
+    "ENSEMBLE_ROUNDS",
+    "SKEW_FOR_TRANSFORM",
+    "TUNE_WITHIN_SD",
+]
 
 #: Greedy ensemble-selection rounds: weights are multiples of 1/ENSEMBLE_ROUNDS at the finest.
 ENSEMBLE_ROUNDS = 10
