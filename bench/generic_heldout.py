@@ -179,7 +179,8 @@ def main() -> None:
             r = biogen_endpoint(name, args.budget, args.trials)
             r["published_best"] = published[name]
             run.setdefault("biogen", {})[name] = r
-            rows.append([name, r["best"], r["cv_split"], r["cv_pearson"], r["holdout_pearson"], published[name]])
+            scores = (r["cv_pearson"], r["holdout_pearson"], published[name])
+            rows.append([name, r["best"], r["cv_split"], *(f"{v:.3f}" for v in scores)])
             print(name, json.dumps(r), flush=True)
         _common.print_table(
             f"Biogen ADME, scaffold 80/20 of the training splits ({args.label})",
@@ -194,7 +195,9 @@ def main() -> None:
         for target in args.targets.split(","):
             r = nano_target(target, args.nano_budget, args.trials, args.repeats, args.cv, id_cols)
             run.setdefault("nano", {})[target] = r
-            rows.append([target, r["r2_mean"], r["r2_sd"], r["cv_r2_mean"], ", ".join(sorted(set(r["chosen"])))])
+            scores = (r["r2_mean"], r["r2_sd"], r["cv_r2_mean"])
+            cells = ["" if v is None else f"{v:.3f}" for v in scores]
+            rows.append([target, *cells, ", ".join(sorted(set(r["chosen"])))])
             print(target, json.dumps(r), flush=True)
         _common.print_table(
             f"Nano-Tumor DB, {args.repeats} x random 80/20, R² on %ID ({args.label})",
