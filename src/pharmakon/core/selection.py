@@ -386,7 +386,7 @@ def _tuning_candidates(ranked: list[dict[str, Any]], metric: str, sign: float) -
     ``ranked`` is :func:`_ranked`'s output. The runner-up (the next distinct family, with
     its target transform) is kept when its CV score is within :data:`TUNE_WITHIN_SD` fold
     standard deviations of the best's; a family far behind would spend trials the best
-    one could use (LNPDB: ridge at RMSE 0.91 against LightGBM at 0.77, SD 0.01).
+    one could use (LNPDB: ridge at CV RMSE 0.91 against LightGBM at 0.77).
     """
     labels = list(dict.fromkeys(_label(r) for r in ranked))[:2]
     if len(labels) < 2:
