@@ -10,6 +10,7 @@ from pharmakon.caller import Caller
 from pharmakon.process import service
 from pharmakon.specs import build_spec
 from pharmakon.store import Store
+from tests.web.test_workbench import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +24,8 @@ def test_dashboard_updates_live_and_shows_contributions(
     )
     run = tep_test[tep_test["fault"] == 1].drop(columns=["faulty"]).to_dict("records")
     service.feed_samples(store, service.SamplesSpec(name="live", samples=run[:100], restart=True), who)
-    make_user("sam", "scientist")
-    page.goto("/login")
-    page.fill("input[name=username]", "sam")
-    page.fill("input[name=password]", "sam-password")
-    page.click("button[type=submit]")
+    _, password, _ = make_user("sam", "scientist")
+    log_in(page, "sam", password)
     page.goto("/process/monitors/live")
     assert page.text_content("[data-testid=process-count]") == "100"
     page.wait_for_function("document.getElementById('status').textContent === 'live'")
@@ -44,11 +42,8 @@ def test_chart_page_draws_limits_and_lists_alarms(page, store: Store, make_user,
 
     data = tmp_path / "cqa.csv"
     data.write_text("size_nm\n" + "\n".join(str(v) for v in MONTGOMERY_9_1) + "\n")
-    make_user("sam", "scientist")
-    page.goto("/login")
-    page.fill("input[name=username]", "sam")
-    page.fill("input[name=password]", "sam-password")
-    page.click("button[type=submit]")
+    _, password, _ = make_user("sam", "scientist")
+    log_in(page, "sam", password)
     page.goto("/process/charts")
     page.set_input_files("input[name=file]", str(data))
     page.fill("input[name=column]", "size_nm")

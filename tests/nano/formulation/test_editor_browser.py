@@ -8,6 +8,7 @@ from pharmakon.caller import Caller
 from pharmakon.nano.formulation.service import fit_formulation
 from pharmakon.nano.formulation.specs import FitSpec
 from pharmakon.store import Store
+from tests.web.test_workbench import log_in
 
 from .test_service import _table
 
@@ -23,11 +24,8 @@ def _predicted_size(page) -> float:
 def test_editor_repredicts_when_the_recipe_changes(page, store: Store, make_user) -> None:
     spec = FitSpec(targets=["size"], name="ed", form="miso", repeats=1, cv=3, models=["ridge"])
     fit_formulation(store, spec, Caller("t"), frame=_table())
-    make_user("sam", "scientist")
-    page.goto("/login")
-    page.fill("input[name=username]", "sam")
-    page.fill("input[name=password]", "sam-password")
-    page.click("button[type=submit]")
+    _, password, _ = make_user("sam", "scientist")
+    log_in(page, "sam", password)
     page.goto("/nano/formulation/editor/ed")
     assert page.locator("[data-testid=nano-prediction]").count() == 0
     page.fill("input[name=A]", "0.4")
