@@ -102,57 +102,10 @@ LIPID_TABLE_UNITS: dict[str, str] = {
 LIPID_TABLE_COLUMNS: tuple[str, ...] = tuple(LIPID_TABLE_UNITS)
 
 
-def _tails(mol) -> list[int]:
-    """Carbon counts of terminal chains: from each CH3, through acyclic carbons that bond only carbon (and H),
-    with at most two carbon neighbours; the chain stops before a branch point, a ring or a heteroatom."""
-
-    def chain_atom(a) -> bool:
-        others = [n for n in a.GetNeighbors()]
-        return (
-            a.GetSymbol() == "C" and not a.IsInRing() and all(n.GetSymbol() == "C" for n in others) and len(others) <= 2
-        )
-
-    lengths = []
-    for atom in mol.GetAtoms():
-        if not (chain_atom(atom) and atom.GetDegree() == 1):
-            continue
-        prev, cur, n = -1, atom, 1
-        while True:
-            nxt = [a for a in cur.GetNeighbors() if a.GetIdx() != prev]
-            if len(nxt) != 1 or not chain_atom(nxt[0]):
-                break
-            prev, cur, n = cur.GetIdx(), nxt[0], n + 1
-        if n >= _MIN_TAIL:
-            lengths.append(n)
-    return lengths
-
-
 def _row(mol) -> dict[str, float]:
-    from rdkit import Chem
-    from rdkit.Chem import Crippen, rdMolDescriptors
-
-    out = {name: float(len(mol.GetSubstructMatches(Chem.MolFromSmarts(s)))) for name, s in _SMARTS.items()}
-    out["lipid_ionizable_centres"] = sum(
-        out[k] for k in ("lipid_amines_tertiary", "lipid_amines_secondary", "lipid_amines_primary")
-    )
-    tails = _tails(mol)
-    out["lipid_tails"] = float(len(tails))
-    out["lipid_tail_carbons_max"] = float(max(tails, default=0))
-    out["lipid_tail_carbons_mean"] = float(np.mean(tails)) if tails else 0.0
-    out["lipid_cc_double"] = float(len(mol.GetSubstructMatches(Chem.MolFromSmarts("[#6]=[#6]"))))
-    out["lipid_branch_points"] = float(
-        sum(
-            1
-            for a in mol.GetAtoms()
-            if a.GetSymbol() == "C"
-            and a.GetHybridization() == Chem.HybridizationType.SP3
-            and sum(n.GetSymbol() == "C" for n in a.GetNeighbors()) >= 3
-        )
-    )
-    out["lipid_heavy_atoms"] = float(mol.GetNumHeavyAtoms())
-    out["lipid_clogp"] = float(Crippen.MolLogP(mol))
-    out["lipid_tpsa"] = float(rdMolDescriptors.CalcTPSA(mol))
-    return out
+    """:data:`LIPID_COLUMNS` of one molecule: the same values as its :func:`lipid_descriptor_table` row."""
+    table = _table_row(mol, _compiled())
+    return {name: table[name] for name in LIPID_COLUMNS}
 
 
 def lipid_descriptors(smiles: Sequence[object]) -> pd.DataFrame:
@@ -191,7 +144,12 @@ def _compiled() -> dict[str, object]:
 
 
 def _tail_atoms(mol) -> list[list[int]]:
-    """Atom indices of each tail, from the methyl end (the chains of :func:`_tails`)."""
+    """Atom indices of each tail, from the methyl end.
+
+    A tail is a terminal chain: from each CH3, through acyclic carbons that bond only carbon
+    (and H), with at most two carbon neighbours; it stops before a branch point, a ring or a
+    heteroatom, and counts when it has at least ``_MIN_TAIL`` carbons.
+    """
 
     def chain_atom(a) -> bool:
         others = list(a.GetNeighbors())
