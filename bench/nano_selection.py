@@ -11,7 +11,7 @@ nested out-of-fold R² (held-out predictions averaged over the 3 repeats), as in
 
 Rules (``lifecycle`` emulates :func:`pharmakon.core.selection.select_model` with fixed work:
 the family with the best mean per-fold RMSE of one inner 5-fold CV, replaced by the greedy
-averaging ensemble of Caruana et al. (2004, with replacement, up to 10 additions, on the
+averaging ensemble of Caruana et al. (2004; core's own `greedy_members`, up to 10 additions, on the
 pooled inner predictions) when that has a better mean per-fold RMSE):
 
 - ``lifecycle|union``: the lifecycle's rule over the zoo ∪ small-table families (the old default);
@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from pharmakon.core.selection import ENSEMBLE_ROUNDS, greedy_members
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PLGA_INPUTS = ["PLGA", "PP-L", "PP-COOH", "PP-NH2", "S/AS"]
@@ -99,21 +101,6 @@ def _fold_rmse(y: np.ndarray, pred: np.ndarray, folds: list) -> np.ndarray:
     return np.array([_rmse(y[b], pred[b]) for _a, b in folds])
 
 
-def _greedy(ranked: list[str], oofs: dict[str, np.ndarray], y: np.ndarray, rounds: int = 10) -> list[str]:
-    """Caruana's forward selection with replacement on pooled RMSE (as core's ensemble step)."""
-    chosen: list[str] = []
-    total, best = None, -np.inf
-    for _ in range(rounds):
-        score, fam = max(
-            (-_rmse(y, oofs[c] if total is None else (total + oofs[c]) / (len(chosen) + 1)), c) for c in ranked
-        )
-        if score <= best + 1e-12:
-            break
-        best, total = score, (oofs[fam].copy() if total is None else total + oofs[fam])
-        chosen.append(fam)
-    return chosen
-
-
 def _pick(fold: dict, y: np.ndarray, rule: str, families: list[str]) -> tuple[np.ndarray, str]:
     """The held-out prediction of ``rule`` over ``families`` for one outer fold, and what it chose."""
     ytr = y[fold["tr"]]
@@ -127,7 +114,7 @@ def _pick(fold: dict, y: np.ndarray, rule: str, families: list[str]) -> tuple[np
     if rule in ("lifecycle", "repeated"):
         if rule == "lifecycle":
             oofs = {f: fold["inner"][f][0] for f in families}
-            members = _greedy(ranked, oofs, ytr)
+            members = greedy_members(ranked, oofs, "regression", ytr, [], "rmse", -1.0, ENSEMBLE_ROUNDS)
             if len(set(members)) > 1:
                 avg = np.mean([oofs[f] for f in members], axis=0)
                 if _fold_rmse(ytr, avg, fold["folds"][0]).mean() < scores[best].mean():

@@ -186,18 +186,18 @@ def test_ensemble_row_competes_in_the_leaderboard():
         assert row["status"].startswith("not chosen")
 
 
-def test_greedy_members_weights_complementary_models():
-    from pharmakon.core.selection import _greedy_members
+def testgreedy_members_weights_complementary_models():
+    from pharmakon.core.selection import greedy_members
 
     truth = np.linspace(-1, 1, 200)
     noise = np.random.default_rng(1).normal(0, 0.3, (2, 200))
     oofs = {0: truth + noise[0], 1: truth + noise[1], 2: truth * 0.0, 3: truth + noise[0] + 0.01}
-    chosen = _greedy_members([0, 1, 2, 3], oofs, "regression", truth, [], "rmse", -1.0, rounds=10)
+    chosen = greedy_members([0, 1, 2, 3], oofs, "regression", truth, [], "rmse", -1.0, rounds=10)
     assert 2 not in chosen  # a useless model is never added
     assert {0, 1} <= set(chosen) or {3, 1} <= set(chosen)  # independent errors: both halves are used
     rmse = lambda p: np.sqrt(np.mean((p - truth) ** 2))  # noqa: E731
     assert rmse(np.mean([oofs[i] for i in chosen], axis=0)) < min(rmse(oofs[0]), rmse(oofs[1]))
-    assert _greedy_members([2], oofs, "regression", truth, [], "rmse", -1.0, rounds=10) == [2]
+    assert greedy_members([2], oofs, "regression", truth, [], "rmse", -1.0, rounds=10) == [2]
 
 
 def test_repeated_member_is_fitted_once_and_weighs_double():

@@ -63,6 +63,7 @@ __all__ = [
     "ENSEMBLE_ROUNDS",
     "SKEW_FOR_TRANSFORM",
     "TUNE_WITHIN_SD",
+    "greedy_members",
 ]
 
 #: Greedy ensemble-selection rounds: weights are multiples of 1/ENSEMBLE_ROUNDS at the finest.
@@ -398,7 +399,7 @@ def _tuning_candidates(ranked: list[dict[str, Any]], metric: str, sign: float) -
     return labels if spread is None or gap <= TUNE_WITHIN_SD * spread else labels[:1]
 
 
-def _greedy_members(
+def greedy_members(
     candidates: list[int],
     oofs: dict[int, np.ndarray],
     task: str,
@@ -456,7 +457,7 @@ def _try_ensemble(
     Candidates are the best configuration of each family (at most one per family, so
     only the weights, not the configurations, are fitted to the out-of-fold
     predictions). Weights come from greedy forward selection with replacement over
-    their pooled out-of-fold predictions (:func:`_greedy_members`, up to
+    their pooled out-of-fold predictions (:func:`greedy_members`, up to
     ``ENSEMBLE_ROUNDS`` additions); a member chosen k times appears k times in the
     member list. The ensemble then competes on the mean per-fold metric like any
     other configuration.
@@ -477,7 +478,7 @@ def _try_ensemble(
             families.append(i)
     if len(families) < 2:
         return best
-    members = _greedy_members(families, oofs, task, y, classes, metric, sign, ENSEMBLE_ROUNDS)
+    members = greedy_members(families, oofs, task, y, classes, metric, sign, ENSEMBLE_ROUNDS)
     if len(set(members)) < 2:
         board.append(
             {
