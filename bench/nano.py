@@ -85,8 +85,11 @@ def surface_b(t: pd.DataFrame) -> np.ndarray:
     return -branin / 50 + 0.5 * np.sin(3 * z) * x
 
 
-#: The candidate set before the a-priori six: the lifecycle's default zoo ∪ the small-table families.
-UNION = ["ridge", "lightgbm", "svm", "xgboost", "rf", "knn", "mlp", "poly_ridge", "gp_ard", "gbm_shallow"]
+def old_default() -> list[str]:
+    """The candidate set before the a-priori six: the lifecycle's default zoo ∪ the small-table families."""
+    from pharmakon.nano.formulation.candidates import SMALL_TABLE_ROWS, default_families
+
+    return default_families(SMALL_TABLE_ROWS)
 
 
 def _nano_fit(models: list[str] | None) -> dict[str, Any]:
@@ -143,7 +146,7 @@ def plga_floor() -> dict[str, Any]:
     """The contract command with the default candidates (the floor) and with the old default (before)."""
     return {
         **_nano_fit(None),
-        "old_default_union": _nano_fit(UNION),
+        "old_default_union": _nano_fit(old_default()),
         "fixed_families": fixed_families(),
         "measurement_noise": measurement_noise(),
     }
@@ -157,7 +160,7 @@ def selection() -> dict[str, Any]:
 
 
 def fixed_families() -> dict[str, dict[str, float]]:
-    """Diagnostic: each family of :data:`UNION` alone (no selection), 3 x 5-fold OOF R², the published protocol.
+    """Diagnostic: each family of :func:`old_default` alone (no selection), 3 x 5-fold OOF R², the published protocol.
 
     Standardised inputs, default settings. These figures are not the ``nano fit`` result (a
     user cannot know in advance which family to fix); they show what the selection costs.
@@ -177,7 +180,7 @@ def fixed_families() -> dict[str, dict[str, float]]:
     for target in ("Z_ave", "PDI"):
         y = data[target].to_numpy(float)
         out[target] = {}
-        for fam in UNION:
+        for fam in old_default():
             total = np.zeros(len(y))
             for r in range(3):
                 for tr, te in KFold(5, shuffle=True, random_state=r).split(X):

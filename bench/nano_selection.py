@@ -160,11 +160,10 @@ def study(n_jobs: int = 2) -> dict[str, Any]:
     from sklearn.metrics import r2_score
     from sklearn.model_selection import KFold
 
-    from pharmakon.core.zoo import zoo_names
-    from pharmakon.nano.formulation.candidates import FEW_ROWS_FAMILIES, SMALL_TABLE_FAMILIES
+    from pharmakon.nano.formulation.candidates import FEW_ROWS_FAMILIES, SMALL_TABLE_ROWS, default_families
 
     sets = {"few": list(FEW_ROWS_FAMILIES)}
-    sets["union"] = zoo_names("regression") + [f for f in SMALL_TABLE_FAMILIES if f not in zoo_names("regression")]
+    sets["union"] = default_families(SMALL_TABLE_ROWS)
     r2: dict[str, dict[str, float]] = {f"{rule}|{s}": {} for rule, s in RULES}
     noise = {}
     for label, (X, y) in tables().items():
