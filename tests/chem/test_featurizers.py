@@ -35,6 +35,27 @@ def test_morgan_counts_and_descriptors_match_rdkit():
     assert x[256 + DESCRIPTOR_NAMES.index("TPSA")] == pytest.approx(49.33, abs=0.01)  # paracetamol TPSA
 
 
+def test_erg_block_is_rdkits_reduced_graph_fingerprint_after_the_descriptors():
+    from rdkit import Chem
+    from rdkit.Chem import rdReducedGraphs
+
+    f = make_featurizer("morgan+rdkit2d+erg", n_bits=64).fit()
+    x = f.transform(["CC(=O)Nc1ccc(O)cc1"])[0]
+    ref = np.asarray(rdReducedGraphs.GetErGFingerprint(Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1")))
+    start = 64 + len(DESCRIPTOR_NAMES)
+    assert f.feature_names_[start] == "erg:0" and len(f) == start + len(ref)
+    np.testing.assert_allclose(x[start:], ref)
+    assert ref.sum() > 0  # paracetamol has donor/acceptor/aromatic pairs
+    assert len(f.fingerprint_columns_) == 64  # the applicability domain's Tanimoto stays on Morgan bits
+
+
+def test_model_train_computes_erg_by_default():
+    from pharmakon.core.service import TrainSpec
+
+    generic = make_featurizer(TrainSpec.model_fields["featurizer"].default).fit(SMILES)
+    assert generic.blocks_ == ("morgan", "rdkit2d", "erg")
+
+
 def test_invalid_rows_are_nan_and_cached_by_canonical():
     f = SmilesFeaturizer(kinds=("morgan",), n_bits=64).fit()
     X = f.transform(["OCC", "xx", "CCO"])

@@ -81,6 +81,18 @@ def test_count_aware_scaler_keeps_sparse_counts_and_standardises_the_rest():
     np.testing.assert_array_equal(prep.transform(pd.DataFrame({"a": counts, "b": cont}))[:, 0], counts)
 
 
+def test_count_aware_scaler_keeps_fuzzy_counts_but_standardises_sparse_measurements():
+    from pharmakon.core.zoo import CountAwareScaler
+
+    r = np.random.default_rng(4)
+    sparse = r.random(200) < 0.7
+    fuzzy = np.where(sparse, 0, r.integers(1, 5, 200) * 0.3 + r.integers(0, 2, 200))  # ErG: steps of 1 and 0.3
+    measured = np.where(sparse, 0, r.gamma(2.0, 1.5, 200))  # mostly zero, but a continuous quantity
+    sc = CountAwareScaler().fit(np.c_[fuzzy, measured])
+    assert sc.counts_.tolist() == [True, False]
+    np.testing.assert_array_equal(sc.transform(np.c_[fuzzy, measured])[:, 0], fuzzy)
+
+
 def test_scaler_clips_continuous_columns_to_the_training_range_so_ridge_cannot_blow_up():
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline

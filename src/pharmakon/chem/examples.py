@@ -99,6 +99,9 @@ def seed_chemprop_example(store: Any, settings: Any) -> str:
         task="regression",
         smiles_col="smiles",
         fingerprint_bits=256,
+        # Chemprop's extra descriptors: with model train's default (+ErG) ridge wins on these 150 molecules
+        # (CV RMSE 0.83 vs chemprop 0.89), and this example is here to show a Chemprop model's card.
+        featurizer="morgan+rdkit2d",
         trials=0,  # fixed work, not a clock: a time-limited network trains a different model on a busy machine
         cv=3,
         models=["chemprop", "ridge"],

@@ -96,11 +96,15 @@ DESCRIPTOR_NAMES: tuple[str, ...] = (
     *(f"SlogP_VSA{i}" for i in range(1, 13)),
 )
 
+#: Length of RDKit's ErG vector: 21 pharmacophore-type pairs x 15 topological distances.
+ERG_LENGTH = 315
+
 #: Short alias -> what it computes (``make_featurizer`` resolves these).
 FEATURIZERS: dict[str, str] = {
     "morgan": "Morgan count fingerprint (radius, n_bits), counts clipped at 255",
     "rdkit2d": f"curated fast RDKit 2D descriptors ({len(DESCRIPTOR_NAMES)})",
     "maccs": "MACCS structural keys (167 bits)",
+    "erg": f"ErG extended reduced-graph pharmacophore-pair fuzzy counts ({ERG_LENGTH}; Stiefl et al. 2006)",
     "lipid": "lipid-structure descriptors: tails, unsaturation, linkers, ionizable centres (pharmakon.chem.lipids)",
 }
 
@@ -207,7 +211,7 @@ def _descriptors() -> _DescriptorCalculator:
 
 
 class SmilesFeaturizer(TransformerMixin, BaseEstimator):
-    """SMILES -> concatenated Morgan counts, RDKit 2D descriptors and/or MACCS keys.
+    """SMILES -> concatenated Morgan counts, RDKit 2D descriptors, ErG counts and/or MACCS keys.
 
     Parameters
     ----------
@@ -230,7 +234,8 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     feature_names_ : list of str
-        ``morgan:<bit>``, ``rdkit2d:<name>``, ``maccs:<key>``, ``lipid:<name>``; length ``len(self)``.
+        ``morgan:<bit>``, ``rdkit2d:<name>``, ``erg:<i>``, ``maccs:<key>``, ``lipid:<name>``;
+        length ``len(self)``.
     blocks_ : tuple of str
         The blocks computed, in order: ``kinds``, plus ``"lipid"`` when "auto" added it.
     fingerprint_columns_ : ndarray of int
@@ -308,6 +313,8 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 names += [f"rdkit2d:{n}" for n in DESCRIPTOR_NAMES]
             elif kind == "lipid":
                 names += [f"lipid:{n.removeprefix('lipid_')}" for n in LIPID_TABLE_COLUMNS]
+            elif kind == "erg":
+                names += [f"erg:{i}" for i in range(ERG_LENGTH)]
             else:
                 names += [f"maccs:{i}" for i in range(167)]
         self.blocks_ = blocks
@@ -348,7 +355,7 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         return standardize_smiles(smiles, tautomer=self.tautomer)
 
     def _mol_vector(self, mol) -> np.ndarray:
-        from rdkit.Chem import MACCSkeys, rdFingerprintGenerator
+        from rdkit.Chem import MACCSkeys, rdFingerprintGenerator, rdReducedGraphs
 
         parts = []
         for kind in self.blocks_:
@@ -360,6 +367,8 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 parts.append(_descriptors().values(mol))
             elif kind == "lipid":
                 parts.append(lipid_vector(mol))
+            elif kind == "erg":
+                parts.append(np.asarray(rdReducedGraphs.GetErGFingerprint(mol), dtype=np.float64))
             else:
                 parts.append(np.array(list(MACCSkeys.GenMACCSKeys(mol)), dtype=np.float64))
         vec = np.concatenate(parts)

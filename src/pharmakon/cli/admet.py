@@ -104,7 +104,8 @@ def train_command(
     featurizer: Annotated[
         str | None,
         typer.Option(
-            "--featurizer", help="SMILES features, '+'-joined: morgan, rdkit2d, maccs, lipid (default morgan+rdkit2d)."
+            "--featurizer",
+            help="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid (default morgan+rdkit2d).",
         ),
     ] = None,
     models: Annotated[

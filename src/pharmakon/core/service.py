@@ -151,8 +151,9 @@ class TrainSpec(_Spec):
     seed: int = Field(0, ge=0, description="Random seed (folds, models, Optuna).")
     alpha: float = Field(0.1, ge=0.01, le=0.5, description="Conformal miscoverage (0.1 = 90% intervals/sets).")
     featurizer: str = Field(
-        "morgan+rdkit2d",
-        description="SMILES features, '+'-joined: morgan, rdkit2d, maccs, lipid; lipid is added by itself for lipid-like molecules.",
+        "morgan+rdkit2d+erg",
+        description="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid; "
+        "lipid is added by itself for lipid-like molecules.",
     )
     fingerprint_bits: int | None = Field(
         None, ge=64, le=16384, description="Morgan fingerprint length (default: the featurizer's, 2048)."

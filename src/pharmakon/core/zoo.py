@@ -594,15 +594,22 @@ class MinSupport(TransformerMixin, BaseEstimator):
         return names[self.keep_]
 
 
+#: Sparse count columns take values on a grid of ``1 / COUNT_STEPS`` (integer and fuzzy counts).
+COUNT_STEPS = 10
+
+
 class CountAwareScaler(TransformerMixin, BaseEstimator):
     """Standardise continuous columns; leave sparse count/indicator columns as they are.
 
     A column counts as *sparse count* when every training value is a non-negative
-    integer and at least ``min_zero_share`` of the rows are 0 (fingerprint bits and
-    counts, fragment counts, 0/1 flags). Standardising those would give a bit seen in
+    multiple of 0.1 and at least ``min_zero_share`` of the rows are 0: fingerprint bits and
+    counts, fragment counts, 0/1 flags, and fuzzy counts such as ErG's pharmacophore pairs
+    (steps of 1 and 0.3). Standardising those would give a bit seen in
     1% of the rows ten times the weight of a common one in distance- and norm-based
     models (SVM, k-NN, ridge, MLP); left as counts, they keep their natural scale
-    (measured: SVM on Biogen solubility, 5-fold CV Pearson r 0.58 -> 0.62). Tree
+    (measured: SVM on Biogen solubility, 5-fold CV Pearson r 0.58 -> 0.62; the ErG block,
+    standardised, lowered the SVM's mean scaffold hold-out r over the six Biogen endpoints by
+    0.005, left as fuzzy counts it raised it by 0.009). Tree
     models are unaffected (monotone per-column transforms).
 
     Standardised continuous columns are clipped to the range seen in training
@@ -619,8 +626,9 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
         import numpy as np
 
         X = np.asarray(X, float)
-        integral = np.all((X >= 0) & (X == np.round(X)), axis=0)
-        self.counts_ = integral & (np.mean(X == 0, axis=0) >= self.min_zero_share)
+        tenths = X * COUNT_STEPS
+        on_grid = np.all((X >= 0) & (np.abs(tenths - np.round(tenths)) < 1e-6), axis=0)
+        self.counts_ = on_grid & (np.mean(X == 0, axis=0) >= self.min_zero_share)
         self.mean_ = np.where(self.counts_, 0.0, X.mean(axis=0))
         sd = X.std(axis=0)
         self.scale_ = np.where(self.counts_ | (sd == 0), 1.0, sd)
