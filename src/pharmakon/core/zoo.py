@@ -626,8 +626,8 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
         import numpy as np
 
         X = np.asarray(X, float)
-        tenths = X * COUNT_STEPS
-        on_grid = np.all((X >= 0) & (np.abs(tenths - np.round(tenths)) < 1e-6), axis=0)
+        steps = X * COUNT_STEPS
+        on_grid = np.all((X >= 0) & (np.abs(steps - np.round(steps)) < 1e-6), axis=0)
         self.counts_ = on_grid & (np.mean(X == 0, axis=0) >= self.min_zero_share)
         self.mean_ = np.where(self.counts_, 0.0, X.mean(axis=0))
         sd = X.std(axis=0)
