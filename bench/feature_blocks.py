@@ -9,8 +9,9 @@ averaged (the two families ``model train`` ensembles on these endpoints). No bud
 tuning: the numbers are the same on a busy machine, and they isolate the features.
 
 A feature set is a ``model train --featurizer`` spec (``morgan+rdkit2d+erg``); ``+avalon``
-appends RDKit's Avalon count fingerprint (1,024 counts), which the featurizer does not offer,
-to test it.
+appends RDKit's Avalon count fingerprint (1,024 counts) and ``+fcfp`` feature-Morgan counts
+(FCFP4: Morgan radius 2 over pharmacophoric atom invariants, 1,024 counts), which the
+featurizer does not offer, to test them.
 
 Run: ``python bench/feature_blocks.py [--sets morgan+rdkit2d,morgan+rdkit2d+erg]
 [--seeds 0,1,2] [--endpoints HLM,Sol]``; results in ``bench/results/feature_blocks.json``.
@@ -31,6 +32,9 @@ BIOGEN_DIR = MIRROR / "biogen_adme_fang2023" / "splits"
 ENDPOINTS = ("HLM", "MDR1_ER", "Sol", "RLM", "hPPB", "rPPB")
 FAMILIES = ("svm", "lightgbm")
 AVALON_BITS = 1024
+FCFP_BITS = 1024
+#: Trial blocks computed here, not by the featurizer.
+EXTRA_BLOCKS = ("avalon", "fcfp")
 
 
 def avalon_counts(smiles: list[str]) -> np.ndarray:
@@ -48,14 +52,32 @@ def avalon_counts(smiles: list[str]) -> np.ndarray:
     return out
 
 
+def fcfp_counts(smiles: list[str]) -> np.ndarray:
+    """Feature-Morgan (FCFP4) count fingerprints, shape (n, FCFP_BITS), counts clipped at 255."""
+    from rdkit import Chem
+    from rdkit.Chem import rdFingerprintGenerator
+
+    generator = rdFingerprintGenerator.GetMorganGenerator(
+        radius=2, fpSize=FCFP_BITS, atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen()
+    )
+    out = np.full((len(smiles), FCFP_BITS), np.nan)
+    for i, smi in enumerate(smiles):
+        mol = Chem.MolFromSmiles(smi)
+        if mol is not None:
+            out[i] = np.minimum(generator.GetCountFingerprintAsNumPy(mol), 255)
+    return out
+
+
 def features(spec: str, smiles: list[str]) -> np.ndarray:
     """The design matrix of one feature set, shape (n, columns)."""
     from pharmakon.chem import make_featurizer
 
     kinds = spec.split("+")
-    blocks = [make_featurizer("+".join(k for k in kinds if k != "avalon")).fit(smiles).transform(smiles)]
+    blocks = [make_featurizer("+".join(k for k in kinds if k not in EXTRA_BLOCKS)).fit(smiles).transform(smiles)]
     if "avalon" in kinds:
         blocks.append(avalon_counts(smiles))
+    if "fcfp" in kinds:
+        blocks.append(fcfp_counts(smiles))
     return np.hstack(blocks)
 
 
