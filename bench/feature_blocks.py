@@ -3,9 +3,9 @@
 Each Biogen ADME training split (Fang et al. 2023; the authors' test splits are sealed) is
 divided 80/20 by Bemis-Murcko scaffold (pharmakon's balanced ``scaffold_split``) for each
 ``--seeds`` value. For each feature set, the zoo's SVM (RBF) and LightGBM are fitted at
-their default settings behind ``model train``'s preprocessing (median imputation,
-``MinSupport``, ``CountAwareScaler``) and scored on the held-out 20% by Pearson r, alone and
-averaged (the two families ``model train`` ensembles on these endpoints). No budget and no
+their default settings behind ``model train``'s numeric preprocessing
+(``pharmakon.core.zoo.numeric_preprocessor``) and scored on the held-out 20% by Pearson r,
+alone and averaged (the two families ``model train`` ensembles on these endpoints). No budget and no
 tuning: the numbers are the same on a busy machine, and they isolate the features.
 
 A feature set is a ``model train --featurizer`` spec (``morgan+rdkit2d+erg``); ``+avalon``
@@ -84,12 +84,10 @@ def features(spec: str, smiles: list[str]) -> np.ndarray:
 def held_out_pearson(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     """Pearson r on ``test`` of each fixed family fitted on ``train``, and of their average."""
     from scipy.stats import pearsonr
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
 
-    from pharmakon.core.zoo import CountAwareScaler, MinSupport, build_estimator
+    from pharmakon.core.zoo import build_estimator, numeric_preprocessor
 
-    prep = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), MinSupport(), CountAwareScaler())
+    prep = numeric_preprocessor()
     Xtr, Xte = prep.fit_transform(X[train]), prep.transform(X[test])
     preds = {
         f: build_estimator(f, "regression", {}, seed=0, n_jobs=2).fit(Xtr, y[train]).predict(Xte) for f in FAMILIES
@@ -114,8 +112,9 @@ def main() -> None:
         frame = pd.read_csv(BIOGEN_DIR / f"ADME_{endpoint}_train.csv")
         smiles, y = frame["smiles"].tolist(), frame["activity"].to_numpy(float)
         matrices = {spec: features(spec, smiles) for spec in sets}
+        scaffolds = murcko_scaffolds(smiles)
         for seed in seeds:
-            train, test = scaffold_split(murcko_scaffolds(smiles), test_size=0.2, seed=seed)
+            train, test = scaffold_split(scaffolds, test_size=0.2, seed=seed)
             for spec in sets:
                 row = {"endpoint": endpoint, "seed": seed, "features": spec}
                 row.update(held_out_pearson(matrices[spec], y, np.asarray(train), np.asarray(test)))

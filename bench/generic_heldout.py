@@ -81,10 +81,11 @@ def biogen_endpoint(
     from pharmakon.core.splits import scaffold_split
 
     frame = pd.read_csv(BIOGEN_DIR / BIOGEN[name][0])
-    tr, te = scaffold_split(murcko_scaffolds(frame["smiles"].tolist()), test_size=0.2, seed=split_seed)
+    scaffolds = murcko_scaffolds(frame["smiles"].tolist())
+    tr, te = scaffold_split(scaffolds, test_size=0.2, seed=split_seed)
     train, test = frame.iloc[tr].reset_index(drop=True), frame.iloc[te].reset_index(drop=True)
     # as `model train --cv-split scaffold` does: CV folds grouped by Bemis-Murcko scaffold
-    groups = murcko_scaffolds(train["smiles"].tolist()) if cv_split == "scaffold" else None
+    groups = [scaffolds[i] for i in tr] if cv_split == "scaffold" else None
     t0 = time.monotonic()
     model = train_model(
         train,

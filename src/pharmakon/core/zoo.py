@@ -37,6 +37,7 @@ __all__ = [
     "zoo_names",
     "build_estimator",
     "make_preprocessor",
+    "numeric_preprocessor",
     "BASELINE",
     "MinSupport",
     "CountAwareScaler",
@@ -657,6 +658,19 @@ class CountAwareScaler(TransformerMixin, BaseEstimator):
         )
 
 
+def numeric_preprocessor():
+    """The numeric-column pipeline of :func:`make_preprocessor` (unfitted; array in, array out).
+
+    Median imputation; :class:`MinSupport` drops near-constant columns;
+    :class:`CountAwareScaler` standardises continuous columns and leaves sparse count columns
+    (fingerprint counts, fragment counts, flags, fuzzy counts such as ErG's) unscaled.
+    """
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), MinSupport(), CountAwareScaler())
+
+
 def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str], smiles: str | None = None):
     """Median-impute numeric columns, drop rare ones, standardise all but sparse counts; one-hot categoricals.
 
@@ -664,9 +678,7 @@ def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str], smiles
     first and the output is a SMILES matrix (:func:`with_smiles`) for families that read
     the molecules.
 
-    Numeric: :class:`MinSupport` drops near-constant columns; :class:`CountAwareScaler`
-    standardises continuous columns and leaves sparse non-negative integer columns
-    (fingerprint counts, fragment counts, flags) unscaled. Categorical: mode-impute +
+    Numeric: :func:`numeric_preprocessor`. Categorical: mode-impute +
     one-hot; unknown categories at predict time encode as all-zero
     (``handle_unknown="ignore"``).
     """
@@ -677,15 +689,7 @@ def make_preprocessor(numeric: Sequence[str], categorical: Sequence[str], smiles
 
     parts: list[tuple[str, Any, list[str]]] = [("smiles", "passthrough", [smiles])] if smiles else []
     if numeric:
-        parts.append(
-            (
-                "num",
-                make_pipeline(
-                    SimpleImputer(strategy="median", keep_empty_features=True), MinSupport(), CountAwareScaler()
-                ),
-                list(numeric),
-            )
-        )
+        parts.append(("num", numeric_preprocessor(), list(numeric)))
     if categorical:
         parts.append(
             (
