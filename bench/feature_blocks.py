@@ -8,12 +8,12 @@ their default settings behind ``model train``'s numeric preprocessing
 alone and averaged (the two families ``model train`` ensembles on these endpoints). No budget and no
 tuning: the numbers are the same on a busy machine, and they isolate the features.
 
-A feature set is a ``model train --featurizer`` spec (``morgan+rdkit2d+erg``); ``+avalon``
+A feature set is a ``model train --featurizer`` spec (``morgan+rdkit2d+erg+pharmabench``); ``+avalon``
 appends RDKit's Avalon count fingerprint (1,024 counts) and ``+fcfp`` feature-Morgan counts
 (FCFP4: Morgan radius 2 over pharmacophoric atom invariants, 1,024 counts), which the
 featurizer does not offer, to test them.
 
-Run: ``python bench/feature_blocks.py [--sets morgan+rdkit2d,morgan+rdkit2d+erg]
+Run: ``python bench/feature_blocks.py [--sets morgan+rdkit2d+erg,morgan+rdkit2d+erg+pharmabench]
 [--seeds 0,1,2] [--endpoints HLM,Sol]``; results in ``bench/results/feature_blocks.json``.
 """
 
@@ -101,7 +101,7 @@ def main() -> None:
     from pharmakon.core.splits import scaffold_split
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default="morgan+rdkit2d,morgan+rdkit2d+erg")
+    parser.add_argument("--sets", default="morgan+rdkit2d+erg,morgan+rdkit2d+erg+pharmabench")
     parser.add_argument("--seeds", default="0,1,2", help="scaffold-split seeds")
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     args = parser.parse_args()

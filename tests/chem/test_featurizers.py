@@ -49,11 +49,11 @@ def test_erg_block_is_rdkits_reduced_graph_fingerprint_after_the_descriptors():
     assert len(f.fingerprint_columns_) == 64  # the applicability domain's Tanimoto stays on Morgan bits
 
 
-def test_model_train_computes_erg_by_default():
+def test_model_train_computes_erg_and_the_pharmabench_block_by_default():
     from pharmakon.core.service import TrainSpec
 
     generic = make_featurizer(TrainSpec.model_fields["featurizer"].default).fit(SMILES)
-    assert generic.blocks_ == ("morgan", "rdkit2d", "erg")
+    assert generic.blocks_ == ("morgan", "rdkit2d", "erg", "pharmabench")
 
 
 def test_invalid_rows_are_nan_and_cached_by_canonical():

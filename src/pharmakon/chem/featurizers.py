@@ -106,6 +106,8 @@ FEATURIZERS: dict[str, str] = {
     "maccs": "MACCS structural keys (167 bits)",
     "erg": f"ErG extended reduced-graph pharmacophore-pair fuzzy counts ({ERG_LENGTH}; Stiefl et al. 2006)",
     "lipid": "lipid-structure descriptors: tails, unsaturation, linkers, ionizable centres (pharmakon.chem.lipids)",
+    "pharmabench": "predicted logD, solubility, human/rat/mouse microsomal CL and PPB from LightGBM models "
+    "fitted on public PharmaBench data (6; pharmakon.chem.transfer)",
 }
 
 
@@ -315,6 +317,11 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 names += [f"lipid:{n.removeprefix('lipid_')}" for n in LIPID_TABLE_COLUMNS]
             elif kind == "erg":
                 names += [f"erg:{i}" for i in range(ERG_LENGTH)]
+            elif kind == "pharmabench":
+                from pharmakon.chem.transfer import auxiliary_bundle
+
+                self.auxiliary_ = auxiliary_bundle()
+                names += [f"pharmabench:{n}" for n in self.auxiliary_.names]
             else:
                 names += [f"maccs:{i}" for i in range(167)]
         self.blocks_ = blocks
@@ -349,6 +356,16 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
             state = {**state, "blocks_": tuple(state["kinds"]), "lipids": state.get("lipids", "never")}
         self.__dict__.update(state)
 
+    def training_notes(self, smiles: Sequence[object]) -> list[str]:
+        """QC warnings about featurizing these training molecules (the model lifecycle reports them)."""
+        self._check_fitted()
+        if "pharmabench" not in self.blocks_:
+            return []
+        from pharmakon.chem.transfer import overlap_warning
+
+        note = overlap_warning(smiles, self.auxiliary_)
+        return [note] if note else []
+
     # -- work -----------------------------------------------------------------------
     def prepare(self, smiles: Sequence[object]):
         """Standardise ``smiles``; see :func:`~pharmakon.chem.standardize_smiles` (row statuses)."""
@@ -369,6 +386,9 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 parts.append(lipid_vector(mol))
             elif kind == "erg":
                 parts.append(np.asarray(rdReducedGraphs.GetErGFingerprint(mol), dtype=np.float64))
+            elif kind == "pharmabench":
+                # filled for the whole batch by _fill_auxiliary: one model call per batch, not per molecule
+                parts.append(np.full(len(self.auxiliary_.names), np.nan))
             else:
                 parts.append(np.array(list(MACCSkeys.GenMACCSKeys(mol)), dtype=np.float64))
         vec = np.concatenate(parts)
@@ -387,7 +407,28 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
             for i, mol in enumerate(mols):
                 if mol is not None:
                     out[i] = self._mol_vector(mol)
+        if "pharmabench" in self.blocks_:
+            self._fill_auxiliary(out, mols)
         return out
+
+    def _auxiliary_inputs(self, out: np.ndarray, mols: Sequence[object]) -> np.ndarray:
+        """The auxiliary models' inputs: columns of ``out`` when it holds them, else computed."""
+        from pharmakon.chem.transfer import input_featurizer
+
+        helper = input_featurizer()
+        if "morgan" in self.blocks_ and "rdkit2d" in self.blocks_ and (self.radius, self.n_bits) == (2, 2048):
+            where = {name: i for i, name in enumerate(self.feature_names_)}
+            return out[:, [where[name] for name in helper.feature_names_]]
+        return helper.transform_mols(mols)
+
+    def _fill_auxiliary(self, out: np.ndarray, mols: Sequence[object]) -> None:
+        rows = np.array([mol is not None for mol in mols], dtype=bool)
+        if not rows.any():
+            return
+        first = self.feature_names_.index(f"pharmabench:{self.auxiliary_.names[0]}")
+        columns = slice(first, first + len(self.auxiliary_.names))
+        inputs = self._auxiliary_inputs(out[rows], [m for m, keep in zip(mols, rows) if keep])
+        out[rows, columns] = self.auxiliary_.predict(inputs)
 
     def transform_canonical(self, canonical: Sequence[str | None]) -> np.ndarray:
         """Vectors for already-canonical SMILES; ``None`` gives an all-NaN row. Shape (n, len(self)).
@@ -402,15 +443,22 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         if cache is None:
             cache = self.__dict__.setdefault("_cache", BoundedCache(CACHE_BYTES))
         out = np.full((len(canonical), len(self.feature_names_)), np.nan)
-        with rdkit_quiet():
-            for i, key in enumerate(canonical):
-                if not isinstance(key, str):
-                    continue
-                vec = cache.get(key)
-                if vec is None:
-                    vec = self._mol_vector(Chem.MolFromSmiles(key))
-                    cache.put(key, vec, vec.nbytes)
+        misses: dict[str, list[int]] = {}
+        for i, key in enumerate(canonical):
+            if not isinstance(key, str):
+                continue
+            vec = cache.get(key)
+            if vec is None:
+                misses.setdefault(key, []).append(i)
+            else:
                 out[i] = vec
+        if misses:
+            with rdkit_quiet():
+                mols = [Chem.MolFromSmiles(key) for key in misses]
+            computed = self.transform_mols(mols)
+            for (key, rows), vec in zip(misses.items(), computed):
+                out[rows] = vec
+                cache.put(key, vec.copy(), vec.nbytes)
         return out
 
     def transform(self, smiles: Sequence[object]) -> np.ndarray:

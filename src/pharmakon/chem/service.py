@@ -244,7 +244,7 @@ class PanelTrainSpec(_Spec):
     featurizer: str | None = Field(
         None,
         max_length=64,
-        description="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid (default: morgan+rdkit2d; screen: morgan).",
+        description="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid, pharmabench (default: morgan+rdkit2d; screen: morgan).",
     )
     models: list[str] | None = Field(
         None,

@@ -105,7 +105,7 @@ def train_command(
         str | None,
         typer.Option(
             "--featurizer",
-            help="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid (default morgan+rdkit2d).",
+            help="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid, pharmabench (default morgan+rdkit2d).",
         ),
     ] = None,
     models: Annotated[

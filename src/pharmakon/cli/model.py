@@ -66,7 +66,7 @@ def train_command(
         str,
         typer.Option(
             "--featurizer",
-            help="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid (default morgan+rdkit2d+erg); lipid is added by itself for lipid-like molecules.",
+            help="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid, pharmabench (default morgan+rdkit2d+erg+pharmabench); lipid is added by itself for lipid-like molecules; pharmabench is six predictions (logD, solubility, microsomal CL, PPB) of models fitted on public PharmaBench data.",
         ),
     ] = _TRAIN["featurizer"].default,
     cv: Annotated[

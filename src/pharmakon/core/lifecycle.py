@@ -511,6 +511,8 @@ def train_model(
         ]
         qc["dropped"]["invalid_structures"] = len(bad)
         clean = clean.loc[~clean.index.isin(bad.index)]
+        if hasattr(featurizer, "training_notes"):  # e.g. features learned from public data these molecules are in
+            qc["warnings"].extend(featurizer.training_notes(clean[smiles_col].tolist()))
     if len(clean) < 2 * n_splits:
         raise InputError(
             f"only {len(clean)} usable rows after QC; need at least {2 * n_splits} for "

@@ -151,9 +151,10 @@ class TrainSpec(_Spec):
     seed: int = Field(0, ge=0, description="Random seed (folds, models, Optuna).")
     alpha: float = Field(0.1, ge=0.01, le=0.5, description="Conformal miscoverage (0.1 = 90% intervals/sets).")
     featurizer: str = Field(
-        "morgan+rdkit2d+erg",
-        description="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid; "
-        "lipid is added by itself for lipid-like molecules.",
+        "morgan+rdkit2d+erg+pharmabench",
+        description="SMILES features, '+'-joined: morgan, rdkit2d, erg, maccs, lipid, pharmabench; "
+        "lipid is added by itself for lipid-like molecules; pharmabench is six predictions of models "
+        "fitted on public PharmaBench ADMET data.",
     )
     fingerprint_bits: int | None = Field(
         None, ge=64, le=16384, description="Morgan fingerprint length (default: the featurizer's, 2048)."
