@@ -100,3 +100,16 @@ def test_model_training_reports_the_overlap_as_a_qc_warning(bundle):
         frame, "y", smiles_col="smiles", featurizer=make_featurizer("erg+pharmabench"), trials=0, models=["ridge"]
     )
     assert any("also trained the pharmabench feature block" in w for w in model.qc["warnings"])
+
+
+def test_uncached_molecules_are_featurized_in_batches_with_the_same_vectors(monkeypatch):
+    import pharmakon.chem.featurizers as featurizers
+
+    monkeypatch.setattr(featurizers, "MISS_BATCH", 2)
+    smiles = [*SMILES, "CCO", "OCC", "c1ccccc1O"]  # repeats (one spelled another way) and an invalid row
+    batched = make_featurizer("morgan+rdkit2d+pharmabench", n_bits=64).fit().transform(smiles)
+    one_by_one = np.vstack(
+        [make_featurizer("morgan+rdkit2d+pharmabench", n_bits=64).fit().transform([s]) for s in smiles]
+    )
+    np.testing.assert_array_equal(batched, one_by_one)
+    assert np.isnan(batched[3]).all() and np.array_equal(batched[5], batched[0])

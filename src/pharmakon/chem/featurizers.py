@@ -41,6 +41,8 @@ FEATURIZER_VERSION = "1"
 LIPID_SAMPLE = 2_000
 #: Upper bound on one featurizer's SMILES -> vector cache, in bytes (256 MiB).
 CACHE_BYTES = 256 * 1024**2
+#: Uncached molecules featurized together (batch-level blocks such as ``pharmabench`` run once a batch).
+MISS_BATCH = 1024
 
 #: The curated, fast RDKit 2D descriptor subset (about 1 ms a molecule in total).
 DESCRIPTOR_NAMES: tuple[str, ...] = (
@@ -452,13 +454,14 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
                 misses.setdefault(key, []).append(i)
             else:
                 out[i] = vec
-        if misses:
+        pending = list(misses.items())
+        for start in range(0, len(pending), MISS_BATCH):  # batches bound the extra memory
+            chunk = pending[start : start + MISS_BATCH]
             with rdkit_quiet():
-                mols = [Chem.MolFromSmiles(key) for key in misses]
-            computed = self.transform_mols(mols)
-            for (key, rows), vec in zip(misses.items(), computed):
+                mols = [Chem.MolFromSmiles(key) for key, _ in chunk]
+            for (key, rows), vec in zip(chunk, self.transform_mols(mols)):
                 out[rows] = vec
-                cache.put(key, vec.copy(), vec.nbytes)
+                cache.put(key, vec.copy(), vec.nbytes)  # a copy: a view would keep the whole batch alive
         return out
 
     def transform(self, smiles: Sequence[object]) -> np.ndarray:
