@@ -331,6 +331,8 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         self.fingerprint_columns_ = np.array(
             [i for i, n in enumerate(names) if n.startswith(("morgan:", "maccs:"))], dtype=int
         )
+        if "pharmabench" in blocks:
+            self.auxiliary_inputs_ = self._auxiliary_input_columns(names)
         self.version_ = self.version
         return self
 
@@ -413,15 +415,22 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
             self._fill_auxiliary(out, mols)
         return out
 
+    def _auxiliary_input_columns(self, names: list[str]) -> np.ndarray | None:
+        """Where the auxiliary models' inputs sit among ``names``, or None when this layout lacks them."""
+        from pharmakon.chem.transfer import input_featurizer
+
+        if not {"morgan", "rdkit2d"} <= set(self.kinds) or (self.radius, self.n_bits) != (2, 2048):
+            return None
+        where = {name: i for i, name in enumerate(names)}
+        return np.array([where[name] for name in input_featurizer().feature_names_], dtype=int)
+
     def _auxiliary_inputs(self, out: np.ndarray, mols: Sequence[object]) -> np.ndarray:
         """The auxiliary models' inputs: columns of ``out`` when it holds them, else computed."""
         from pharmakon.chem.transfer import input_featurizer
 
-        helper = input_featurizer()
-        if "morgan" in self.blocks_ and "rdkit2d" in self.blocks_ and (self.radius, self.n_bits) == (2, 2048):
-            where = {name: i for i, name in enumerate(self.feature_names_)}
-            return out[:, [where[name] for name in helper.feature_names_]]
-        return helper.transform_mols(mols)
+        if self.auxiliary_inputs_ is not None:
+            return out[:, self.auxiliary_inputs_]
+        return input_featurizer().transform_mols(mols)
 
     def _fill_auxiliary(self, out: np.ndarray, mols: Sequence[object]) -> None:
         rows = np.array([mol is not None for mol in mols], dtype=bool)

@@ -35,10 +35,10 @@ import gzip
 import hashlib
 import json
 import os
-import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,8 +94,6 @@ AUXILIARY_PARAMS: dict[str, object] = {
 OVERLAP_WARNING = 0.05
 #: The shipped bundle (``scripts/build_pharmabench_block.py`` writes it).
 BUNDLE_PATH = Path(__file__).with_name("data") / "pharmabench_block.json.gz"
-_LOCK = threading.Lock()
-_MEMO: dict[Path, AuxiliaryBundle] = {}
 
 
 @dataclass
@@ -138,8 +136,9 @@ class AuxiliaryBundle:
         return np.column_stack([b.predict(inputs, num_threads=1) for b in self._loaded()])
 
 
+@cache
 def input_featurizer() -> SmilesFeaturizer:
-    """The featurizer that gives the auxiliary models their inputs (fitted; lipid block off)."""
+    """The featurizer that gives the auxiliary models their inputs (fitted; lipid block off; shared, not to be changed)."""
     from pharmakon.chem.featurizers import make_featurizer
 
     return make_featurizer(AUXILIARY_INPUT, lipids="never").fit()
@@ -228,12 +227,10 @@ def read_bundle(path: Path) -> AuxiliaryBundle:
     return AuxiliaryBundle(tuple(record["names"]), models, record["key"], frozenset(record["training_inchikeys"]))
 
 
+@cache
 def auxiliary_bundle(path: Path = BUNDLE_PATH) -> AuxiliaryBundle:
     """The shipped auxiliary models (read once per process)."""
-    with _LOCK:
-        if path not in _MEMO:
-            _MEMO[path] = read_bundle(path)
-        return _MEMO[path]
+    return read_bundle(path)
 
 
 def overlap_warning(smiles: Sequence[object], bundle: AuxiliaryBundle) -> str | None:
