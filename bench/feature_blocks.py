@@ -37,35 +37,39 @@ FCFP_BITS = 1024
 EXTRA_BLOCKS = ("avalon", "fcfp")
 
 
-def avalon_counts(smiles: list[str]) -> np.ndarray:
-    """Avalon count fingerprints, shape (n, AVALON_BITS), counts clipped at 255 like Morgan's."""
+def _clipped_counts(smiles: list[str], bits: int, counts_of) -> np.ndarray:
+    """Shape (n, bits): ``counts_of(mol)`` per molecule, clipped at 255 like Morgan's; invalid rows NaN."""
     from rdkit import Chem
-    from rdkit.Avalon import pyAvalonTools
 
-    out = np.full((len(smiles), AVALON_BITS), np.nan)
+    out = np.full((len(smiles), bits), np.nan)
     for i, smi in enumerate(smiles):
         mol = Chem.MolFromSmiles(smi)
         if mol is not None:
-            out[i] = 0.0
-            for bit, count in pyAvalonTools.GetAvalonCountFP(mol, nBits=AVALON_BITS).GetNonzeroElements().items():
-                out[i, bit] = min(count, 255)
+            out[i] = np.minimum(counts_of(mol), 255)
     return out
+
+
+def avalon_counts(smiles: list[str]) -> np.ndarray:
+    """Avalon count fingerprints, shape (n, AVALON_BITS), counts clipped at 255 like Morgan's."""
+    from rdkit.Avalon import pyAvalonTools
+
+    def counts_of(mol) -> np.ndarray:
+        dense = np.zeros(AVALON_BITS)
+        for bit, count in pyAvalonTools.GetAvalonCountFP(mol, nBits=AVALON_BITS).GetNonzeroElements().items():
+            dense[bit] = count
+        return dense
+
+    return _clipped_counts(smiles, AVALON_BITS, counts_of)
 
 
 def fcfp_counts(smiles: list[str]) -> np.ndarray:
     """Feature-Morgan (FCFP4) count fingerprints, shape (n, FCFP_BITS), counts clipped at 255."""
-    from rdkit import Chem
     from rdkit.Chem import rdFingerprintGenerator
 
     generator = rdFingerprintGenerator.GetMorganGenerator(
         radius=2, fpSize=FCFP_BITS, atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen()
     )
-    out = np.full((len(smiles), FCFP_BITS), np.nan)
-    for i, smi in enumerate(smiles):
-        mol = Chem.MolFromSmiles(smi)
-        if mol is not None:
-            out[i] = np.minimum(generator.GetCountFingerprintAsNumPy(mol), 255)
-    return out
+    return _clipped_counts(smiles, FCFP_BITS, generator.GetCountFingerprintAsNumPy)
 
 
 def features(spec: str, smiles: list[str]) -> np.ndarray:
