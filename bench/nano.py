@@ -11,6 +11,9 @@
 1b. Selection rules (``--parts selection``, :mod:`nano_selection`): how the choice inside
    ``nano fit`` should be made on small tables, compared on PLGA-PEG cycles 1-3 × size, PDI,
    uptake and two Nano-Tumor subsamples, so the rule is not fitted to the floor's table.
+1c. The published protocol (``--parts published``, :mod:`nano_published_protocol`): the
+   study's Bayesian search of XGBoost's hyperparameters, scored as published (chosen on the
+   rows that score it) and nested (chosen inside each outer fold, as ``nano fit`` is scored).
 2. Closed loop on synthetic surfaces (stated below): an 8-run LHS, then 6 rounds of 8
    proposals; simple regret (best possible - best found, in units of the surface's range
    over 4,096 feasible Sobol points), median over 5 seeds; against random feasible
@@ -23,7 +26,7 @@
    predict`` on their val split (RMSE, Pearson), as it stands and with the columns of
    :func:`pharmakon.chem.lipids.lipid_descriptor_table` joined (the test split is sealed).
 
-Run: ``python bench/nano.py [--seeds 5] [--parts speed,plga,selection,campaign,regret,agile,lnpdb]``; the
+Run: ``python bench/nano.py [--seeds 5] [--parts speed,plga,selection,published,campaign,regret,agile,lnpdb]``; the
 parts run are merged into ``bench/results/nano.json`` (each with its own time and load average).
 """
 
@@ -188,6 +191,13 @@ def fixed_families() -> dict[str, dict[str, float]]:
                     total[te] += est.fit(X[tr], y[tr]).predict(X[te])
             out[target][fam] = round(float(r2_score(y, total / 3)), 3)
     return out
+
+
+def published_protocol() -> dict[str, Any]:
+    """The study's own search scored as published and nested (:func:`nano_published_protocol.study`)."""
+    import nano_published_protocol
+
+    return nano_published_protocol.study()
 
 
 PLGA_SPACE = {
@@ -432,7 +442,7 @@ def speed() -> dict[str, Any]:
     return {"seconds": round(time.monotonic() - start, 2), "rows": len(p.table), "asks": p.asks, "filled": p.filled}
 
 
-PARTS = ("speed", "plga", "selection", "campaign", "regret", "agile", "lnpdb")
+PARTS = ("speed", "plga", "selection", "published", "campaign", "regret", "agile", "lnpdb")
 
 
 def _previous() -> dict[str, Any]:
@@ -459,6 +469,7 @@ def main() -> None:
         "speed": ("speed", speed),
         "plga": ("plga_peg", plga_floor),
         "selection": ("selection_rules", selection),
+        "published": ("published_protocol", published_protocol),
         "campaign": ("campaign", lambda: campaign(args.seeds)),
         "regret": ("regret", lambda: regret(args.seeds)),
         "agile": ("agile", agile),
@@ -481,6 +492,22 @@ def main() -> None:
         if old:
             rows.append(
                 ["PLGA-PEG OOF R² size / PDI, old default (union of 10)", f"{old['Z_ave']:.3f} / {old['PDI']:.3f}"]
+            )
+    published = result.get("published_protocol", {})
+    for target, r2 in published.get("published_setting_rescored", {}).items():
+        rows.append(
+            [
+                f"published setting, {target}: R² published / refolded 3 x 5",
+                f"{r2['published_predictions']:.3f} / {r2['augmented_3x5']:.3f}",
+            ]
+        )
+    for variant in ("plain", "augmented"):
+        for target, by in published.get(variant, {}).items():
+            rows.append(
+                [
+                    f"published search ({variant}), {target}: OOF R² as published / nested",
+                    f"{by['as_published']['r2']:.3f} / {by['nested']['r2']:.3f}",
+                ]
             )
     for rule, value in result.get("selection_rules", {}).get("mean_oof_r2", {}).items():
         rows.append([f"selection rule {rule}: mean nested OOF R² over the tables", f"{value:.3f}"])
