@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import r2_score, root_mean_squared_error
 
 import _common
 
@@ -96,15 +97,35 @@ def _fit(params: dict[str, Any], X: np.ndarray, y: np.ndarray, augment: bool, se
     return _model(params).fit(X, y)
 
 
-def _cv_predictions(params: dict[str, Any], X: np.ndarray, y: np.ndarray, reshuffles: int, augment: bool) -> np.ndarray:
-    """Out-of-fold predictions of 5-fold CV, averaged over ``reshuffles`` fold assignments; shape (n,)."""
+def _kfold_draws(n: int, draws: int):
+    """(draw, train, test) of 5-fold CV over ``draws`` reshuffles (scikit-learn's KFold, seeds 0..draws-1)."""
     from sklearn.model_selection import KFold
 
-    total = np.zeros(len(y))
-    for r in range(reshuffles):
-        for tr, te in KFold(5, shuffle=True, random_state=r).split(X):
-            total[te] += _fit(params, X[tr], y[tr], augment, seed=r).predict(X[te])
-    return total / reshuffles
+    for seed in range(draws):
+        for tr, te in KFold(5, shuffle=True, random_state=seed).split(np.zeros((n, 1))):
+            yield seed, tr, te
+
+
+def _study_fold_draws(n: int, draws: int):
+    """(draw, train, test) of the study's fold scheme: each row's fold drawn by ``default_rng(seed).integers(0, 5)``."""
+    for seed in range(draws):
+        folds = np.random.default_rng(seed).integers(0, 5, n)
+        for k in range(5):
+            yield seed, folds != k, folds == k
+
+
+def _oof_predictions(params: dict[str, Any], X: np.ndarray, y: np.ndarray, folds, augment: bool) -> np.ndarray:
+    """Out-of-fold predictions averaged over the fold draws of ``folds`` (an iterator above); shape (n,)."""
+    total, draws = np.zeros(len(y)), set()
+    for seed, tr, te in folds:
+        total[te] += _fit(params, X[tr], y[tr], augment, seed=seed).predict(X[te])
+        draws.add(seed)
+    return total / len(draws)
+
+
+def _cv_predictions(params: dict[str, Any], X: np.ndarray, y: np.ndarray, reshuffles: int, augment: bool) -> np.ndarray:
+    """Out-of-fold predictions of 5-fold CV, averaged over ``reshuffles`` fold assignments; shape (n,)."""
+    return _oof_predictions(params, X, y, _kfold_draws(len(y), reshuffles), augment)
 
 
 def tune(X: np.ndarray, y: np.ndarray, augment: bool, calls: int = 50, seed: int = 0) -> dict[str, Any]:
@@ -124,7 +145,7 @@ def tune(X: np.ndarray, y: np.ndarray, augment: bool, calls: int = 50, seed: int
     def objective(values: list) -> float:
         params = {n: (int(v) if SPACE[n][2] == "int" else float(v)) for n, v in zip(names, values)}
         pred = _cv_predictions(params, X, y, reshuffles=5, augment=augment)
-        return float(np.sqrt(np.mean((y - pred) ** 2)))
+        return root_mean_squared_error(y, pred)
 
     with warnings.catch_warnings():
         # skopt warns when the GP proposes a point twice and draws a random one instead
@@ -133,44 +154,30 @@ def tune(X: np.ndarray, y: np.ndarray, augment: bool, calls: int = 50, seed: int
     return {n: (int(v) if SPACE[n][2] == "int" else float(v)) for n, v in zip(names, result.x)}
 
 
-def _r2(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(1.0 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
-
-
 def as_published(X: np.ndarray, y: np.ndarray, calls: int, augment: bool) -> dict[str, Any]:
     params = tune(X, y, augment, calls)
     pred = _cv_predictions(params, X, y, reshuffles=3, augment=augment)
-    return {"r2": round(_r2(y, pred), 3), "rmse": float(np.sqrt(np.mean((y - pred) ** 2))), "params": params}
+    return {"r2": round(r2_score(y, pred), 3), "rmse": root_mean_squared_error(y, pred), "params": params}
 
 
 def nested(X: np.ndarray, y: np.ndarray, calls: int, augment: bool) -> dict[str, Any]:
-    from sklearn.model_selection import KFold
-
     total = np.zeros(len(y))
     chosen = []
-    for r in range(3):
-        for tr, te in KFold(5, shuffle=True, random_state=r).split(X):
-            params = tune(X[tr], y[tr], augment, calls, seed=r)
-            chosen.append(params)
-            total[te] += _fit(params, X[tr], y[tr], augment, seed=r).predict(X[te])
+    for r, tr, te in _kfold_draws(len(y), 3):
+        params = tune(X[tr], y[tr], augment, calls, seed=r)
+        chosen.append(params)
+        total[te] += _fit(params, X[tr], y[tr], augment, seed=r).predict(X[te])
     pred = total / 3
     depths = [p["max_depth"] for p in chosen]
     return {
-        "r2": round(_r2(y, pred), 3),
-        "rmse": float(np.sqrt(np.mean((y - pred) ** 2))),
+        "r2": round(r2_score(y, pred), 3),
+        "rmse": root_mean_squared_error(y, pred),
         "chosen_max_depth": depths,
     }
 
 
-def _study_fold_predictions(params: dict[str, Any], X: np.ndarray, y: np.ndarray, draws: int) -> np.ndarray:
-    """The study's fold scheme (each row's fold drawn by ``default_rng(seed).integers(0, 5)``), with augmentation."""
-    total = np.zeros(len(y))
-    for seed in range(draws):
-        folds = np.random.default_rng(seed).integers(0, 5, len(y))
-        for k in range(5):
-            tr, te = folds != k, folds == k
-            total[te] += _fit(params, X[tr], y[tr], augment=True, seed=seed).predict(X[te])
-    return total / draws
+def _cycle_2() -> pd.DataFrame:
+    return pd.read_csv(MIRROR / "Uptake_data_cycle_2.csv", encoding="utf-8-sig")
 
 
 def published_setting_rescored() -> dict[str, Any]:
@@ -180,27 +187,29 @@ def published_setting_rescored() -> dict[str, Any]:
     augmentation, and with 10 reshuffles; the study's own fold scheme with 5 and 10 draws (other
     jitter draws than the study's); beside the R² of the study's own published predictions.
     """
-    data = pd.read_csv(MIRROR / "Uptake_data_cycle_2.csv", encoding="utf-8-sig")
-    X = data[INPUTS].to_numpy(float)
+    data = _cycle_2()
+    X, n = data[INPUTS].to_numpy(float), len(data)
     files = {"Z_ave": "size", "PDI": "pdi"}
     out: dict[str, Any] = {}
     for target, params in PUBLISHED_SETTINGS.items():
         y = data[target].to_numpy(float)
         published = pd.read_csv(MIRROR / f"published_eval_{files[target]}_model_2_eval_xgb_24Apr.csv")
         out[target] = {
-            "published_predictions": round(_r2(published["y"].to_numpy(), published["y_hat"].to_numpy()), 3),
-            "plain_3x5": round(_r2(y, _cv_predictions(params, X, y, 3, augment=False)), 3),
-            "augmented_3x5": round(_r2(y, _cv_predictions(params, X, y, 3, augment=True)), 3),
-            "augmented_10x5": round(_r2(y, _cv_predictions(params, X, y, 10, augment=True)), 3),
-            "study_folds_5_draws": round(_r2(y, _study_fold_predictions(params, X, y, 5)), 3),
-            "study_folds_10_draws": round(_r2(y, _study_fold_predictions(params, X, y, 10)), 3),
+            "published_predictions": round(r2_score(published["y"].to_numpy(), published["y_hat"].to_numpy()), 3),
+            "plain_3x5": round(r2_score(y, _cv_predictions(params, X, y, 3, augment=False)), 3),
+            "augmented_3x5": round(r2_score(y, _cv_predictions(params, X, y, 3, augment=True)), 3),
+            "augmented_10x5": round(r2_score(y, _cv_predictions(params, X, y, 10, augment=True)), 3),
+            "study_folds_5_draws": round(r2_score(y, _oof_predictions(params, X, y, _study_fold_draws(n, 5), True)), 3),
+            "study_folds_10_draws": round(
+                r2_score(y, _oof_predictions(params, X, y, _study_fold_draws(n, 10), True)), 3
+            ),
         }
     return out
 
 
 def _one(job: tuple[str, str, int, bool]) -> tuple[str, str, bool, dict[str, Any]]:
     target, how, calls, augment = job
-    data = pd.read_csv(MIRROR / "Uptake_data_cycle_2.csv", encoding="utf-8-sig")
+    data = _cycle_2()
     X, y = data[INPUTS].to_numpy(float), data[target].to_numpy(float)
     run = as_published if how == "as_published" else nested
     return target, how, augment, run(X, y, calls, augment)

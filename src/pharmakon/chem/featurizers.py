@@ -419,10 +419,11 @@ class SmilesFeaturizer(TransformerMixin, BaseEstimator):
         """Where the auxiliary models' inputs sit among ``names``, or None when this layout lacks them."""
         from pharmakon.chem.transfer import input_featurizer
 
-        if not {"morgan", "rdkit2d"} <= set(self.kinds) or (self.radius, self.n_bits) != (2, 2048):
+        inputs = input_featurizer()
+        if not set(inputs.kinds) <= set(self.kinds) or (self.radius, self.n_bits) != (inputs.radius, inputs.n_bits):
             return None
         where = {name: i for i, name in enumerate(names)}
-        return np.array([where[name] for name in input_featurizer().feature_names_], dtype=int)
+        return np.array([where[name] for name in inputs.feature_names_], dtype=int)
 
     def _auxiliary_inputs(self, out: np.ndarray, mols: Sequence[object]) -> np.ndarray:
         """The auxiliary models' inputs: columns of ``out`` when it holds them, else computed."""
